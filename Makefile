@@ -1,0 +1,105 @@
+# mfa - one Makefile for the core, the front ends, tests and benchmarks.
+#   make            build/libmfa.a and build/mfactl
+#   make check      install test packages, build everything, run every test
+#   make demo       install packages, build, and run the demo
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+
+PKGS := liboath libpskc libxml-2.0 jansson sqlite3 libqrencode libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Icommon $(PKG_CFLAGS)
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(BASE_CFLAGS) $(HARDEN) -fvisibility=hidden $(CFLAGS)
+LDFLAGS_HARD := -Wl,-z,relro,-z,now -pie
+
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit
+
+CORE_SRC := $(wildcard common/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+CORE_OBJ := $(patsubst %.c,build/obj/%.o,$(CORE_SRC))
+CLI_OBJ := $(patsubst %.c,build/obj/%.o,$(CLI_SRC))
+ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
+ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
+ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
+
+.PHONY: all check test demo deps install clean fuzz bench asan
+all: build/libmfa.a build/mfactl
+
+build/obj/%.o: %.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/libmfa.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/mfactl: $(CLI_OBJ) build/libmfa.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(CLI_OBJ) build/libmfa.a $(PKG_LIBS)
+
+# Sanitizer build: unit tests, and an mfactl the CLI tests run.
+build/asan/%.o: %.c $(wildcard common/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC-SAN  $<"
+	@$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+build/asan/libmfa.a: $(ASAN_CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build/asan/unit_tests: $(ASAN_UNIT_OBJ) build/asan/libmfa.a
+	$(CC) $(SAN) -o $@ $(ASAN_UNIT_OBJ) build/asan/libmfa.a $(PKG_LIBS)
+
+build/asan/mfactl: $(ASAN_CLI_OBJ) build/asan/libmfa.a
+	$(CC) $(SAN) -o $@ $(ASAN_CLI_OBJ) build/asan/libmfa.a $(PKG_LIBS)
+
+# Each fuzz target also builds as a regression test over its seed corpus.
+build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmfa.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $< tests/fuzz/corpus_main.c build/asan/libmfa.a $(PKG_LIBS)
+
+asan: build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+
+# libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
+FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined
+fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
+
+bench: build/bench_verify
+build/bench_verify: bench/bench_verify.c build/libmfa.a
+	$(CC) $(ALL_CFLAGS) -Icommon -o $@ $< build/libmfa.a $(PKG_LIBS)
+
+deps:
+	scripts/install-deps.sh
+
+check: deps
+	$(MAKE) all asan bench
+	tests/run
+
+test: check
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
+	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
+
+clean:
+	rm -rf build

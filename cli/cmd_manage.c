@@ -1,0 +1,278 @@
+/* cmd_manage.c - verify, list, remove, rename, resync, unlock, recovery,
+ * export, delete and import. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static void print_json(json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+	if (text)
+		printf("%s\n", text);
+	else
+		fprintf(stderr, "mfactl: out of memory\n");
+	free(text);
+	json_decref(o);
+}
+
+int cmd_verify(struct cli *cli)
+{
+	struct mfa_request req = { .user = cli->pos[1], .code = cli->pos[2], .source = CLI_SOURCE };
+	struct mfa_verdict v;
+	char msg[256];
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	r = mfa_verify(cli->ctx, &req, &v);
+	if (r != MFA_OK && !mfa_err_is_verdict(r))
+		return cli_fail(cli, r);
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	if (cli->json)
+		print_json(json_pack("{s:b, s:s, s:s, s:s}", "accepted", r == MFA_OK, "result",
+		                     mfa_strerror(r), "factor", v.factor_id, "message", msg));
+	else
+		printf("%s %s\n", r == MFA_OK ? "accepted:" : "refused:", msg);
+	return r == MFA_OK ? EXIT_OK : EXIT_REFUSED;
+}
+
+static void format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t == 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
+		snprintf(buf, len, "never");
+}
+
+static json_t *factor_to_json(const struct mfa_factor_info *f)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:s, s:I, s:I}", "user",
+	                 f->user, "id", f->id, "label", f->label, "type", mfa_factor_type_name(f->type),
+	                 "algorithm", mfa_algorithm_name(f->algorithm), "digits", (int)f->digits,
+	                 "period", (int)f->period, "counter", (json_int_t)f->counter,
+	                 "drift_seconds", (json_int_t)f->drift_seconds, "state",
+	                 f->active ? "active" : "pending", "created", (json_int_t)f->created,
+	                 "last_used", (json_int_t)f->last_used);
+}
+
+int cmd_list(struct cli *cli)
+{
+	const char *user = cli->npos > 1 ? cli->pos[1] : NULL;
+	struct mfa_factor_info *list = NULL;
+	struct mfa_user_info info;
+	size_t n = 0;
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_factor_list(cli->ctx, user, &list, &n)) != MFA_OK)
+		return cli_fail(cli, r);
+	if (user && (r = mfa_user_info_get(cli->ctx, user, &info)) != MFA_OK) {
+		mfa_factor_list_free(&list);
+		return cli_fail(cli, r);
+	}
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(arr, factor_to_json(&list[i]));
+		if (user)
+			print_json(json_pack("{s:s, s:i, s:I, s:i, s:o}", "user", user, "failures",
+			                     (int)info.failures, "locked_until", (json_int_t)info.locked_until,
+			                     "recovery_codes_left", (int)info.recovery_left, "factors", arr));
+		else
+			print_json(arr);
+	} else {
+		if (n == 0)
+			printf(user ? "%s has no factor: enroll one with 'mfactl enroll %s'\n"
+			            : "no factor enrolled yet: 'mfactl enroll USER' adds one\n",
+			       user ? user : "", user ? user : "");
+		else
+			printf("%-16s %-8s %-6s %-7s %-6s %-16s %-16s %s\n", "USER", "FACTOR", "TYPE",
+			       "STATE", "DIGITS", "CREATED (UTC)", "LAST USED (UTC)", "LABEL");
+		for (size_t i = 0; i < n; i++) {
+			char created[32], used[32];
+
+			format_time(list[i].created, created, sizeof(created));
+			format_time(list[i].last_used, used, sizeof(used));
+			printf("%-16s %-8s %-6s %-7s %-6u %-16s %-16s %s\n", list[i].user, list[i].id,
+			       mfa_factor_type_name(list[i].type), list[i].active ? "active" : "pending",
+			       list[i].digits, created, used, list[i].label);
+		}
+		if (user) {
+			time_t now = time(NULL);
+
+			printf("recovery codes left: %u of %u\n", info.recovery_left, info.recovery_total);
+			if (info.locked_until > now)
+				printf("LOCKED for %ld more seconds after %u failures: 'mfactl unlock %s' "
+				       "clears it\n", (long)(info.locked_until - now), info.failures, user);
+			else if (info.failures)
+				printf("failures in a row: %u\n", info.failures);
+		}
+	}
+	mfa_factor_list_free(&list);
+	return EXIT_OK;
+}
+
+int cmd_remove(struct cli *cli)
+{
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_factor_remove(cli->ctx, cli->pos[1], cli->pos[2], CLI_SOURCE)) != MFA_OK)
+		return cli_fail(cli, r);
+	printf("Removed factor %s of %s.\n", cli->pos[2], cli->pos[1]);
+	return EXIT_OK;
+}
+
+int cmd_rename(struct cli *cli)
+{
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_factor_rename(cli->ctx, cli->pos[1], cli->pos[2], cli->pos[3], CLI_SOURCE)) !=
+	    MFA_OK)
+		return cli_fail(cli, r);
+	printf("Factor %s of %s is now labelled '%s'.\n", cli->pos[2], cli->pos[1], cli->pos[3]);
+	return EXIT_OK;
+}
+
+int cmd_resync(struct cli *cli)
+{
+	char id[MFA_ID_LEN + 1];
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	r = mfa_resync(cli->ctx, cli->pos[1], cli->pos[2], cli->pos[3], CLI_SOURCE, id);
+	if (r == MFA_ERR_BAD_CODE) {
+		fprintf(stderr, "mfactl: %s\n", mfa_ctx_error(cli->ctx));
+		return EXIT_REFUSED;
+	}
+	if (r != MFA_OK)
+		return cli_fail(cli, r);
+	printf("Factor %s of %s is in step again.\n", id, cli->pos[1]);
+	return EXIT_OK;
+}
+
+int cmd_unlock(struct cli *cli)
+{
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_unlock(cli->ctx, cli->pos[1], CLI_SOURCE)) != MFA_OK)
+		return cli_fail(cli, r);
+	printf("%s is unlocked.\n", cli->pos[1]);
+	return EXIT_OK;
+}
+
+int cmd_recovery(struct cli *cli)
+{
+	char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT];
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_recovery_generate(cli->ctx, cli->pos[1], CLI_SOURCE, codes)) != MFA_OK)
+		return cli_fail(cli, r);
+	if (cli->json) {
+		json_t *arr = json_array();
+
+		for (int i = 0; arr && i < MFA_RECOVERY_COUNT; i++)
+			json_array_append_new(arr, json_string(codes[i]));
+		print_json(json_pack("{s:s, s:o}", "user", cli->pos[1], "codes", arr));
+	} else {
+		printf("Recovery codes for %s (each works once; earlier codes no longer work):\n\n",
+		       cli->pos[1]);
+		for (int i = 0; i < MFA_RECOVERY_COUNT; i += 2)
+			printf("    %s    %s\n", codes[i], codes[i + 1]);
+		printf("\nKeep them somewhere safe, away from the phone.\n");
+	}
+	explicit_bzero(codes, sizeof(codes));
+	return EXIT_OK;
+}
+
+int cmd_export(struct cli *cli)
+{
+	char *json = NULL;
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_user_export(cli->ctx, cli->pos[1], &json)) != MFA_OK)
+		return cli_fail(cli, r);
+	printf("%s\n", json);
+	free(json);
+	return EXIT_OK;
+}
+
+int cmd_delete(struct cli *cli)
+{
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_user_delete(cli->ctx, cli->pos[1], CLI_SOURCE)) != MFA_OK)
+		return cli_fail(cli, r);
+	printf("Every record of %s is erased.\n", cli->pos[1]);
+	return EXIT_OK;
+}
+
+int cmd_import(struct cli *cli)
+{
+	const char *kind = cli->pos[1], *path = cli->pos[2];
+	const char *user = cli_opt(cli, "user"), *serial = cli_opt(cli, "serial");
+	struct mfa_import_report rep;
+	int r, status;
+
+	if (strcmp(kind, "google-authenticator") && strcmp(kind, "oath") && strcmp(kind, "pskc")) {
+		fprintf(stderr, "mfactl: import: '%s' is not google-authenticator, oath or pskc\n", kind);
+		return EXIT_ERROR;
+	}
+	if ((!strcmp(kind, "google-authenticator") && (!user || serial)) ||
+	    (!strcmp(kind, "oath") && (user || serial))) {
+		fprintf(stderr, "usage: mfactl import google-authenticator FILE --user USER\n"
+		                "       mfactl import oath USERSFILE\n"
+		                "       mfactl import pskc FILE [--user USER] [--serial SERIAL]\n");
+		return EXIT_ERROR;
+	}
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if (!strcmp(kind, "google-authenticator"))
+		r = mfa_import_google_authenticator(cli->ctx, path, user, CLI_SOURCE, &rep);
+	else if (!strcmp(kind, "oath"))
+		r = mfa_import_oath_usersfile(cli->ctx, path, CLI_SOURCE, &rep);
+	else
+		r = mfa_import_pskc(cli->ctx, path, user, serial, CLI_SOURCE, &rep);
+	if (r != MFA_OK) {
+		cli_fail(cli, r);
+		fprintf(stderr, "mfactl: nothing was imported.\n");
+		return EXIT_ERROR;
+	}
+	if (cli->json) {
+		print_json(json_pack("{s:i, s:i, s:i, s:s}", "factors", (int)rep.factors,
+		                     "recovery_codes", (int)rep.recovery_codes, "skipped", (int)rep.skipped,
+		                     "notes", rep.notes));
+		return EXIT_OK;
+	}
+	printf("Imported %u factor%s", rep.factors, rep.factors == 1 ? "" : "s");
+	if (rep.recovery_codes)
+		printf(" and %u scratch code%s (as recovery codes)", rep.recovery_codes,
+		       rep.recovery_codes == 1 ? "" : "s");
+	if (rep.skipped)
+		printf("; %u left out by --user/--serial", rep.skipped);
+	printf(".\n");
+	if (rep.notes[0])
+		printf("Note: %s\n", rep.notes);
+	printf("'mfactl list' shows them.\n");
+	return EXIT_OK;
+}

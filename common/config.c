@@ -1,0 +1,261 @@
+/*
+ * config.c - `key = value` lines, one table of settings. An unknown key or a
+ * bad value is an error that names file and line: in an authentication
+ * module a typo must never quietly weaken policy.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "internal.h"
+
+enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG };
+
+struct setting {
+	const char *key;
+	enum setting_kind kind;
+	size_t offset;
+	size_t size;          /* strings: buffer size */
+	unsigned long min, max;
+};
+
+#define S_STR(k, kind, f) { k, kind, offsetof(struct mfa_config, f), sizeof(((struct mfa_config *)0)->f), 0, 0 }
+#define S_UINT(k, f, lo, hi) { k, SET_UINT, offsetof(struct mfa_config, f), 0, lo, hi }
+#define S_BOOL(k, f) { k, SET_BOOL, offsetof(struct mfa_config, f), 0, 0, 0 }
+
+static const struct setting settings[] = {
+	S_STR("store", SET_STORE, store),
+	S_STR("key_file", SET_PATH, key_file),
+	S_STR("audit_file", SET_PATH, audit_file),
+	S_BOOL("audit_syslog", audit_syslog),
+	S_STR("issuer", SET_TEXT, issuer),
+	S_UINT("digits", default_digits, 6, 8),
+	S_UINT("period", default_period, 10, 300),
+	{ "algorithm", SET_ALG, offsetof(struct mfa_config, default_algorithm), 0, 0, 0 },
+	S_UINT("totp_window_behind", totp_window_behind, 0, 10),
+	S_UINT("totp_window_ahead", totp_window_ahead, 0, 10),
+	S_UINT("drift_report", drift_report, 0, 3600),
+	S_UINT("hotp_lookahead", hotp_lookahead, 0, 100),
+	S_UINT("resync_window", resync_window, 1, 10000),
+	S_UINT("lockout_threshold", lockout_threshold, 0, 1000),
+	S_UINT("lockout_delay", lockout_delay, 1, 86400),
+	S_UINT("lockout_max_delay", lockout_max_delay, 1, 7 * 86400),
+	S_BOOL("sqlite_sync_full", sqlite_sync_full),
+	S_UINT("store_busy_timeout", store_busy_timeout, 10, 600000),
+};
+
+void config_defaults(struct mfa_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	str_copy(cfg->store, sizeof(cfg->store), "sqlite:/var/lib/mfa/mfa.db");
+	str_copy(cfg->key_file, sizeof(cfg->key_file), "/etc/mfa/mfa.key");
+	cfg->audit_syslog = true;
+	str_copy(cfg->issuer, sizeof(cfg->issuer), "mfa");
+	cfg->default_digits = 6;
+	cfg->default_period = 30;
+	cfg->default_algorithm = MFA_ALG_SHA1;
+	/* RFC 6238 §5.2: at most one step of network delay either way. */
+	cfg->totp_window_behind = 1;
+	cfg->totp_window_ahead = 1;
+	cfg->drift_report = 900;
+	cfg->hotp_lookahead = 10;
+	cfg->resync_window = 100;
+	cfg->lockout_threshold = 5;
+	cfg->lockout_delay = 30;
+	cfg->lockout_max_delay = 3600;
+	cfg->sqlite_sync_full = false;
+	cfg->store_busy_timeout = 5000;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static bool text_printable(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int config_set(struct mfa_config *cfg, const char *key, const char *value, char *err,
+               size_t errlen)
+{
+	const struct setting *s = NULL;
+	char *field;
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (!strcmp(settings[i].key, key))
+			s = &settings[i];
+	if (!s) {
+		snprintf(err, errlen, "unknown setting '%s' (see mfa.conf(5) in mfactl(1))", key);
+		return MFA_ERR_CONFIG;
+	}
+	field = (char *)cfg + s->offset;
+	switch (s->kind) {
+	case SET_STORE:
+		if (strncmp(value, "sqlite:", 7) != 0 || value[7] != '/') {
+			snprintf(err, errlen, "store: '%s' is not supported; use sqlite:/absolute/path", value);
+			return MFA_ERR_CONFIG;
+		}
+		/* fall through */
+	case SET_PATH:
+		if (s->kind == SET_PATH && value[0] != '\0' && value[0] != '/') {
+			snprintf(err, errlen, "%s: '%s' is not an absolute path", key, value);
+			return MFA_ERR_CONFIG;
+		}
+		/* fall through */
+	case SET_TEXT:
+		if (!text_printable(value) || !str_copy(field, s->size, value)) {
+			snprintf(err, errlen, "%s: value too long or not printable", key);
+			return MFA_ERR_CONFIG;
+		}
+		return MFA_OK;
+	case SET_UINT: {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (!isdigit((unsigned char)value[0]) || *end || errno || n < s->min || n > s->max) {
+			snprintf(err, errlen, "%s: '%s' is not a number from %lu to %lu", key, value,
+			         s->min, s->max);
+			return MFA_ERR_CONFIG;
+		}
+		*(unsigned *)(void *)field = (unsigned)n;
+		return MFA_OK;
+	}
+	case SET_BOOL:
+		if (parse_bool(value, (bool *)(void *)field) < 0) {
+			snprintf(err, errlen, "%s: '%s' is not yes or no", key, value);
+			return MFA_ERR_CONFIG;
+		}
+		return MFA_OK;
+	case SET_ALG: {
+		mfa_algorithm alg;
+
+		if (mfa_algorithm_parse(value, &alg) != MFA_OK) {
+			snprintf(err, errlen, "%s: '%s' is not SHA1, SHA256 or SHA512", key, value);
+			return MFA_ERR_CONFIG;
+		}
+		*(int *)(void *)field = (int)alg;
+		return MFA_OK;
+	}
+	}
+	return MFA_ERR_CONFIG;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char *name,
+                 char *err, size_t errlen)
+{
+	char line[CONFIG_PATH_MAX + 128];
+	char msg[CONFIG_PATH_MAX + 64];
+	size_t pos = 0;
+	unsigned lineno = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		char *key, *value, *eq;
+
+		lineno++;
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "%s:%u: line too long", name, lineno);
+			return MFA_ERR_CONFIG;
+		}
+		memcpy(line, buf + pos, n);
+		line[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		if (memchr(line, '\0', n)) {
+			snprintf(err, errlen, "%s:%u: NUL byte in line", name, lineno);
+			return MFA_ERR_CONFIG;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'", name, lineno);
+			return MFA_ERR_CONFIG;
+		}
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+		if (config_set(cfg, key, value, msg, sizeof(msg)) != MFA_OK) {
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
+			return MFA_ERR_CONFIG;
+		}
+	}
+	return config_check(cfg, name, err, errlen);
+}
+
+int config_check(const struct mfa_config *cfg, const char *name, char *err, size_t errlen)
+{
+	if (cfg->lockout_max_delay < cfg->lockout_delay) {
+		snprintf(err, errlen, "%s: lockout_max_delay (%u) is below lockout_delay (%u)", name,
+		         cfg->lockout_max_delay, cfg->lockout_delay);
+		return MFA_ERR_CONFIG;
+	}
+	if (cfg->key_file[0] == '\0') {
+		snprintf(err, errlen, "%s: key_file must be set", name);
+		return MFA_ERR_CONFIG;
+	}
+	return MFA_OK;
+}
+
+const char *config_default_text(void)
+{
+	return "# mfa.conf - read by pam_mfa, rlm_mfa and mfactl. See mfactl(1).\n"
+	       "# Lines are 'key = value'; an unknown key or a bad value is an error.\n"
+	       "\n"
+	       "# Where tokens live, and the key that encrypts their secrets.\n"
+	       "store = sqlite:/var/lib/mfa/mfa.db\n"
+	       "key_file = /etc/mfa/mfa.key\n"
+	       "\n"
+	       "# Audit events go to syslog (authpriv); audit_file adds JSON lines.\n"
+	       "audit_syslog = yes\n"
+	       "#audit_file = /var/log/mfa/audit.json\n"
+	       "\n"
+	       "# Defaults for new authenticator-app factors.\n"
+	       "issuer = mfa\n"
+	       "digits = 6\n"
+	       "period = 30\n"
+	       "algorithm = SHA1\n"
+	       "\n"
+	       "# Steps of clock difference accepted, and how far beyond that a code\n"
+	       "# is recognised (and refused) to tell the user their clock is off.\n"
+	       "totp_window_behind = 1\n"
+	       "totp_window_ahead = 1\n"
+	       "drift_report = 900\n"
+	       "hotp_lookahead = 10\n"
+	       "resync_window = 100\n"
+	       "\n"
+	       "# After lockout_threshold failures in a row, refuse for lockout_delay\n"
+	       "# seconds, doubling with each further failure up to lockout_max_delay.\n"
+	       "lockout_threshold = 5\n"
+	       "lockout_delay = 30\n"
+	       "lockout_max_delay = 3600\n";
+}

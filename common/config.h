@@ -1,0 +1,47 @@
+/*
+ * config.h - the one config file every front end reads: defaults, then the
+ * file, then front-end options, all through config_set().
+ */
+#ifndef MFA_CONFIG_H
+#define MFA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_PATH_MAX 4096
+#define CONFIG_MAX_BYTES (64u * 1024)
+
+struct mfa_config {
+	char store[CONFIG_PATH_MAX];      /* "sqlite:/var/lib/mfa/mfa.db" */
+	char key_file[CONFIG_PATH_MAX];
+	char audit_file[CONFIG_PATH_MAX]; /* "" = none */
+	bool audit_syslog;
+	char issuer[64];
+	unsigned default_digits;
+	unsigned default_period;
+	int default_algorithm;            /* mfa_algorithm */
+	unsigned totp_window_behind;      /* steps */
+	unsigned totp_window_ahead;
+	unsigned drift_report;            /* seconds beyond the window to diagnose */
+	unsigned hotp_lookahead;
+	unsigned resync_window;           /* HOTP counters / TOTP steps searched */
+	unsigned lockout_threshold;       /* failures before a lock; 0 = never */
+	unsigned lockout_delay;           /* first lock, seconds */
+	unsigned lockout_max_delay;
+	bool sqlite_sync_full;            /* fsync every commit */
+	unsigned store_busy_timeout;      /* milliseconds */
+};
+
+void config_defaults(struct mfa_config *cfg);
+/* One key/value. On error writes a message naming the key. */
+int config_set(struct mfa_config *cfg, const char *key, const char *value, char *err,
+               size_t errlen);
+/* Parses `key = value` lines; errors name `name` and the line. */
+int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char *name,
+                 char *err, size_t errlen);
+/* Checks settings against each other once all are read. */
+int config_check(const struct mfa_config *cfg, const char *name, char *err, size_t errlen);
+/* The commented default file that `mfactl init` writes. */
+const char *config_default_text(void);
+
+#endif

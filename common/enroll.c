@@ -1,0 +1,347 @@
+/*
+ * enroll.c - new OTP factors: a pending factor and its otpauth:// URI, made
+ * active only once the first code proves the user's app has the secret.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <liboath/oath.h>
+#include <openssl/crypto.h>
+
+#include "audit.h"
+#include "factor.h"
+
+#define URI_MAX 1024
+
+struct mfa_enrollment {
+	char user[MFA_USER_MAX + 1];
+	char id[MFA_ID_LEN + 1];
+	char uri[URI_MAX];
+	char secret_b32[MFA_SECRET_MAX * 2];
+	char source[64];
+};
+
+const char *mfa_factor_type_name(mfa_factor_type type)
+{
+	return type == MFA_FACTOR_HOTP ? "hotp" : type == MFA_FACTOR_TOTP ? "totp" : "unknown";
+}
+
+const char *mfa_algorithm_name(mfa_algorithm alg)
+{
+	return alg == MFA_ALG_SHA256 ? "SHA256" : alg == MFA_ALG_SHA512 ? "SHA512" : "SHA1";
+}
+
+int mfa_algorithm_parse(const char *name, mfa_algorithm *alg)
+{
+	if (!strcasecmp(name, "SHA1"))
+		*alg = MFA_ALG_SHA1;
+	else if (!strcasecmp(name, "SHA256"))
+		*alg = MFA_ALG_SHA256;
+	else if (!strcasecmp(name, "SHA512"))
+		*alg = MFA_ALG_SHA512;
+	else
+		return MFA_ERR_INVALID;
+	return MFA_OK;
+}
+
+/* RFC 3986 percent-encoding of everything but unreserved characters. */
+static bool uri_append(char *uri, size_t size, const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(uri);
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		             (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
+		             *p == '~' || *p == '@';
+
+		if (n + (plain ? 1 : 3) >= size)
+			return false;
+		if (plain) {
+			uri[n++] = (char)*p;
+		} else {
+			uri[n++] = '%';
+			uri[n++] = hex[*p >> 4];
+			uri[n++] = hex[*p & 15];
+		}
+	}
+	uri[n] = '\0';
+	return true;
+}
+
+static bool uri_build(struct mfa_enrollment *e, const struct store_factor *f, const char *issuer)
+{
+	char tail[160];
+
+	/* Key Uri Format of Google Authenticator, as every app reads it. */
+	snprintf(e->uri, sizeof(e->uri), "otpauth://%s/", mfa_factor_type_name(f->type));
+	if (!uri_append(e->uri, sizeof(e->uri), issuer) || strlen(e->uri) + 2 >= sizeof(e->uri))
+		return false;
+	strcat(e->uri, ":");
+	if (!uri_append(e->uri, sizeof(e->uri), f->label))
+		return false;
+	if (strlen(e->uri) + strlen(e->secret_b32) + 16 >= sizeof(e->uri))
+		return false;
+	strcat(e->uri, "?secret=");
+	strcat(e->uri, e->secret_b32);
+	strcat(e->uri, "&issuer=");
+	if (!uri_append(e->uri, sizeof(e->uri), issuer))
+		return false;
+	if (f->type == MFA_FACTOR_HOTP)
+		snprintf(tail, sizeof(tail), "&algorithm=%s&digits=%u&counter=%llu",
+		         mfa_algorithm_name(f->algorithm), f->digits, (unsigned long long)f->counter);
+	else
+		snprintf(tail, sizeof(tail), "&algorithm=%s&digits=%u&period=%u",
+		         mfa_algorithm_name(f->algorithm), f->digits, f->period);
+	if (strlen(e->uri) + strlen(tail) >= sizeof(e->uri))
+		return false;
+	strcat(e->uri, tail);
+	return true;
+}
+
+static size_t default_secret_len(mfa_algorithm alg)
+{
+	/* RFC 4226 §4 R6 and RFC 6238 §5.1: key as long as the HMAC output. */
+	return alg == MFA_ALG_SHA512 ? 64 : alg == MFA_ALG_SHA256 ? 32 : 20;
+}
+
+static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_params *p,
+                         struct store_factor *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (!user_name_valid(user))
+		return ctx_fail(ctx, MFA_ERR_INVALID,
+		                "invalid user name: 1 to %d characters, no spaces or control characters",
+		                MFA_USER_MAX);
+	str_copy(f->user, sizeof(f->user), user);
+	f->type = p->type ? p->type : MFA_FACTOR_TOTP;
+	if (f->type != MFA_FACTOR_TOTP && f->type != MFA_FACTOR_HOTP)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "type must be totp or hotp");
+	f->algorithm = p->algorithm < 0 ? (mfa_algorithm)ctx->cfg.default_algorithm
+	                                : (mfa_algorithm)p->algorithm;
+	if (f->algorithm > MFA_ALG_SHA512)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "algorithm must be SHA1, SHA256 or SHA512");
+	f->digits = p->digits ? p->digits : ctx->cfg.default_digits;
+	if (f->digits < 6 || f->digits > 8)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "digits must be 6, 7 or 8");
+	f->period = f->type == MFA_FACTOR_TOTP ? (p->period ? p->period : ctx->cfg.default_period) : 30;
+	if (f->period < 10 || f->period > 300)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "period must be 10 to 300 seconds");
+	f->counter = f->type == MFA_FACTOR_HOTP ? p->counter : 0;
+	if (f->counter > (uint64_t)INT64_MAX / 2)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "counter out of range");
+	f->last_step = -1;
+	if (p->label) {
+		if (!label_valid(p->label))
+			return ctx_fail(ctx, MFA_ERR_INVALID,
+			                "invalid label: 1 to %d printable characters", MFA_LABEL_MAX);
+		str_copy(f->label, sizeof(f->label), p->label);
+	} else {
+		char host[64] = "localhost";
+
+		gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		snprintf(f->label, sizeof(f->label), "%.40s@%.23s", user, host);
+	}
+	if (p->issuer && (!label_valid(p->issuer) || strchr(p->issuer, ':')))
+		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid issuer: printable text without ':'");
+	return MFA_OK;
+}
+
+int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params *params,
+                     mfa_enrollment **out)
+{
+	struct mfa_enrollment *e = NULL;
+	struct store_factor f;
+	unsigned char secret[MFA_SECRET_MAX];
+	size_t secret_len;
+	char *b32 = NULL;
+	size_t b32len = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = ctx_require_open(ctx)) != MFA_OK ||
+	    (r = enroll_params(ctx, user, params, &f)) != MFA_OK)
+		goto out;
+	if (!(e = calloc(1, sizeof(*e)))) {
+		r = MFA_ERR_NOMEM;
+		goto out;
+	}
+	if (params->secret_base32) {
+		char *raw = NULL;
+		size_t raw_len = 0;
+
+		if (oath_base32_decode(params->secret_base32, strlen(params->secret_base32), &raw,
+		                       &raw_len) != OATH_OK) {
+			r = ctx_fail(ctx, MFA_ERR_INVALID, "the secret is not base32 (letters A-Z and digits 2-7)");
+			goto out;
+		}
+		if (raw_len < 10 || raw_len > MFA_SECRET_MAX) {
+			OPENSSL_cleanse(raw, raw_len);
+			free(raw);
+			r = ctx_fail(ctx, MFA_ERR_INVALID,
+			             "the secret is %zu bytes: it must be 10 to %d bytes (16 to 103 base32 "
+			             "characters)", raw_len, MFA_SECRET_MAX);
+			goto out;
+		}
+		memcpy(secret, raw, raw_len);
+		secret_len = raw_len;
+		OPENSSL_cleanse(raw, raw_len);
+		free(raw);
+	} else {
+		secret_len = default_secret_len(f.algorithm);
+		if ((r = random_bytes(secret, secret_len)) != MFA_OK)
+			goto out;
+	}
+	if (oath_base32_encode((const char *)secret, secret_len, &b32, &b32len) != OATH_OK) {
+		r = ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot encode the secret");
+		goto out;
+	}
+	/* Apps want the secret without '=' padding. */
+	while (b32len > 0 && b32[b32len - 1] == '=')
+		b32[--b32len] = '\0';
+	str_copy(e->secret_b32, sizeof(e->secret_b32), b32);
+	if ((r = factor_id_new(f.id)) != MFA_OK)
+		goto out;
+	f.created = ctx_now(ctx);
+	if (!uri_build(e, &f, params->issuer ? params->issuer : ctx->cfg.issuer)) {
+		r = ctx_fail(ctx, MFA_ERR_INVALID, "label and issuer are too long for a QR code");
+		goto out;
+	}
+	if ((r = factor_seal(ctx, &f, secret, secret_len)) != MFA_OK)
+		goto out;
+	str_copy(e->user, sizeof(e->user), user);
+	str_copy(e->id, sizeof(e->id), f.id);
+	str_copy(e->source, sizeof(e->source), params->source ? params->source : "cli");
+	/* An enrollment abandoned earlier leaves a pending factor: drop it. */
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	    (r = ctx->store->ops->factors_delete_pending(ctx->store, user)) != MFA_OK ||
+	    (r = ctx->store->ops->factor_insert(ctx->store, &f)) != MFA_OK ||
+	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	*out = e;
+	e = NULL;
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(&f, sizeof(f));
+	if (b32) {
+		OPENSSL_cleanse(b32, b32len);
+		free(b32);
+	}
+	mfa_enrollment_free(&e);
+	return r;
+}
+
+const char *mfa_enrollment_factor_id(const mfa_enrollment *e)
+{
+	return e->id;
+}
+
+const char *mfa_enrollment_uri(const mfa_enrollment *e)
+{
+	return e->uri;
+}
+
+const char *mfa_enrollment_secret_base32(const mfa_enrollment *e)
+{
+	return e->secret_b32;
+}
+
+void mfa_enrollment_free(mfa_enrollment **ep)
+{
+	if (!*ep)
+		return;
+	OPENSSL_cleanse(*ep, sizeof(**ep));
+	free(*ep);
+	*ep = NULL;
+}
+
+/* Finds the pending factor, checks code if given, and activates it. */
+static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
+{
+	const struct store_ops *ops;
+	struct store_factor *list = NULL, *f = NULL;
+	unsigned char secret[MFA_SECRET_MAX];
+	size_t n = 0, secret_len = 0;
+	char clean[16];
+	int r;
+
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		return r;
+	ops = ctx->store->ops;
+	if ((r = ops->begin(ctx->store, true)) != MFA_OK ||
+	    (r = ops->factors_get(ctx->store, e->user, &list, &n)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].id, e->id))
+			f = &list[i];
+	if (!f || f->active) {
+		r = ctx_fail(ctx, MFA_ERR_NOT_FOUND, "the pending factor %s of %s is gone (enroll again)",
+		             e->id, e->user);
+		tx_abort(ctx, r);
+		goto out;
+	}
+	if (code) {
+		struct otp_state st;
+		struct otp_result res;
+		struct otp_policy pol;
+
+		factor_policy(ctx, &pol);
+		factor_to_otp(f, &st);
+		if (!code_clean(code, clean, sizeof(clean)) || !otp_code_wellformed(clean, f->digits)) {
+			r = ctx_fail(ctx, MFA_ERR_BAD_CODE, "the code must be %u digits", f->digits);
+			tx_abort(ctx, r);
+			goto out;
+		}
+		if ((r = factor_unseal(ctx, f, secret, &secret_len)) != MFA_OK ||
+		    (r = otp_check(&st, secret, secret_len, clean, ctx_now(ctx), &pol, &res)) != MFA_OK) {
+			tx_abort(ctx, r);
+			goto out;
+		}
+		if (res.outcome != OTP_MATCH) {
+			r = res.outcome == OTP_DRIFT ? MFA_ERR_CLOCK_DRIFT : MFA_ERR_BAD_CODE;
+			if (r == MFA_ERR_CLOCK_DRIFT)
+				ctx_fail(ctx, r, "that code was valid %ld s %s: the device clock is off; set it "
+				         "to automatic time and try a new code", labs(res.offset_seconds),
+				         res.offset_seconds < 0 ? "ago" : "from now");
+			else
+				ctx_fail(ctx, r, "that is not the code the app shows: check that the app "
+				         "scanned this QR code, then type the code it shows now");
+			tx_abort(ctx, r);
+			goto out;
+		}
+		/* The confirming code is used: it must not log in afterwards. */
+		factor_from_otp(f, &st);
+		f->last_used = ctx_now(ctx);
+	}
+	f->active = true;
+	if ((r = ops->factor_update(ctx->store, f)) != MFA_OK || (r = ops->commit(ctx->store)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	audit_emit(ctx, &(struct audit_event){ .event = "enroll", .user = e->user, .factor = e->id,
+	                                       .source = e->source,
+	                                       .outcome = "ok",
+	                                       .detail = code ? "confirmed with a code" : "activated without a code" });
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(clean, sizeof(clean));
+	store_factors_free(&list, n);
+	return r;
+}
+
+int mfa_enroll_confirm(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
+{
+	return enroll_finish(ctx, e, code);
+}
+
+int mfa_enroll_activate(mfa_ctx *ctx, mfa_enrollment *e)
+{
+	return enroll_finish(ctx, e, NULL);
+}

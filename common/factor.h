@@ -1,0 +1,27 @@
+/*
+ * factor.h - what the files handling factors share: the lock-step of
+ * loading a user's factors inside a transaction, unsealing their secrets,
+ * and turning a stored factor into OTP state and back.
+ */
+#ifndef MFA_FACTOR_H
+#define MFA_FACTOR_H
+
+#include "internal.h"
+#include "otp.h"
+#include "store.h"
+
+/* Unseals f's secret into secret (MFA_SECRET_MAX bytes); the caller wipes it. */
+int factor_unseal(mfa_ctx *ctx, const struct store_factor *f, unsigned char *secret,
+                  size_t *secret_len);
+/* Seals secret into f (f->user and f->id must be set). */
+int factor_seal(mfa_ctx *ctx, struct store_factor *f, const unsigned char *secret,
+                size_t secret_len);
+void factor_to_otp(const struct store_factor *f, struct otp_state *st);
+void factor_from_otp(struct store_factor *f, const struct otp_state *st);
+void factor_policy(const mfa_ctx *ctx, struct otp_policy *pol);
+/* Rolls the transaction back, keeping the store's failure detail. */
+int tx_abort(mfa_ctx *ctx, int r);
+/* Removes spaces users put in codes ("123 456"); false if too long or odd. */
+bool code_clean(const char *typed, char *out, size_t size);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * import.c - stores what an import parser read: every token of the file, and
+ * its scratch codes, in one transaction, or nothing at all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "audit.h"
+#include "factor.h"
+#include "import.h"
+#include "recovery.h"
+
+typedef int import_parse_fn(const char *buf, size_t len, struct import_set *set, char *err,
+                            size_t errlen, const void *arg);
+
+static int import_store(mfa_ctx *ctx, const struct import_set *set, const char *scratch_user,
+                        time_t now)
+{
+	const struct store_ops *ops = ctx->store->ops;
+	struct store_factor f;
+	int r = MFA_OK;
+
+	for (size_t i = 0; i < set->n && r == MFA_OK; i++) {
+		const struct import_token *t = &set->tokens[i];
+
+		memset(&f, 0, sizeof(f));
+		str_copy(f.user, sizeof(f.user), t->user);
+		str_copy(f.label, sizeof(f.label), t->label);
+		f.type = t->type;
+		f.algorithm = t->algorithm;
+		f.digits = t->digits;
+		f.period = t->type == MFA_FACTOR_TOTP ? t->period : 30;
+		f.counter = t->counter;
+		f.last_step = -1;
+		f.active = true;
+		f.created = now;
+		if ((r = factor_id_new(f.id)) != MFA_OK ||
+		    (r = factor_seal(ctx, &f, t->secret, t->secret_len)) != MFA_OK ||
+		    (r = ops->factor_insert(ctx->store, &f)) != MFA_OK)
+			break;
+	}
+	OPENSSL_cleanse(&f, sizeof(f));
+	if (r != MFA_OK || set->nscratch == 0)
+		return r;
+	{
+		struct store_recovery *rec = calloc(set->nscratch, sizeof(*rec));
+
+		if (!rec)
+			return MFA_ERR_NOMEM;
+		for (size_t i = 0; i < set->nscratch && r == MFA_OK; i++)
+			r = recovery_seal(set->scratch[i], &rec[i]);
+		if (r == MFA_OK)
+			r = ops->recovery_replace(ctx->store, scratch_user, rec, set->nscratch);
+		free(rec);
+	}
+	return r;
+}
+
+static int import_file(mfa_ctx *ctx, const char *kind, const char *path, const char *scratch_user,
+                       const char *source, import_parse_fn *parse, const void *arg,
+                       struct mfa_import_report *out)
+{
+	struct import_set set = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	char msg[400];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		return r;
+	r = file_read_safely(path, IMPORT_MAX_BYTES, false, &buf, &len, msg, sizeof(msg));
+	if (r != MFA_OK) {
+		r = ctx_fail(ctx, r == MFA_ERR_NOMEM ? r : MFA_ERR_IMPORT, "%s", msg);
+		goto out;
+	}
+	if ((r = parse(buf, len, &set, msg, sizeof(msg), arg)) != MFA_OK) {
+		ctx_fail(ctx, r, "%s: %s", path, msg);
+		goto out;
+	}
+	if (set.n == 0 && set.nscratch == 0) {
+		r = ctx_fail(ctx, MFA_ERR_IMPORT, "%s: no token to import", path);
+		goto out;
+	}
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	    (r = import_store(ctx, &set, scratch_user, ctx_now(ctx))) != MFA_OK ||
+	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	out->factors = (unsigned)set.n;
+	out->recovery_codes = (unsigned)set.nscratch;
+	out->skipped = (unsigned)set.skipped;
+	str_copy(out->notes, sizeof(out->notes), set.notes);
+	for (size_t i = 0; i < set.n; i++) {
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "%s %s from %s", mfa_factor_type_name(set.tokens[i].type),
+		         set.tokens[i].label, kind);
+		audit_emit(ctx, &(struct audit_event){ .event = "import", .user = set.tokens[i].user,
+		                                       .source = source, .outcome = "ok",
+		                                       .detail = detail });
+	}
+out:
+	if (buf) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+	}
+	import_set_free(&set);
+	return r;
+}
+
+static int parse_ga(const char *buf, size_t len, struct import_set *set, char *err, size_t errlen,
+                    const void *arg)
+{
+	return import_ga_parse(buf, len, arg, set, err, errlen);
+}
+
+static int parse_oath(const char *buf, size_t len, struct import_set *set, char *err,
+                      size_t errlen, const void *arg)
+{
+	(void)arg;
+	return import_oath_parse(buf, len, set, err, errlen);
+}
+
+struct pskc_filter {
+	const char *user;
+	const char *serial;
+};
+
+static int parse_pskc(const char *buf, size_t len, struct import_set *set, char *err,
+                      size_t errlen, const void *arg)
+{
+	const struct pskc_filter *filter = arg;
+
+	return import_pskc_parse(buf, len, filter->user, filter->serial, set, err, errlen);
+}
+
+int mfa_import_google_authenticator(mfa_ctx *ctx, const char *path, const char *user,
+                                    const char *source, struct mfa_import_report *out)
+{
+	if (!user_name_valid(user)) {
+		memset(out, 0, sizeof(*out));
+		return ctx_fail(ctx, MFA_ERR_INVALID, "give the owner of the file with --user USER");
+	}
+	return import_file(ctx, "google-authenticator", path, user, source, parse_ga, user, out);
+}
+
+int mfa_import_oath_usersfile(mfa_ctx *ctx, const char *path, const char *source,
+                              struct mfa_import_report *out)
+{
+	return import_file(ctx, "pam_oath usersfile", path, NULL, source, parse_oath, NULL, out);
+}
+
+int mfa_import_pskc(mfa_ctx *ctx, const char *path, const char *user, const char *serial,
+                    const char *source, struct mfa_import_report *out)
+{
+	struct pskc_filter filter = { user, serial };
+
+	if (user && !user_name_valid(user)) {
+		memset(out, 0, sizeof(*out));
+		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid user name given with --user");
+	}
+	return import_file(ctx, "PSKC", path, NULL, source, parse_pskc, &filter, out);
+}

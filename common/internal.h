@@ -1,0 +1,54 @@
+/*
+ * internal.h - what the core's files share with each other and with the
+ * tests; never installed, never seen by front ends.
+ */
+#ifndef MFA_INTERNAL_H
+#define MFA_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "mfa.h"
+#include "config.h"
+
+struct store;
+
+struct mfa_ctx {
+	struct mfa_config cfg;
+	char config_path[4096];
+	struct store *store;
+	unsigned char key[32];           /* vault key, wiped on free */
+	bool key_loaded;
+	mfa_log_fn *log_fn;
+	void *log_arg;
+	mfa_clock_fn *clock_fn;
+	void *clock_arg;
+	char error[512];                 /* detail of the last failure */
+};
+
+/* Records a detail for mfa_ctx_error() and returns err. */
+int ctx_fail(mfa_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ctx_log(mfa_ctx *ctx, mfa_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+time_t ctx_now(mfa_ctx *ctx);
+int ctx_require_open(mfa_ctx *ctx);
+
+/* 1..MFA_USER_MAX bytes, no whitespace or control characters. */
+bool user_name_valid(const char *user);
+/* 1..MFA_LABEL_MAX bytes, no control characters. */
+bool label_valid(const char *label);
+/* Bounded copy that always terminates; false if src did not fit. */
+bool str_copy(char *dst, size_t size, const char *src);
+
+/* Reads a whole file opened defensively: O_NOFOLLOW, a regular file, at
+ * most max bytes. If private, refuses a file group/others can access.
+ * *buf is NUL-terminated; free (and wipe, for secrets) by the caller. */
+int file_read_safely(const char *path, size_t max, bool private, char **buf, size_t *len,
+                     char *err, size_t errlen);
+
+/* Random bytes from OpenSSL's CSPRNG. */
+int random_bytes(void *buf, size_t len);
+/* A fresh factor id: MFA_ID_LEN lowercase base32 characters. */
+int factor_id_new(char id[MFA_ID_LEN + 1]);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * mfa.h - the one public interface of the mfa core.
+ *
+ * Front ends (pam_mfa.so, rlm_mfa.so, mfactl) include only this header.
+ * A context (mfa_ctx) is not shared between threads: make one per thread.
+ * Every function returns an mfa_err; results go through out-parameters,
+ * which are cleared on entry.
+ */
+#ifndef MFA_H
+#define MFA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MFA_DEFAULT_CONFIG "/etc/mfa/mfa.conf"
+
+#define MFA_USER_MAX 128         /* bytes in a user name */
+#define MFA_LABEL_MAX 64         /* bytes in a factor label */
+#define MFA_ID_LEN 8             /* characters in a factor id */
+#define MFA_SECRET_MAX 64        /* bytes in an OTP seed */
+#define MFA_RECOVERY_COUNT 10    /* recovery codes issued at a time */
+#define MFA_RECOVERY_TEXT 15     /* "XXXX-XXXX-XXXX" plus NUL */
+
+typedef enum {
+	MFA_OK = 0,
+	/* Verdicts: the core decided to refuse. */
+	MFA_ERR_BAD_CODE,        /* wrong code */
+	MFA_ERR_REPLAY,          /* code already used */
+	MFA_ERR_CLOCK_DRIFT,     /* code valid at another time: device clock off */
+	MFA_ERR_LOCKED,          /* too many failures: locked for a while */
+	MFA_ERR_NO_FACTOR,       /* user has no active factor */
+	/* The core could not decide: deny, and tell an administrator. */
+	MFA_ERR_CONFIG,          /* malformed or unreadable config */
+	MFA_ERR_KEY,             /* key file missing, unsafe or malformed */
+	MFA_ERR_STORE,           /* store missing, unreadable or failing */
+	MFA_ERR_CORRUPT,         /* a stored record is malformed */
+	MFA_ERR_DECRYPT,         /* a secret does not decrypt: wrong key or moved */
+	MFA_ERR_NOMEM,
+	MFA_ERR_SYSTEM,          /* I/O or library failure */
+	/* Caller errors: nothing was changed. */
+	MFA_ERR_INVALID,         /* bad argument */
+	MFA_ERR_NOT_FOUND,       /* no such user or factor */
+	MFA_ERR_IMPORT,          /* malformed import file */
+	MFA_ERR__COUNT
+} mfa_err;
+
+/* Short text for an error code; never NULL. */
+const char *mfa_strerror(int err);
+/* True for the codes by which the core refused a user (the verdicts). */
+bool mfa_err_is_verdict(int err);
+
+typedef struct mfa_ctx mfa_ctx;
+
+typedef enum { MFA_LOG_ERROR, MFA_LOG_WARNING, MFA_LOG_INFO, MFA_LOG_DEBUG } mfa_log_level;
+typedef void mfa_log_fn(void *arg, mfa_log_level level, const char *message);
+typedef time_t mfa_clock_fn(void *arg);
+
+int mfa_ctx_new(mfa_ctx **ctxp);
+void mfa_ctx_free(mfa_ctx **ctxp);
+/* Where the core's log lines go; default: nowhere. */
+void mfa_ctx_set_log_handler(mfa_ctx *ctx, mfa_log_fn *fn, void *arg);
+/* The clock used for TOTP and lockout; default: time(NULL). */
+void mfa_ctx_set_clock(mfa_ctx *ctx, mfa_clock_fn *fn, void *arg);
+/* What the last failed call was about, with what to do next; "" if none. */
+const char *mfa_ctx_error(const mfa_ctx *ctx);
+
+/* Reads path, or $MFA_CONFIG, or MFA_DEFAULT_CONFIG when path is NULL. */
+int mfa_config_load(mfa_ctx *ctx, const char *path);
+/* One setting, as a `key = value` line would set it (front-end options). */
+int mfa_config_set(mfa_ctx *ctx, const char *key, const char *value);
+/* The config file in use (after mfa_config_load). */
+const char *mfa_config_path(const mfa_ctx *ctx);
+
+/* Opens key file and store named by the config. Fails closed. */
+int mfa_open(mfa_ctx *ctx);
+
+/* mfactl init: creates what is missing (config file, key file, store), each
+ * with safe permissions, and reports what it created. Idempotent. */
+#define MFA_SETUP_CONFIG 0x1u
+#define MFA_SETUP_KEY    0x2u
+#define MFA_SETUP_STORE  0x4u
+int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created);
+
+typedef enum { MFA_FACTOR_TOTP = 1, MFA_FACTOR_HOTP = 2 } mfa_factor_type;
+typedef enum { MFA_ALG_SHA1 = 0, MFA_ALG_SHA256 = 1, MFA_ALG_SHA512 = 2 } mfa_algorithm;
+
+const char *mfa_factor_type_name(mfa_factor_type type);
+const char *mfa_algorithm_name(mfa_algorithm alg);
+int mfa_algorithm_parse(const char *name, mfa_algorithm *alg);
+
+/* Parameters of a new OTP factor. Zero fields take the config's defaults. */
+struct mfa_otp_params {
+	mfa_factor_type type;            /* 0: TOTP */
+	int algorithm;                   /* mfa_algorithm, or -1: default */
+	unsigned digits;                 /* 6..8 */
+	unsigned period;                 /* TOTP seconds */
+	uint64_t counter;                /* HOTP start */
+	const char *label;               /* NULL: user@host */
+	const char *issuer;              /* NULL: config issuer */
+	const char *secret_base32;       /* known seed (hardware token); NULL: random */
+	const char *source;              /* for the audit trail; NULL: "cli" */
+};
+
+typedef struct mfa_enrollment mfa_enrollment;
+
+/* Creates a pending factor (inactive until confirmed or activated). */
+int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params *params,
+                     mfa_enrollment **out);
+const char *mfa_enrollment_factor_id(const mfa_enrollment *e);
+/* The otpauth:// URI: it holds the secret. */
+const char *mfa_enrollment_uri(const mfa_enrollment *e);
+/* The secret in base32, for typing into an app by hand. */
+const char *mfa_enrollment_secret_base32(const mfa_enrollment *e);
+/* Activates the factor if code is its current code. */
+int mfa_enroll_confirm(mfa_ctx *ctx, mfa_enrollment *e, const char *code);
+/* Activates the factor without a code (scripted enrollment). */
+int mfa_enroll_activate(mfa_ctx *ctx, mfa_enrollment *e);
+void mfa_enrollment_free(mfa_enrollment **ep);
+
+/* One authentication attempt, as a front end sees it. */
+struct mfa_request {
+	const char *user;
+	const char *code;        /* OTP or recovery code as typed */
+	const char *source;      /* "cli", "pam:sshd", "radius:vpn1" ... */
+	const char *remote;      /* client address or NULL */
+};
+
+typedef enum { MFA_VIA_NONE = 0, MFA_VIA_OTP, MFA_VIA_RECOVERY } mfa_via;
+
+struct mfa_verdict {
+	int result;                      /* same as the return value */
+	mfa_via via;
+	char factor_id[MFA_ID_LEN + 1];  /* factor that matched (or drifted) */
+	long drift_seconds;              /* CLOCK_DRIFT: <0 device behind */
+	time_t locked_until;             /* LOCKED, or set by this failure */
+	unsigned locked_seconds;         /* how long that still is */
+	unsigned failures;               /* consecutive failures after this one */
+	unsigned recovery_left;          /* after a recovery code was used */
+};
+
+/* Verifies a code: replay, lockout and audit included, one transaction. */
+int mfa_verify(mfa_ctx *ctx, const struct mfa_request *req, struct mfa_verdict *out);
+/* A sentence for the user about a refusal, e.g. lockout time or drift. */
+void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len);
+
+struct mfa_factor_info {
+	char user[MFA_USER_MAX + 1];
+	char id[MFA_ID_LEN + 1];
+	char label[MFA_LABEL_MAX + 1];
+	mfa_factor_type type;
+	mfa_algorithm algorithm;
+	unsigned digits;
+	unsigned period;
+	uint64_t counter;
+	long drift_seconds;
+	bool active;
+	time_t created;
+	time_t last_used;                /* 0: never */
+};
+
+struct mfa_user_info {
+	char user[MFA_USER_MAX + 1];
+	unsigned failures;
+	time_t locked_until;
+	time_t first_seen;
+	unsigned recovery_total;
+	unsigned recovery_left;
+};
+
+/* Factors of user, or of everyone when user is NULL. */
+int mfa_factor_list(mfa_ctx *ctx, const char *user, struct mfa_factor_info **out, size_t *n);
+void mfa_factor_list_free(struct mfa_factor_info **list);
+int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out);
+
+int mfa_factor_remove(mfa_ctx *ctx, const char *user, const char *factor_id, const char *source);
+int mfa_factor_rename(mfa_ctx *ctx, const char *user, const char *factor_id, const char *label,
+                      const char *source);
+/* Two consecutive codes re-align a TOTP clock or an HOTP counter. */
+int mfa_resync(mfa_ctx *ctx, const char *user, const char *code1, const char *code2,
+               const char *source, char factor_id[MFA_ID_LEN + 1]);
+int mfa_unlock(mfa_ctx *ctx, const char *user, const char *source);
+/* Issues MFA_RECOVERY_COUNT new codes; the old ones stop working. */
+int mfa_recovery_generate(mfa_ctx *ctx, const char *user, const char *source,
+                          char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT]);
+/* Everything stored about user as JSON, secrets left out. Free with free(). */
+int mfa_user_export(mfa_ctx *ctx, const char *user, char **json);
+/* Erases every record of user. */
+int mfa_user_delete(mfa_ctx *ctx, const char *user, const char *source);
+
+/* Imports: the whole file in one transaction, or nothing. */
+struct mfa_import_report {
+	unsigned factors;                /* factors added */
+	unsigned recovery_codes;         /* scratch codes added */
+	unsigned skipped;                /* entries not for the selection */
+	char notes[512];                 /* options we could not carry over */
+};
+int mfa_import_google_authenticator(mfa_ctx *ctx, const char *path, const char *user,
+                                    const char *source, struct mfa_import_report *out);
+int mfa_import_oath_usersfile(mfa_ctx *ctx, const char *path, const char *source,
+                              struct mfa_import_report *out);
+int mfa_import_pskc(mfa_ctx *ctx, const char *path, const char *user, const char *serial,
+                    const char *source, struct mfa_import_report *out);
+
+/* Renders text as a QR code with UTF-8 half blocks (quiet zone included,
+ * colours forced so it scans on dark and light terminals). Free with free(). */
+int mfa_qr_render(const char *text, bool ansi_colours, char **out);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * recovery.h - single-use recovery codes: 60 random bits each, shown as
+ * XXXX-XXXX-XXXX in RFC 4648 base32; only salted PBKDF2 hashes are stored.
+ */
+#ifndef MFA_RECOVERY_H
+#define MFA_RECOVERY_H
+
+#include "store.h"
+
+#define RECOVERY_NORM_MAX 16
+
+/* Canonical form of what a user typed: 12 base32 characters (case, dashes
+ * and spaces ignored, 0/1/8 read as O/I/B), or 8 digits (an imported
+ * google-authenticator scratch code). False if it is neither. */
+bool recovery_normalize(const char *typed, char out[RECOVERY_NORM_MAX + 1]);
+int recovery_hash(const char *normalized, const unsigned char salt[STORE_SALT_LEN],
+                  unsigned char out[STORE_HASH_LEN]);
+/* Fills codes (display form) and rec (salted hashes). */
+int recovery_generate(char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
+                      struct store_recovery rec[MFA_RECOVERY_COUNT]);
+/* Hashes a code for storing (imports). */
+int recovery_seal(const char *normalized, struct store_recovery *rec);
+/* Finds an unused code equal to normalized; every unused code is checked,
+ * whatever matches, so the time taken does not tell which one did. */
+int recovery_match(const char *normalized, const struct store_recovery *list, size_t n,
+                   bool *found, size_t *index);
+
+#endif

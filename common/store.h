@@ -1,0 +1,90 @@
+/*
+ * store.h - the token store, in the core's own terms. Backends (SQLite now,
+ * PostgreSQL next) implement store_ops; no SQL leaves a backend's file.
+ * Every change runs inside begin/commit, and begin(write) serialises writers
+ * for a user, so two logins racing with one code give exactly one success.
+ */
+#ifndef MFA_STORE_H
+#define MFA_STORE_H
+
+#include "config.h"
+#include "mfa.h"
+#include "vault.h"
+
+#define STORE_SALT_LEN 16
+#define STORE_HASH_LEN 32
+#define STORE_ERR_MAX 512
+
+struct store_factor {
+	char user[MFA_USER_MAX + 1];
+	char id[MFA_ID_LEN + 1];
+	char label[MFA_LABEL_MAX + 1];
+	mfa_factor_type type;
+	mfa_algorithm algorithm;
+	unsigned digits;
+	unsigned period;
+	uint64_t counter;
+	int64_t last_step;
+	int drift_steps;
+	bool active;
+	int64_t created;
+	int64_t last_used;
+	unsigned char sealed[MFA_SECRET_MAX + VAULT_OVERHEAD];
+	size_t sealed_len;
+};
+
+struct store_user {
+	unsigned failures;
+	int64_t locked_until;
+	int64_t first_seen;
+};
+
+struct store_recovery {
+	unsigned char salt[STORE_SALT_LEN];
+	unsigned char hash[STORE_HASH_LEN];
+	bool used;
+};
+
+struct store;
+
+struct store_ops {
+	const char *scheme;   /* "sqlite" in "sqlite:/path" */
+	int (*open)(const char *location, const struct mfa_config *cfg, bool create,
+	            struct store **out, char *err, size_t errlen);
+	void (*close)(struct store *s);
+	int (*begin)(struct store *s, bool write);
+	int (*commit)(struct store *s);
+	void (*rollback)(struct store *s);
+	int (*user_get)(struct store *s, const char *user, struct store_user *u, bool *found);
+	int (*user_put)(struct store *s, const char *user, const struct store_user *u);
+	int (*user_delete)(struct store *s, const char *user, bool *found);
+	/* user NULL: every user's factors. Caller frees *list (and wipes). */
+	int (*factors_get)(struct store *s, const char *user, struct store_factor **list, size_t *n);
+	int (*factor_insert)(struct store *s, const struct store_factor *f);
+	/* Writes the mutable fields: label, counter, last step, drift, active, last used. */
+	int (*factor_update)(struct store *s, const struct store_factor *f);
+	int (*factor_delete)(struct store *s, const char *user, const char *id, bool *found);
+	int (*factors_delete_pending)(struct store *s, const char *user);
+	/* Recovery codes in issue order. Caller frees *list. */
+	int (*recovery_get)(struct store *s, const char *user, struct store_recovery **list, size_t *n);
+	int (*recovery_replace)(struct store *s, const char *user, const struct store_recovery *list,
+	                        size_t n);
+	int (*recovery_use)(struct store *s, const char *user, size_t index);
+};
+
+/* Every backend's handle starts with this. */
+struct store {
+	const struct store_ops *ops;
+	char err[STORE_ERR_MAX];   /* detail of the last failure */
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+/* Picks the backend from the URI scheme of cfg->store. */
+int store_open(const struct mfa_config *cfg, bool create, struct store **out, char *err,
+               size_t errlen);
+void store_close(struct store **sp);
+/* Frees a factor list, wiping the sealed secrets. */
+void store_factors_free(struct store_factor **list, size_t n);
+
+#endif

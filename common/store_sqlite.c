@@ -1,0 +1,627 @@
+/*
+ * store_sqlite.c - the embedded default store: one SQLite file in WAL mode.
+ * BEGIN IMMEDIATE takes the write lock before a factor is read, so a second
+ * login with the same code waits (busy timeout) and then sees the step the
+ * first one used.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "internal.h"
+#include "store.h"
+
+#define SCHEMA_VERSION 1
+
+enum stmt_id {
+	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK,
+	ST_USER_GET, ST_USER_PUT, ST_USER_DEL, ST_USER_DEL_FACTORS, ST_USER_DEL_RECOVERY,
+	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
+	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
+	ST_RECOVERY_USE, ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_BEGIN_READ] = "BEGIN",
+	[ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_USER_GET] = "SELECT failures, locked_until, first_seen FROM users WHERE name = ?1",
+	[ST_USER_PUT] = "INSERT INTO users(name, failures, locked_until, first_seen) "
+	                "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
+	                "failures = ?2, locked_until = ?3, first_seen = ?4",
+	[ST_USER_DEL] = "DELETE FROM users WHERE name = ?1",
+	[ST_USER_DEL_FACTORS] = "DELETE FROM factors WHERE user = ?1",
+	[ST_USER_DEL_RECOVERY] = "DELETE FROM recovery WHERE user = ?1",
+#define FACTOR_COLUMNS "user, id, label, type, algorithm, digits, period, counter, last_step, " \
+                       "drift, active, created, last_used, secret"
+	[ST_FACTORS_USER] = "SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1 ORDER BY created, id",
+	[ST_FACTORS_ALL] = "SELECT " FACTOR_COLUMNS " FROM factors ORDER BY user, created, id",
+	[ST_FACTOR_INSERT] = "INSERT INTO factors(" FACTOR_COLUMNS ") VALUES"
+	                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_FACTOR_UPDATE] = "UPDATE factors SET label = ?3, counter = ?8, last_step = ?9, "
+	                     "drift = ?10, active = ?11, last_used = ?13 WHERE user = ?1 AND id = ?2",
+	[ST_FACTOR_DEL] = "DELETE FROM factors WHERE user = ?1 AND id = ?2",
+	[ST_FACTORS_DEL_PENDING] = "DELETE FROM factors WHERE user = ?1 AND active = 0",
+	[ST_RECOVERY_GET] = "SELECT salt, hash, used FROM recovery WHERE user = ?1 ORDER BY idx",
+	[ST_RECOVERY_DEL] = "DELETE FROM recovery WHERE user = ?1",
+	[ST_RECOVERY_INSERT] = "INSERT INTO recovery(user, idx, salt, hash, used) VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_RECOVERY_USE] = "UPDATE recovery SET used = 1 WHERE user = ?1 AND idx = ?2",
+};
+
+/* Migrations, one per schema version: migrations[v] takes v to v + 1. */
+static const char *const migrations[SCHEMA_VERSION] = {
+	"CREATE TABLE users(name TEXT PRIMARY KEY NOT NULL, failures INTEGER NOT NULL DEFAULT 0,"
+	" locked_until INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE factors(id TEXT NOT NULL, user TEXT NOT NULL, label TEXT NOT NULL,"
+	" type INTEGER NOT NULL, algorithm INTEGER NOT NULL, digits INTEGER NOT NULL,"
+	" period INTEGER NOT NULL, counter INTEGER NOT NULL, last_step INTEGER NOT NULL,"
+	" drift INTEGER NOT NULL, active INTEGER NOT NULL, created INTEGER NOT NULL,"
+	" last_used INTEGER NOT NULL, secret BLOB NOT NULL, PRIMARY KEY(user, id));"
+	"CREATE TABLE recovery(user TEXT NOT NULL, idx INTEGER NOT NULL, salt BLOB NOT NULL,"
+	" hash BLOB NOT NULL, used INTEGER NOT NULL, PRIMARY KEY(user, idx));",
+};
+
+struct store_sqlite {
+	struct store base;
+	sqlite3 *db;
+	char path[CONFIG_PATH_MAX];
+	sqlite3_stmt *stmt[ST__COUNT];
+};
+
+static struct store_sqlite *as_sqlite(struct store *s)
+{
+	return (struct store_sqlite *)(void *)s;
+}
+
+/* Maps an SQLite failure to a code and a message that says what to do. */
+static int sq_fail(struct store_sqlite *q, int rc, const char *what)
+{
+	int code = MFA_ERR_STORE;
+
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+		code = MFA_ERR_CORRUPT;
+	else if (rc == SQLITE_NOMEM)
+		code = MFA_ERR_NOMEM;
+	snprintf(q->base.err, sizeof(q->base.err), "store %s: %s: %s%s", q->path, what,
+	         q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc),
+	         code == MFA_ERR_CORRUPT ? " (restore it from a backup)"
+	         : rc == SQLITE_BUSY     ? " (another process holds it too long)"
+	         : rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_PERM
+	                 ? " (check that it and its directory are readable and writable by this process)"
+	                 : "");
+	return code;
+}
+
+static sqlite3_stmt *sq_stmt(struct store_sqlite *q, enum stmt_id id)
+{
+	int rc;
+
+	if (q->stmt[id]) {
+		sqlite3_reset(q->stmt[id]);
+		sqlite3_clear_bindings(q->stmt[id]);
+		return q->stmt[id];
+	}
+	rc = sqlite3_prepare_v3(q->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &q->stmt[id], NULL);
+	if (rc != SQLITE_OK) {
+		sq_fail(q, rc, "prepare");
+		return NULL;
+	}
+	return q->stmt[id];
+}
+
+/* Runs a statement with no result rows. */
+static int sq_done(struct store_sqlite *q, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(q, rc, what);
+	return MFA_OK;
+}
+
+static int sq_exec_simple(struct store_sqlite *q, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *st = sq_stmt(q, id);
+
+	return st ? sq_done(q, st, what) : MFA_ERR_STORE;
+}
+
+static int sq_migrate(struct store_sqlite *q, bool create)
+{
+	sqlite3_stmt *st = NULL;
+	int version, rc, r = MFA_ERR_STORE;
+
+	rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(q, rc, "open");
+	rc = sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		r = sq_fail(q, rc != SQLITE_OK ? rc : sqlite3_errcode(q->db), "read schema version");
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (version > SCHEMA_VERSION) {
+		snprintf(q->base.err, sizeof(q->base.err),
+		         "store %s has schema version %d, newer than this mfa (%d): upgrade mfa",
+		         q->path, version, SCHEMA_VERSION);
+		goto out;
+	}
+	if (version == 0 && !create) {
+		snprintf(q->base.err, sizeof(q->base.err),
+		         "store %s is not initialised (run 'mfactl init')", q->path);
+		goto out;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		char sql[64];
+
+		rc = sqlite3_exec(q->db, migrations[version], NULL, NULL, NULL);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			r = sq_fail(q, rc, "upgrade schema");
+			goto out;
+		}
+	}
+	rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		r = sq_fail(q, rc, "upgrade schema");
+		goto out;
+	}
+	return MFA_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+static void sq_close(struct store *s)
+{
+	struct store_sqlite *q = as_sqlite(s);
+
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(q->stmt[i]);
+	sqlite3_close(q->db);
+	free(q);
+}
+
+static int sq_open(const char *location, const struct mfa_config *cfg, bool create,
+                   struct store **out, char *err, size_t errlen)
+{
+	struct store_sqlite *q;
+	struct stat st;
+	int rc, r = MFA_ERR_STORE;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	char pragmas[160];
+
+	*out = NULL;
+	if (!(q = calloc(1, sizeof(*q))))
+		return MFA_ERR_NOMEM;
+	q->base.ops = &store_sqlite_ops;
+	if (!str_copy(q->path, sizeof(q->path), location)) {
+		snprintf(err, errlen, "store path too long");
+		goto out;
+	}
+	if (stat(location, &st) < 0) {
+		if (errno != ENOENT || !create) {
+			snprintf(err, errlen, "store %s: %s%s", location, strerror(errno),
+			         errno == ENOENT ? " (run 'mfactl init' to create it)" : "");
+			goto out;
+		}
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "store %s is not a regular file", location);
+		goto out;
+	}
+	{
+		mode_t old = umask(077);  /* the database and its -wal/-shm files: 0600 */
+		rc = sqlite3_open_v2(location, &q->db, flags, NULL);
+		umask(old);
+	}
+	if (rc != SQLITE_OK) {
+		r = sq_fail(q, rc, "open");
+		goto fail_msg;
+	}
+	sqlite3_extended_result_codes(q->db, 0);
+	sqlite3_busy_timeout(q->db, (int)cfg->store_busy_timeout);
+	/* WAL: readers never block the writer. synchronous=NORMAL keeps the
+	 * database consistent on a crash; FULL also survives power loss for the
+	 * last commits at the price of an fsync per login. */
+	snprintf(pragmas, sizeof(pragmas),
+	         "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON;",
+	         cfg->sqlite_sync_full ? "FULL" : "NORMAL");
+	rc = sqlite3_exec(q->db, pragmas, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		r = sq_fail(q, rc, "open");
+		goto fail_msg;
+	}
+	if ((r = sq_migrate(q, create)) != MFA_OK)
+		goto fail_msg;
+	*out = &q->base;
+	return MFA_OK;
+fail_msg:
+	snprintf(err, errlen, "%s", q->base.err);
+out:
+	sq_close(&q->base);
+	return r;
+}
+
+static int sq_begin(struct store *s, bool write)
+{
+	struct store_sqlite *q = as_sqlite(s);
+
+	return sq_exec_simple(q, write ? ST_BEGIN_WRITE : ST_BEGIN_READ, "begin transaction");
+}
+
+static int sq_commit(struct store *s)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	int r = sq_exec_simple(q, ST_COMMIT, "commit");
+
+	if (r != MFA_OK)
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+static void sq_rollback(struct store *s)
+{
+	struct store_sqlite *q = as_sqlite(s);
+
+	if (!sqlite3_get_autocommit(q->db))
+		sq_exec_simple(q, ST_ROLLBACK, "rollback");
+}
+
+static int sq_user_get(struct store *s, const char *user, struct store_user *u, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_USER_GET);
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sqlite3_int64 failures = sqlite3_column_int64(st, 0);
+
+		if (failures < 0 || failures > 1000000) {
+			sqlite3_reset(st);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: bad failure count",
+			         q->path, user);
+			return MFA_ERR_CORRUPT;
+		}
+		u->failures = (unsigned)failures;
+		u->locked_until = sqlite3_column_int64(st, 1);
+		u->first_seen = sqlite3_column_int64(st, 2);
+		*found = true;
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(q, rc, "read user");
+	return MFA_OK;
+}
+
+static int sq_user_put(struct store *s, const char *user, const struct store_user *u)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_USER_PUT);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, u->failures);
+	sqlite3_bind_int64(st, 3, u->locked_until);
+	sqlite3_bind_int64(st, 4, u->first_seen);
+	return sq_done(q, st, "write user");
+}
+
+static int sq_delete_user_rows(struct store_sqlite *q, enum stmt_id id, const char *user,
+                               int *changes)
+{
+	sqlite3_stmt *st = sq_stmt(q, id);
+	int r;
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	r = sq_done(q, st, "delete");
+	*changes += sqlite3_changes(q->db);
+	return r;
+}
+
+static int sq_user_delete(struct store *s, const char *user, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	int changes = 0, r;
+
+	*found = false;
+	if ((r = sq_delete_user_rows(q, ST_USER_DEL_FACTORS, user, &changes)) != MFA_OK ||
+	    (r = sq_delete_user_rows(q, ST_USER_DEL_RECOVERY, user, &changes)) != MFA_OK ||
+	    (r = sq_delete_user_rows(q, ST_USER_DEL, user, &changes)) != MFA_OK)
+		return r;
+	*found = changes > 0;
+	return MFA_OK;
+}
+
+static bool text_column(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t && str_copy(dst, size, (const char *)t);
+}
+
+/* Reads one factor row, refusing values no version of mfa writes. */
+static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_factor *f)
+{
+	const void *blob;
+	int blob_len;
+	sqlite3_int64 type = sqlite3_column_int64(st, 3), alg = sqlite3_column_int64(st, 4);
+	sqlite3_int64 digits = sqlite3_column_int64(st, 5), period = sqlite3_column_int64(st, 6);
+	sqlite3_int64 counter = sqlite3_column_int64(st, 7), drift = sqlite3_column_int64(st, 9);
+
+	memset(f, 0, sizeof(*f));
+	if (!text_column(st, 0, f->user, sizeof(f->user)) ||
+	    !text_column(st, 1, f->id, sizeof(f->id)) || strlen(f->id) != MFA_ID_LEN ||
+	    !text_column(st, 2, f->label, sizeof(f->label)) ||
+	    (type != MFA_FACTOR_TOTP && type != MFA_FACTOR_HOTP) || alg < 0 || alg > MFA_ALG_SHA512 ||
+	    digits < 6 || digits > 8 || period < 1 || period > 3600 || counter < 0 ||
+	    drift < -100000 || drift > 100000)
+		goto corrupt;
+	f->type = (mfa_factor_type)type;
+	f->algorithm = (mfa_algorithm)alg;
+	f->digits = (unsigned)digits;
+	f->period = (unsigned)period;
+	f->counter = (uint64_t)counter;
+	f->last_step = sqlite3_column_int64(st, 8);
+	f->drift_steps = (int)drift;
+	f->active = sqlite3_column_int64(st, 10) != 0;
+	f->created = sqlite3_column_int64(st, 11);
+	f->last_used = sqlite3_column_int64(st, 12);
+	blob = sqlite3_column_blob(st, 13);
+	blob_len = sqlite3_column_bytes(st, 13);
+	if (!blob || blob_len < VAULT_OVERHEAD || (size_t)blob_len > sizeof(f->sealed))
+		goto corrupt;
+	memcpy(f->sealed, blob, (size_t)blob_len);
+	f->sealed_len = (size_t)blob_len;
+	return MFA_OK;
+corrupt:
+	snprintf(q->base.err, sizeof(q->base.err),
+	         "store %s: factor %s of user %s is malformed (remove it with 'mfactl remove' and enroll again)",
+	         q->path, sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "?",
+	         sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?");
+	return MFA_ERR_CORRUPT;
+}
+
+static int sq_factors_get(struct store *s, const char *user, struct store_factor **list, size_t *n)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, user ? ST_FACTORS_USER : ST_FACTORS_ALL);
+	struct store_factor *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	if (!st)
+		return MFA_ERR_STORE;
+	if (user)
+		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct store_factor *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				r = MFA_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if ((r = sq_factor_row(q, st, &v[count])) != MFA_OK)
+			goto out;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(q, rc, "read factors");
+		goto out;
+	}
+	*list = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_reset(st);
+	store_factors_free(&v, cap);
+	return r;
+}
+
+static void sq_bind_factor(sqlite3_stmt *st, const struct store_factor *f)
+{
+	sqlite3_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->label, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, f->type);
+	sqlite3_bind_int(st, 5, f->algorithm);
+	sqlite3_bind_int(st, 6, (int)f->digits);
+	sqlite3_bind_int(st, 7, (int)f->period);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)f->counter);
+	sqlite3_bind_int64(st, 9, f->last_step);
+	sqlite3_bind_int(st, 10, f->drift_steps);
+	sqlite3_bind_int(st, 11, f->active);
+	sqlite3_bind_int64(st, 12, f->created);
+	sqlite3_bind_int64(st, 13, f->last_used);
+}
+
+static int sq_factor_insert(struct store *s, const struct store_factor *f)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_FACTOR_INSERT);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sq_bind_factor(st, f);
+	sqlite3_bind_blob(st, 14, f->sealed, (int)f->sealed_len, SQLITE_STATIC);
+	return sq_done(q, st, "add factor");
+}
+
+static int sq_factor_update(struct store *s, const struct store_factor *f)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_FACTOR_UPDATE);
+	int r;
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sq_bind_factor(st, f);
+	if ((r = sq_done(q, st, "update factor")) != MFA_OK)
+		return r;
+	if (sqlite3_changes(q->db) != 1) {
+		snprintf(q->base.err, sizeof(q->base.err), "store %s: factor %s of %s vanished",
+		         q->path, f->id, f->user);
+		return MFA_ERR_NOT_FOUND;
+	}
+	return MFA_OK;
+}
+
+static int sq_factor_delete(struct store *s, const char *user, const char *id, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_FACTOR_DEL);
+	int r;
+
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((r = sq_done(q, st, "remove factor")) == MFA_OK)
+		*found = sqlite3_changes(q->db) > 0;
+	return r;
+}
+
+static int sq_factors_delete_pending(struct store *s, const char *user)
+{
+	int changes = 0;
+
+	return sq_delete_user_rows(as_sqlite(s), ST_FACTORS_DEL_PENDING, user, &changes);
+}
+
+static int sq_recovery_get(struct store *s, const char *user, struct store_recovery **list,
+                           size_t *n)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_RECOVERY_GET);
+	struct store_recovery *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct store_recovery *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				r = MFA_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (sqlite3_column_bytes(st, 0) != STORE_SALT_LEN ||
+		    sqlite3_column_bytes(st, 1) != STORE_HASH_LEN) {
+			snprintf(q->base.err, sizeof(q->base.err),
+			         "store %s: a recovery code of %s is malformed (issue new ones with 'mfactl recovery')",
+			         q->path, user);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+		memcpy(v[count].salt, sqlite3_column_blob(st, 0), STORE_SALT_LEN);
+		memcpy(v[count].hash, sqlite3_column_blob(st, 1), STORE_HASH_LEN);
+		v[count].used = sqlite3_column_int(st, 2) != 0;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(q, rc, "read recovery codes");
+		goto out;
+	}
+	*list = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_reset(st);
+	free(v);
+	return r;
+}
+
+static int sq_recovery_replace(struct store *s, const char *user, const struct store_recovery *list,
+                               size_t n)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	int changes = 0, r;
+
+	if ((r = sq_delete_user_rows(q, ST_RECOVERY_DEL, user, &changes)) != MFA_OK)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = sq_stmt(q, ST_RECOVERY_INSERT);
+
+		if (!st)
+			return MFA_ERR_STORE;
+		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+		sqlite3_bind_blob(st, 3, list[i].salt, STORE_SALT_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, list[i].hash, STORE_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, list[i].used);
+		if ((r = sq_done(q, st, "store recovery codes")) != MFA_OK)
+			return r;
+	}
+	return MFA_OK;
+}
+
+static int sq_recovery_use(struct store *s, const char *user, size_t index)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_RECOVERY_USE);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	return sq_done(q, st, "use recovery code");
+}
+
+const struct store_ops store_sqlite_ops = {
+	.scheme = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.user_get = sq_user_get,
+	.user_put = sq_user_put,
+	.user_delete = sq_user_delete,
+	.factors_get = sq_factors_get,
+	.factor_insert = sq_factor_insert,
+	.factor_update = sq_factor_update,
+	.factor_delete = sq_factor_delete,
+	.factors_delete_pending = sq_factors_delete_pending,
+	.recovery_get = sq_recovery_get,
+	.recovery_replace = sq_recovery_replace,
+	.recovery_use = sq_recovery_use,
+};

@@ -1,0 +1,165 @@
+/* util.c - small helpers the core's files share: names, files, randomness. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <liboath/oath.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "internal.h"
+
+bool str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (size == 0)
+		return false;
+	if (n >= size) {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+bool user_name_valid(const char *user)
+{
+	size_t n;
+
+	if (!user)
+		return false;
+	n = strlen(user);
+	if (n == 0 || n > MFA_USER_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)user; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+bool label_valid(const char *label)
+{
+	size_t n;
+
+	if (!label)
+		return false;
+	n = strlen(label);
+	if (n == 0 || n > MFA_LABEL_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int file_read_safely(const char *path, size_t max, bool private, char **buf, size_t *len,
+                     char *err, size_t errlen)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t got = 0;
+	int fd, r = MFA_ERR_SYSTEM;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return errno == ENOMEM ? MFA_ERR_NOMEM : MFA_ERR_NOT_FOUND;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		r = MFA_ERR_INVALID;
+		goto out;
+	}
+	if (private && (st.st_mode & 077)) {
+		snprintf(err, errlen, "%s is accessible by group or others (mode %03o): run chmod 600 %s",
+		         path, (unsigned)(st.st_mode & 0777), path);
+		r = MFA_ERR_INVALID;
+		goto out;
+	}
+	if (private && st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s is owned by uid %u, not by root or uid %u", path,
+		         (unsigned)st.st_uid, (unsigned)geteuid());
+		r = MFA_ERR_INVALID;
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		snprintf(err, errlen, "%s is larger than %zu bytes", path, max);
+		r = MFA_ERR_INVALID;
+		goto out;
+	}
+	data = malloc((size_t)st.st_size + 1);
+	if (!data) {
+		r = MFA_ERR_NOMEM;
+		goto out;
+	}
+	while (got <= (size_t)st.st_size) {
+		ssize_t n = read(fd, data + got, (size_t)st.st_size + 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > (size_t)st.st_size) {
+		snprintf(err, errlen, "%s changed while being read", path);
+		goto out;
+	}
+	data[got] = '\0';
+	*buf = data;
+	*len = got;
+	data = NULL;
+	r = MFA_OK;
+out:
+	if (data) {
+		OPENSSL_cleanse(data, (size_t)st.st_size + 1);
+		free(data);
+	}
+	close(fd);
+	return r;
+}
+
+int random_bytes(void *buf, size_t len)
+{
+	if (len > (size_t)INT32_MAX || RAND_bytes(buf, (int)len) != 1)
+		return MFA_ERR_SYSTEM;
+	return MFA_OK;
+}
+
+int factor_id_new(char id[MFA_ID_LEN + 1])
+{
+	unsigned char raw[5];
+	char *b32 = NULL;
+	size_t b32len = 0;
+	int r;
+
+	/* 5 bytes are 8 base32 characters: 40 bits, easy to type. */
+	if ((r = random_bytes(raw, sizeof(raw))) != MFA_OK)
+		return r;
+	if (oath_base32_encode((const char *)raw, sizeof(raw), &b32, &b32len) != OATH_OK ||
+	    b32len < MFA_ID_LEN) {
+		free(b32);
+		return MFA_ERR_SYSTEM;
+	}
+	for (size_t i = 0; i < MFA_ID_LEN; i++)
+		id[i] = (char)((b32[i] >= 'A' && b32[i] <= 'Z') ? b32[i] - 'A' + 'a' : b32[i]);
+	id[MFA_ID_LEN] = '\0';
+	free(b32);
+	return MFA_OK;
+}

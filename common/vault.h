@@ -1,0 +1,30 @@
+/*
+ * vault.h - secrets at rest: AES-256-GCM under the key file's key, with the
+ * owner and factor id as associated data, so a ciphertext copied to another
+ * row no longer decrypts.
+ */
+#ifndef MFA_VAULT_H
+#define MFA_VAULT_H
+
+#include <stddef.h>
+
+#define VAULT_KEY_LEN 32
+#define VAULT_NONCE_LEN 12
+#define VAULT_TAG_LEN 16
+#define VAULT_OVERHEAD (1 + VAULT_NONCE_LEN + VAULT_TAG_LEN)
+
+/* Reads a key file (VAULT_KEY_LEN raw bytes, mode 0600). */
+int vault_key_load(const char *path, unsigned char key[VAULT_KEY_LEN], char *err, size_t errlen);
+/* Creates a new random key file with mode 0600; fails if it exists. */
+int vault_key_create(const char *path, char *err, size_t errlen);
+
+/* sealed must hold plain_len + VAULT_OVERHEAD bytes. */
+int vault_seal(const unsigned char key[VAULT_KEY_LEN], const char *user, const char *factor_id,
+               const unsigned char *plain, size_t plain_len, unsigned char *sealed,
+               size_t *sealed_len);
+/* plain must hold sealed_len - VAULT_OVERHEAD bytes. */
+int vault_open(const unsigned char key[VAULT_KEY_LEN], const char *user, const char *factor_id,
+               const unsigned char *sealed, size_t sealed_len, unsigned char *plain,
+               size_t *plain_len);
+
+#endif

@@ -1,0 +1,294 @@
+/*
+ * verify.c - one authentication attempt: lockout, every active factor,
+ * recovery codes, then the new state, all in one write transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "audit.h"
+#include "factor.h"
+#include "recovery.h"
+
+#define CODE_TYPED_MAX 64
+
+struct attempt {
+	mfa_ctx *ctx;
+	const struct mfa_request *req;
+	struct mfa_verdict *out;
+	time_t now;
+	struct store_user user;
+	struct store_factor *factors;
+	size_t nfactors;
+	size_t active;
+	char code[CODE_TYPED_MAX + 1];
+};
+
+static int64_t lockout_seconds(const struct mfa_config *cfg, unsigned failures)
+{
+	unsigned doublings = failures - cfg->lockout_threshold;
+	uint64_t d;
+
+	if (doublings > 20)
+		doublings = 20;
+	d = (uint64_t)cfg->lockout_delay << doublings;
+	return (int64_t)(d > cfg->lockout_max_delay ? cfg->lockout_max_delay : d);
+}
+
+/* Tries each active OTP factor; on a match updates it in the store. */
+static int attempt_otp(struct attempt *a)
+{
+	mfa_ctx *ctx = a->ctx;
+	struct otp_policy pol;
+	unsigned char secret[MFA_SECRET_MAX];
+	size_t secret_len = 0;
+	int r = MFA_ERR_BAD_CODE, verdict = MFA_ERR_BAD_CODE;
+
+	factor_policy(ctx, &pol);
+	for (size_t i = 0; i < a->nfactors; i++) {
+		struct store_factor *f = &a->factors[i];
+		struct otp_state st;
+		struct otp_result res;
+
+		if (!f->active || !otp_code_wellformed(a->code, f->digits))
+			continue;
+		if ((r = factor_unseal(ctx, f, secret, &secret_len)) != MFA_OK)
+			goto out;
+		factor_to_otp(f, &st);
+		r = otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
+		OPENSSL_cleanse(secret, sizeof(secret));
+		if (r != MFA_OK) {
+			ctx_fail(ctx, r, "factor %s of user %s cannot be checked", f->id, f->user);
+			goto out;
+		}
+		if (res.outcome == OTP_MATCH) {
+			factor_from_otp(f, &st);
+			f->last_used = a->now;
+			if ((r = ctx->store->ops->factor_update(ctx->store, f)) != MFA_OK)
+				goto out;
+			a->out->via = MFA_VIA_OTP;
+			str_copy(a->out->factor_id, sizeof(a->out->factor_id), f->id);
+			r = MFA_OK;
+			goto out;
+		}
+		/* Several factors may see the code; keep the most telling refusal. */
+		if (res.outcome == OTP_REPLAY) {
+			verdict = MFA_ERR_REPLAY;
+			str_copy(a->out->factor_id, sizeof(a->out->factor_id), f->id);
+		} else if (res.outcome == OTP_DRIFT && verdict == MFA_ERR_BAD_CODE) {
+			verdict = MFA_ERR_CLOCK_DRIFT;
+			a->out->drift_seconds = res.offset_seconds;
+			str_copy(a->out->factor_id, sizeof(a->out->factor_id), f->id);
+		}
+	}
+	r = verdict;
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return r;
+}
+
+/* Tries the user's unused recovery codes; on a match marks it used. */
+static int attempt_recovery(struct attempt *a, bool *has_codes)
+{
+	mfa_ctx *ctx = a->ctx;
+	struct store_recovery *list = NULL;
+	char norm[RECOVERY_NORM_MAX + 1];
+	size_t n = 0, index = 0, left = 0;
+	bool found = false, wellformed = recovery_normalize(a->code, norm);
+	int r;
+
+	*has_codes = false;
+	if ((r = ctx->store->ops->recovery_get(ctx->store, a->req->user, &list, &n)) != MFA_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		left += !list[i].used;
+	*has_codes = left > 0;
+	r = MFA_ERR_BAD_CODE;
+	if (!wellformed || left == 0)
+		goto out;
+	if ((r = recovery_match(norm, list, n, &found, &index)) != MFA_OK)
+		goto out;
+	if (!found) {
+		r = MFA_ERR_BAD_CODE;
+		goto out;
+	}
+	if ((r = ctx->store->ops->recovery_use(ctx->store, a->req->user, index)) != MFA_OK)
+		goto out;
+	a->out->via = MFA_VIA_RECOVERY;
+	a->out->recovery_left = (unsigned)(left - 1);
+	r = MFA_OK;
+out:
+	OPENSSL_cleanse(norm, sizeof(norm));
+	free(list);
+	return r;
+}
+
+static const char *outcome_name(int r)
+{
+	switch (r) {
+	case MFA_OK: return "accepted";
+	case MFA_ERR_BAD_CODE: return "rejected";
+	case MFA_ERR_REPLAY: return "replayed";
+	case MFA_ERR_CLOCK_DRIFT: return "clock_drift";
+	case MFA_ERR_LOCKED: return "locked";
+	case MFA_ERR_NO_FACTOR: return "no_factor";
+	default: return "error";
+	}
+}
+
+static void attempt_audit(struct attempt *a, int r)
+{
+	char detail[256] = "";
+	struct audit_event ev = {
+		.event = "verify", .user = a->req->user, .source = a->req->source,
+		.remote = a->req->remote, .outcome = outcome_name(r),
+	};
+
+	if (a->out->factor_id[0])
+		ev.factor = a->out->factor_id;
+	if (r == MFA_OK && a->out->via == MFA_VIA_RECOVERY)
+		snprintf(detail, sizeof(detail), "recovery code, %u left", a->out->recovery_left);
+	else if (r == MFA_ERR_CLOCK_DRIFT)
+		snprintf(detail, sizeof(detail), "code valid %ld s %s: device clock off",
+		         labs(a->out->drift_seconds), a->out->drift_seconds < 0 ? "ago" : "from now");
+	else if (r == MFA_ERR_LOCKED || (mfa_err_is_verdict(r) && a->out->locked_seconds))
+		snprintf(detail, sizeof(detail), "%u failures, locked for %u s", a->out->failures,
+		         a->out->locked_seconds);
+	else if (!mfa_err_is_verdict(r) && r != MFA_OK)
+		snprintf(detail, sizeof(detail), "%s", a->ctx->error);
+	if (detail[0])
+		ev.detail = detail;
+	audit_emit(a->ctx, &ev);
+}
+
+static int attempt_run(struct attempt *a)
+{
+	mfa_ctx *ctx = a->ctx;
+	const struct store_ops *ops = ctx->store->ops;
+	bool found, has_codes = false;
+	int r, verdict;
+
+	if ((r = ops->begin(ctx->store, true)) != MFA_OK)
+		return tx_abort(ctx, r);
+	if ((r = ops->user_get(ctx->store, a->req->user, &a->user, &found)) != MFA_OK ||
+	    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK)
+		return tx_abort(ctx, r);
+	for (size_t i = 0; i < a->nfactors; i++)
+		a->active += a->factors[i].active;
+	if (found && a->user.locked_until > a->now) {
+		/* While locked the code is not even looked at: no oracle. */
+		a->out->locked_until = (time_t)a->user.locked_until;
+		a->out->locked_seconds = (unsigned)(a->user.locked_until - a->now);
+		a->out->failures = a->user.failures;
+		ops->rollback(ctx->store);
+		return MFA_ERR_LOCKED;
+	}
+	verdict = a->active ? attempt_otp(a) : MFA_ERR_BAD_CODE;
+	if (verdict != MFA_OK && mfa_err_is_verdict(verdict)) {
+		r = attempt_recovery(a, &has_codes);
+		if (r == MFA_OK || !mfa_err_is_verdict(r))
+			verdict = r;
+	}
+	if (!mfa_err_is_verdict(verdict) && verdict != MFA_OK)
+		return tx_abort(ctx, verdict);
+	if (verdict != MFA_OK && a->active == 0 && !has_codes) {
+		ops->rollback(ctx->store);
+		return MFA_ERR_NO_FACTOR;
+	}
+	if (!found)
+		a->user.first_seen = a->now;
+	if (verdict == MFA_OK) {
+		a->user.failures = 0;
+		a->user.locked_until = 0;
+	} else {
+		a->user.failures++;
+		if (ctx->cfg.lockout_threshold && a->user.failures >= ctx->cfg.lockout_threshold) {
+			int64_t secs = lockout_seconds(&ctx->cfg, a->user.failures);
+
+			a->user.locked_until = a->now + secs;
+			a->out->locked_until = (time_t)a->user.locked_until;
+			a->out->locked_seconds = (unsigned)secs;
+		}
+		a->out->failures = a->user.failures;
+	}
+	if ((r = ops->user_put(ctx->store, a->req->user, &a->user)) != MFA_OK ||
+	    (r = ops->commit(ctx->store)) != MFA_OK)
+		return tx_abort(ctx, r);
+	return verdict;
+}
+
+int mfa_verify(mfa_ctx *ctx, const struct mfa_request *req, struct mfa_verdict *out)
+{
+	struct attempt a = { .ctx = ctx, .req = req, .out = out };
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		goto out;
+	if (!user_name_valid(req->user)) {
+		r = ctx_fail(ctx, MFA_ERR_INVALID, "invalid user name");
+		goto out;
+	}
+	if (!code_clean(req->code, a.code, sizeof(a.code))) {
+		/* Not a code anyone could have: refused like a wrong one, but
+		 * without touching the store (nothing changes on bad input). */
+		r = MFA_ERR_BAD_CODE;
+		a.now = ctx_now(ctx);
+		attempt_audit(&a, r);
+		goto out;
+	}
+	a.now = ctx_now(ctx);
+	r = attempt_run(&a);
+	attempt_audit(&a, r);
+out:
+	store_factors_free(&a.factors, a.nfactors);
+	OPENSSL_cleanse(a.code, sizeof(a.code));
+	out->result = r;
+	return r;
+}
+
+void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len)
+{
+	long minutes;
+
+	switch (v->result) {
+	case MFA_OK:
+		if (v->via == MFA_VIA_RECOVERY)
+			snprintf(buf, len, "Recovery code accepted: %u left.%s", v->recovery_left,
+			         v->recovery_left < 3 ? " Ask for new recovery codes soon." : "");
+		else
+			snprintf(buf, len, "Code accepted.");
+		return;
+	case MFA_ERR_LOCKED:
+		snprintf(buf, len, "Too many failed attempts: try again in %u minute%s.",
+		         (v->locked_seconds + 59) / 60, (v->locked_seconds + 59) / 60 == 1 ? "" : "s");
+		return;
+	case MFA_ERR_CLOCK_DRIFT:
+		minutes = (labs(v->drift_seconds) + 30) / 60;
+		if (v->drift_seconds < 0)
+			snprintf(buf, len,
+			         "This code was valid %ld minute%s ago: the clock on your device is behind. "
+			         "Set it to update automatically, then use a new code.",
+			         minutes, minutes == 1 ? "" : "s");
+		else
+			snprintf(buf, len,
+			         "This code will be valid in %ld minute%s: the clock on your device is ahead. "
+			         "Set it to update automatically, then use a new code.",
+			         minutes, minutes == 1 ? "" : "s");
+		return;
+	case MFA_ERR_REPLAY:
+		snprintf(buf, len, "This code was already used: wait for the next one.");
+		return;
+	case MFA_ERR_BAD_CODE:
+		snprintf(buf, len, "Wrong code.");
+		return;
+	case MFA_ERR_NO_FACTOR:
+		snprintf(buf, len, "No authenticator is enrolled for this account: ask your administrator.");
+		return;
+	default:
+		snprintf(buf, len, "Verification is unavailable: ask your administrator.");
+		return;
+	}
+}

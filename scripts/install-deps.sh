@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian 12 packages mfa builds, tests and demos with.
+# Runs apt-get only when something is missing, so it is quick the second time.
+set -eu
+
+PACKAGES="build-essential pkg-config clang libclang-rt-14-dev
+libssl-dev liboath-dev oathtool libpskc-dev libxml2-dev libjansson-dev
+libsqlite3-dev sqlite3 libqrencode-dev zbar-tools python3"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

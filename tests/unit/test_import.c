@@ -1,0 +1,643 @@
+/*
+ * test_import.c - the import parsers on the sample files of
+ * tests/data/import (see its README.md), hostile input, and import_set.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "import.h"
+
+#define RFC4226_SECRET "12345678901234567890"   /* RFC 4226 appendix D */
+#define SECRET_16 "1234567890123456"
+#define SECRET_32 "12345678901234567890123456789012"
+
+/* A sample file, NUL-terminated; NULL (and a failed CHECK) if unreadable. */
+static char *read_sample(const char *name, size_t *len)
+{
+	char path[4096];
+	char *buf = NULL;
+	long size;
+	FILE *f;
+
+	*len = 0;
+	snprintf(path, sizeof(path), "%s/import/%s", test_data_dir(), name);
+	f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)size + 1)) != NULL) {
+		*len = fread(buf, 1, (size_t)size, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	CHECK(buf != NULL);
+	return buf;
+}
+
+static bool has(const char *text, const char *part)
+{
+	return text && strstr(text, part) != NULL;
+}
+
+static bool secret_is(const struct import_token *tok, const char *secret)
+{
+	return tok->secret_len == strlen(secret) && memcmp(tok->secret, secret, tok->secret_len) == 0;
+}
+
+/* No error message may carry a secret, in any of the encodings used. */
+static bool err_free_of_secrets(const char *err)
+{
+	static const char *const secrets[] = {
+		"GEZDGNBV", "gezdgnbv", "3132333435", "MTIzNDU2", "1234567890", "s3cret",
+		"12345678", "23456789",
+	};
+
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (strstr(err, secrets[i]))
+			return false;
+	return true;
+}
+
+enum format { GA, OATH, PSKC };
+
+/* Parses a sample file (or inline text when name is NULL). */
+static int parse(enum format format, const char *name, const char *text, const char *user,
+                 const char *serial, struct import_set *set, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf = name ? read_sample(name, &len) : NULL;
+	const char *data = name ? buf : text;
+	int r;
+
+	memset(set, 0, sizeof(*set));
+	if (!data)
+		return -1;
+	if (!name)
+		len = strlen(text);
+	if (format == GA)
+		r = import_ga_parse(data, len, user, set, err, errlen);
+	else if (format == OATH)
+		r = import_oath_parse(data, len, set, err, errlen);
+	else
+		r = import_pskc_parse(data, len, user, serial, set, err, errlen);
+	free(buf);
+	return r;
+}
+
+/* A malformed input: MFA_ERR_IMPORT, err has every expected part and no
+ * secret, and the set is left for import_set_free. */
+static void expect_import_error(enum format format, const char *name, const char *text,
+                                const char *user, const char *part1, const char *part2)
+{
+	struct import_set set;
+	char err[256] = "untouched";
+	int r = parse(format, name, text, user, NULL, &set, err, sizeof(err));
+
+	CHECK_EQ_INT(r, MFA_ERR_IMPORT);
+	if (!has(err, part1) || (part2 && !has(err, part2)))
+		fprintf(stderr, "  input %s: err \"%s\"\n", name ? name : text, err);
+	CHECK(has(err, part1));
+	CHECK(!part2 || has(err, part2));
+	CHECK(err_free_of_secrets(err));
+	import_set_free(&set);
+	CHECK(set.tokens == NULL && set.n == 0 && set.scratch == NULL && set.nscratch == 0);
+}
+
+static void ga_totp_basic(void)
+{
+	static const char *const codes[] = {"12345678", "23456789", "34567890", "45678901",
+	                                    "56789012"};
+	struct import_set set;
+	char err[256];
+	int r = parse(GA, "ga/totp_basic", NULL, "alice", NULL, &set, err, sizeof(err));
+
+	CHECK_EQ_INT(r, MFA_OK);
+	CHECK_STR(err, "");
+	CHECK_EQ_INT(set.n, 1);
+	if (set.n == 1) {
+		CHECK_STR(set.tokens[0].user, "alice");
+		CHECK_STR(set.tokens[0].label, "google-authenticator");
+		CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_TOTP);
+		CHECK_EQ_INT(set.tokens[0].algorithm, MFA_ALG_SHA1);
+		CHECK_EQ_INT(set.tokens[0].digits, 6);
+		CHECK_EQ_INT(set.tokens[0].period, 30);
+		CHECK_EQ_INT(set.tokens[0].counter, 0);
+		CHECK(secret_is(&set.tokens[0], RFC4226_SECRET));
+	}
+	CHECK_EQ_INT(set.nscratch, 5);
+	for (size_t i = 0; i < 5 && i < set.nscratch; i++)
+		CHECK_STR(set.scratch[i], codes[i]);
+	CHECK(has(set.notes, "RATE_LIMIT 3 30 not imported: set lockout_threshold"));
+	CHECK(!has(set.notes, "1700000000"));
+	CHECK(has(set.notes, "WINDOW_SIZE 17 not imported: set totp_window_behind/ahead in mfa.conf"));
+	CHECK(!has(set.notes, "DISALLOW_REUSE"));
+	CHECK_EQ_INT(set.skipped, 0);
+	import_set_free(&set);
+}
+
+static void ga_totp_options(void)
+{
+	struct import_set set;
+	char err[256];
+	int r = parse(GA, "ga/totp_options", NULL, "bob", NULL, &set, err, sizeof(err));
+
+	/* CRLF lines, the tool's unpadded 26-character (128-bit) secret. */
+	CHECK_EQ_INT(r, MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	if (set.n == 1) {
+		CHECK_STR(set.tokens[0].user, "bob");
+		CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_TOTP);
+		CHECK_EQ_INT(set.tokens[0].period, 60);
+		CHECK_EQ_INT(set.tokens[0].digits, 6);
+		CHECK(secret_is(&set.tokens[0], SECRET_16));
+	}
+	CHECK_EQ_INT(set.nscratch, 1);
+	if (set.nscratch == 1)
+		CHECK_STR(set.scratch[0], "87654321");
+	CHECK(has(set.notes, "TIME_SKEW -2 not imported"));
+	CHECK(has(set.notes, "line 6: unknown option FUTURE_OPTION ignored"));
+	CHECK(!has(set.notes, "RESETTING_TIME_SKEW"));
+	CHECK(!has(set.notes, "WINDOW_SIZE"));
+	import_set_free(&set);
+}
+
+static void ga_hotp_counter(void)
+{
+	static const char *const codes[] = {"12345678", "98765432", "11223344"};
+	struct import_set set;
+	char err[256];
+	int r = parse(GA, "ga/hotp_counter", NULL, "carol", NULL, &set, err, sizeof(err));
+
+	CHECK_EQ_INT(r, MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	if (set.n == 1) {
+		CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_HOTP);
+		CHECK_EQ_INT(set.tokens[0].algorithm, MFA_ALG_SHA1);
+		CHECK_EQ_INT(set.tokens[0].digits, 6);
+		/* HOTP_COUNTER is the counter the module checks next. */
+		CHECK_EQ_INT(set.tokens[0].counter, 42);
+		CHECK_EQ_INT(set.tokens[0].period, 0);
+		CHECK(secret_is(&set.tokens[0], SECRET_16));
+		CHECK_STR(set.tokens[0].label, "google-authenticator");
+	}
+	CHECK_EQ_INT(set.nscratch, 3);
+	for (size_t i = 0; i < 3 && i < set.nscratch; i++)
+		CHECK_STR(set.scratch[i], codes[i]);
+	CHECK(has(set.notes, "WINDOW_SIZE 5 not imported: set hotp_lookahead in mfa.conf"));
+	import_set_free(&set);
+}
+
+static void ga_malformed_files(void)
+{
+	expect_import_error(GA, "ga/bad_secret", NULL, "alice", "line 1: secret is not valid base32",
+	                    NULL);
+	expect_import_error(GA, "ga/bad_option_value", NULL, "alice", "line 2: HOTP_COUNTER", NULL);
+	expect_import_error(GA, "ga/empty", NULL, "alice", "empty", NULL);
+	expect_import_error(GA, "ga/scratch_bad", NULL, "alice", "line 5: not a scratch code", NULL);
+	expect_import_error(GA, "ga/short_secret", NULL, "alice", "line 1: secret is 9 bytes",
+	                    "fewer than 10");
+	expect_import_error(GA, "ga/no_mode", NULL, "alice", "no \" TOTP_AUTH or \" HOTP_COUNTER",
+	                    NULL);
+}
+
+static void ga_malformed_inline(void)
+{
+	char many[512] = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n";
+	char long_line[5000];
+
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n\" HOTP_COUNTER 1\n", "alice",
+	                    "line 3: HOTP_COUNTER and TOTP_AUTH (line 2) both set", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n\" STEP_SIZE 30\n"
+	                    "\" STEP_SIZE 60\n", "alice", "line 4: second STEP_SIZE", "line 3");
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n\" STEP_SIZE 61\n", "alice",
+	                    "line 3: STEP_SIZE", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n\" STEP_SIZE 30x\n", "alice",
+	                    "line 3: STEP_SIZE", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n\" RATE_LIMIT 3\n", "alice",
+	                    "line 3: RATE_LIMIT", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n\" DISALLOW_REUSE 1 x\n",
+	                    "alice", "line 3: DISALLOW_REUSE", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" HOTP_COUNTER 0\n", "alice",
+	                    "line 2: HOTP_COUNTER", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" HOTP_COUNTER -1\n", "alice",
+	                    "line 2: HOTP_COUNTER", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH yes\n", "alice",
+	                    "line 2: TOTP_AUTH takes no value", NULL);
+	expect_import_error(GA, NULL, "\" TOTP_AUTH\nGEZDGNBVGY3TQOJQ\n", "alice",
+	                    "line 1: an option, not a secret", NULL);
+	expect_import_error(GA, NULL, "\n\" TOTP_AUTH\n", "alice", "line 1: no secret", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n01234567\n", "alice",
+	                    "line 3: not a scratch code", NULL);
+	expect_import_error(GA, NULL, "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n11111111 22222222\n", "alice",
+	                    "line 3: not a scratch code", NULL);
+	for (int i = 0; i < 21; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%d\n", 10000000 + i);
+	expect_import_error(GA, NULL, many, "alice", "line 23: more than 20 scratch codes", NULL);
+	memset(long_line, 'A', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	expect_import_error(GA, NULL, long_line, "alice", "line 1: longer than", NULL);
+}
+
+static void ga_arguments(void)
+{
+	static const char text[] = "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n";
+	static const char with_nul[] = "GEZDGNBVGY3TQOJQ\n\0\" TOTP_AUTH\n";
+	static const char loose[] = "GEZDGNBVGY3TQOJQ\n\n\" TOTP_AUTH\n\n12345678";
+	struct import_set set;
+	char err[128];
+
+	memset(&set, 0, sizeof(set));
+	CHECK_EQ_INT(import_ga_parse(text, strlen(text), "two words", &set, err, sizeof(err)),
+	             MFA_ERR_INVALID);
+	CHECK(has(err, "user name"));
+	CHECK_EQ_INT(import_ga_parse(text, strlen(text), NULL, &set, err, sizeof(err)),
+	             MFA_ERR_INVALID);
+	CHECK_EQ_INT(import_ga_parse(text, strlen(text), "alice", NULL, err, sizeof(err)),
+	             MFA_ERR_INVALID);
+	CHECK_EQ_INT(import_ga_parse(with_nul, sizeof(with_nul) - 1, "alice", &set, err, sizeof(err)),
+	             MFA_ERR_IMPORT);
+	CHECK(has(err, "NUL byte"));
+	CHECK_EQ_INT(set.nscratch, 0);
+	import_set_free(&set);
+	/* A trailing line without "\n", and blank lines among scratch codes. */
+	CHECK_EQ_INT(import_ga_parse(loose, sizeof(loose) - 1, "alice", &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.nscratch, 1);
+	import_set_free(&set);
+}
+
+static void oath_usersfile(void)
+{
+	struct import_set set;
+	const struct import_token *t = NULL;
+	char err[256];
+	int r = parse(OATH, "oath/users.oath", NULL, NULL, NULL, &set, err, sizeof(err));
+
+	CHECK_EQ_INT(r, MFA_OK);
+	CHECK_STR(err, "");
+	CHECK_EQ_INT(set.n, 5);
+	if (set.n == 5) {
+		t = &set.tokens[0];     /* HOTP alice, never used */
+		CHECK_STR(t->user, "alice");
+		CHECK_STR(t->label, "pam_oath");
+		CHECK_EQ_INT(t->type, MFA_FACTOR_HOTP);
+		CHECK_EQ_INT(t->algorithm, MFA_ALG_SHA1);
+		CHECK_EQ_INT(t->digits, 6);
+		CHECK_EQ_INT(t->counter, 0);
+		CHECK(secret_is(t, RFC4226_SECRET));
+
+		t = &set.tokens[1];     /* HOTP/T30/8 bob */
+		CHECK_STR(t->user, "bob");
+		CHECK_EQ_INT(t->type, MFA_FACTOR_TOTP);
+		CHECK_EQ_INT(t->period, 30);
+		CHECK_EQ_INT(t->digits, 8);
+		CHECK(secret_is(t, SECRET_32));
+
+		t = &set.tokens[2];     /* HOTP/T60 carol, COUNTER of a TOTP line ignored */
+		CHECK_STR(t->user, "carol");
+		CHECK_EQ_INT(t->type, MFA_FACTOR_TOTP);
+		CHECK_EQ_INT(t->period, 60);
+		CHECK_EQ_INT(t->digits, 6);
+		CHECK_EQ_INT(t->counter, 0);
+		CHECK(secret_is(t, SECRET_16));
+
+		t = &set.tokens[3];     /* HOTP/E/7 alice: counter 7 was used */
+		CHECK_STR(t->user, "alice");
+		CHECK_EQ_INT(t->type, MFA_FACTOR_HOTP);
+		CHECK_EQ_INT(t->digits, 7);
+		CHECK_EQ_INT(t->counter, 8);
+		CHECK(secret_is(t, RFC4226_SECRET));
+
+		t = &set.tokens[4];     /* HOTP/E/8 dave: counter 5 never used */
+		CHECK_STR(t->user, "dave");
+		CHECK_EQ_INT(t->digits, 8);
+		CHECK_EQ_INT(t->counter, 5);
+		CHECK_STR(t->label, "pam_oath");
+	}
+	CHECK(has(set.notes, "password field for bob ignored: mfa checks only the second factor"));
+	CHECK(has(set.notes, "password field for alice ignored"));
+	CHECK(!has(set.notes, "for carol"));
+	CHECK(!has(set.notes, "for dave"));
+	CHECK(!has(set.notes, "s3cret"));
+	import_set_free(&set);
+}
+
+static void oath_malformed(void)
+{
+	expect_import_error(OATH, "oath/bad_hex", NULL, NULL, "line 2: secret is not valid hex", NULL);
+	expect_import_error(OATH, "oath/bad_type", NULL, NULL, "line 2: unknown token type", NULL);
+	expect_import_error(OATH, "oath/missing_secret", NULL, NULL, "line 3: secret missing", NULL);
+	expect_import_error(OATH, "oath/bad_counter", NULL, NULL, "line 1: counter is not a number",
+	                    NULL);
+	expect_import_error(OATH, "oath/short_secret", NULL, NULL, "line 1: secret is 9 bytes",
+	                    "fewer than 10");
+	expect_import_error(OATH, NULL, "# nothing\n\n", NULL, "no token lines", NULL);
+	expect_import_error(OATH, NULL, "HOTP al\001ce - 3132333435363738393031323334353637383930\n",
+	                    NULL, "line 1: user name is not valid", NULL);
+	expect_import_error(OATH, NULL,
+	                    "HOTP alice s3cret 3132333435363738393031323334353637383930 1 2 3 4\n",
+	                    NULL, "line 1: more than 7 fields", NULL);
+	expect_import_error(OATH, NULL, "HOTP alice\n", NULL, "line 1: password missing", NULL);
+	expect_import_error(OATH, NULL,
+	                    "HOTP alice - 3132333435363738393031323334353637383930"
+	                    "3132333435363738393031323334353637383930"
+	                    "3132333435363738393031323334353637383930"
+	                    "3132333435363738393031323334353637383930\n",
+	                    NULL, "line 1: secret is longer than 64 bytes", NULL);
+	expect_import_error(OATH, NULL,
+	                    "HOTP alice - 3132333435363738393031323334353637383930 "
+	                    "9223372036854775807 123456\n",
+	                    NULL, "line 1: counter is too large", NULL);
+}
+
+static void oath_totp_position(void)
+{
+	static const char text[] =
+		"HOTP/T30 erin - 3132333435363738393031323334353637383930 -1 755224 "
+		"2024-01-01T00:00:00L\r\n";
+	struct import_set set;
+	char err[128];
+
+	/* Newer liboath keeps a signed window position in a TOTP line. */
+	memset(&set, 0, sizeof(set));
+	CHECK_EQ_INT(import_oath_parse(text, strlen(text), &set, err, sizeof(err)), MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	if (set.n == 1) {
+		CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_TOTP);
+		CHECK_EQ_INT(set.tokens[0].counter, 0);
+	}
+	CHECK_STR(set.notes, "");
+	import_set_free(&set);
+}
+
+static void pskc_hotp_two(void)
+{
+	struct import_set set;
+	char err[256];
+	int r = parse(PSKC, "pskc/hotp_two.xml", NULL, NULL, NULL, &set, err, sizeof(err));
+
+	CHECK_EQ_INT(r, MFA_OK);
+	CHECK_STR(err, "");
+	CHECK_EQ_INT(set.n, 2);
+	if (set.n == 2) {
+		CHECK_STR(set.tokens[0].user, "alice");          /* Key/UserId */
+		CHECK_STR(set.tokens[0].label, "pskc:987654321");
+		CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_HOTP);
+		CHECK_EQ_INT(set.tokens[0].algorithm, MFA_ALG_SHA1);
+		CHECK_EQ_INT(set.tokens[0].digits, 8);
+		CHECK_EQ_INT(set.tokens[0].counter, 0);
+		CHECK(secret_is(&set.tokens[0], RFC4226_SECRET));
+		CHECK_STR(set.tokens[1].user, "bob");            /* DeviceInfo/UserId */
+		CHECK_STR(set.tokens[1].label, "pskc:987654322");
+		CHECK_EQ_INT(set.tokens[1].type, MFA_FACTOR_HOTP);
+		CHECK_EQ_INT(set.tokens[1].digits, 6);
+		CHECK_EQ_INT(set.tokens[1].counter, 5);
+		CHECK(secret_is(&set.tokens[1], SECRET_32));
+	}
+	CHECK_EQ_INT(set.skipped, 0);
+	CHECK_EQ_INT(set.nscratch, 0);
+	import_set_free(&set);
+}
+
+static void pskc_totp(void)
+{
+	struct import_set set;
+	char err[256];
+	int r = parse(PSKC, "pskc/totp.xml", NULL, NULL, NULL, &set, err, sizeof(err));
+
+	CHECK_EQ_INT(r, MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	if (set.n == 1) {
+		CHECK_STR(set.tokens[0].user, "carol");
+		CHECK_STR(set.tokens[0].label, "pskc:totp-carol");  /* no SerialNo: Key Id */
+		CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_TOTP);
+		CHECK_EQ_INT(set.tokens[0].algorithm, MFA_ALG_SHA1);
+		CHECK_EQ_INT(set.tokens[0].period, 60);
+		CHECK_EQ_INT(set.tokens[0].digits, 6);
+		CHECK(secret_is(&set.tokens[0], RFC4226_SECRET));
+	}
+	CHECK_STR(set.notes, "");
+	import_set_free(&set);
+}
+
+static void pskc_user_and_serial(void)
+{
+	struct import_set set;
+	char err[256];
+
+	CHECK_EQ_INT(parse(PSKC, "pskc/hotp_two.xml", NULL, "zoe", NULL, &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 2);
+	if (set.n == 2) {
+		CHECK_STR(set.tokens[0].user, "zoe");
+		CHECK_STR(set.tokens[1].user, "zoe");
+	}
+	import_set_free(&set);
+
+	CHECK_EQ_INT(parse(PSKC, "pskc/hotp_two.xml", NULL, NULL, "987654322", &set, err,
+	                   sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	CHECK_EQ_INT(set.skipped, 1);
+	if (set.n == 1) {
+		CHECK_STR(set.tokens[0].user, "bob");
+		CHECK_STR(set.tokens[0].label, "pskc:987654322");
+		CHECK_EQ_INT(set.tokens[0].counter, 5);
+	}
+	import_set_free(&set);
+
+	CHECK_EQ_INT(parse(PSKC, "pskc/hotp_two.xml", NULL, NULL, "123", &set, err, sizeof(err)),
+	             MFA_ERR_IMPORT);
+	CHECK(has(err, "no key with serial 123"));
+	import_set_free(&set);
+
+	CHECK_EQ_INT(parse(PSKC, "pskc/hotp_two.xml", NULL, "two words", NULL, &set, err,
+	                   sizeof(err)),
+	             MFA_ERR_INVALID);
+	import_set_free(&set);
+	CHECK_EQ_INT(parse(PSKC, "pskc/hotp_two.xml", NULL, NULL, "", &set, err, sizeof(err)),
+	             MFA_ERR_INVALID);
+	import_set_free(&set);
+}
+
+static void pskc_no_userid(void)
+{
+	struct import_set set;
+	char err[256];
+
+	expect_import_error(PSKC, "pskc/no_userid.xml", NULL, NULL,
+	                    "key 987654321 has no UserId: give --user", NULL);
+	CHECK_EQ_INT(parse(PSKC, "pskc/no_userid.xml", NULL, "zoe", NULL, &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 2);
+	if (set.n == 2)
+		CHECK_STR(set.tokens[1].user, "zoe");
+	import_set_free(&set);
+}
+
+static void pskc_malformed_files(void)
+{
+	expect_import_error(PSKC, "pskc/not_xml.xml", NULL, NULL, "line 1: not well-formed XML",
+	                    NULL);
+	expect_import_error(PSKC, "pskc/unknown_algorithm.xml", NULL, NULL,
+	                    "key 987654321: algorithm is not HOTP or TOTP", NULL);
+	expect_import_error(PSKC, "pskc/encrypted.xml", NULL, NULL,
+	                    "key 987654321 has no plain secret (encrypted PSKC is not supported: "
+	                    "export it unencrypted)",
+	                    NULL);
+}
+
+/* hotp_two.xml's first key with one piece replaced. */
+static char *pskc_variant(const char *from, const char *to)
+{
+	size_t len;
+	char *orig = read_sample("pskc/hotp_two.xml", &len), *at, *out = NULL;
+
+	if (orig && (at = strstr(orig, from)) && (out = malloc(len + strlen(to) + 1)))
+		snprintf(out, len + strlen(to) + 1, "%.*s%s%s", (int)(at - orig), orig, to,
+		         at + strlen(from));
+	CHECK(out != NULL);
+	free(orig);
+	return out;
+}
+
+static void pskc_variant_error(const char *from, const char *to, const char *part)
+{
+	char *text = pskc_variant(from, to);
+
+	if (text)
+		expect_import_error(PSKC, NULL, text, NULL, part, NULL);
+	free(text);
+}
+
+static void pskc_hostile(void)
+{
+	struct import_set set;
+	char err[256];
+	char *text;
+
+	/* libpskc would dereference NULL on this one. */
+	pskc_variant_error("<Manufacturer>Manufacturer</Manufacturer>", "<Manufacturer/>",
+	                   "line 7: empty element");
+	/* libpskc reads these with bare strtoul: the schema refuses them. */
+	pskc_variant_error("<PlainValue>0</PlainValue>", "<PlainValue>abc</PlainValue>",
+	                   "line 25: does not follow the PSKC schema");
+	pskc_variant_error("Length=\"8\"", "Length=\"eight\"", "does not follow the PSKC schema");
+	pskc_variant_error("Length=\"8\"", "Length=\"4\"", "key 987654321: ResponseFormat Length 4");
+	pskc_variant_error("Encoding=\"DECIMAL\"", "Encoding=\"HEXADECIMAL\"",
+	                   "key 987654321: codes are not DECIMAL");
+	pskc_variant_error("MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=", "MTIzNDU2Nzg5",
+	                   "key 987654321: secret is 9 bytes");
+	pskc_variant_error("<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+	                   "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]>",
+	                   "DOCTYPE");
+	pskc_variant_error("<UserId>alice</UserId>", "<UserId>al ice</UserId>",
+	                   "key 987654321: UserId is not a valid user name");
+
+	/* A Suite names the hash. */
+	text = pskc_variant("<ResponseFormat", "<Suite>HMAC-SHA256</Suite><ResponseFormat");
+	memset(&set, 0, sizeof(set));
+	if (text) {
+		CHECK_EQ_INT(import_pskc_parse(text, strlen(text), NULL, NULL, &set, err, sizeof(err)),
+		             MFA_OK);
+		CHECK(set.n == 2 && set.tokens[0].algorithm == MFA_ALG_SHA256);
+	}
+	free(text);
+	import_set_free(&set);
+	pskc_variant_error("<ResponseFormat", "<Suite>MD5</Suite><ResponseFormat",
+	                   "key 987654321: Suite");
+}
+
+static void set_growth_and_free(void)
+{
+	struct import_set set;
+	struct import_token *tok = NULL;
+	int r = MFA_OK;
+	size_t added = 0;
+
+	memset(&set, 0, sizeof(set));
+	for (size_t i = 0; i < 50 && r == MFA_OK; i++) {
+		r = import_set_add(&set, &tok);
+		if (r == MFA_OK) {
+			CHECK(tok->secret_len == 0 && tok->user[0] == '\0' && tok->counter == 0);
+			tok->secret[0] = (unsigned char)(i + 1);
+			tok->secret_len = 1;
+			added++;
+		}
+	}
+	CHECK_EQ_INT(added, 50);
+	CHECK_EQ_INT(set.n, 50);
+	/* Growing kept what was there. */
+	for (size_t i = 0; i < set.n; i++)
+		CHECK_EQ_INT(set.tokens[i].secret[0], i + 1);
+	CHECK_EQ_INT(import_set_add_scratch(&set, "12345678"), MFA_OK);
+	CHECK_EQ_INT(import_set_add_scratch(&set, ""), MFA_ERR_INVALID);
+	CHECK_EQ_INT(import_set_add_scratch(&set, "12345678901234567"), MFA_ERR_INVALID);
+	CHECK_EQ_INT(set.nscratch, 1);
+	CHECK_EQ_INT(import_set_add(&set, NULL), MFA_ERR_INVALID);
+	import_set_free(&set);
+	CHECK(set.tokens == NULL && set.n == 0 && set.cap == 0 && set.scratch == NULL);
+	import_set_free(&set);  /* twice is harmless */
+}
+
+static void set_token_limit(void)
+{
+	struct import_set set;
+	struct import_token *tok = NULL;
+	int r = MFA_OK;
+
+	memset(&set, 0, sizeof(set));
+	while (r == MFA_OK)
+		r = import_set_add(&set, &tok);
+	CHECK_EQ_INT(r, MFA_ERR_IMPORT);
+	CHECK_EQ_INT(set.n, IMPORT_MAX_TOKENS);
+	CHECK(tok == NULL);
+	import_set_free(&set);
+}
+
+static void set_notes_bounded(void)
+{
+	struct import_set set;
+	char note[64];
+
+	memset(&set, 0, sizeof(set));
+	import_set_note(&set, "first");
+	import_set_note(&set, "second");
+	import_set_note(&set, "first");     /* one note for several tokens */
+	import_set_note(&set, "firs");      /* a prefix is another note */
+	CHECK_STR(set.notes, "first; second; firs");
+	for (int i = 0; i < 100; i++) {
+		snprintf(note, sizeof(note), "note number %d, long enough to fill", i);
+		import_set_note(&set, note);
+	}
+	CHECK(strlen(set.notes) < sizeof(set.notes));
+	CHECK(strlen(set.notes) >= 5 && strcmp(set.notes + strlen(set.notes) - 5, "; ...") == 0);
+	CHECK(has(set.notes, "note number 0,"));
+	CHECK(!has(set.notes, "note number 99"));
+	import_set_free(&set);
+	CHECK_STR(set.notes, "");
+}
+
+const struct test_case import_tests[] = {
+	{"import_ga_totp_basic", ga_totp_basic},
+	{"import_ga_totp_options", ga_totp_options},
+	{"import_ga_hotp_counter", ga_hotp_counter},
+	{"import_ga_malformed_files", ga_malformed_files},
+	{"import_ga_malformed_inline", ga_malformed_inline},
+	{"import_ga_arguments", ga_arguments},
+	{"import_oath_usersfile", oath_usersfile},
+	{"import_oath_malformed", oath_malformed},
+	{"import_oath_totp_position", oath_totp_position},
+	{"import_pskc_hotp_two", pskc_hotp_two},
+	{"import_pskc_totp", pskc_totp},
+	{"import_pskc_user_and_serial", pskc_user_and_serial},
+	{"import_pskc_no_userid", pskc_no_userid},
+	{"import_pskc_malformed_files", pskc_malformed_files},
+	{"import_pskc_hostile", pskc_hostile},
+	{"import_set_growth_and_free", set_growth_and_free},
+	{"import_set_token_limit", set_token_limit},
+	{"import_set_notes_bounded", set_notes_bounded},
+	{NULL, NULL},
+};

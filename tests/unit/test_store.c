@@ -1,0 +1,202 @@
+/* test_store.c - the store fails closed: missing, corrupt, tampered, newer. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "check.h"
+#include "env.h"
+
+static const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+static void sql(const struct test_env *env, const char *stmt)
+{
+	sqlite3 *db = NULL;
+
+	CHECK(sqlite3_open(env->store, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, stmt, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int open_env(const struct test_env *env, mfa_ctx **ctx)
+{
+	int r;
+
+	CHECK_EQ_INT(mfa_ctx_new(ctx), MFA_OK);
+	r = mfa_config_load(*ctx, env->config);
+	return r == MFA_OK ? mfa_open(*ctx) : r;
+}
+
+static void store_missing(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *c2 = NULL;
+
+	mfa_ctx_free(&ctx);
+	unlink(env.store);
+	CHECK_EQ_INT(open_env(&env, &c2), MFA_ERR_STORE);
+	CHECK(strstr(mfa_ctx_error(c2), "mfactl init") != NULL);
+	CHECK(access(env.store, F_OK) != 0);  /* not silently created empty */
+	mfa_ctx_free(&c2);
+}
+
+static void store_not_a_database(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *c2 = NULL;
+	char db_wal[340], db_shm[340];
+	FILE *f;
+
+	mfa_ctx_free(&ctx);
+	snprintf(db_wal, sizeof(db_wal), "%s-wal", env.store);
+	snprintf(db_shm, sizeof(db_shm), "%s-shm", env.store);
+	unlink(db_wal);
+	unlink(db_shm);
+	f = fopen(env.store, "w");
+	CHECK(f != NULL);
+	fputs("this is not an SQLite database, just some text that is long enough\n", f);
+	for (int i = 0; i < 200; i++)
+		fputs("garbage garbage garbage garbage\n", f);
+	fclose(f);
+	CHECK_EQ_INT(open_env(&env, &c2), MFA_ERR_CORRUPT);
+	CHECK(strstr(mfa_ctx_error(c2), env.store) != NULL);
+	mfa_ctx_free(&c2);
+}
+
+static void store_directory_instead(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *c2 = NULL;
+
+	mfa_ctx_free(&ctx);
+	unlink(env.store);
+	CHECK(mkdir(env.store, 0700) == 0);
+	CHECK_EQ_INT(open_env(&env, &c2), MFA_ERR_STORE);
+	CHECK(strstr(mfa_ctx_error(c2), "not a regular file") != NULL);
+	mfa_ctx_free(&c2);
+}
+
+static void store_newer_schema(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *c2 = NULL;
+
+	mfa_ctx_free(&ctx);
+	sql(&env, "PRAGMA user_version = 99");
+	CHECK_EQ_INT(open_env(&env, &c2), MFA_ERR_STORE);
+	CHECK(strstr(mfa_ctx_error(c2), "newer than this mfa") != NULL);
+	mfa_ctx_free(&c2);
+}
+
+static void store_corrupt_record_denies(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_verdict v;
+	char code[9];
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	sql(&env, "UPDATE factors SET digits = 42");
+	env_code(secret, NULL, 6, (uint64_t)test_now / 30, code);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_CORRUPT);
+	CHECK(strstr(mfa_ctx_error(ctx), "malformed") != NULL);
+	CHECK_EQ_INT(env_audit_count(&env, "\"outcome\":\"error\""), 1);
+	mfa_ctx_free(&ctx);
+}
+
+static void store_moved_secret_denies(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	char code[9];
+	const char *other = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	CHECK_EQ_INT(env_enroll(ctx, "mallory", MFA_FACTOR_TOTP, NULL, 6, other, NULL), MFA_OK);
+	/* Mallory copies alice's sealed secret into his own row. */
+	sql(&env, "UPDATE factors SET secret = (SELECT secret FROM factors WHERE user = 'alice') "
+	          "WHERE user = 'mallory'");
+	env_code(secret, NULL, 6, (uint64_t)test_now / 30, code);
+	CHECK_EQ_INT(env_verify(ctx, "mallory", code, NULL), MFA_ERR_DECRYPT);
+	CHECK(strstr(mfa_ctx_error(ctx), "does not decrypt") != NULL);
+	/* Alice is unaffected. */
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, NULL), MFA_OK);
+	mfa_ctx_free(&ctx);
+}
+
+static void store_wrong_key_denies(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *c2 = NULL;
+	unsigned char junk[32];
+	char code[9];
+	int fd;
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	mfa_ctx_free(&ctx);
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(env.key, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0 && write(fd, junk, sizeof(junk)) == (ssize_t)sizeof(junk));
+	close(fd);
+	CHECK_EQ_INT(open_env(&env, &c2), MFA_OK);
+	env_code(secret, NULL, 6, (uint64_t)test_now / 30, code);
+	CHECK_EQ_INT(env_verify(c2, "alice", code, NULL), MFA_ERR_DECRYPT);
+	CHECK(strstr(mfa_ctx_error(c2), "key file") != NULL);
+	mfa_ctx_free(&c2);
+	/* Missing key file: mfa_open refuses. */
+	unlink(env.key);
+	CHECK_EQ_INT(open_env(&env, &c2), MFA_ERR_KEY);
+	CHECK(strstr(mfa_ctx_error(c2), env.key) != NULL);
+	mfa_ctx_free(&c2);
+}
+
+static void store_setup_idempotent(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *c2 = NULL;
+	unsigned created = 99;
+	struct stat st;
+	unsigned char before[32], after[32];
+	int fd;
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	mfa_ctx_free(&ctx);
+	fd = open(env.key, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, before, 32) == 32);
+	close(fd);
+	CHECK_EQ_INT(mfa_ctx_new(&c2), MFA_OK);
+	CHECK_EQ_INT(mfa_setup(c2, env.config, &created), MFA_OK);
+	CHECK_EQ_INT(created, 0);
+	fd = open(env.key, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, after, 32) == 32);
+	close(fd);
+	CHECK(memcmp(before, after, 32) == 0);
+	CHECK(stat(env.store, &st) == 0 && (st.st_mode & 077) == 0);
+	mfa_ctx_free(&c2);
+	c2 = env_open(&env);
+	{
+		struct mfa_factor_info *list = NULL;
+		size_t n = 0;
+
+		CHECK_EQ_INT(mfa_factor_list(c2, "alice", &list, &n), MFA_OK);
+		CHECK_EQ_INT(n, 1);
+		mfa_factor_list_free(&list);
+	}
+	mfa_ctx_free(&c2);
+}
+
+const struct test_case store_tests[] = {
+	{ "store_missing", store_missing },
+	{ "store_not_a_database", store_not_a_database },
+	{ "store_directory_instead", store_directory_instead },
+	{ "store_newer_schema", store_newer_schema },
+	{ "store_corrupt_record_denies", store_corrupt_record_denies },
+	{ "store_moved_secret_denies", store_moved_secret_denies },
+	{ "store_wrong_key_denies", store_wrong_key_denies },
+	{ "store_setup_idempotent", store_setup_idempotent },
+	{ NULL, NULL },
+};

@@ -1,0 +1,285 @@
+/* test_verify.c - the full verification path: store, replay, lockout, audit. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "env.h"
+
+static const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+static void totp_code_now(char code[9])
+{
+	env_code(secret, NULL, 6, (uint64_t)test_now / 30, code);
+}
+
+static void verify_accept_wrong_replay(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_verdict v;
+	char code[9], id[MFA_ID_LEN + 1], msg[256];
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, id), MFA_OK);
+	totp_code_now(code);
+	{
+		char wrong[9];
+
+		memcpy(wrong, code, sizeof(wrong));
+		wrong[0] = code[0] == '9' ? '0' : (char)(code[0] + 1);
+		CHECK_EQ_INT(env_verify(ctx, "alice", wrong, &v), MFA_ERR_BAD_CODE);
+	}
+	CHECK_EQ_INT(v.failures, 1);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_OK);
+	CHECK_STR(v.factor_id, id);
+	CHECK_EQ_INT(v.via, MFA_VIA_OTP);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_REPLAY);
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	CHECK(strstr(msg, "already used") != NULL);
+	/* Spaces as people type them are fine; the next step's code works. */
+	test_now += 30;
+	totp_code_now(code);
+	{
+		char spaced[12];
+
+		snprintf(spaced, sizeof(spaced), "%.3s %.3s", code, code + 3);
+		CHECK_EQ_INT(env_verify(ctx, "alice", spaced, &v), MFA_OK);
+	}
+	/* A second context, as another process would be, sees the replay too. */
+	{
+		mfa_ctx *other = env_open(&env);
+
+		CHECK_EQ_INT(env_verify(other, "alice", code, &v), MFA_ERR_REPLAY);
+		mfa_ctx_free(&other);
+	}
+	CHECK_EQ_INT(env_audit_count(&env, "\"outcome\":\"accepted\""), 2);
+	CHECK_EQ_INT(env_audit_count(&env, "\"outcome\":\"replayed\""), 2);
+	CHECK_EQ_INT(env_audit_count(&env, "\"outcome\":\"rejected\""), 1);
+	/* Never a code in the audit trail. */
+	CHECK_EQ_INT(env_audit_count(&env, code), 0);
+	mfa_ctx_free(&ctx);
+}
+
+static void verify_clock_drift_message(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_verdict v;
+	char code[9], msg[256];
+
+	CHECK_EQ_INT(env_enroll(ctx, "bob", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	env_code(secret, NULL, 6, (uint64_t)(test_now - 240) / 30, code);
+	CHECK_EQ_INT(env_verify(ctx, "bob", code, &v), MFA_ERR_CLOCK_DRIFT);
+	CHECK_EQ_INT(v.drift_seconds, -240);
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	CHECK(strstr(msg, "valid 4 minutes ago") != NULL);
+	CHECK(strstr(msg, "behind") != NULL);
+	CHECK_EQ_INT(env_audit_count(&env, "code valid 240 s ago"), 1);
+	env_code(secret, NULL, 6, (uint64_t)(test_now + 180) / 30, code);
+	CHECK_EQ_INT(env_verify(ctx, "bob", code, &v), MFA_ERR_CLOCK_DRIFT);
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	CHECK(strstr(msg, "valid in 3 minutes") != NULL);
+	mfa_ctx_free(&ctx);
+}
+
+static void verify_lockout_timing(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, "lockout_threshold = 3\nlockout_delay = 30\nlockout_max_delay = 100");
+	struct mfa_verdict v;
+	char code[9], msg[256];
+	const char *hsecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+	/* HOTP: the right code stays the same while time passes. */
+	CHECK_EQ_INT(env_enroll(ctx, "carol", MFA_FACTOR_HOTP, NULL, 6, hsecret, NULL), MFA_OK);
+	env_code(hsecret, NULL, 6, 0, code);
+	CHECK_EQ_INT(env_verify(ctx, "carol", "111111", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(env_verify(ctx, "carol", "222222", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.locked_until, 0);
+	CHECK_EQ_INT(env_verify(ctx, "carol", "333333", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.locked_seconds, 30);
+	/* Locked: even the right code is refused, and not consumed. */
+	test_now += 29;
+	CHECK_EQ_INT(env_verify(ctx, "carol", code, &v), MFA_ERR_LOCKED);
+	CHECK_EQ_INT(v.locked_seconds, 1);
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	CHECK(strstr(msg, "try again in 1 minute") != NULL);
+	/* Expired; one more failure doubles the delay, then the cap. */
+	test_now += 1;
+	CHECK_EQ_INT(env_verify(ctx, "carol", "444444", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.locked_seconds, 60);
+	test_now += 60;
+	CHECK_EQ_INT(env_verify(ctx, "carol", "555555", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.locked_seconds, 100);
+	CHECK_EQ_INT(env_verify(ctx, "carol", code, &v), MFA_ERR_LOCKED);
+	CHECK_EQ_INT(env_audit_count(&env, "\"outcome\":\"locked\""), 2);
+	/* Unlock clears it; the right code (never consumed) now works. */
+	CHECK_EQ_INT(mfa_unlock(ctx, "carol", "test"), MFA_OK);
+	CHECK_EQ_INT(env_verify(ctx, "carol", code, &v), MFA_OK);
+	/* Success reset the count: two failures do not lock. */
+	CHECK_EQ_INT(env_verify(ctx, "carol", "111111", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(env_verify(ctx, "carol", "111111", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.failures, 2);
+	CHECK_EQ_INT(v.locked_until, 0);
+	mfa_ctx_free(&ctx);
+}
+
+static void verify_no_factor_and_pending(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_otp_params p = { .algorithm = -1, .secret_base32 = secret };
+	mfa_enrollment *e = NULL;
+	struct mfa_verdict v;
+	char code[9];
+
+	CHECK_EQ_INT(env_verify(ctx, "nobody", "123456", &v), MFA_ERR_NO_FACTOR);
+	/* A pending factor does not log anyone in. */
+	CHECK_EQ_INT(mfa_enroll_begin(ctx, "dave", &p, &e), MFA_OK);
+	totp_code_now(code);
+	CHECK_EQ_INT(env_verify(ctx, "dave", code, &v), MFA_ERR_NO_FACTOR);
+	/* Confirmation: a wrong code leaves it pending, the right one activates. */
+	CHECK_EQ_INT(mfa_enroll_confirm(ctx, e, "000001"), MFA_ERR_BAD_CODE);
+	CHECK(strstr(mfa_ctx_error(ctx), "not the code") != NULL);
+	CHECK_EQ_INT(mfa_enroll_confirm(ctx, e, code), MFA_OK);
+	CHECK(strncmp(mfa_enrollment_uri(e), "otpauth://totp/mfa:", 19) == 0);
+	CHECK(strstr(mfa_enrollment_uri(e), "secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&") != NULL);
+	mfa_enrollment_free(&e);
+	CHECK(e == NULL);
+	/* The confirming code was used up. */
+	CHECK_EQ_INT(env_verify(ctx, "dave", code, &v), MFA_ERR_REPLAY);
+	mfa_ctx_free(&ctx);
+}
+
+static void verify_bad_input_changes_nothing(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_user_info info;
+	struct mfa_verdict v;
+	char longcode[200];
+
+	CHECK_EQ_INT(env_enroll(ctx, "erin", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	memset(longcode, '1', sizeof(longcode) - 1);
+	longcode[sizeof(longcode) - 1] = '\0';
+	CHECK_EQ_INT(env_verify(ctx, "erin", longcode, &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(env_verify(ctx, "erin", "12\n456", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(env_verify(ctx, "erin", "", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(env_verify(ctx, "er in", "123456", &v), MFA_ERR_INVALID);
+	CHECK_EQ_INT(env_verify(ctx, "erin\x01", "123456", &v), MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_user_info_get(ctx, "erin", &info), MFA_OK);
+	CHECK_EQ_INT(info.failures, 0);
+	mfa_ctx_free(&ctx);
+}
+
+static void verify_several_factors(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	const char *hsecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+	char hid[MFA_ID_LEN + 1], tid[MFA_ID_LEN + 1], code[9];
+	struct mfa_verdict v;
+
+	CHECK_EQ_INT(env_enroll(ctx, "frank", MFA_FACTOR_TOTP, "SHA256", 8, secret, tid), MFA_OK);
+	CHECK_EQ_INT(env_enroll(ctx, "frank", MFA_FACTOR_HOTP, NULL, 6, hsecret, hid), MFA_OK);
+	env_code(hsecret, NULL, 6, 3, code);
+	CHECK_EQ_INT(env_verify(ctx, "frank", code, &v), MFA_OK);
+	CHECK_STR(v.factor_id, hid);
+	env_code(secret, "SHA256", 8, (uint64_t)test_now / 30, code);
+	CHECK_EQ_INT(env_verify(ctx, "frank", code, &v), MFA_OK);
+	CHECK_STR(v.factor_id, tid);
+	mfa_ctx_free(&ctx);
+}
+
+/* Two processes, one code, 100 rounds: exactly one winner each round. */
+static void verify_race_two_processes(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	int winners_ok = 0;
+
+	CHECK_EQ_INT(env_enroll(ctx, "race", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	mfa_ctx_free(&ctx);
+	for (int round = 0; round < 100; round++) {
+		int go[2], status, wins = 0;
+		pid_t pid[2];
+		char code[9];
+
+		test_now += 30;  /* a fresh code each round */
+		totp_code_now(code);
+		if (pipe(go) != 0)
+			abort();
+		for (int i = 0; i < 2; i++) {
+			pid[i] = fork();
+			if (pid[i] == 0) {
+				mfa_ctx *c = env_open(&env);
+				char b;
+
+				close(go[1]);
+				/* Wait on the barrier so both verify at the same moment. */
+				if (read(go[0], &b, 1) < 0)
+					_exit(3);
+				_exit(env_verify(c, "race", code, NULL) == MFA_OK ? 0 : 1);
+			}
+		}
+		close(go[0]);
+		close(go[1]);  /* releases both children at once */
+		for (int i = 0; i < 2; i++) {
+			if (waitpid(pid[i], &status, 0) == pid[i] && WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0)
+				wins++;
+		}
+		winners_ok += wins == 1;
+		if (wins != 1)
+			fprintf(stderr, "  round %d: %d winners\n", round, wins);
+	}
+	CHECK_EQ_INT(winners_ok, 100);
+}
+
+static void manage_list_rename_export_delete(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_factor_info *list = NULL;
+	char id[MFA_ID_LEN + 1], *json = NULL;
+	size_t n = 0;
+
+	CHECK_EQ_INT(env_enroll(ctx, "gina", MFA_FACTOR_TOTP, NULL, 6, secret, id), MFA_OK);
+	CHECK_EQ_INT(mfa_factor_rename(ctx, "gina", id, "Pixel 8", "test"), MFA_OK);
+	CHECK_EQ_INT(mfa_factor_rename(ctx, "gina", "nosuchid", "x", "test"), MFA_ERR_NOT_FOUND);
+	CHECK_EQ_INT(mfa_factor_list(ctx, "gina", &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 1);
+	if (n == 1) {
+		CHECK_STR(list[0].label, "Pixel 8");
+		CHECK(list[0].active);
+	}
+	mfa_factor_list_free(&list);
+	CHECK_EQ_INT(mfa_user_export(ctx, "gina", &json), MFA_OK);
+	CHECK(json && strstr(json, "\"Pixel 8\"") != NULL);
+	CHECK(json && strstr(json, secret) == NULL && strstr(json, "secret") == NULL);
+	free(json);
+	CHECK_EQ_INT(mfa_user_delete(ctx, "gina", "test"), MFA_OK);
+	CHECK_EQ_INT(mfa_user_export(ctx, "gina", &json), MFA_ERR_NOT_FOUND);
+	CHECK_EQ_INT(mfa_user_delete(ctx, "gina", "test"), MFA_ERR_NOT_FOUND);
+	CHECK_EQ_INT(env_enroll(ctx, "gina", MFA_FACTOR_TOTP, NULL, 6, secret, id), MFA_OK);
+	CHECK_EQ_INT(mfa_factor_remove(ctx, "gina", id, "test"), MFA_OK);
+	CHECK_EQ_INT(mfa_factor_remove(ctx, "gina", id, "test"), MFA_ERR_NOT_FOUND);
+	CHECK_EQ_INT(env_audit_count(&env, "\"event\":\"delete\""), 1);
+	CHECK_EQ_INT(env_audit_count(&env, "\"event\":\"remove\""), 1);
+	mfa_ctx_free(&ctx);
+}
+
+const struct test_case verify_tests[] = {
+	{ "verify_accept_wrong_replay", verify_accept_wrong_replay },
+	{ "verify_clock_drift_message", verify_clock_drift_message },
+	{ "verify_lockout_timing", verify_lockout_timing },
+	{ "verify_no_factor_and_pending", verify_no_factor_and_pending },
+	{ "verify_bad_input_changes_nothing", verify_bad_input_changes_nothing },
+	{ "verify_several_factors", verify_several_factors },
+	{ "verify_race_two_processes_100_rounds", verify_race_two_processes },
+	{ "manage_list_rename_export_delete", manage_list_rename_export_delete },
+	{ NULL, NULL },
+};
