@@ -85,7 +85,9 @@ static int totp_check(struct otp_state *st, const unsigned char *secret, size_t 
 				return r;
 			if (!equal)
 				continue;
-			res->outcome = s <= st->last_step ? OTP_REPLAY : OTP_DRIFT;
+			/* Only the last accepted step is known to be used; an older
+			 * step is far more likely a clock that is off. */
+			res->outcome = s == st->last_step ? OTP_REPLAY : OTP_DRIFT;
 			res->offset_seconds = (long)((s - cur) * (int64_t)st->period);
 			return MFA_OK;
 		}

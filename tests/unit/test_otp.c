@@ -118,6 +118,16 @@ static void totp_drift_report(void)
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, "1234", now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_NO_MATCH);
 	CHECK_EQ_INT(st.last_step, -1);
+	/* After a login, an older code far out is still drift, but the step
+	 * last used, typed again 5 minutes later, is a replay. */
+	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur, code);
+	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
+	CHECK_EQ_INT(res.outcome, OTP_MATCH);
+	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now + 300, &pol, &res), MFA_OK);
+	CHECK_EQ_INT(res.outcome, OTP_REPLAY);
+	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur - 4, code);
+	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
+	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
 }
 
 static void hotp_lookahead(void)
