@@ -218,6 +218,7 @@ int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params
 	/* An enrollment abandoned earlier leaves a pending factor: drop it. */
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = ctx->store->ops->factors_delete_pending(ctx->store, user)) != MFA_OK ||
+	    (r = factor_secret_unique(ctx, user, secret, secret_len)) != MFA_OK ||
 	    (r = ctx->store->ops->factor_insert(ctx->store, &f)) != MFA_OK ||
 	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
 		tx_abort(ctx, r);

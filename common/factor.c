@@ -1,6 +1,8 @@
 /* factor.c - helpers shared by verification, enrollment and management. */
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "factor.h"
 
 int factor_unseal(mfa_ctx *ctx, const struct store_factor *f, unsigned char *secret,
@@ -84,4 +86,26 @@ bool code_clean(const char *typed, char *out, size_t size)
 	}
 	out[n] = '\0';
 	return n > 0;
+}
+
+int factor_secret_unique(mfa_ctx *ctx, const char *user, const unsigned char *secret,
+                         size_t secret_len)
+{
+	struct store_factor *list = NULL;
+	unsigned char other[MFA_SECRET_MAX];
+	size_t n = 0, other_len = 0;
+	int r = ctx->store->ops->factors_get(ctx->store, user, &list, &n);
+
+	for (size_t i = 0; r == MFA_OK && i < n; i++) {
+		if ((r = factor_unseal(ctx, &list[i], other, &other_len)) != MFA_OK)
+			break;
+		if (other_len == secret_len && CRYPTO_memcmp(other, secret, secret_len) == 0)
+			r = ctx_fail(ctx, MFA_ERR_INVALID,
+			             "user %s already has this secret as factor %s: two factors with one "
+			             "secret would let a code be used twice (remove it first with "
+			             "'mfactl remove %s %s')", user, list[i].id, user, list[i].id);
+	}
+	OPENSSL_cleanse(other, sizeof(other));
+	store_factors_free(&list, n);
+	return r;
 }

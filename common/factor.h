@@ -19,6 +19,10 @@ int factor_seal(mfa_ctx *ctx, struct store_factor *f, const unsigned char *secre
 void factor_to_otp(const struct store_factor *f, struct otp_state *st);
 void factor_from_otp(struct store_factor *f, const struct otp_state *st);
 void factor_policy(const mfa_ctx *ctx, struct otp_policy *pol);
+/* Inside a write transaction: refuses a secret the user already has, as
+ * each factor keeps its own replay state. */
+int factor_secret_unique(mfa_ctx *ctx, const char *user, const unsigned char *secret,
+                         size_t secret_len);
 /* Rolls the transaction back, keeping the store's failure detail. */
 int tx_abort(mfa_ctx *ctx, int r);
 /* Removes spaces users put in codes ("123 456"); false if too long or odd. */

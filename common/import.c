@@ -37,7 +37,8 @@ static int import_store(mfa_ctx *ctx, const struct import_set *set, const char *
 		f.last_step = -1;
 		f.active = true;
 		f.created = now;
-		if ((r = factor_id_new(f.id)) != MFA_OK ||
+		if ((r = factor_secret_unique(ctx, t->user, t->secret, t->secret_len)) != MFA_OK ||
+		    (r = factor_id_new(f.id)) != MFA_OK ||
 		    (r = factor_seal(ctx, &f, t->secret, t->secret_len)) != MFA_OK ||
 		    (r = ops->factor_insert(ctx->store, &f)) != MFA_OK)
 			break;

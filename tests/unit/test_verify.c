@@ -191,6 +191,10 @@ static void verify_several_factors(void)
 	env_code(secret, "SHA256", 8, (uint64_t)test_now / 30, code);
 	CHECK_EQ_INT(env_verify(ctx, "frank", code, &v), MFA_OK);
 	CHECK_STR(v.factor_id, tid);
+	/* The same secret twice for one user would double every code's use. */
+	CHECK_EQ_INT(env_enroll(ctx, "frank", MFA_FACTOR_TOTP, NULL, 6, hsecret, NULL), MFA_ERR_INVALID);
+	CHECK(strstr(mfa_ctx_error(ctx), hid) != NULL);
+	CHECK_EQ_INT(env_enroll(ctx, "grace", MFA_FACTOR_TOTP, NULL, 6, hsecret, NULL), MFA_OK);
 	mfa_ctx_free(&ctx);
 }
 
