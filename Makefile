@@ -99,7 +99,9 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
+	install -m 0644 docs/mfa.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/mfa.conf.5
 
 clean:
 	rm -rf build

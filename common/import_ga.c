@@ -1,12 +1,11 @@
 /*
  * import_ga.c - parses ~/.google_authenticator, the state file of
  * google-authenticator-libpam, as its PAM module reads it
- * (src/pam_google_authenticator.c): line 1 is the base32 secret; lines
- * starting with `"` are options, the file's own meaning for `" KEY value`;
- * every other non-blank line is an 8-digit scratch code. Codes are always
- * HMAC-SHA1, 6 digits. Unlike the PAM module, which skips what it cannot
- * read, anything malformed here is an error: an import must not quietly
- * drop a token or a scratch code.
+ * (src/pam_google_authenticator.c): line 1 is the base32 secret, lines
+ * `" NAME [value]` are options, and every other non-blank line is an
+ * 8-digit scratch code. Codes are always HMAC-SHA1, 6 digits. Unlike the
+ * PAM module, which skips what it cannot read, anything malformed here is
+ * an error: an import must not quietly drop a token or a scratch code.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -139,17 +138,21 @@ static bool ga_once(unsigned *seen_line, unsigned lineno, const char *name, char
 static int ga_option(struct ga_state *st, struct import_set *set, unsigned lineno, char *line,
                      char *err, size_t errlen)
 {
-	char *rest = line + 1, *name, *value, *word;
+	char *rest = line + 2, *name = NULL, *value, *word;
 	char note[160];
 	uint64_t n, m;
 	int64_t skew;
 
-	name = ga_next_word(&rest);
-	value = rest + strspn(rest, " \t");
+	/* The module reads only `" NAME`, one blank before the name; it
+	 * skips any other line starting with `"`, and so do we. */
+	if (line[1] == ' ' && line[2] != ' ' && line[2] != '\t')
+		name = ga_next_word(&rest);
 	if (!name) {
-		snprintf(err, errlen, "line %u: option line without a name: remove it", lineno);
-		return MFA_ERR_IMPORT;
+		snprintf(note, sizeof(note), "line %u: not an option (\" NAME), ignored", lineno);
+		import_set_note(set, note);
+		return MFA_OK;
 	}
+	value = rest + strspn(rest, " \t");
 	if (strcmp(name, "TOTP_AUTH") == 0) {
 		if (!ga_once(&st->totp_line, lineno, name, err, errlen))
 			return MFA_ERR_IMPORT;

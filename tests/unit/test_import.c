@@ -245,6 +245,7 @@ static void ga_arguments(void)
 	static const char text[] = "GEZDGNBVGY3TQOJQ\n\" TOTP_AUTH\n";
 	static const char with_nul[] = "GEZDGNBVGY3TQOJQ\n\0\" TOTP_AUTH\n";
 	static const char loose[] = "GEZDGNBVGY3TQOJQ\n\n\" TOTP_AUTH\n\n12345678";
+	static const char odd[] = "GEZDGNBVGY3TQOJQ\n\"TOTP_AUTH\n\"  TOTP_AUTH\n";
 	struct import_set set;
 	char err[128];
 
@@ -265,6 +266,13 @@ static void ga_arguments(void)
 	CHECK_EQ_INT(import_ga_parse(loose, sizeof(loose) - 1, "alice", &set, err, sizeof(err)),
 	             MFA_OK);
 	CHECK_EQ_INT(set.nscratch, 1);
+	import_set_free(&set);
+	/* The module ignores `"TOTP_AUTH` and `"  TOTP_AUTH`: no TOTP here. */
+	CHECK_EQ_INT(import_ga_parse(odd, sizeof(odd) - 1, "alice", &set, err, sizeof(err)),
+	             MFA_ERR_IMPORT);
+	CHECK(has(err, "no \" TOTP_AUTH"));
+	CHECK(has(set.notes, "line 2: not an option"));
+	CHECK(has(set.notes, "line 3: not an option"));
 	import_set_free(&set);
 }
 
