@@ -316,7 +316,7 @@ static void oath_usersfile(void)
 		CHECK_EQ_INT(t->type, MFA_FACTOR_HOTP);
 		CHECK_EQ_INT(t->digits, 7);
 		CHECK_EQ_INT(t->counter, 8);
-		CHECK(secret_is(t, RFC4226_SECRET));
+		CHECK(secret_is(t, SECRET_32));
 
 		t = &set.tokens[4];     /* HOTP/E/8 dave: counter 5 never used */
 		CHECK_STR(t->user, "dave");
