@@ -61,7 +61,7 @@ build/asan/libmfa.a: $(ASAN_CORE_OBJ)
 	ar rcs $@ $^
 
 build/asan/unit_tests: $(ASAN_UNIT_OBJ) build/asan/libmfa.a
-	$(CC) $(SAN) -o $@ $(ASAN_UNIT_OBJ) build/asan/libmfa.a $(PKG_LIBS)
+	$(CC) $(SAN) -o $@ $(ASAN_UNIT_OBJ) build/asan/libmfa.a $(PKG_LIBS) -lpthread
 
 build/asan/mfactl: $(ASAN_CLI_OBJ) build/asan/libmfa.a
 	$(CC) $(SAN) -o $@ $(ASAN_CLI_OBJ) build/asan/libmfa.a $(PKG_LIBS)
@@ -73,7 +73,7 @@ build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmf
 asan: build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
-FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined
 fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)

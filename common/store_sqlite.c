@@ -32,20 +32,20 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_USER_GET] = "SELECT failures, locked_until, first_seen FROM users WHERE name = ?1",
-	[ST_USER_PUT] = "INSERT INTO users(name, failures, locked_until, first_seen) "
-	                "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
-	                "failures = ?2, locked_until = ?3, first_seen = ?4",
+	[ST_USER_PUT] = ("INSERT INTO users(name, failures, locked_until, first_seen) "
+	                 "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
+	                 "failures = ?2, locked_until = ?3, first_seen = ?4"),
 	[ST_USER_DEL] = "DELETE FROM users WHERE name = ?1",
 	[ST_USER_DEL_FACTORS] = "DELETE FROM factors WHERE user = ?1",
 	[ST_USER_DEL_RECOVERY] = "DELETE FROM recovery WHERE user = ?1",
 #define FACTOR_COLUMNS "user, id, label, type, algorithm, digits, period, counter, last_step, " \
                        "drift, active, created, last_used, secret"
-	[ST_FACTORS_USER] = "SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1 ORDER BY created, id",
-	[ST_FACTORS_ALL] = "SELECT " FACTOR_COLUMNS " FROM factors ORDER BY user, created, id",
-	[ST_FACTOR_INSERT] = "INSERT INTO factors(" FACTOR_COLUMNS ") VALUES"
-	                     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-	[ST_FACTOR_UPDATE] = "UPDATE factors SET label = ?3, counter = ?8, last_step = ?9, "
-	                     "drift = ?10, active = ?11, last_used = ?13 WHERE user = ?1 AND id = ?2",
+	[ST_FACTORS_USER] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1 ORDER BY created, id"),
+	[ST_FACTORS_ALL] = ("SELECT " FACTOR_COLUMNS " FROM factors ORDER BY user, created, id"),
+	[ST_FACTOR_INSERT] = ("INSERT INTO factors(" FACTOR_COLUMNS ") VALUES"
+	                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+	[ST_FACTOR_UPDATE] = ("UPDATE factors SET label = ?3, counter = ?8, last_step = ?9, "
+	                      "drift = ?10, active = ?11, last_used = ?13 WHERE user = ?1 AND id = ?2"),
 	[ST_FACTOR_DEL] = "DELETE FROM factors WHERE user = ?1 AND id = ?2",
 	[ST_FACTORS_DEL_PENDING] = "DELETE FROM factors WHERE user = ?1 AND active = 0",
 	[ST_RECOVERY_GET] = "SELECT salt, hash, used FROM recovery WHERE user = ?1 ORDER BY idx",

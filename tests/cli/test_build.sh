@@ -1,0 +1,26 @@
+#!/bin/bash
+# test_build.sh - what the build promises: hidden core symbols, a hardened
+# mfactl, and `make install` honouring PREFIX and DESTDIR.
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+
+case_begin core_symbols_hidden
+# Every symbol libmfa.a defines is hidden: linked into pam_mfa.so or
+# rlm_mfa.so it can clash with nothing in the host process.
+visible=$(readelf -sW "$ROOT/build/libmfa.a" | awk '$5 == "GLOBAL" && $7 != "UND" && $6 != "HIDDEN" { print $8 }')
+[ -z "$visible" ] || fail "visible symbols: $visible"
+readelf -sW "$ROOT/build/libmfa.a" | awk '$5 == "GLOBAL" && $7 != "UND"' | grep -q ' mfa_verify$' ||
+	fail "mfa_verify not found in libmfa.a"
+
+case_begin mfactl_hardened
+readelf -d "$ROOT/build/mfactl" | grep -q 'BIND_NOW' || fail "no BIND_NOW"
+readelf -lW "$ROOT/build/mfactl" | grep -q 'GNU_RELRO' || fail "no RELRO"
+readelf -hW "$ROOT/build/mfactl" | grep -q 'DYN (Position-Independent' || fail "not PIE"
+readelf -sW "$ROOT/build/mfactl" | grep -q '__stack_chk_fail' || fail "no stack protector"
+
+case_begin make_install_prefix_destdir
+make -s -C "$ROOT" install DESTDIR="$T/root" PREFIX=/opt/mfa > "$T/install.log" 2>&1 || fail "install: $(cat "$T/install.log")"
+[ -x "$T/root/opt/mfa/bin/mfactl" ] || fail "no mfactl installed"
+[ -f "$T/root/opt/mfa/share/man/man1/mfactl.1" ] || fail "no mfactl.1"
+[ -f "$T/root/opt/mfa/share/man/man5/mfa.conf.5" ] || fail "no mfa.conf.5"
+"$T/root/opt/mfa/bin/mfactl" --help | grep -q "enroll" || fail "installed mfactl does not run"
