@@ -79,7 +79,9 @@ int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out)
 {
 	struct store_user u;
 	struct store_recovery *rec = NULL;
-	size_t n = 0;
+	struct store_factor *list = NULL;
+	size_t n = 0, nfactors = 0;
+	int64_t latest = -1;
 	bool found;
 	int r;
 
@@ -88,9 +90,25 @@ int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK ||
-	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &n)) != MFA_OK)
+	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &nfactors)) != MFA_OK ||
+	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &n)) != MFA_OK) {
+		store_factors_free(&list, nfactors);
 		return tx_abort(ctx, r);
+	}
 	ctx->store->ops->rollback(ctx->store);
+	for (size_t i = 0; i < nfactors; i++) {
+		int64_t when = list[i].last_used ? list[i].last_used : list[i].created;
+
+		if (!list[i].active)
+			continue;
+		out->active_factors++;
+		/* The factor used last is the one the user most likely holds. */
+		if (when >= latest) {
+			latest = when;
+			out->code_digits = list[i].digits;
+		}
+	}
+	store_factors_free(&list, nfactors);
 	str_copy(out->user, sizeof(out->user), user);
 	out->failures = u.failures;
 	out->locked_until = (time_t)u.locked_until;
@@ -355,4 +373,36 @@ int mfa_user_delete(mfa_ctx *ctx, const char *user, const char *source)
 	audit_emit(ctx, &(struct audit_event){ .event = "delete", .user = user, .source = source,
 	                                       .outcome = "ok", .detail = "every record erased" });
 	return MFA_OK;
+}
+
+int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen)
+{
+	struct store_user u;
+	bool found;
+	int r;
+
+	*first_seen = 0;
+	if ((r = check_user(ctx, user)) != MFA_OK)
+		return r;
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK)
+		return tx_abort(ctx, r);
+	if (!found || u.first_seen == 0) {
+		u.first_seen = ctx_now(ctx);
+		if ((r = ctx->store->ops->user_put(ctx->store, user, &u)) != MFA_OK ||
+		    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
+			return tx_abort(ctx, r);
+	} else {
+		ctx->store->ops->rollback(ctx->store);
+	}
+	*first_seen = (time_t)u.first_seen;
+	return MFA_OK;
+}
+
+void mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
+               const char *outcome, const char *detail)
+{
+	audit_emit(ctx, &(struct audit_event){ .event = event, .user = req->user,
+	                                       .source = req->source, .remote = req->remote,
+	                                       .outcome = outcome, .detail = detail });
 }

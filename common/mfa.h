@@ -167,7 +167,19 @@ struct mfa_user_info {
 	time_t first_seen;
 	unsigned recovery_total;
 	unsigned recovery_left;
+	unsigned active_factors;         /* OTP factors that can log in */
+	unsigned code_digits;            /* digits of the factor used last (0: none) */
 };
+
+/* When a front end first saw user without a factor (recorded now if never);
+ * the start of a grace period. */
+int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen);
+/* Where the code starts in "password" followed by a code, typed as one: a
+ * recovery code (XXXX-XXXX-XXXX) or `digits` digits at the end. */
+int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset);
+/* An audit event decided by a front end (a grace login, nullok, ...). */
+void mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
+               const char *outcome, const char *detail);
 
 /* Factors of user, or of everyone when user is NULL. */
 int mfa_factor_list(mfa_ctx *ctx, const char *user, struct mfa_factor_info **out, size_t *n);

@@ -130,3 +130,26 @@ int recovery_match(const char *normalized, const struct store_recovery *list, si
 	OPENSSL_cleanse(h, sizeof(h));
 	return MFA_OK;
 }
+
+int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset)
+{
+	size_t len = strlen(typed);
+	char norm[RECOVERY_NORM_MAX + 1];
+
+	*code_offset = 0;
+	/* A recovery code keeps its dashes at the end of a password. */
+	if (len >= 14 && typed[len - 10] == '-' && typed[len - 5] == '-' &&
+	    recovery_normalize(typed + len - 14, norm) && strlen(norm) == 12) {
+		OPENSSL_cleanse(norm, sizeof(norm));
+		*code_offset = len - 14;
+		return MFA_OK;
+	}
+	OPENSSL_cleanse(norm, sizeof(norm));
+	if (digits < 6 || digits > 8 || len < digits)
+		return MFA_ERR_BAD_CODE;
+	for (size_t i = len - digits; i < len; i++)
+		if (typed[i] < '0' || typed[i] > '9')
+			return MFA_ERR_BAD_CODE;
+	*code_offset = len - digits;
+	return MFA_OK;
+}

@@ -77,7 +77,29 @@ static void recovery_only_user(void)
 	mfa_ctx_free(&ctx);
 }
 
+static void code_split(void)
+{
+	size_t off = 99;
+
+	CHECK_EQ_INT(mfa_code_split("hunter2123456", 6, &off), MFA_OK);
+	CHECK_EQ_INT(off, 7);
+	CHECK_EQ_INT(mfa_code_split("pw12345678", 8, &off), MFA_OK);
+	CHECK_EQ_INT(off, 2);
+	CHECK_EQ_INT(mfa_code_split("123456", 6, &off), MFA_OK);  /* empty password */
+	CHECK_EQ_INT(off, 0);
+	CHECK_EQ_INT(mfa_code_split("s3cretABCD-EFGH-IJKL", 6, &off), MFA_OK);
+	CHECK_EQ_INT(off, 6);
+	CHECK_EQ_INT(mfa_code_split("s3cretabcd-efgh-2345", 0, &off), MFA_OK);
+	CHECK_EQ_INT(off, 6);
+	CHECK_EQ_INT(mfa_code_split("hunter2", 6, &off), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(mfa_code_split("hunter12345x", 6, &off), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(mfa_code_split("12345", 6, &off), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(mfa_code_split("pwABCD-EFGH-IJK9", 6, &off), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(mfa_code_split("pw123456", 0, &off), MFA_ERR_BAD_CODE);
+}
+
 const struct test_case recovery_tests[] = {
+	{ "code_split", code_split },
 	{ "recovery_format", recovery_format },
 	{ "recovery_single_use", recovery_single_use },
 	{ "recovery_only_user", recovery_only_user },

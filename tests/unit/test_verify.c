@@ -309,6 +309,19 @@ static void manage_list_rename_export_delete(void)
 	CHECK_EQ_INT(env_enroll(ctx, "gina", MFA_FACTOR_TOTP, NULL, 6, secret, id), MFA_OK);
 	CHECK_EQ_INT(mfa_factor_rename(ctx, "gina", id, "Pixel 8", "test"), MFA_OK);
 	CHECK_EQ_INT(mfa_factor_rename(ctx, "gina", "nosuchid", "x", "test"), MFA_ERR_NOT_FOUND);
+	{
+		struct mfa_user_info info;
+		time_t seen = 0;
+
+		CHECK_EQ_INT(mfa_user_info_get(ctx, "gina", &info), MFA_OK);
+		CHECK_EQ_INT(info.active_factors, 1);
+		CHECK_EQ_INT(info.code_digits, 6);
+		CHECK_EQ_INT(mfa_user_first_seen(ctx, "newbie", &seen), MFA_OK);
+		CHECK_EQ_INT(seen, test_now);
+		test_now += 100;
+		CHECK_EQ_INT(mfa_user_first_seen(ctx, "newbie", &seen), MFA_OK);
+		CHECK_EQ_INT(seen, test_now - 100);
+	}
 	CHECK_EQ_INT(mfa_factor_list(ctx, "gina", &list, &n), MFA_OK);
 	CHECK_EQ_INT(n, 1);
 	if (n == 1) {
