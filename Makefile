@@ -6,6 +6,7 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+PAMDIR ?= /lib/$(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/security
 CC ?= cc
 CLANG ?= clang
 
@@ -36,7 +37,7 @@ ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
 .PHONY: all check test demo deps install clean fuzz bench asan
-all: build/libmfa.a build/mfactl
+all: build/libmfa.a build/mfactl build/pam_mfa.so
 
 build/obj/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -49,6 +50,12 @@ build/libmfa.a: $(CORE_OBJ)
 
 build/mfactl: $(CLI_OBJ) build/libmfa.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(CLI_OBJ) build/libmfa.a $(PKG_LIBS)
+
+# PAM module: the core linked in, only pam_sm_* exported.
+build/pam_mfa.so: build/obj/pam_module/pam_mfa.o build/libmfa.a pam_module/pam_mfa.map
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \
+		-Wl,--version-script=pam_module/pam_mfa.map -o $@ build/obj/pam_module/pam_mfa.o \
+		build/libmfa.a $(PKG_LIBS) -lpam
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.
 build/asan/%.o: %.c $(wildcard common/*.h tests/unit/*.h)
@@ -70,7 +77,10 @@ build/asan/mfactl: $(ASAN_CLI_OBJ) build/asan/libmfa.a
 build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmfa.a
 	$(CC) $(ASAN_CFLAGS) -o $@ $< tests/fuzz/corpus_main.c build/asan/libmfa.a $(PKG_LIBS)
 
-asan: build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+build/pam_client: tests/pam/pam_client.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath
+
+asan: build/pam_client build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined
@@ -99,6 +109,9 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
+	install -m 0644 docs/pam_mfa.8 $(DESTDIR)$(PREFIX)/share/man/man8/pam_mfa.8
 	install -d $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
 	install -m 0644 docs/mfa.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/mfa.conf.5

@@ -277,18 +277,25 @@ void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len)
 			         "This code will be valid in %ld minute%s: the clock on your device is ahead. "
 			         "Set it to update automatically, then use a new code.",
 			         minutes, minutes == 1 ? "" : "s");
-		return;
+		break;
 	case MFA_ERR_REPLAY:
 		snprintf(buf, len, "This code was already used: wait for the next one.");
-		return;
+		break;
 	case MFA_ERR_BAD_CODE:
 		snprintf(buf, len, "Wrong code.");
-		return;
+		break;
 	case MFA_ERR_NO_FACTOR:
 		snprintf(buf, len, "No authenticator is enrolled for this account: ask your administrator.");
 		return;
 	default:
 		snprintf(buf, len, "Verification is unavailable: ask your administrator.");
 		return;
+	}
+	/* This failure was the one that locked the account: say so now. */
+	if (v->locked_seconds) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, " Too many failed attempts: try again in %u minute%s.",
+		         (v->locked_seconds + 59) / 60, (v->locked_seconds + 59) / 60 == 1 ? "" : "s");
 	}
 }

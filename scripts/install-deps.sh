@@ -5,7 +5,9 @@ set -eu
 
 PACKAGES="build-essential pkg-config clang libclang-rt-14-dev
 libssl-dev liboath-dev oathtool libpskc-dev libxml2-dev libjansson-dev
-libsqlite3-dev sqlite3 libqrencode-dev zbar-tools python3"
+libsqlite3-dev sqlite3 libqrencode-dev zbar-tools python3
+libpam0g-dev pamtester libpam-wrapper libnss-wrapper valgrind
+openssh-server openssh-client libpam-google-authenticator libpam-oath"
 
 missing=""
 for p in $PACKAGES; do

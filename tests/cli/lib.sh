@@ -13,11 +13,12 @@ audit_file = $T/audit.json
 CONF
 
 # case NAME: starts a case; later failures in it are recorded.
+SUITE=${SUITE:-$(basename "$(dirname "$0")")}
 CASE="" CASE_FAILED=0
 case_begin() { case_end; CASE=$1; CASE_FAILED=0; }
 case_end() {
 	[ -n "$CASE" ] || return 0
-	if [ "$CASE_FAILED" -eq 0 ]; then echo "ok cli/$CASE"; else echo "not ok cli/$CASE"; fi
+	if [ "$CASE_FAILED" -eq 0 ]; then echo "ok $SUITE/$CASE"; else echo "not ok $SUITE/$CASE"; fi
 	CASE=""
 }
 trap 'case_end; rm -rf "$T"' EXIT

@@ -1,0 +1,162 @@
+/*
+ * pam_client.c - a PAM application for tests where pamtester cannot say
+ * enough: it answers prompts from its arguments, prints every message the
+ * modules send, and can show what PAM_AUTHTOK holds afterwards.
+ *
+ *   pam_client [--show-authtok] [--repeat N] [--hotp BASE32] SERVICE USER [ANSWER...]
+ *
+ * PAM items are private to modules: tests put pam_wrapper's pam_set_items
+ * (PAM_AUTHTOK from the environment) before the module under test, and
+ * pam_get_items after it for --show-authtok.
+ *
+ * An answer "@totp" is the current TOTP code of the secret the module last
+ * showed ("enter this secret by hand: ..."), as a phone would compute it;
+ * "@hotp" is the HOTP code of --hotp's secret for the run's number (run 0,
+ * 1, 2 ... of --repeat), so every run logs in with a fresh code.
+ *
+ * Output lines: "prompt: ...", "info: ...", "error: ...", then
+ * "result: NAME". Exit status: the PAM return code of the last run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <time.h>
+
+#include <liboath/oath.h>
+#include <security/pam_appl.h>
+
+struct script {
+	char **answers;
+	int n, next;
+	int quiet;
+	char shown_secret[128];   /* base32 secret from an info message */
+	const char *hotp_secret;
+	int run;
+	char code[16];
+};
+
+/* Computes "@totp" and "@hotp" answers with liboath, like a phone. */
+static const char *answer_for(struct script *s, const char *answer)
+{
+	const char *b32 = NULL;
+	char *raw = NULL;
+	size_t len = 0;
+	int ok;
+
+	if (!strcmp(answer, "@totp"))
+		b32 = s->shown_secret;
+	else if (!strcmp(answer, "@hotp"))
+		b32 = s->hotp_secret;
+	if (!b32)
+		return answer;
+	if (oath_base32_decode(b32, strlen(b32), &raw, &len) != OATH_OK)
+		return "no-secret";
+	if (!strcmp(answer, "@totp"))
+		ok = oath_totp_generate(raw, len, time(NULL), 30, 0, 6, s->code);
+	else
+		ok = oath_hotp_generate(raw, len, (uint64_t)s->run, 6, false, SIZE_MAX, s->code);
+	free(raw);
+	return ok == OATH_OK ? s->code : "no-code";
+}
+
+static void remember_secret(struct script *s, const char *text)
+{
+	const char *p = strstr(text, "enter this secret by hand: ");
+
+	if (p)
+		sscanf(p + 27, "%127[A-Z2-7]", s->shown_secret);
+}
+
+static int converse(int num, const struct pam_message **msg, struct pam_response **resp, void *arg)
+{
+	struct script *s = arg;
+	struct pam_response *r = calloc((size_t)num, sizeof(*r));
+
+	if (!r)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < num; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+		case PAM_PROMPT_ECHO_ON:
+			if (!s->quiet)
+				printf("prompt: %s\n", msg[i]->msg);
+			if (s->next >= s->n) {
+				for (int j = 0; j < i; j++)
+					free(r[j].resp);
+				free(r);
+				return PAM_CONV_ERR;
+			}
+			r[i].resp = strdup(answer_for(s, s->answers[s->next++]));
+			break;
+		case PAM_TEXT_INFO:
+			remember_secret(s, msg[i]->msg);
+			if (!s->quiet)
+				printf("info: %s\n", msg[i]->msg);
+			break;
+		case PAM_ERROR_MSG:
+			if (!s->quiet)
+				printf("error: %s\n", msg[i]->msg);
+			break;
+		default:
+			break;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+static const char *ret_name(int r)
+{
+	switch (r) {
+	case PAM_SUCCESS: return "PAM_SUCCESS";
+	case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
+	case PAM_MAXTRIES: return "PAM_MAXTRIES";
+	case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
+	case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
+	case PAM_IGNORE: return "PAM_IGNORE";
+	case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
+	case PAM_CONV_ERR: return "PAM_CONV_ERR";
+	case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
+	default: return "OTHER";
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *hotp_secret = NULL;
+	int show_authtok = 0, repeat = 1, i = 1, r = PAM_SYSTEM_ERR;
+
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--show-authtok"))
+			show_authtok = 1;
+		else if (!strcmp(argv[i], "--hotp") && i + 1 < argc)
+			hotp_secret = argv[++i];
+		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+			repeat = atoi(argv[++i]);
+		else
+			return 2;
+	}
+	if (argc - i < 2)
+		return 2;
+	for (int round = 0; round < repeat; round++) {
+		struct script s = { .answers = argv + i + 2, .n = argc - i - 2, .quiet = repeat > 1,
+			            .hotp_secret = hotp_secret, .run = round };
+		struct pam_conv conv = { converse, &s };
+		pam_handle_t *pamh = NULL;
+
+		r = pam_start(argv[i], argv[i + 1], &conv, &pamh);
+		if (r != PAM_SUCCESS)
+			break;
+		pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+		r = pam_authenticate(pamh, 0);
+		if (show_authtok) {
+			const char *tok = pam_getenv(pamh, "PAM_AUTHTOK");
+
+			printf("authtok: %s\n", tok ? tok : "(none)");
+		}
+		pam_end(pamh, r);
+	}
+	printf("result: %s\n", ret_name(r));
+	return r;
+}
