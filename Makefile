@@ -53,7 +53,7 @@ build/mfactl: $(CLI_OBJ) build/libmfa.a
 
 # PAM module: the core linked in, only pam_sm_* exported.
 build/pam_mfa.so: build/obj/pam_module/pam_mfa.o build/libmfa.a pam_module/pam_mfa.map
-	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined -Wl,--as-needed \
 		-Wl,--version-script=pam_module/pam_mfa.map -o $@ build/obj/pam_module/pam_mfa.o \
 		build/libmfa.a $(PKG_LIBS) -lpam
 
@@ -78,7 +78,7 @@ build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmf
 	$(CC) $(ASAN_CFLAGS) -o $@ $< tests/fuzz/corpus_main.c build/asan/libmfa.a $(PKG_LIBS)
 
 build/pam_client: tests/pam/pam_client.c
-	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath -lpthread
 
 asan: build/pam_client build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 

@@ -3,7 +3,11 @@
  * enough: it answers prompts from its arguments, prints every message the
  * modules send, and can show what PAM_AUTHTOK holds afterwards.
  *
- *   pam_client [--show-authtok] [--repeat N] [--hotp BASE32] SERVICE USER [ANSWER...]
+ *   pam_client [--show-authtok] [--repeat N] [--threads N] [--hotp BASE32]
+ *              SERVICE USER [ANSWER...]
+ *
+ * With --threads N, N threads run at once, thread k as user USERk, each
+ * doing --repeat runs: PAM modules must be safe in threaded programs.
  *
  * PAM items are private to modules: tests put pam_wrapper's pam_set_items
  * (PAM_AUTHTOK from the environment) before the module under test, and
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
 #include <time.h>
 
 #include <liboath/oath.h>
@@ -122,10 +127,49 @@ static const char *ret_name(int r)
 	}
 }
 
+struct job {
+	const char *service;
+	char user[128];
+	char **answers;
+	int nanswers, repeat, show_authtok, quiet;
+	const char *hotp_secret;
+	int result, failures;
+};
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+
+	for (int round = 0; round < j->repeat; round++) {
+		struct script s = { .answers = j->answers, .n = j->nanswers, .quiet = j->quiet,
+			            .hotp_secret = j->hotp_secret, .run = round };
+		struct pam_conv conv = { converse, &s };
+		pam_handle_t *pamh = NULL;
+		int r = pam_start(j->service, j->user, &conv, &pamh);
+
+		if (r != PAM_SUCCESS) {
+			j->result = r;
+			j->failures++;
+			break;
+		}
+		pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+		r = pam_authenticate(pamh, 0);
+		if (j->show_authtok) {
+			const char *tok = pam_getenv(pamh, "PAM_AUTHTOK");
+
+			printf("authtok: %s\n", tok ? tok : "(none)");
+		}
+		pam_end(pamh, r);
+		j->result = r;
+		j->failures += r != PAM_SUCCESS;
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *hotp_secret = NULL;
-	int show_authtok = 0, repeat = 1, i = 1, r = PAM_SYSTEM_ERR;
+	int show_authtok = 0, repeat = 1, threads = 0, i = 1, r;
 
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		if (!strcmp(argv[i], "--show-authtok"))
@@ -134,28 +178,43 @@ int main(int argc, char **argv)
 			hotp_secret = argv[++i];
 		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
 			repeat = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			threads = atoi(argv[++i]);
 		else
 			return 2;
 	}
-	if (argc - i < 2)
+	if (argc - i < 2 || repeat < 1 || threads < 0 || threads > 64)
 		return 2;
-	for (int round = 0; round < repeat; round++) {
-		struct script s = { .answers = argv + i + 2, .n = argc - i - 2, .quiet = repeat > 1,
-			            .hotp_secret = hotp_secret, .run = round };
-		struct pam_conv conv = { converse, &s };
-		pam_handle_t *pamh = NULL;
+	if (threads == 0) {
+		struct job j = { .service = argv[i], .answers = argv + i + 2, .nanswers = argc - i - 2,
+			         .repeat = repeat, .show_authtok = show_authtok, .quiet = repeat > 1,
+			         .hotp_secret = hotp_secret };
 
-		r = pam_start(argv[i], argv[i + 1], &conv, &pamh);
-		if (r != PAM_SUCCESS)
-			break;
-		pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
-		r = pam_authenticate(pamh, 0);
-		if (show_authtok) {
-			const char *tok = pam_getenv(pamh, "PAM_AUTHTOK");
+		snprintf(j.user, sizeof(j.user), "%s", argv[i + 1]);
+		job_run(&j);
+		r = j.result;
+		if (repeat > 1)
+			printf("runs: %d, failed: %d\n", repeat, j.failures);
+	} else {
+		struct job jobs[64];
+		pthread_t tid[64];
+		int failures = 0;
 
-			printf("authtok: %s\n", tok ? tok : "(none)");
+		for (int k = 0; k < threads; k++) {
+			jobs[k] = (struct job){ .service = argv[i], .answers = argv + i + 2,
+				                .nanswers = argc - i - 2, .repeat = repeat, .quiet = 1,
+				                .hotp_secret = hotp_secret };
+			snprintf(jobs[k].user, sizeof(jobs[k].user), "%s%d", argv[i + 1], k);
+			pthread_create(&tid[k], NULL, job_run, &jobs[k]);
 		}
-		pam_end(pamh, r);
+		r = PAM_SUCCESS;
+		for (int k = 0; k < threads; k++) {
+			pthread_join(tid[k], NULL);
+			failures += jobs[k].failures;
+			if (jobs[k].result != PAM_SUCCESS)
+				r = jobs[k].result;
+		}
+		printf("runs: %d, failed: %d\n", threads * repeat, failures);
 	}
 	printf("result: %s\n", ret_name(r));
 	return r;

@@ -175,3 +175,30 @@ expect_rc 0
 case_begin exports_only_pam_entry_points
 syms=$(nm -D --defined-only "$PAM_MFA" | awk '{print $3}' | sort | tr '\n' ' ')
 [ "$syms" = "pam_sm_authenticate pam_sm_setcred " ] || fail "exported: $syms"
+
+case_begin threads_each_log_in
+HSECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+for k in 0 1 2 3 4 5 6 7; do
+	"$MFACTL" enroll "thr$k" --type hotp --secret "$HSECRET" --no-confirm --no-qr > /dev/null
+done
+pam "$CLIENT" --threads 8 --repeat 25 --hotp "$HSECRET" mfa thr @hotp
+expect_out "runs: 200, failed: 0"
+expect_out "result: PAM_SUCCESS"
+
+case_begin valgrind_clean_over_1000_logins
+if command -v valgrind > /dev/null; then
+	"$MFACTL" enroll vg --type hotp --secret "$HSECRET" --no-confirm --no-qr > /dev/null
+	# The libraries the module needs are loaded once, as in sshd (which links
+	# libcrypto): otherwise valgrind spends its time re-initialising OpenSSL
+	# at every pam_start, and 1,000 logins take nine minutes, not one.
+	run env LD_PRELOAD="libpam_wrapper.so libcrypto.so.3 libsqlite3.so.0 liboath.so.0 libjansson.so.4 libqrencode.so.4" \
+		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
+		valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect "$CLIENT" --repeat 1000 --hotp "$HSECRET" mfa vg @hotp
+	expect_rc 0
+	expect_out "runs: 1000, failed: 0"
+	grep -q "==[0-9]*==" <<< "$ERR" && fail "valgrind: $(grep '==[0-9]*==' <<< "$ERR" | head -20)"
+else
+	echo "skip pam/valgrind_clean_over_1000_logins: valgrind not installed"
+	CASE=""
+fi
