@@ -16,6 +16,7 @@
  *       (rate in authentications per second of wall time, cpu_us the
  *       process's user+system CPU per login). Exit status 1 if any login
  *       failed: a benchmark of failing logins is worthless.
+ *       --warmup W first logs users N .. N+W-1 in, untimed (set up N+W).
  *       --keep-loaded SO dlopens SO (a module) once, never to be unloaded:
  *       libpam's dlopen and dlclose of it at each login then only count
  *       references, so the run shows what a login costs without loading
@@ -34,12 +35,17 @@
  * run that crosses a step boundary stays valid. A run never uses a user
  * twice; bench_pam.sh gives each run its own store or files.
  *
+ * Alike for every module: the same process, service file layout, "other"
+ * service and wrappers; liboath is resident (this program links it, as
+ * pam_oath.so and pam_mfa.so do), libcrypto stays resident once loaded
+ * (it is NODELETE), every other library a module needs is loaded and
+ * unloaded with it at each login, as libpam does.
+ *
  * The secrets come from a fixed generator (user index -> 20 bytes): setup
  * and run agree on them without a file between them. Benchmark secrets only.
  */
 #include <dlfcn.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,11 +257,15 @@ static int run(const char *service, const char *label, int nusers, int warmup)
 
 	/* Warm-up logins (users nusers .. nusers+warmup-1) fault the modules
 	 * and libraries in; the caller must have set those users up too. */
-	for (int i = nusers; i < nusers + warmup; i++)
-		if (login_once(service, i, &l) != PAM_SUCCESS) {
-			fprintf(stderr, "bench_pam: %s: warm-up login %d failed: %s\n", label, i, l.error);
+	for (int i = nusers; i < nusers + warmup; i++) {
+		int r = login_once(service, i, &l);
+
+		if (r != PAM_SUCCESS) {
+			fprintf(stderr, "bench_pam: %s: warm-up login user%05d FAILED: %s %s\n", label, i,
+			        pam_strerror(NULL, r), l.error);
 			return 1;
 		}
+	}
 	cpu0 = cpu_seconds();
 	t0 = now_seconds(CLOCK_MONOTONIC);
 	for (int i = 0; i < nusers; i++) {
@@ -307,9 +317,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_pam: %s\n", dlerror());
 				return 2;
 			}
-		}
-		else
+		} else {
 			return usage();
+		}
 	}
 	if (nusers < 1 || nusers > MAX_USERS || warmup < 0 || warmup > MAX_USERS)
 		return usage();

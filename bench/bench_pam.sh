@@ -32,8 +32,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $USERS$ROUNDS in '' | *[!0-9]*) usage ;; esac
-[ "$USERS" -ge 1 ] && [ "$USERS" -le 100000 ] || { echo "bench_pam: --users 1..100000" >&2; exit 2; }
-[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "bench_pam: --rounds 1..20" >&2; exit 2; }
+if [ "$USERS" -lt 1 ] || [ "$USERS" -gt 100000 ] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ]; then
+	echo "bench_pam: --users 1..100000, --rounds 1..20" >&2
+	exit 2
+fi
 
 BENCH=$ROOT/build/bench_pam MFACTL=$ROOT/build/mfactl PAM_MFA=$ROOT/build/pam_mfa.so
 missing=""
@@ -104,7 +106,7 @@ measure() {
 		PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" \
 		NSS_WRAPPER_GROUP="$T/group" \
 		"$BENCH" run "$service" --users "$USERS" --warmup "$WARMUP" "$@"); then
-		echo "$out"
+		if [ -n "$out" ]; then echo "$out"; fi
 		echo "bench_pam: ***** $service: LOGINS FAILED: these numbers are worthless *****" >&2
 		exit 1
 	fi

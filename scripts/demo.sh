@@ -1,6 +1,6 @@
 #!/bin/bash
-# demo.sh - enroll an authenticator and log in with it, on a private store
-# under build/demo (nothing outside the checkout is touched).
+# demo.sh - enroll an authenticator and log in with it through PAM, on a
+# private store under build/demo (nothing outside the checkout is touched).
 # On a terminal you scan the QR code with your phone and type its codes;
 # without one (CI, a pipe) oathtool plays the phone.
 set -eu
@@ -26,14 +26,24 @@ interactive=false
 say "mfactl init: key file and store, private to root"
 "$MFACTL" init
 
+# A real PAM login: pamtester runs the service file below through Linux-PAM;
+# pam_wrapper lets that service file live here instead of /etc/pam.d.
+mkdir -p "$DEMO/pam.d"
+echo "auth required pam_deny.so" > "$DEMO/pam.d/other"
+echo "auth required $PWD/build/pam_mfa.so config=$MFA_CONFIG max_tries=1" > "$DEMO/pam.d/mfa-demo"
+pam_login() {
+	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$DEMO/pam.d" \
+		pamtester mfa-demo demo authenticate || true
+}
+
 if $interactive; then
 	say "mfactl enroll demo: scan the code with your authenticator app"
 	"$MFACTL" enroll demo --label "demo@$(hostname)"
-	say "Log in: wait for the app to show a NEW code (the first one is used up)"
-	read -r -p "Code: " code
-	"$MFACTL" verify demo "$code" || true
-	say "The same code a second time is refused"
-	"$MFACTL" verify demo "$code" || true
+	say "Log in through PAM (pam_mfa.so): wait for the app's NEXT code (the first one is used up)"
+	pam_login
+	say "Log in through PAM again with the code you just used: it is refused"
+	read -r -p "Type the same code once more: " code
+	echo "$code" | pam_login
 else
 	say "mfactl enroll demo (no terminal here: oathtool plays the phone)"
 	# The phone's seed is made here only so that oathtool can know it.
@@ -42,9 +52,13 @@ else
 	"$MFACTL" enroll demo --secret "$secret" --label "demo phone" < "$DEMO/first-code"
 	echo "(oathtool typed $(cat "$DEMO/first-code"))"
 	code=$(oathtool --totp -b -N "@$(( $(date +%s) + 30 ))" "$secret")
-	say "Log in with the phone's next code: mfactl verify demo $code"
-	"$MFACTL" verify demo "$code" || true
+	say "Log in through PAM (pamtester, pam_mfa.so) with the phone's next code: $code"
+	echo "$code" | pam_login
+	echo
 	say "The same code a second time is refused"
+	echo "$code" | pam_login
+	echo
+	say "mfactl verify runs the same check: the code is used up there too"
 	"$MFACTL" verify demo "$code" || true
 fi
 

@@ -14,14 +14,15 @@ CONF
 
 # case NAME: starts a case; later failures in it are recorded.
 SUITE=${SUITE:-$(basename "$(dirname "$0")")}
-CASE="" CASE_FAILED=0
+CASE="" CASE_FAILED=0 ANY_FAILED=0
 case_begin() { case_end; CASE=$1; CASE_FAILED=0; }
 case_end() {
 	[ -n "$CASE" ] || return 0
-	if [ "$CASE_FAILED" -eq 0 ]; then echo "ok $SUITE/$CASE"; else echo "not ok $SUITE/$CASE"; fi
+	if [ "$CASE_FAILED" -eq 0 ]; then echo "ok $SUITE/$CASE"; else echo "not ok $SUITE/$CASE"; ANY_FAILED=1; fi
 	CASE=""
 }
-trap 'case_end; rm -rf "$T"' EXIT
+# The exit status says whether any case failed, whatever ran last.
+trap 'case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
 fail() { echo "  FAILED in $CASE: $*" >&2; CASE_FAILED=1; }
 
 # run CMD...: runs it, keeping stdout in $OUT, stderr in $ERR, status in $RC.

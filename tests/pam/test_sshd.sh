@@ -99,6 +99,7 @@ cleanup() {
 	[ -n "$BTMP_SIZE" ] && restore_btmp
 	case_end
 	rm -rf "$T"
+	exit "$ANY_FAILED"
 }
 trap cleanup EXIT
 trap '[ -z "$CASE" ] || fail "interrupted by a signal"; exit 130' INT TERM HUP
