@@ -10,12 +10,15 @@
  *                              (also what bench_pam.sh imports into pam_mfa)
  *         DIR/oath/USER        one pam_oath usersfile per user
  *         DIR/ga/USER          one pam_google_authenticator file per user
- *   bench_pam run SERVICE --users N [--label TEXT] [--warmup W] [--keep-loaded SO]...
+ *   bench_pam run SERVICE --users N [--label TEXT] [--warmup W]
+ *                 [--syslog FILE] [--keep-loaded SO]...
  *       logs users 0 .. N-1 in once each through SERVICE, then prints
  *         result label=TEXT logins=N ok=N failed=0 seconds=S rate=R cpu_us=C
+ *                syslog_lines=L
  *       (rate in authentications per second of wall time, cpu_us the
- *       process's user+system CPU per login). Exit status 1 if any login
- *       failed: a benchmark of failing logins is worthless.
+ *       process's user+system CPU per login, L the lines the modules sent to
+ *       syslog, appended to FILE: see "syslog sink" below). Exit status 1
+ *       if any login failed: a benchmark of failing logins is worthless.
  *       --warmup W first logs users N .. N+W-1 in, untimed (set up N+W).
  *       --keep-loaded SO dlopens SO (a module) once, never to be unloaded:
  *       libpam's dlopen and dlclose of it at each login then only count
@@ -46,6 +49,9 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +192,104 @@ static int setup(const char *dir, int nusers)
 	return 0;
 }
 
+/*
+ * syslog sink. Modules log with syslog(3), each its own way: pam_mfa's
+ * audit lines, google-authenticator's "Accepted ..." at every success
+ * (openlog with LOG_CONS), pam_oath not at all. On a machine without
+ * /dev/log, glibc then writes google-authenticator's lines to the console
+ * (a serial port on a VM: most of its time) and costs pam_mfa a failed
+ * connect, neither of which a server with a syslog daemon pays. So this
+ * program defines the syslog functions itself (the linker exports them,
+ * since libc defines them too, and the modules it loads then call these),
+ * for every module alike: each line is
+ * formatted like glibc's and written with one write(2) to the file of
+ * --syslog (as a send to a syslog daemon costs one system call), or dropped.
+ */
+#define BENCH_EXPORT __attribute__((visibility("default")))
+void openlog(const char *ident, int option, int facility);
+void closelog(void);
+void syslog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vsyslog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void __syslog_chk(int prio, int flag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static int syslog_fd = -1;
+static char syslog_ident[64] = "bench_pam";
+static unsigned long syslog_lines;
+
+static void sink(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void sink(int prio, const char *fmt, va_list ap)
+{
+	char line[2048];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t n;
+	int k;
+
+	localtime_r(&now, &tm);
+	k = snprintf(line, sizeof(line), "<%d>", prio);
+	n = (size_t)k + strftime(line + k, sizeof(line) - (size_t)k, "%h %e %T ", &tm);
+	k = snprintf(line + n, sizeof(line) - n, "%s[%d]: ", syslog_ident, (int)getpid());
+	n = n + (size_t)k < sizeof(line) ? n + (size_t)k : sizeof(line) - 1;
+	k = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	n = n + (size_t)k < sizeof(line) - 1 ? n + (size_t)k : sizeof(line) - 2;
+	line[n++] = '\n';
+	syslog_lines++;
+	if (syslog_fd >= 0 && write(syslog_fd, line, n) < 0)
+		syslog_fd = -1;
+}
+
+BENCH_EXPORT void openlog(const char *ident, int option, int facility)
+{
+	(void)option;
+	(void)facility;
+	if (ident)
+		snprintf(syslog_ident, sizeof(syslog_ident), "%s", ident);
+}
+
+BENCH_EXPORT void closelog(void)
+{
+}
+
+BENCH_EXPORT void vsyslog(int prio, const char *fmt, va_list ap)
+{
+	sink(prio, fmt, ap);
+}
+
+BENCH_EXPORT void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
+{
+	(void)flag;
+	sink(prio, fmt, ap);
+}
+
+BENCH_EXPORT void syslog(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sink(prio, fmt, ap);
+	va_end(ap);
+}
+
+BENCH_EXPORT void __syslog_chk(int prio, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	sink(prio, fmt, ap);
+	va_end(ap);
+}
+
+/* True if modules will find this program's syslog functions, not libc's. */
+static bool sink_exported(void)
+{
+	return dlsym(RTLD_DEFAULT, "__vsyslog_chk") == (void *)__vsyslog_chk &&
+	       dlsym(RTLD_DEFAULT, "openlog") == (void *)openlog &&
+	       dlsym(RTLD_DEFAULT, "__syslog_chk") == (void *)__syslog_chk;
+}
+
 struct login {
 	unsigned char secret[SECRET_LEN];
 	int prompts;
@@ -266,6 +370,7 @@ static int run(const char *service, const char *label, int nusers, int warmup)
 			return 1;
 		}
 	}
+	syslog_lines = 0;
 	cpu0 = cpu_seconds();
 	t0 = now_seconds(CLOCK_MONOTONIC);
 	for (int i = 0; i < nusers; i++) {
@@ -281,8 +386,9 @@ static int run(const char *service, const char *label, int nusers, int warmup)
 	}
 	seconds = now_seconds(CLOCK_MONOTONIC) - t0;
 	cpu = cpu_seconds() - cpu0;
-	printf("result label=%s logins=%d ok=%d failed=%d seconds=%.3f rate=%.1f cpu_us=%.1f\n", label,
-	       nusers, ok, failed, seconds, nusers / seconds, 1e6 * cpu / nusers);
+	printf("result label=%s logins=%d ok=%d failed=%d seconds=%.3f rate=%.1f cpu_us=%.1f "
+	       "syslog_lines=%lu\n", label, nusers, ok, failed, seconds, nusers / seconds,
+	       1e6 * cpu / nusers, syslog_lines);
 	if (failed) {
 		fprintf(stderr, "bench_pam: %s: %d of %d logins FAILED\n", label, failed, nusers);
 		return 1;
@@ -294,7 +400,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: bench_pam setup DIR --users N\n"
 	                "       bench_pam run SERVICE --users N [--label TEXT] [--warmup W]\n"
-	                "                     [--keep-loaded MODULE.so]...\n");
+	                "                     [--syslog FILE] [--keep-loaded MODULE.so]...\n");
 	return 2;
 }
 
@@ -312,6 +418,13 @@ int main(int argc, char **argv)
 			warmup = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--label") && i + 1 < argc)
 			label = argv[++i];
+		else if (!strcmp(argv[i], "--syslog") && i + 1 < argc) {
+			syslog_fd = open(argv[++i], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (syslog_fd < 0) {
+				fprintf(stderr, "bench_pam: %s: %s\n", argv[i], strerror(errno));
+				return 2;
+			}
+		}
 		else if (!strcmp(argv[i], "--keep-loaded") && i + 1 < argc) {
 			if (!dlopen(argv[++i], RTLD_NOW | RTLD_NODELETE)) {
 				fprintf(stderr, "bench_pam: %s\n", dlerror());
@@ -327,7 +440,13 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(argv[1], "setup"))
 		return setup(argv[2], nusers);
-	if (!strcmp(argv[1], "run"))
+	if (!strcmp(argv[1], "run")) {
+		if (!sink_exported()) {
+			fprintf(stderr, "bench_pam: modules would not call its syslog functions "
+			                "(are they exported? try linking with -rdynamic)\n");
+			return 2;
+		}
 		return run(argv[2], label ? label : argv[2], nusers, warmup);
+	}
 	return usage();
 }
