@@ -36,7 +36,7 @@ ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
 ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
-.PHONY: all check test demo deps install clean fuzz bench asan
+.PHONY: all check test demo deps install clean fuzz bench bench-pam asan
 all: build/libmfa.a build/mfactl build/pam_mfa.so
 
 build/obj/%.o: %.c $(wildcard common/*.h)
@@ -89,9 +89,16 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
 
-bench: build/bench_verify
+bench: build/bench_verify build/bench_pam
 build/bench_verify: bench/bench_verify.c build/libmfa.a
 	$(CC) $(ALL_CFLAGS) -Icommon -o $@ $< build/libmfa.a $(PKG_LIBS)
+
+build/bench_pam: bench/bench_pam.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath
+
+# PAM logins per second beside pam_google_authenticator and pam_oath.
+bench-pam: all build/bench_pam
+	bench/bench_pam.sh
 
 deps:
 	scripts/install-deps.sh

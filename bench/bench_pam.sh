@@ -98,14 +98,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 # measure NAME SERVICE [ARG...]: one login per user through SERVICE;
-# appends "rate cpu_us" to $T/NAME.
+# appends "rate cpu_us syslog_lines" to $T/NAME. What modules send to
+# syslog goes to $T/syslog.NAME (bench_pam.c: "syslog sink").
 measure() {
 	local name=$1 service=$2 out
 	shift 2
 	if ! out=$(env LD_PRELOAD="libpam_wrapper.so libnss_wrapper.so" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$T/svc" NSS_WRAPPER_PASSWD="$T/passwd" \
 		NSS_WRAPPER_GROUP="$T/group" \
-		"$BENCH" run "$service" --users "$USERS" --warmup "$WARMUP" "$@"); then
+		"$BENCH" run "$service" --users "$USERS" --warmup "$WARMUP" \
+		--syslog "$T/syslog.$name" "$@"); then
 		if [ -n "$out" ]; then echo "$out"; fi
 		echo "bench_pam: ***** $service: LOGINS FAILED: these numbers are worthless *****" >&2
 		exit 1
@@ -114,7 +116,8 @@ measure() {
 	*" ok=$USERS failed=0 "*) ;;
 	*) echo "bench_pam: ***** $service: unexpected result: $out *****" >&2; exit 1 ;;
 	esac
-	sed -n 's/.* rate=\([0-9.]*\) cpu_us=\([0-9.]*\).*/\1 \2/p' <<< "$out" >> "$T/$name"
+	sed -n 's/.* rate=\([0-9.]*\) cpu_us=\([0-9.]*\) syslog_lines=\([0-9]*\).*/\1 \2 \3/p' \
+		<<< "$out" >> "$T/$name"
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -127,29 +130,32 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	measure mfa-kept "mfa-kept.$r" --keep-loaded "$PAM_MFA"
 done
 
-# median NAME: the median round's "rate cpu_us" (by rate; the lower middle
-# one for an even number of rounds).
+# median NAME: the median round's "rate cpu_us syslog_lines" (by rate; the
+# lower middle one for an even number of rounds).
 median() { sort -n "$T/$1" | sed -n "$(((ROUNDS + 1) / 2))p"; }
-declare -A RATE CPU
+declare -A RATE CPU LOG
 for name in permit mfa ga oath oath-peruser mfa-syslog mfa-kept; do
-	read -r RATE[$name] CPU[$name] <<< "$(median "$name")"
+	read -r RATE[$name] CPU[$name] LOG[$name] <<< "$(median "$name")"
 done
 
 fs=$(df -PT "$T" | awk 'NR == 2 { print $2 }')
-if [ -S /dev/log ]; then syslog="to /dev/log"; else syslog="no /dev/log: connect fails"; fi
-row() { printf '%-62s %8.0f %12.0f\n' "$1" "${RATE[$2]}" "${CPU[$2]}"; }
+row() {
+	printf '%-58s %8.0f %12.0f %11.1f\n' "$1" "${RATE[$2]}" "${CPU[$2]}" \
+		"$(awk -v l="${LOG[$2]}" -v n="$USERS" 'BEGIN { print l / n }')"
+}
 echo "bench_pam: $USERS users, each logging in once per module and round: pam_start ->"
 echo "  pam_authenticate -> pam_end with a valid TOTP code (SHA1, 6 digits, 30 s, window"
 echo "  +-1 step, reuse refused by every module); one process, through pam_wrapper and"
-echo "  nss_wrapper; median of $ROUNDS rounds; $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
+if [ "$ROUNDS" -eq 1 ]; then rounds="one round"; else rounds="median of $ROUNDS rounds"; fi
+echo "  nss_wrapper; $rounds; $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)),"
 echo "  load average $(cut -d' ' -f1-3 /proc/loadavg); state files on $fs."
-printf '%-62s %8s %12s\n' "module" "auth/s" "CPU us/auth"
+printf '%-58s %8s %12s %11s\n' "module" "auth/s" "CPU us/auth" "syslog/auth"
 row "pam_mfa.so, SQLite store, syslog auditing off" mfa
 row "pam_google_authenticator.so, a file per user" ga
 row "pam_oath.so, one usersfile ($TOTAL users)" oath
 row "pam_oath.so, a usersfile per user" oath-peruser
-row "  pam_mfa.so, syslog auditing on ($syslog)" mfa-syslog
-row "  pam_mfa.so, syslog off, module kept loaded between logins" mfa-kept
+row "  pam_mfa.so, syslog auditing on" mfa-syslog
+row "  pam_mfa.so, syslog off, module kept loaded" mfa-kept
 row "  floor: pam_permit.so (PAM and the wrappers alone)" permit
 awk -v mfa="${RATE[mfa]}" -v one="${RATE[oath]}" -v per="${RATE[oath-peruser]}" \
 	-v floor="${RATE[permit]}" 'BEGIN {
@@ -161,8 +167,13 @@ awk -v mfa="${RATE[mfa]}" -v one="${RATE[oath]}" -v per="${RATE[oath-peruser]}" 
 	       floor / one, floor / per
 }'
 echo "notes: syslog auditing is off in pam_mfa's main row (audit_syslog = no, no audit_file);"
-echo "  google-authenticator syslogs each success (no option turns that off), pam_oath logs"
-echo "  nothing. google-authenticator and pam_oath fsync their rewritten file once a login;"
-echo "  pam_mfa's syncs are SQLite's. pam_oath reads and rewrites its whole usersfile at each"
-echo "  login: with one usersfile its rate falls as users grow, with a file per user it does not."
+echo "  google-authenticator logs each success (no option turns that off); pam_oath logs"
+echo "  nothing. Every module's syslog() goes to a file sink in the benchmark process: one"
+echo "  formatted line and one write(2), as a local syslog daemon costs (without it, on a"
+echo "  machine without /dev/log, glibc writes google-authenticator's lines to the console)."
+echo "  google-authenticator and pam_oath fsync their rewritten file once a login; pam_mfa's"
+echo "  syncs are SQLite's. pam_oath reads and rewrites its whole usersfile at each login:"
+echo "  with one usersfile its rate falls as users grow, with a file per user it does not."
+echo "  \"kept loaded\": bench_pam holds pam_mfa.so open, so libpam's dlopen and dlclose at"
+echo "  each login no longer load and unload it and its libraries (SQLite and others)."
 awk -v t0="$started" -v t1="$(date +%s.%N)" 'BEGIN { printf "bench_pam: %.0f s in all\n", t1 - t0 }'

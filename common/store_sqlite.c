@@ -133,33 +133,51 @@ static int sq_exec_simple(struct store_sqlite *q, enum stmt_id id, const char *w
 	return st ? sq_done(q, st, what) : MFA_ERR_STORE;
 }
 
-static int sq_migrate(struct store_sqlite *q, bool create)
+static int sq_schema_version(struct store_sqlite *q, int *version)
 {
 	sqlite3_stmt *st = NULL;
-	int version, rc, r = MFA_ERR_STORE;
+	int rc = sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &st, NULL);
 
-	rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return sq_fail(q, rc, "open");
-	rc = sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		r = sq_fail(q, rc != SQLITE_OK ? rc : sqlite3_errcode(q->db), "read schema version");
-		goto out;
-	}
-	version = sqlite3_column_int(st, 0);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = SQLITE_OK;
+	else if (rc == SQLITE_OK || rc == SQLITE_DONE)
+		rc = sqlite3_errcode(q->db);
+	*version = rc == SQLITE_OK ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
-	st = NULL;
+	return rc == SQLITE_OK ? MFA_OK : sq_fail(q, rc, "read schema version");
+}
+
+/* Brings the schema up to date. The common case, a current schema, costs
+ * one read and takes no lock: this runs at every login. */
+static int sq_migrate(struct store_sqlite *q, bool create)
+{
+	int version, rc, r;
+
+	if ((r = sq_schema_version(q, &version)) != MFA_OK)
+		return r;
+	if (version == SCHEMA_VERSION)
+		return MFA_OK;
 	if (version > SCHEMA_VERSION) {
 		snprintf(q->base.err, sizeof(q->base.err),
 		         "store %s has schema version %d, newer than this mfa (%d): upgrade mfa",
 		         q->path, version, SCHEMA_VERSION);
-		goto out;
+		return MFA_ERR_STORE;
 	}
 	if (version == 0 && !create) {
 		snprintf(q->base.err, sizeof(q->base.err),
 		         "store %s is not initialised (run 'mfactl init')", q->path);
-		goto out;
+		return MFA_ERR_STORE;
 	}
+	/* WAL is a property of the file: set once, when it is made. */
+	if (version == 0 &&
+	    (rc = sqlite3_exec(q->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) != SQLITE_OK)
+		return sq_fail(q, rc, "create");
+	if ((rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return sq_fail(q, rc, "upgrade schema");
+	/* Another process may have upgraded it while we waited for the lock. */
+	if ((r = sq_schema_version(q, &version)) != MFA_OK)
+		goto out;
+	r = MFA_ERR_STORE;
 	for (; version < SCHEMA_VERSION; version++) {
 		char sql[64];
 
@@ -172,14 +190,12 @@ static int sq_migrate(struct store_sqlite *q, bool create)
 			goto out;
 		}
 	}
-	rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
+	if ((rc = sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		r = sq_fail(q, rc, "upgrade schema");
 		goto out;
 	}
 	return MFA_OK;
 out:
-	sqlite3_finalize(st);
 	sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
@@ -236,13 +252,22 @@ static int sq_open(const char *location, const struct mfa_config *cfg, bool crea
 	/* WAL: readers never block the writer. synchronous=NORMAL keeps the
 	 * database consistent on a crash; FULL also survives power loss for the
 	 * last commits at the price of an fsync per login. */
-	snprintf(pragmas, sizeof(pragmas),
-	         "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON;",
-	         cfg->sqlite_sync_full ? "FULL" : "NORMAL");
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA synchronous = %s; PRAGMA journal_size_limit = %d",
+	         cfg->sqlite_sync_full ? "FULL" : "NORMAL", 1 << 20);
 	rc = sqlite3_exec(q->db, pragmas, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		r = sq_fail(q, rc, "open");
 		goto fail_msg;
+	}
+	/* A PAM login opens and closes the store each time. Closing the last
+	 * connection checkpoints the WAL (two fsyncs; a WAL left long would be
+	 * read back whole by the next open) and would then delete it, which the
+	 * next login recreates (two fsyncs more). Keep the file instead, cut to
+	 * nothing (journal_size_limit) so the next open has nothing to read. */
+	{
+		int on = 1;
+
+		sqlite3_file_control(q->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 	}
 	if ((r = sq_migrate(q, create)) != MFA_OK)
 		goto fail_msg;
