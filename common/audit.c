@@ -29,6 +29,8 @@ static void audit_json(mfa_ctx *ctx, const struct audit_event *ev, time_t now)
 		goto fail;
 	if ((ev->factor && json_object_set_new(obj, "factor", json_string(ev->factor)) < 0) ||
 	    (ev->remote && json_object_set_new(obj, "remote", json_string(ev->remote)) < 0) ||
+	    (ev->nas_id && json_object_set_new(obj, "nas_id", json_string(ev->nas_id)) < 0) ||
+	    (ev->station && json_object_set_new(obj, "station", json_string(ev->station)) < 0) ||
 	    (ev->detail && json_object_set_new(obj, "detail", json_string(ev->detail)) < 0))
 		goto fail;
 	if (!(line = json_dumps(obj, JSON_COMPACT)))
@@ -61,9 +63,11 @@ void audit_emit(mfa_ctx *ctx, const struct audit_event *ev)
 
 	if (ctx->cfg.audit_syslog)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE,
-		       "mfa audit: event=%s user=%s factor=%s source=%s remote=%s outcome=%s%s%s%s",
+		       "mfa audit: event=%s user=%s factor=%s source=%s remote=%s%s%s%s%s outcome=%s%s%s%s",
 		       ev->event, or_dash(ev->user), or_dash(ev->factor), or_dash(ev->source),
-		       or_dash(ev->remote), ev->outcome, ev->detail ? " detail=\"" : "",
+		       or_dash(ev->remote), ev->nas_id ? " nas_id=" : "", ev->nas_id ? ev->nas_id : "",
+		       ev->station ? " station=" : "", ev->station ? ev->station : "",
+		       ev->outcome, ev->detail ? " detail=\"" : "",
 		       ev->detail ? ev->detail : "", ev->detail ? "\"" : "");
 	ctx_log(ctx, MFA_LOG_INFO, "%s %s: %s%s%s", ev->event, or_dash(ev->user), ev->outcome,
 	        ev->detail ? ": " : "", ev->detail ? ev->detail : "");

@@ -14,6 +14,8 @@ struct audit_event {
 	const char *factor;   /* factor id or NULL */
 	const char *source;   /* "cli", "pam:sshd", "radius:vpn" */
 	const char *remote;   /* client address or NULL */
+	const char *nas_id;   /* RADIUS NAS-Identifier or NULL */
+	const char *station;  /* RADIUS Calling-Station-Id or NULL */
 	const char *outcome;  /* "accepted", "rejected", "locked", "replayed", "ok", ... */
 	const char *detail;   /* extra words for support, or NULL */
 };

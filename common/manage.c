@@ -404,5 +404,6 @@ void mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
 {
 	audit_emit(ctx, &(struct audit_event){ .event = event, .user = req->user,
 	                                       .source = req->source, .remote = req->remote,
+	                                       .nas_id = req->nas_id, .station = req->station,
 	                                       .outcome = outcome, .detail = detail });
 }

@@ -31,6 +31,7 @@ typedef enum {
 	MFA_ERR_CLOCK_DRIFT,     /* code valid at another time: device clock off */
 	MFA_ERR_LOCKED,          /* too many failures: locked for a while */
 	MFA_ERR_NO_FACTOR,       /* user has no active factor */
+	MFA_ERR_CHALLENGE,       /* challenge unknown, expired, used or not this user's */
 	/* The core could not decide: deny, and tell an administrator. */
 	MFA_ERR_CONFIG,          /* malformed or unreadable config */
 	MFA_ERR_KEY,             /* key file missing, unsafe or malformed */
@@ -125,6 +126,8 @@ struct mfa_request {
 	const char *code;        /* OTP or recovery code as typed */
 	const char *source;      /* "cli", "pam:sshd", "radius:vpn1" ... */
 	const char *remote;      /* client address or NULL */
+	const char *nas_id;      /* RADIUS NAS-Identifier, or NULL */
+	const char *station;     /* RADIUS Calling-Station-Id, or NULL */
 };
 
 typedef enum { MFA_VIA_NONE = 0, MFA_VIA_OTP, MFA_VIA_RECOVERY } mfa_via;
@@ -180,6 +183,16 @@ int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset);
 /* An audit event decided by a front end (a grace login, nullok, ...). */
 void mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
                const char *outcome, const char *detail);
+
+/* Challenges (RADIUS Access-Challenge): kept in the store, so that another
+ * server sharing it can take the answer. One use, bound to user and NAS. */
+#define MFA_CHALLENGE_ID_LEN 32  /* hex characters */
+int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsigned ttl,
+                         char id[MFA_CHALLENGE_ID_LEN + 1]);
+/* Removes the challenge; MFA_OK only if it was req->user's, from nas, and
+ * unexpired, else MFA_ERR_CHALLENGE (audited). */
+int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
+                       const char *nas);
 
 /* Factors of user, or of everyone when user is NULL. */
 int mfa_factor_list(mfa_ctx *ctx, const char *user, struct mfa_factor_info **out, size_t *n);

@@ -14,6 +14,7 @@
 #define STORE_SALT_LEN 16
 #define STORE_HASH_LEN 32
 #define STORE_ERR_MAX 512
+#define STORE_NAS_MAX 128
 
 struct store_factor {
 	char user[MFA_USER_MAX + 1];
@@ -45,6 +46,13 @@ struct store_recovery {
 	bool used;
 };
 
+struct store_challenge {
+	char id[MFA_CHALLENGE_ID_LEN + 1];
+	char user[MFA_USER_MAX + 1];
+	char nas[STORE_NAS_MAX + 1];
+	int64_t expires;
+};
+
 struct store;
 
 struct store_ops {
@@ -70,6 +78,10 @@ struct store_ops {
 	int (*recovery_replace)(struct store *s, const char *user, const struct store_recovery *list,
 	                        size_t n);
 	int (*recovery_use)(struct store *s, const char *user, size_t index);
+	/* Pending RADIUS challenges; take reads and deletes in one go. */
+	int (*challenge_put)(struct store *s, const struct store_challenge *c);
+	int (*challenge_take)(struct store *s, const char *id, struct store_challenge *c, bool *found);
+	int (*challenges_expire)(struct store *s, int64_t now);
 };
 
 /* Every backend's handle starts with this. */

@@ -16,14 +16,15 @@
 #include "internal.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 enum stmt_id {
 	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK,
 	ST_USER_GET, ST_USER_PUT, ST_USER_DEL, ST_USER_DEL_FACTORS, ST_USER_DEL_RECOVERY,
 	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
 	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
-	ST_RECOVERY_USE, ST__COUNT
+	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_GET, ST_CHALLENGE_DEL, ST_CHALLENGES_EXPIRE,
+	ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
@@ -52,6 +53,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_RECOVERY_DEL] = "DELETE FROM recovery WHERE user = ?1",
 	[ST_RECOVERY_INSERT] = "INSERT INTO recovery(user, idx, salt, hash, used) VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_RECOVERY_USE] = "UPDATE recovery SET used = 1 WHERE user = ?1 AND idx = ?2",
+	[ST_CHALLENGE_PUT] = "INSERT INTO challenges(id, user, nas, expires) VALUES(?1, ?2, ?3, ?4)",
+	[ST_CHALLENGE_GET] = "SELECT user, nas, expires FROM challenges WHERE id = ?1",
+	[ST_CHALLENGE_DEL] = "DELETE FROM challenges WHERE id = ?1",
+	[ST_CHALLENGES_EXPIRE] = "DELETE FROM challenges WHERE expires <= ?1",
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -65,6 +70,10 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	" last_used INTEGER NOT NULL, secret BLOB NOT NULL, PRIMARY KEY(user, id));"
 	"CREATE TABLE recovery(user TEXT NOT NULL, idx INTEGER NOT NULL, salt BLOB NOT NULL,"
 	" hash BLOB NOT NULL, used INTEGER NOT NULL, PRIMARY KEY(user, idx));",
+	/* 2: RADIUS challenges, shared by every server using the store. */
+	"CREATE TABLE challenges(id TEXT PRIMARY KEY NOT NULL, user TEXT NOT NULL,"
+	" nas TEXT NOT NULL, expires INTEGER NOT NULL);"
+	"CREATE INDEX challenges_expires ON challenges(expires);",
 };
 
 struct store_sqlite {
@@ -631,6 +640,66 @@ static int sq_recovery_use(struct store *s, const char *user, size_t index)
 	return sq_done(q, st, "use recovery code");
 }
 
+static int sq_challenge_put(struct store *s, const struct store_challenge *c)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_CHALLENGE_PUT);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->nas, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, c->expires);
+	return sq_done(q, st, "store challenge");
+}
+
+static int sq_challenge_take(struct store *s, const char *id, struct store_challenge *c, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_CHALLENGE_GET);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!text_column(st, 0, c->user, sizeof(c->user)) ||
+		    !text_column(st, 1, c->nas, sizeof(c->nas))) {
+			sqlite3_reset(st);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed challenge", q->path);
+			return MFA_ERR_CORRUPT;
+		}
+		c->expires = sqlite3_column_int64(st, 2);
+		str_copy(c->id, sizeof(c->id), id);
+		*found = true;
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(q, rc, "read challenge");
+	if (!*found)
+		return MFA_OK;
+	if (!(st = sq_stmt(q, ST_CHALLENGE_DEL)))
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return sq_done(q, st, "use challenge");
+}
+
+static int sq_challenges_expire(struct store *s, int64_t now)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_CHALLENGES_EXPIRE);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, now);
+	return sq_done(q, st, "expire challenges");
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -649,4 +718,7 @@ const struct store_ops store_sqlite_ops = {
 	.recovery_get = sq_recovery_get,
 	.recovery_replace = sq_recovery_replace,
 	.recovery_use = sq_recovery_use,
+	.challenge_put = sq_challenge_put,
+	.challenge_take = sq_challenge_take,
+	.challenges_expire = sq_challenges_expire,
 };

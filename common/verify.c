@@ -134,6 +134,7 @@ static const char *outcome_name(int r)
 	case MFA_ERR_CLOCK_DRIFT: return "clock_drift";
 	case MFA_ERR_LOCKED: return "locked";
 	case MFA_ERR_NO_FACTOR: return "no_factor";
+	case MFA_ERR_CHALLENGE: return "bad_challenge";
 	default: return "error";
 	}
 }
@@ -143,7 +144,8 @@ static void attempt_audit(struct attempt *a, int r)
 	char detail[256] = "";
 	struct audit_event ev = {
 		.event = "verify", .user = a->req->user, .source = a->req->source,
-		.remote = a->req->remote, .outcome = outcome_name(r),
+		.remote = a->req->remote, .nas_id = a->req->nas_id, .station = a->req->station,
+		.outcome = outcome_name(r),
 	};
 
 	if (a->out->factor_id[0])
@@ -286,6 +288,9 @@ void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len)
 		break;
 	case MFA_ERR_NO_FACTOR:
 		snprintf(buf, len, "No authenticator is enrolled for this account: ask your administrator.");
+		return;
+	case MFA_ERR_CHALLENGE:
+		snprintf(buf, len, "This login took too long or was interrupted: start again.");
 		return;
 	default:
 		snprintf(buf, len, "Verification is unavailable: ask your administrator.");

@@ -189,7 +189,72 @@ static void store_setup_idempotent(void)
 	mfa_ctx_free(&c2);
 }
 
+static void store_migrates_v1(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *c2 = NULL;
+	char id[MFA_CHALLENGE_ID_LEN + 1];
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	mfa_ctx_free(&ctx);
+	/* What schema version 1 looked like. */
+	sql(&env, "DROP TABLE challenges; PRAGMA user_version = 1");
+	CHECK_EQ_INT(open_env(&env, &c2), MFA_OK);
+	CHECK_EQ_INT(mfa_challenge_create(c2, "alice", "10.0.0.1", 60, id), MFA_OK);
+	{
+		struct mfa_factor_info *list = NULL;
+		size_t n = 0;
+
+		CHECK_EQ_INT(mfa_factor_list(c2, "alice", &list, &n), MFA_OK);
+		CHECK_EQ_INT(n, 1);
+		mfa_factor_list_free(&list);
+	}
+	mfa_ctx_free(&c2);
+}
+
+static void challenges_once_bound_expiring(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *other;
+	struct mfa_request req = { .user = "alice", .source = "test" };
+	struct mfa_request bob = { .user = "bob", .source = "test" };
+	char id[MFA_CHALLENGE_ID_LEN + 1], id2[MFA_CHALLENGE_ID_LEN + 1];
+
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 60, id), MFA_OK);
+	CHECK_EQ_INT(strlen(id), MFA_CHALLENGE_ID_LEN);
+	/* Taken at another "server" sharing the store: works, and only once. */
+	other = env_open(&env);
+	CHECK_EQ_INT(mfa_challenge_take(other, &req, id, "10.0.0.1"), MFA_OK);
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, id, "10.0.0.1"), MFA_ERR_CHALLENGE);
+	CHECK(strstr(mfa_ctx_error(ctx), "already used") != NULL);
+	mfa_ctx_free(&other);
+	/* Bound to the user and the NAS; a wrong try still uses it up. */
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 60, id), MFA_OK);
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &bob, id, "10.0.0.1"), MFA_ERR_CHALLENGE);
+	CHECK(strstr(mfa_ctx_error(ctx), "another user") != NULL);
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, id, "10.0.0.1"), MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 60, id), MFA_OK);
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, id, "10.0.0.2"), MFA_ERR_CHALLENGE);
+	CHECK(strstr(mfa_ctx_error(ctx), "another NAS") != NULL);
+	/* Expiry, by the injected clock. */
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 60, id), MFA_OK);
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 600, id2), MFA_OK);
+	test_now += 61;
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, id, "10.0.0.1"), MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, id2, "10.0.0.1"), MFA_OK);
+	/* Forged or malformed. */
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, "00000000000000000000000000000000", "10.0.0.1"),
+	             MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, "'; DROP TABLE users; --", "10.0.0.1"), MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(mfa_challenge_take(ctx, &req, NULL, "10.0.0.1"), MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 0, id), MFA_ERR_INVALID);
+	CHECK_EQ_INT(env_audit_count(&env, "\"event\":\"challenge\""), 8);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case store_tests[] = {
+	{ "store_migrates_v1", store_migrates_v1 },
+	{ "challenges_once_bound_expiring", challenges_once_bound_expiring },
 	{ "store_missing", store_missing },
 	{ "store_not_a_database", store_not_a_database },
 	{ "store_directory_instead", store_directory_instead },

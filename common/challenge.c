@@ -1,0 +1,90 @@
+/*
+ * challenge.c - pending RADIUS challenges. They live in the store, not in a
+ * server's memory: a challenge issued by one server can be answered at
+ * another sharing the store, and a restart loses none.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "audit.h"
+#include "factor.h"
+
+#define CHALLENGE_TTL_MAX 3600
+
+static bool nas_valid(const char *nas)
+{
+	return nas && strlen(nas) <= STORE_NAS_MAX && (nas[0] == '\0' || label_valid(nas));
+}
+
+int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsigned ttl,
+                         char id[MFA_CHALLENGE_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct store_challenge c = { 0 };
+	unsigned char raw[MFA_CHALLENGE_ID_LEN / 2];
+	time_t now;
+	int r;
+
+	id[0] = '\0';
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		return r;
+	if (!user_name_valid(user) || !nas_valid(nas) || ttl == 0 || ttl > CHALLENGE_TTL_MAX)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid challenge (user, NAS or lifetime)");
+	/* 128 random bits: the State attribute is all a forger could aim at. */
+	if ((r = random_bytes(raw, sizeof(raw))) != MFA_OK)
+		return ctx_fail(ctx, r, "no randomness for a challenge");
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		c.id[2 * i] = hex[raw[i] >> 4];
+		c.id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	str_copy(c.user, sizeof(c.user), user);
+	str_copy(c.nas, sizeof(c.nas), nas);
+	now = ctx_now(ctx);
+	c.expires = now + ttl;
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	    (r = ctx->store->ops->challenges_expire(ctx->store, now)) != MFA_OK ||
+	    (r = ctx->store->ops->challenge_put(ctx->store, &c)) != MFA_OK ||
+	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
+		return tx_abort(ctx, r);
+	memcpy(id, c.id, sizeof(c.id));
+	return MFA_OK;
+}
+
+int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
+                       const char *nas)
+{
+	struct store_challenge c;
+	const char *why = NULL;
+	bool found;
+	int r;
+
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		return r;
+	if (!user_name_valid(req->user) || !nas_valid(nas))
+		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid user or NAS");
+	if (!id || strlen(id) != MFA_CHALLENGE_ID_LEN || strspn(id, "0123456789abcdef") != MFA_CHALLENGE_ID_LEN) {
+		why = "malformed";
+	} else {
+		if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+		    (r = ctx->store->ops->challenge_take(ctx->store, id, &c, &found)) != MFA_OK ||
+		    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
+			return tx_abort(ctx, r);
+		if (!found)
+			why = "unknown or already used";
+		else if (c.expires <= ctx_now(ctx))
+			why = "expired";
+		else if (strcmp(c.user, req->user) != 0)
+			why = "issued to another user";
+		else if (strcmp(c.nas, nas) != 0)
+			why = "issued through another NAS";
+	}
+	if (!why)
+		return MFA_OK;
+	audit_emit(ctx, &(struct audit_event){ .event = "challenge", .user = req->user,
+	                                       .source = req->source, .remote = req->remote,
+	                                       .nas_id = req->nas_id, .station = req->station,
+	                                       .outcome = "rejected", .detail = why });
+	return ctx_fail(ctx, MFA_ERR_CHALLENGE, "challenge %s", why);
+}
