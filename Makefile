@@ -6,6 +6,8 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+RADIUSLIBDIR ?= /usr/lib/freeradius
+RADDB ?= /etc/freeradius/3.0
 PAMDIR ?= /lib/$(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/security
 CC ?= cc
 CLANG ?= clang
@@ -37,7 +39,7 @@ ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
 .PHONY: all check test demo deps install clean fuzz bench bench-pam asan
-all: build/libmfa.a build/mfactl build/pam_mfa.so
+all: build/libmfa.a build/mfactl build/pam_mfa.so build/rlm_mfa.so
 
 build/obj/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -56,6 +58,26 @@ build/pam_mfa.so: build/obj/pam_module/pam_mfa.o build/libmfa.a pam_module/pam_m
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined -Wl,--as-needed \
 		-Wl,--version-script=pam_module/pam_mfa.map -o $@ build/obj/pam_module/pam_mfa.o \
 		build/libmfa.a $(PKG_LIBS) -lpam
+
+# FreeRADIUS module: Debian's headers plus those only its source has
+# (scripts/freeradius-headers.sh fetches them into build/freeradius).
+FR_DIR := build/freeradius
+FR_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -fPIC -fvisibility=hidden -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 -I$(FR_DIR) -include freeradius/build.h -Icommon
+
+$(FR_DIR)/freeradius-devel/.complete:
+	scripts/freeradius-headers.sh $(FR_DIR)
+
+build/obj/radius_module/rlm_mfa.o: radius_module/rlm_mfa.c common/mfa.h $(FR_DIR)/freeradius-devel/.complete
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(FR_CFLAGS) -c $< -o $@
+
+build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/libmfa.a radius_module/rlm_mfa.map
+	$(CC) -shared -Wl,-z,relro,-z,now -Wl,--as-needed \
+		-Wl,--version-script=radius_module/rlm_mfa.map -o $@ build/obj/radius_module/rlm_mfa.o \
+		build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.
 build/asan/%.o: %.c $(wildcard common/*.h tests/unit/*.h)
@@ -118,10 +140,14 @@ install: all
 	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
+	install -d $(DESTDIR)$(RADIUSLIBDIR) $(DESTDIR)$(RADDB)/mods-available
+	install -m 0644 build/rlm_mfa.so $(DESTDIR)$(RADIUSLIBDIR)/rlm_mfa.so
+	install -m 0644 radius_module/mods-available/mfa $(DESTDIR)$(RADDB)/mods-available/mfa
 	install -m 0644 docs/pam_mfa.8 $(DESTDIR)$(PREFIX)/share/man/man8/pam_mfa.8
 	install -d $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
 	install -m 0644 docs/mfa.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/mfa.conf.5
 
+# Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:
-	rm -rf build
+	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/libmfa.a build/demo

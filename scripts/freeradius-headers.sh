@@ -1,5 +1,6 @@
 #!/bin/sh
-# freeradius-headers.sh DIR - makes DIR/freeradius-devel, the headers rlm_mfa
+# freeradius-headers.sh DIR - makes DIR/freeradius-devel (and DIR/freeradius,
+# the same), the headers rlm_mfa
 # builds with. Debian's libfreeradius-dev lacks some (log.h, xlat.h, tmpl.h,
 # ...): those come from the matching Debian source package, fetched with
 # apt-get source (a deb-src entry is added for the suites apt already uses).
@@ -47,4 +48,7 @@ for h in /usr/include/freeradius/*.h; do ln -s "$h" "$devel/"; done
 for h in "$src"/*.h; do
 	[ -e "$devel/$(basename "$h")" ] || ln -s "$(cd "$(dirname "$h")" && pwd)/$(basename "$h")" "$devel/"
 done
+# Debian's headers include each other as <freeradius/...>: the same set.
+rm -f "$dir/freeradius"
+ln -s freeradius-devel "$dir/freeradius"
 touch "$devel/.complete"

@@ -1,0 +1,493 @@
+/*
+ * rlm_mfa.c - the FreeRADIUS 3.2 front end. It turns a RADIUS request into
+ * one core call and the verdict into RLM_MODULE_* and a Reply-Message.
+ *
+ * Modes, one per instance:
+ *   otp        User-Password is the code (or a recovery code).
+ *   append     User-Password is password then code: authorize splits the
+ *              code off and leaves the password for pap/ldap/pam; the code
+ *              is checked when this module runs after them in authenticate.
+ *   challenge  after the first factor, Access-Challenge with State; the
+ *              next request with that State carries the code.
+ */
+#include <freeradius-devel/radiusd.h>
+#include <freeradius-devel/modules.h>
+
+#include <pthread.h>
+
+#include "mfa.h"
+
+#define RLM_MFA_EXPORT __attribute__((visibility("default")))
+#define STATE_PREFIX "mfa:"
+#define STATE_LEN (sizeof(STATE_PREFIX) - 1 + MFA_CHALLENGE_ID_LEN)
+#define TYPED_MAX 253
+
+typedef enum { MODE_OTP, MODE_APPEND, MODE_CHALLENGE } rlm_mfa_mode_t;
+
+/* An idle core context; the pool gives each request thread its own. */
+typedef struct ctx_slot {
+	mfa_ctx *ctx;
+	struct ctx_slot *next;
+} ctx_slot_t;
+
+typedef struct rlm_mfa_t {
+	char const *name;
+	char const *config_file;
+	char const *mode_name;
+	rlm_mfa_mode_t mode;
+	char const *challenge_message;
+	uint32_t challenge_timeout;
+	char const *no_factor_name;
+	bool no_factor_accept;
+	bool set_auth_type;
+	int auth_type;
+	pthread_mutex_t pool_mutex;
+	ctx_slot_t *pool;
+} rlm_mfa_t;
+
+static const CONF_PARSER module_config[] = {
+	{ "config", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mfa_t, config_file), "/etc/mfa/mfa.conf" },
+	{ "mode", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mfa_t, mode_name), "otp" },
+	{ "challenge_message", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mfa_t, challenge_message),
+	  "Enter the code from your authenticator app" },
+	{ "challenge_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_mfa_t, challenge_timeout), "120" },
+	{ "no_factor", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mfa_t, no_factor_name), "reject" },
+	{ "set_auth_type", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mfa_t, set_auth_type), "yes" },
+	CONF_PARSER_TERMINATOR
+};
+
+/* What one request is about, gathered once. */
+typedef struct {
+	struct mfa_request req;
+	char source[80];
+	char remote[INET6_ADDRSTRLEN];
+	char nas[INET6_ADDRSTRLEN];      /* the RADIUS client, for challenges */
+	char nas_id[128];
+	char station[128];
+} rlm_mfa_call_t;
+
+static void log_to_radius(void *arg, mfa_log_level level, char const *message)
+{
+	REQUEST *request = arg;
+
+	if (level <= MFA_LOG_WARNING) {
+		RWDEBUG("%s", message);
+	} else {
+		RDEBUG2("%s", message);
+	}
+}
+
+static mfa_ctx *pool_get(rlm_mfa_t *inst, REQUEST *request)
+{
+	ctx_slot_t *slot;
+	mfa_ctx *ctx = NULL;
+	int r;
+
+	pthread_mutex_lock(&inst->pool_mutex);
+	slot = inst->pool;
+	if (slot)
+		inst->pool = slot->next;
+	pthread_mutex_unlock(&inst->pool_mutex);
+	if (slot) {
+		ctx = slot->ctx;
+		free(slot);
+	} else {
+		if (mfa_ctx_new(&ctx) != MFA_OK)
+			return NULL;
+		if ((r = mfa_config_load(ctx, inst->config_file)) != MFA_OK ||
+		    (r = mfa_open(ctx)) != MFA_OK) {
+			RERROR("mfa: %s", mfa_ctx_error(ctx)[0] ? mfa_ctx_error(ctx) : mfa_strerror(r));
+			mfa_ctx_free(&ctx);
+			return NULL;
+		}
+	}
+	mfa_ctx_set_log_handler(ctx, log_to_radius, request);
+	return ctx;
+}
+
+/* A context whose store or key failed is dropped: the next one reopens. */
+static void pool_put(rlm_mfa_t *inst, mfa_ctx *ctx, int last_result)
+{
+	ctx_slot_t *slot;
+
+	if (!ctx)
+		return;
+	mfa_ctx_set_log_handler(ctx, NULL, NULL);
+	if ((last_result != MFA_OK && !mfa_err_is_verdict(last_result) &&
+	     last_result != MFA_ERR_INVALID) || !(slot = malloc(sizeof(*slot)))) {
+		mfa_ctx_free(&ctx);
+		return;
+	}
+	slot->ctx = ctx;
+	pthread_mutex_lock(&inst->pool_mutex);
+	slot->next = inst->pool;
+	inst->pool = slot;
+	pthread_mutex_unlock(&inst->pool_mutex);
+}
+
+static void copy_string_attr(REQUEST *request, unsigned int attr, char *buf, size_t len)
+{
+	VALUE_PAIR *vp = fr_pair_find_by_num(request->packet->vps, attr, 0, TAG_ANY);
+
+	buf[0] = '\0';
+	if (vp && vp->da->type == PW_TYPE_STRING)
+		strlcpy(buf, vp->vp_strvalue, len);
+}
+
+static bool call_init(rlm_mfa_t *inst, REQUEST *request, rlm_mfa_call_t *call)
+{
+	VALUE_PAIR *nas_ip = fr_pair_find_by_num(request->packet->vps, PW_NAS_IP_ADDRESS, 0, TAG_ANY);
+
+	memset(call, 0, sizeof(*call));
+	if (!request->username || request->username->vp_length == 0 ||
+	    strlen(request->username->vp_strvalue) != request->username->vp_length)
+		return false;
+	snprintf(call->source, sizeof(call->source), "radius:%s",
+	         request->client && request->client->shortname ? request->client->shortname : inst->name);
+	ip_ntoh(&request->packet->src_ipaddr, call->nas, sizeof(call->nas));
+	if (nas_ip)
+		inet_ntop(AF_INET, &nas_ip->vp_ipaddr, call->remote, sizeof(call->remote));
+	else
+		strlcpy(call->remote, call->nas, sizeof(call->remote));
+	copy_string_attr(request, PW_NAS_IDENTIFIER, call->nas_id, sizeof(call->nas_id));
+	copy_string_attr(request, PW_CALLING_STATION_ID, call->station, sizeof(call->station));
+	call->req.user = request->username->vp_strvalue;
+	call->req.source = call->source;
+	call->req.remote = call->remote;
+	call->req.nas_id = call->nas_id[0] ? call->nas_id : NULL;
+	call->req.station = call->station[0] ? call->station : NULL;
+	return true;
+}
+
+static void reply_message(REQUEST *request, char const *text)
+{
+	pair_make_reply("Reply-Message", text, T_OP_ADD);
+}
+
+/* Our State attribute: "mfa:" and the challenge id. */
+static char const *state_challenge_id(REQUEST *request, char buf[MFA_CHALLENGE_ID_LEN + 1])
+{
+	VALUE_PAIR *vp = fr_pair_find_by_num(request->packet->vps, PW_STATE, 0, TAG_ANY);
+
+	if (!vp || vp->vp_length != STATE_LEN ||
+	    memcmp(vp->vp_octets, STATE_PREFIX, sizeof(STATE_PREFIX) - 1) != 0)
+		return NULL;
+	memcpy(buf, vp->vp_octets + sizeof(STATE_PREFIX) - 1, MFA_CHALLENGE_ID_LEN);
+	buf[MFA_CHALLENGE_ID_LEN] = '\0';
+	return buf;
+}
+
+/* The password as typed, if it is clean text of a sane length. */
+static char const *typed_password(REQUEST *request)
+{
+	VALUE_PAIR *vp = request->password;
+
+	if (!vp || vp->da->attr != PW_USER_PASSWORD || vp->vp_length == 0 ||
+	    vp->vp_length > TYPED_MAX || strlen(vp->vp_strvalue) != vp->vp_length)
+		return NULL;
+	return vp->vp_strvalue;
+}
+
+static void set_auth_type(rlm_mfa_t *inst, REQUEST *request, bool force)
+{
+	VALUE_PAIR *vp = fr_pair_find_by_num(request->config, PW_AUTH_TYPE, 0, TAG_ANY);
+
+	if (!inst->auth_type || (vp && !force))
+		return;
+	if (!vp)
+		vp = radius_pair_create(request, &request->config, PW_AUTH_TYPE, 0);
+	vp->vp_integer = inst->auth_type;
+}
+
+/* A user without a factor: the instance's no_factor policy decides. */
+static rlm_rcode_t no_factor(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call)
+{
+	if (inst->no_factor_accept) {
+		mfa_audit(ctx, &call->req, "verify", "no_factor", "accepted: no_factor = accept");
+		RDEBUG2("mfa: %s has no factor: accepted (no_factor = accept)", call->req.user);
+		return RLM_MODULE_OK;
+	}
+	mfa_audit(ctx, &call->req, "verify", "no_factor", "refused: no_factor = reject");
+	reply_message(request, "No authenticator is enrolled for this account: ask your administrator.");
+	return RLM_MODULE_REJECT;
+}
+
+/* Verifies code; the verdict becomes the return code and a Reply-Message. */
+static rlm_rcode_t verify_code(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
+                               rlm_mfa_call_t *call, char const *code, int *result)
+{
+	struct mfa_verdict v;
+	char msg[256];
+
+	call->req.code = code;
+	*result = mfa_verify(ctx, &call->req, &v);
+	call->req.code = NULL;
+	if (*result == MFA_ERR_NO_FACTOR && inst->no_factor_accept)
+		return no_factor(inst, request, ctx, call);
+	if (*result != MFA_OK && !mfa_err_is_verdict(*result)) {
+		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		reply_message(request, "Verification is unavailable: try again later.");
+		return RLM_MODULE_FAIL;
+	}
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	if (*result == MFA_OK) {
+		if (v.via == MFA_VIA_RECOVERY)
+			reply_message(request, msg);
+		return RLM_MODULE_OK;
+	}
+	REDEBUG("mfa: %s: %s", call->req.user, mfa_strerror(*result));
+	reply_message(request, msg);
+	return *result == MFA_ERR_LOCKED ? RLM_MODULE_USERLOCK : RLM_MODULE_REJECT;
+}
+
+static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *request)
+{
+	rlm_mfa_t *inst = instance;
+	rlm_mfa_call_t call;
+	struct mfa_user_info info;
+	char idbuf[MFA_CHALLENGE_ID_LEN + 1];
+	char const *typed;
+	mfa_ctx *ctx;
+	size_t off;
+	int r = MFA_OK;
+	rlm_rcode_t rcode = RLM_MODULE_NOOP;
+
+	if (!call_init(inst, request, &call))
+		return RLM_MODULE_NOOP;
+	if (inst->mode == MODE_CHALLENGE) {
+		/* The answer to our challenge is ours to authenticate. */
+		if (!state_challenge_id(request, idbuf))
+			return RLM_MODULE_NOOP;
+		set_auth_type(inst, request, true);
+		return RLM_MODULE_UPDATED;
+	}
+	if (!(ctx = pool_get(inst, request)))
+		return RLM_MODULE_FAIL;
+	if ((r = mfa_user_info_get(ctx, call.req.user, &info)) != MFA_OK) {
+		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		rcode = r == MFA_ERR_INVALID ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
+		goto out;
+	}
+	if (inst->mode == MODE_OTP) {
+		/* Even without a factor: authenticate says why it refuses. */
+		if (inst->set_auth_type)
+			set_auth_type(inst, request, false);
+		rcode = RLM_MODULE_UPDATED;
+		goto out;
+	}
+	if (info.active_factors == 0 && info.recovery_left == 0)
+		goto out;  /* authenticate applies no_factor */
+	/* append: keep the code for later, hand the password on. */
+	if (!(typed = typed_password(request)) || mfa_code_split(typed, info.code_digits, &off) != MFA_OK) {
+		REDEBUG("mfa: User-Password of %s does not end with a code", call.req.user);
+		reply_message(request, "Type your password followed by the code, as one.");
+		rcode = RLM_MODULE_REJECT;
+		goto out;
+	}
+	{
+		char *code = talloc_strdup(request, typed + off);
+
+		if (!code || request_data_add(request, inst, 0, code, true) < 0) {
+			rcode = RLM_MODULE_FAIL;
+			goto out;
+		}
+		fr_pair_value_bstrncpy(request->password, typed, off);
+	}
+	rcode = RLM_MODULE_UPDATED;
+out:
+	pool_put(inst, ctx, r);
+	return rcode;
+}
+
+static rlm_rcode_t challenge_issue(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
+                                   rlm_mfa_call_t *call, int *result)
+{
+	struct mfa_user_info info;
+	char id[MFA_CHALLENGE_ID_LEN + 1], state[STATE_LEN + 1];
+	VALUE_PAIR *vp;
+
+	if ((*result = mfa_user_info_get(ctx, call->req.user, &info)) != MFA_OK) {
+		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		return *result == MFA_ERR_INVALID ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
+	}
+	if (info.active_factors == 0 && info.recovery_left == 0)
+		return no_factor(inst, request, ctx, call);
+	if (info.locked_until > time(NULL)) {
+		struct mfa_verdict v = { .result = MFA_ERR_LOCKED,
+			                 .locked_seconds = (unsigned)(info.locked_until - time(NULL)) };
+		char msg[256];
+
+		mfa_verdict_message(&v, msg, sizeof(msg));
+		mfa_audit(ctx, &call->req, "verify", "locked", "refused before the challenge");
+		reply_message(request, msg);
+		return RLM_MODULE_USERLOCK;
+	}
+	if ((*result = mfa_challenge_create(ctx, call->req.user, call->nas, inst->challenge_timeout,
+	                                    id)) != MFA_OK) {
+		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		return RLM_MODULE_FAIL;
+	}
+	snprintf(state, sizeof(state), STATE_PREFIX "%s", id);
+	vp = radius_pair_create(request->reply, &request->reply->vps, PW_STATE, 0);
+	fr_pair_value_memcpy(vp, (uint8_t const *)state, STATE_LEN);
+	reply_message(request, inst->challenge_message);
+	request->reply->code = PW_CODE_ACCESS_CHALLENGE;
+	RDEBUG2("mfa: challenge sent to %s", call->req.user);
+	return RLM_MODULE_HANDLED;
+}
+
+static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *request)
+{
+	rlm_mfa_t *inst = instance;
+	rlm_mfa_call_t call;
+	char idbuf[MFA_CHALLENGE_ID_LEN + 1];
+	char const *code = NULL, *id;
+	mfa_ctx *ctx;
+	int r = MFA_OK;
+	rlm_rcode_t rcode;
+
+	if (!call_init(inst, request, &call)) {
+		REDEBUG("mfa: no usable User-Name");
+		return RLM_MODULE_INVALID;
+	}
+	if (!(ctx = pool_get(inst, request))) {
+		reply_message(request, "Verification is unavailable: try again later.");
+		return RLM_MODULE_FAIL;
+	}
+	switch (inst->mode) {
+	case MODE_OTP:
+		code = typed_password(request);
+		break;
+	case MODE_APPEND:
+		code = request_data_reference(request, inst, 0);
+		if (!code) {
+			/* authorize found no factor (or did not run): no code was split. */
+			struct mfa_user_info info;
+
+			if ((r = mfa_user_info_get(ctx, call.req.user, &info)) != MFA_OK) {
+				rcode = RLM_MODULE_FAIL;
+				goto out;
+			}
+			if (info.active_factors == 0 && info.recovery_left == 0) {
+				rcode = no_factor(inst, request, ctx, &call);
+				goto out;
+			}
+			REDEBUG("mfa: no code was split off: list this module in authorize too");
+			rcode = RLM_MODULE_REJECT;
+			goto out;
+		}
+		break;
+	case MODE_CHALLENGE:
+		if (!(id = state_challenge_id(request, idbuf))) {
+			rcode = challenge_issue(inst, request, ctx, &call, &r);
+			goto out;
+		}
+		if ((r = mfa_challenge_take(ctx, &call.req, id, call.nas)) != MFA_OK) {
+			struct mfa_verdict v = { .result = r };
+			char msg[256];
+
+			mfa_verdict_message(&v, msg, sizeof(msg));
+			reply_message(request, msg);
+			rcode = mfa_err_is_verdict(r) ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
+			goto out;
+		}
+		code = typed_password(request);
+		break;
+	}
+	if (!code) {
+		REDEBUG("mfa: no usable User-Password (missing, empty, too long or with a NUL)");
+		reply_message(request, "Enter the code from your authenticator app.");
+		rcode = RLM_MODULE_REJECT;
+		goto out;
+	}
+	rcode = verify_code(inst, request, ctx, &call, code, &r);
+out:
+	pool_put(inst, ctx, r);
+	return rcode;
+}
+
+static int mod_instantiate(CONF_SECTION *conf, void *instance)
+{
+	rlm_mfa_t *inst = instance;
+	DICT_VALUE *dval;
+	mfa_ctx *ctx = NULL;
+	int r;
+
+	inst->name = cf_section_name2(conf);
+	if (!inst->name)
+		inst->name = cf_section_name1(conf);
+	if (!strcmp(inst->mode_name, "otp"))
+		inst->mode = MODE_OTP;
+	else if (!strcmp(inst->mode_name, "append"))
+		inst->mode = MODE_APPEND;
+	else if (!strcmp(inst->mode_name, "challenge"))
+		inst->mode = MODE_CHALLENGE;
+	else {
+		cf_log_err_cs(conf, "mode = %s: use otp, append or challenge", inst->mode_name);
+		return -1;
+	}
+	if (!strcmp(inst->no_factor_name, "reject"))
+		inst->no_factor_accept = false;
+	else if (!strcmp(inst->no_factor_name, "accept"))
+		inst->no_factor_accept = true;
+	else {
+		cf_log_err_cs(conf, "no_factor = %s: use reject or accept", inst->no_factor_name);
+		return -1;
+	}
+	if (inst->mode == MODE_OTP && inst->no_factor_accept) {
+		/* With no first factor in front, that would let anyone in. */
+		cf_log_err_cs(conf, "no_factor = accept needs mode = append or challenge "
+		              "(in otp mode nothing else checks the user)");
+		return -1;
+	}
+	if (inst->challenge_timeout < 10 || inst->challenge_timeout > 3600) {
+		cf_log_err_cs(conf, "challenge_timeout = %u: use 10 to 3600 seconds", inst->challenge_timeout);
+		return -1;
+	}
+	dval = dict_valbyname(PW_AUTH_TYPE, 0, inst->name);
+	inst->auth_type = dval ? dval->value : 0;
+	if (inst->mode != MODE_APPEND && !inst->auth_type)
+		WARN("rlm_mfa (%s): no 'Auth-Type %s' section in authenticate: requests are not "
+		     "sent to this module by Auth-Type", inst->name, inst->name);
+	pthread_mutex_init(&inst->pool_mutex, NULL);
+	/* Fail at start-up, loudly, rather than at the first login. */
+	if (mfa_ctx_new(&ctx) != MFA_OK)
+		return -1;
+	if ((r = mfa_config_load(ctx, inst->config_file)) != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
+		cf_log_err_cs(conf, "%s", mfa_ctx_error(ctx)[0] ? mfa_ctx_error(ctx) : mfa_strerror(r));
+		mfa_ctx_free(&ctx);
+		return -1;
+	}
+	pool_put(inst, ctx, MFA_OK);
+	return 0;
+}
+
+static int mod_detach(void *instance)
+{
+	rlm_mfa_t *inst = instance;
+
+	while (inst->pool) {
+		ctx_slot_t *slot = inst->pool;
+
+		inst->pool = slot->next;
+		mfa_ctx_free(&slot->ctx);
+		free(slot);
+	}
+	pthread_mutex_destroy(&inst->pool_mutex);
+	return 0;
+}
+
+extern module_t rlm_mfa;
+RLM_MFA_EXPORT module_t rlm_mfa = {
+	.magic = RLM_MODULE_INIT,
+	.name = "mfa",
+	.type = RLM_TYPE_THREAD_SAFE,
+	.inst_size = sizeof(rlm_mfa_t),
+	.config = module_config,
+	.instantiate = mod_instantiate,
+	.detach = mod_detach,
+	.methods = {
+		[MOD_AUTHENTICATE] = mod_authenticate,
+		[MOD_AUTHORIZE] = mod_authorize,
+	},
+};

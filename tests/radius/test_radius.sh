@@ -1,0 +1,152 @@
+#!/bin/bash
+# test_radius.sh - rlm_mfa.so in a real FreeRADIUS on 127.0.0.1, driven by
+# radclient: the three modes, hostile requests, and 200 logins at once.
+. "$(dirname "$0")/../cli/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CHALLENGE_TIMEOUT=10
+. "$(dirname "$0")/raddb.sh"
+SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+
+if ! command -v freeradius > /dev/null || ! command -v radclient > /dev/null; then
+	echo "skip radius/all: freeradius or radclient is not installed"
+	exit 0
+fi
+"$MFACTL" init > /dev/null
+enroll() { "$MFACTL" enroll "$1" --secret "${2:-$SECRET}" --no-confirm --no-qr > /dev/null; }
+code() { oathtool --totp -b "${1:-$SECRET}"; }
+accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
+rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
+says() { grep -qF "Reply-Message = \"$1" <<< "$OUT" || fail "no Reply-Message '$1': $OUT"; }
+# A free block of five UDP ports.
+base=$((30000 + RANDOM % 20000))
+raddb_make "$base"
+trap 'raddb_stop; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
+for u in alice bob carol dave erin frank gina; do enroll "$u"; done
+
+case_begin radiusd_starts_with_rlm_mfa
+raddb_start || fail "radiusd did not start"
+[ -n "$RADIUSD_PID" ] || exit 1
+
+case_begin otp_accept_wrong_replay
+c=$(code)
+radius "$P_OTP" "User-Name = alice, User-Password = $c, NAS-IP-Address = 10.1.2.3, NAS-Identifier = vpn1, Calling-Station-Id = 203.0.113.9"
+accepted
+radius "$P_OTP" "User-Name = alice, User-Password = $c"
+rejected
+says "This code was already used"
+radius "$P_OTP" "User-Name = alice, User-Password = 000000"
+rejected
+grep -q '"user":"alice","source":"radius:vpn-test","outcome":"accepted","factor":"[a-z2-7]*","remote":"10.1.2.3","nas_id":"vpn1","station":"203.0.113.9"' "$T/audit.json" ||
+	fail "audit event lacks NAS fields: $(grep alice "$T/audit.json")"
+
+case_begin otp_recovery_code
+rc1=$("$MFACTL" recovery bob --json | json_get "['codes'][0]")
+radius "$P_OTP" "User-Name = bob, User-Password = \"$rc1\""
+accepted
+says "Recovery code accepted: 9 left."
+
+case_begin otp_lockout
+for i in 1 2 3 4 5; do radius "$P_OTP" "User-Name = carol, User-Password = 11111$i"; done
+says "Wrong code. Too many failed attempts: try again in 1 minute."
+radius "$P_OTP" "User-Name = carol, User-Password = $(code)"
+rejected
+says "Too many failed attempts: try again in 1 minute."
+"$MFACTL" unlock carol > /dev/null
+radius "$P_OTP" "User-Name = carol, User-Password = $(code)"
+accepted
+
+case_begin append_password_then_code
+radius "$P_APPEND" "User-Name = dave, User-Password = \"hunter2$(code)\""
+accepted
+radius "$P_APPEND" "User-Name = erin, User-Password = \"wrongpw$(code)\""
+rejected
+# The wrong password stopped it before the code was looked at.
+grep -q '"event":"verify","user":"erin"' "$T/audit.json" && fail "a wrong password reached the code check"
+radius "$P_APPEND" "User-Name = erin, User-Password = hunter2"
+rejected
+says "Type your password followed by the code"
+
+case_begin challenge_round_trip
+radius "$P_CHALLENGE" "User-Name = frank, User-Password = hunter2, NAS-Identifier = vpn1"
+grep -q "Received Access-Challenge" <<< "$OUT" || fail "no challenge: $OUT"
+says "Enter the code from your authenticator app"
+state=$(reply_state)
+[ -n "$state" ] || fail "no State in the challenge"
+radius "$P_CHALLENGE" "User-Name = frank, User-Password = $(code), State = $state"
+accepted
+# The same State again: used up.
+radius "$P_CHALLENGE" "User-Name = frank, User-Password = $(code), State = $state"
+rejected
+says "This login took too long or was interrupted"
+
+case_begin challenge_wrong_password_no_challenge
+radius "$P_CHALLENGE" "User-Name = gina, User-Password = wrong"
+rejected
+grep -q "State" <<< "$OUT" && fail "a challenge after a wrong password"
+
+case_begin challenge_forged_state_and_other_user
+radius "$P_CHALLENGE" "User-Name = gina, User-Password = 123456, State = 0x6d66613a3030303030303030303030303030303030303030303030303030303030303030"
+rejected
+radius "$P_CHALLENGE" "User-Name = gina, User-Password = hunter2"
+state=$(reply_state)
+radius "$P_CHALLENGE" "User-Name = alice, User-Password = $(code), State = $state"
+rejected
+grep -q '"event":"challenge","user":"alice".*"detail":"issued to another user"' "$T/audit.json" || fail "not audited"
+
+case_begin challenge_expires
+radius "$P_CHALLENGE" "User-Name = gina, User-Password = hunter2"
+state=$(reply_state)
+sleep 11
+radius "$P_CHALLENGE" "User-Name = gina, User-Password = $(code), State = $state"
+rejected
+grep -q '"detail":"expired"' "$T/audit.json" || fail "expiry not audited"
+
+case_begin hostile_requests_rejected_cleanly
+snap() { sqlite3 "$T/mfa.db" "select name, failures, locked_until from users order by name; select user, counter, last_step from factors order by user"; }
+before=$(snap)
+radius "$P_OTP" "User-Password = 123456"
+grep -q "Received Access-Accept" <<< "$OUT" && fail "accepted without User-Name"
+radius "$P_OTP" "User-Name = alice"
+rejected
+long=$(head -c 120 /dev/zero | tr '\0' 7)
+radius "$P_OTP" "User-Name = alice, User-Password = $long"
+rejected
+radius "$P_OTP" 'User-Name = alice, User-Password = "\377\376\200123"'
+rejected
+radius "$P_OTP" 'User-Name = "alice\012", User-Password = 123456'
+rejected
+radius "$P_OTP" 'User-Name = "al\000ice", User-Password = 123456'
+rejected
+radius "$P_OTP" "User-Name = nobody, User-Password = 123456"
+rejected
+says "No authenticator is enrolled"
+kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd died"
+after=$(snap)
+[ "$before" = "$after" ] || fail "hostile requests changed the store: $(diff <(echo "$before") <(echo "$after"))"
+
+case_begin parallel_200_users_each_once
+: > "$T/req"
+for i in $(seq 0 199); do
+	u=$(printf 'par%03d' "$i")
+	enroll "$u"
+done
+c=$(code)
+for i in $(seq 0 199); do
+	printf 'User-Name = par%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/req"
+done
+run radclient -p 200 -r 3 -t 5 -f "$T/req" "127.0.0.1:$P_OTP" auth "$RADIUS_SECRET"
+n=$(grep -c '"source":"radius:vpn-test","outcome":"accepted"' <(grep '"user":"par' "$T/audit.json"))
+[ "$n" = 200 ] || fail "$n of 200 accepted: $(tail -n 5 <<< "$OUT$ERR")"
+[ "$(grep -c '"user":"par.*"outcome":"replayed"' "$T/audit.json")" = 0 ] || fail "a retransmission was seen as a replay"
+
+case_begin same_code_twice_at_once_one_accept
+enroll racer
+c=$(code)
+printf 'User-Name = racer, User-Password = %s\n\nUser-Name = racer, User-Password = %s\n\n' "$c" "$c" > "$T/race"
+run radclient -x -p 2 -r 1 -t 5 -f "$T/race" "127.0.0.1:$P_OTP" auth "$RADIUS_SECRET"
+[ "$(grep -c 'Received Access-Accept' <<< "$OUT")" = 1 ] || fail "expected one Access-Accept: $OUT"
+[ "$(grep -c 'Received Access-Reject' <<< "$OUT")" = 1 ] || fail "expected one Access-Reject: $OUT"
+
+case_begin radiusd_survived
+kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd is gone"
+grep -qiE "segmentation|assert|panic" "$T/radlog/radius.log" && fail "radiusd log: $(grep -iE 'segmentation|assert|panic' "$T/radlog/radius.log")"
