@@ -62,6 +62,37 @@ else
 	"$MFACTL" verify demo "$code" || true
 fi
 
+# A real FreeRADIUS on 127.0.0.1 with rlm_mfa.so, the raddb generated from
+# Debian's /etc/freeradius/3.0 (as the tests do), and radclient as the VPN.
+T=$DEMO
+run() { RC=0; "$@" > "$T/.out" 2> "$T/.err" < /dev/null || RC=$?; OUT=$(cat "$T/.out"); }
+. tests/radius/raddb.sh
+raddb_make 41812
+trap 'raddb_stop' EXIT
+say "FreeRADIUS on 127.0.0.1 with rlm_mfa (challenge mode: password, then code)"
+raddb_start
+show() { grep -E "Received|Reply-Message" <<< "$OUT" | sed 's/^/  /'; }
+echo "radclient: User-Name = demo, User-Password = hunter2"
+radius "$P_CHALLENGE" "User-Name = demo, User-Password = hunter2"
+show
+state=$(reply_state)
+if $interactive; then
+	read -r -p "Wait for the app's next code, then type it: " code
+else
+	now=$(date +%s)
+	wait_s=$(( 30 - now % 30 ))
+	echo "(waiting ${wait_s}s for the phone's next unused code)"
+	sleep "$wait_s"
+	code=$(oathtool --totp -b -N "@$(( $(date +%s) + 30 ))" "$secret")
+fi
+echo "radclient: User-Name = demo, User-Password = $code, State = (from the challenge)"
+radius "$P_CHALLENGE" "User-Name = demo, User-Password = $code, State = $state"
+show
+say "The same code again, through the OTP-only server: refused"
+radius "$P_OTP" "User-Name = demo, User-Password = $code"
+show
+raddb_stop
+
 say "What support sees: mfactl list demo"
 "$MFACTL" list demo
 say "Audit trail ($DEMO/audit.json)"
