@@ -136,17 +136,20 @@ demo: deps
 	scripts/demo.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PAMDIR) $(DESTDIR)$(RADIUSLIBDIR) \
+		$(DESTDIR)$(RADDB)/mods-available $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
-	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
-	install -d $(DESTDIR)$(RADIUSLIBDIR) $(DESTDIR)$(RADDB)/mods-available
 	install -m 0644 build/rlm_mfa.so $(DESTDIR)$(RADIUSLIBDIR)/rlm_mfa.so
-	install -m 0644 radius_module/mods-available/mfa $(DESTDIR)$(RADDB)/mods-available/mfa
-	install -m 0644 docs/pam_mfa.8 $(DESTDIR)$(PREFIX)/share/man/man8/pam_mfa.8
-	install -d $(DESTDIR)$(PREFIX)/share/man/man5
+	@# An operator's edited module file is never overwritten.
+	[ -e $(DESTDIR)$(RADDB)/mods-available/mfa ] || \
+		install -m 0644 radius_module/mods-available/mfa $(DESTDIR)$(RADDB)/mods-available/mfa
+	install -m 0644 radius_module/sites-available/* $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available/
 	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
-	install -m 0644 docs/mfa.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/mfa.conf.5
+	install -m 0644 docs/mfa.conf.5 docs/rlm_mfa.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 docs/pam_mfa.8 $(DESTDIR)$(PREFIX)/share/man/man8/pam_mfa.8
 
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:

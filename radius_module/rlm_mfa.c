@@ -164,6 +164,16 @@ static void reply_message(REQUEST *request, char const *text)
 	pair_make_reply("Reply-Message", text, T_OP_ADD);
 }
 
+/* The core's words for "could not decide", the same from every front end. */
+static void reply_unavailable(REQUEST *request)
+{
+	struct mfa_verdict v = { .result = MFA_ERR_STORE };
+	char msg[256];
+
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	reply_message(request, msg);
+}
+
 /* Our State attribute: "mfa:" and the challenge id. */
 static char const *state_challenge_id(REQUEST *request, char buf[MFA_CHALLENGE_ID_LEN + 1])
 {
@@ -226,7 +236,7 @@ static rlm_rcode_t verify_code(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
 		return no_factor(inst, request, ctx, call);
 	if (*result != MFA_OK && !mfa_err_is_verdict(*result)) {
 		RERROR("mfa: %s", mfa_ctx_error(ctx));
-		reply_message(request, "Verification is unavailable: try again later.");
+		reply_unavailable(request);
 		return RLM_MODULE_FAIL;
 	}
 	mfa_verdict_message(&v, msg, sizeof(msg));
@@ -261,10 +271,14 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 		set_auth_type(inst, request, true);
 		return RLM_MODULE_UPDATED;
 	}
-	if (!(ctx = pool_get(inst, request)))
+	if (!(ctx = pool_get(inst, request))) {
+		reply_unavailable(request);
 		return RLM_MODULE_FAIL;
+	}
 	if ((r = mfa_user_info_get(ctx, call.req.user, &info)) != MFA_OK) {
 		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		if (r != MFA_ERR_INVALID)
+			reply_unavailable(request);
 		rcode = r == MFA_ERR_INVALID ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
 		goto out;
 	}
@@ -277,11 +291,11 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 	}
 	if (info.active_factors == 0 && info.recovery_left == 0)
 		goto out;  /* authenticate applies no_factor */
-	/* append: keep the code for later, hand the password on. */
+	/* append: keep the code for later, hand the password on. Anything
+	 * else (CHAP, EAP, no code typed) is left as it is: authenticate says
+	 * what is missing, and only once the password has been checked. */
 	if (!(typed = typed_password(request)) || mfa_code_split(typed, info.code_digits, &off) != MFA_OK) {
-		REDEBUG("mfa: User-Password of %s does not end with a code", call.req.user);
-		reply_message(request, "Type your password followed by the code, as one.");
-		rcode = RLM_MODULE_REJECT;
+		RDEBUG2("mfa: no code at the end of User-Password of %s", call.req.user);
 		goto out;
 	}
 	{
@@ -351,7 +365,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 		return RLM_MODULE_INVALID;
 	}
 	if (!(ctx = pool_get(inst, request))) {
-		reply_message(request, "Verification is unavailable: try again later.");
+		reply_unavailable(request);
 		return RLM_MODULE_FAIL;
 	}
 	switch (inst->mode) {
@@ -372,7 +386,9 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 				rcode = no_factor(inst, request, ctx, &call);
 				goto out;
 			}
-			REDEBUG("mfa: no code was split off: list this module in authorize too");
+			REDEBUG("mfa: no code after the password of %s (is this module listed in "
+			        "authorize too?)", call.req.user);
+			reply_message(request, "Type your password followed by the code, as one.");
 			rcode = RLM_MODULE_REJECT;
 			goto out;
 		}

@@ -25,4 +25,10 @@ make -s -C "$ROOT" install DESTDIR="$T/root" PREFIX=/opt/mfa > "$T/install.log" 
 [ -f "$T/root/opt/mfa/share/man/man5/mfa.conf.5" ] || fail "no mfa.conf.5"
 [ -f "$T/root/opt/mfa/share/man/man8/pam_mfa.8" ] || fail "no pam_mfa.8"
 ls "$T"/root/lib/*/security/pam_mfa.so > /dev/null 2>&1 || fail "no pam_mfa.so in PAMDIR"
+[ -f "$T/root/usr/lib/freeradius/rlm_mfa.so" ] || fail "no rlm_mfa.so in RADIUSLIBDIR"
+[ -f "$T/root/etc/freeradius/3.0/mods-available/mfa" ] || fail "no mods-available/mfa"
+
+case_begin rlm_mfa_exports_only_its_module
+syms=$(nm -D --defined-only "$ROOT/build/rlm_mfa.so" | awk '{print $3}' | tr '\n' ' ')
+[ "$syms" = "rlm_mfa " ] || fail "exported: $syms"
 "$T/root/opt/mfa/bin/mfactl" --help | grep -q "enroll" || fail "installed mfactl does not run"
