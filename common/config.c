@@ -29,6 +29,7 @@ struct setting {
 static const struct setting settings[] = {
 	S_STR("store", SET_STORE, store),
 	S_STR("key_file", SET_PATH, key_file),
+	S_STR("group", SET_TEXT, group),
 	S_STR("audit_file", SET_PATH, audit_file),
 	S_BOOL("audit_syslog", audit_syslog),
 	S_STR("issuer", SET_TEXT, issuer),
@@ -219,6 +220,12 @@ int config_check(const struct mfa_config *cfg, const char *name, char *err, size
 		         cfg->lockout_max_delay, cfg->lockout_delay);
 		return MFA_ERR_CONFIG;
 	}
+	for (const char *p = cfg->group; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-' || *p == '.')) {
+			snprintf(err, errlen, "%s: group: '%s' is not a group name", name, cfg->group);
+			return MFA_ERR_CONFIG;
+		}
 	if (cfg->key_file[0] == '\0') {
 		snprintf(err, errlen, "%s: key_file must be set", name);
 		return MFA_ERR_CONFIG;
@@ -234,6 +241,9 @@ const char *config_default_text(void)
 	       "# Where tokens live, and the key that encrypts their secrets.\n"
 	       "store = sqlite:/var/lib/mfa/mfa.db\n"
 	       "key_file = /etc/mfa/mfa.key\n"
+	       "# A service that runs as another user (FreeRADIUS runs as freerad) needs\n"
+	       "# its group here; then run mfactl init again to set the permissions.\n"
+	       "#group = freerad\n"
 	       "\n"
 	       "# Audit events go to syslog (authpriv); audit_file adds JSON lines.\n"
 	       "audit_syslog = yes\n"

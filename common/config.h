@@ -14,6 +14,7 @@
 struct mfa_config {
 	char store[CONFIG_PATH_MAX];      /* "sqlite:/var/lib/mfa/mfa.db" */
 	char key_file[CONFIG_PATH_MAX];
+	char group[64];                   /* may read the key, write the store */
 	char audit_file[CONFIG_PATH_MAX]; /* "" = none */
 	bool audit_syslog;
 	char issuer[64];

@@ -113,7 +113,7 @@ int mfa_config_load(mfa_ctx *ctx, const char *path)
 	path = config_choose_path(path);
 	if (!str_copy(ctx->config_path, sizeof(ctx->config_path), path))
 		return ctx_fail(ctx, MFA_ERR_CONFIG, "config path too long");
-	r = file_read_safely(path, CONFIG_MAX_BYTES, false, &buf, &len, ctx->error,
+	r = file_read_safely(path, CONFIG_MAX_BYTES, false, NO_GROUP, &buf, &len, ctx->error,
 	                     sizeof(ctx->error));
 	if (r != MFA_OK) {
 		if (r == MFA_ERR_NOT_FOUND) {
@@ -148,9 +148,13 @@ int mfa_open(mfa_ctx *ctx)
 {
 	int r;
 
+	gid_t gid;
+
 	store_close(&ctx->store);
 	ctx->key_loaded = false;
-	r = vault_key_load(ctx->cfg.key_file, ctx->key, ctx->error, sizeof(ctx->error));
+	if ((r = config_group_id(ctx, &gid)) != MFA_OK)
+		return r;
+	r = vault_key_load(ctx->cfg.key_file, gid, ctx->key, ctx->error, sizeof(ctx->error));
 	if (r != MFA_OK)
 		return r;
 	ctx->key_loaded = true;
@@ -162,8 +166,29 @@ int mfa_open(mfa_ctx *ctx)
 	return r;
 }
 
-/* Creates the directory holding path (one level), private to root. */
-static int setup_parent_dir(mfa_ctx *ctx, const char *path)
+/* With a group configured, gives path to it with mode (only what exists,
+ * never through a symbolic link); without one, does nothing. */
+static int setup_share(mfa_ctx *ctx, const char *path, gid_t gid, mode_t mode)
+{
+	struct stat st;
+
+	if (gid == NO_GROUP)
+		return MFA_OK;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? MFA_OK
+		       : ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot use %s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "%s is a symbolic link: not followed", path);
+	if ((st.st_gid != gid && lchown(path, (uid_t)-1, gid) < 0) ||
+	    ((st.st_mode & 07777) != mode && chmod(path, mode) < 0))
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot give %s to group %s: %s", path,
+		                ctx->cfg.group, strerror(errno));
+	return MFA_OK;
+}
+
+/* Creates the directory holding path (one level), private to root, or
+ * shared_mode for the configured group. */
+static int setup_parent_dir(mfa_ctx *ctx, const char *path, gid_t gid, mode_t shared_mode)
 {
 	char copy[CONFIG_PATH_MAX];
 	const char *dir;
@@ -174,7 +199,7 @@ static int setup_parent_dir(mfa_ctx *ctx, const char *path)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot create directory %s: %s", dir,
 		                strerror(errno));
-	return MFA_OK;
+	return setup_share(ctx, dir, gid, shared_mode);
 }
 
 static int setup_config_file(mfa_ctx *ctx, const char *path, unsigned *created)
@@ -183,7 +208,7 @@ static int setup_config_file(mfa_ctx *ctx, const char *path, unsigned *created)
 	size_t len = strlen(text);
 	int fd, r;
 
-	if ((r = setup_parent_dir(ctx, path)) != MFA_OK)
+	if ((r = setup_parent_dir(ctx, path, NO_GROUP, 0)) != MFA_OK)
 		return r;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -205,35 +230,54 @@ static int setup_config_file(mfa_ctx *ctx, const char *path, unsigned *created)
 int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created)
 {
 	struct stat st;
+	gid_t gid;
 	int r;
 
 	*created = 0;
 	config_path = config_choose_path(config_path);
 	if ((r = setup_config_file(ctx, config_path, created)) != MFA_OK ||
-	    (r = mfa_config_load(ctx, config_path)) != MFA_OK)
+	    (r = mfa_config_load(ctx, config_path)) != MFA_OK ||
+	    (r = config_group_id(ctx, &gid)) != MFA_OK)
+		return r;
+	/* With a group: config and key readable by it, the store writable. */
+	if ((r = setup_parent_dir(ctx, config_path, gid, 0750)) != MFA_OK ||
+	    (r = setup_parent_dir(ctx, ctx->cfg.key_file, gid, 0750)) != MFA_OK)
 		return r;
 	if (lstat(ctx->cfg.key_file, &st) < 0) {
 		if (errno != ENOENT)
 			return ctx_fail(ctx, MFA_ERR_KEY, "cannot use key file %s: %s",
 			                ctx->cfg.key_file, strerror(errno));
-		if ((r = setup_parent_dir(ctx, ctx->cfg.key_file)) != MFA_OK)
-			return r;
-		if ((r = vault_key_create(ctx->cfg.key_file, ctx->error, sizeof(ctx->error))) != MFA_OK)
+		if ((r = vault_key_create(ctx->cfg.key_file, gid, ctx->error, sizeof(ctx->error))) != MFA_OK)
 			return r;
 		*created |= MFA_SETUP_KEY;
+	} else if ((r = setup_share(ctx, ctx->cfg.key_file, gid, 0640)) != MFA_OK) {
+		return r;
 	}
-	if ((r = vault_key_load(ctx->cfg.key_file, ctx->key, ctx->error, sizeof(ctx->error))) != MFA_OK)
+	if ((r = vault_key_load(ctx->cfg.key_file, gid, ctx->key, ctx->error, sizeof(ctx->error))) != MFA_OK)
 		return r;
 	ctx->key_loaded = true;
 	if (strncmp(ctx->cfg.store, "sqlite:", 7) == 0) {
 		const char *db = ctx->cfg.store + 7;
 
-		if (lstat(db, &st) < 0) {
-			if ((r = setup_parent_dir(ctx, db)) != MFA_OK)
-				return r;
+		/* setgid: the -wal and -shm files SQLite makes get the group too. */
+		if ((r = setup_parent_dir(ctx, db, gid, 02770)) != MFA_OK)
+			return r;
+		if (lstat(db, &st) < 0)
 			*created |= MFA_SETUP_STORE;
-		}
 	}
 	store_close(&ctx->store);
-	return store_open(&ctx->cfg, true, &ctx->store, ctx->error, sizeof(ctx->error));
+	if ((r = store_open(&ctx->cfg, true, &ctx->store, ctx->error, sizeof(ctx->error))) != MFA_OK)
+		return r;
+	if (gid != NO_GROUP && strncmp(ctx->cfg.store, "sqlite:", 7) == 0) {
+		static const char *const suffix[] = { "", "-wal", "-shm" };
+
+		for (size_t i = 0; i < 3; i++) {
+			char path[CONFIG_PATH_MAX + 8];
+
+			snprintf(path, sizeof(path), "%s%s", ctx->cfg.store + 7, suffix[i]);
+			if ((r = setup_share(ctx, path, gid, 0660)) != MFA_OK)
+				return r;
+		}
+	}
+	return MFA_OK;
 }

@@ -6,6 +6,7 @@
 #define MFA_INTERNAL_H
 
 #include <stdarg.h>
+#include <sys/types.h>
 
 #include "mfa.h"
 #include "config.h"
@@ -40,11 +41,16 @@ bool label_valid(const char *label);
 /* Bounded copy that always terminates; false if src did not fit. */
 bool str_copy(char *dst, size_t size, const char *src);
 
+#define NO_GROUP ((gid_t)-1)
+
 /* Reads a whole file opened defensively: O_NOFOLLOW, a regular file, at
- * most max bytes. If private, refuses a file group/others can access.
+ * most max bytes. If private, refuses a file others can access, or its
+ * group unless that is shared_gid and may only read it.
  * *buf is NUL-terminated; free (and wipe, for secrets) by the caller. */
-int file_read_safely(const char *path, size_t max, bool private, char **buf, size_t *len,
-                     char *err, size_t errlen);
+int file_read_safely(const char *path, size_t max, bool private, gid_t shared_gid, char **buf,
+                     size_t *len, char *err, size_t errlen);
+/* The configured group's id, or NO_GROUP when none is configured. */
+int config_group_id(mfa_ctx *ctx, gid_t *gid);
 
 /* Random bytes from OpenSSL's CSPRNG. */
 int random_bytes(void *buf, size_t len);

@@ -248,7 +248,8 @@ static int sq_open(const char *location, const struct mfa_config *cfg, bool crea
 		goto out;
 	}
 	{
-		mode_t old = umask(077);  /* the database and its -wal/-shm files: 0600 */
+		/* The database and its -wal/-shm files: 0600, or 0660 for a group. */
+		mode_t old = umask(cfg->group[0] ? 007 : 077);
 		rc = sqlite3_open_v2(location, &q->db, flags, NULL);
 		umask(old);
 	}

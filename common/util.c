@@ -1,6 +1,7 @@
 /* util.c - small helpers the core's files share: names, files, randomness. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,8 @@ bool label_valid(const char *label)
 	return true;
 }
 
-int file_read_safely(const char *path, size_t max, bool private, char **buf, size_t *len,
-                     char *err, size_t errlen)
+int file_read_safely(const char *path, size_t max, bool private, gid_t shared_gid, char **buf,
+                     size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
 	char *data = NULL;
@@ -82,7 +83,8 @@ int file_read_safely(const char *path, size_t max, bool private, char **buf, siz
 		r = MFA_ERR_INVALID;
 		goto out;
 	}
-	if (private && (st.st_mode & 077)) {
+	if (private && ((st.st_mode & 007) ||
+	                ((st.st_mode & 070) && (st.st_gid != shared_gid || (st.st_mode & 030))))) {
 		snprintf(err, errlen, "%s is accessible by group or others (mode %03o): run chmod 600 %s",
 		         path, (unsigned)(st.st_mode & 0777), path);
 		r = MFA_ERR_INVALID;
@@ -161,5 +163,22 @@ int factor_id_new(char id[MFA_ID_LEN + 1])
 		id[i] = (char)((b32[i] >= 'A' && b32[i] <= 'Z') ? b32[i] - 'A' + 'a' : b32[i]);
 	id[MFA_ID_LEN] = '\0';
 	free(b32);
+	return MFA_OK;
+}
+
+int config_group_id(mfa_ctx *ctx, gid_t *gid)
+{
+	struct group grp, *found = NULL;
+	char buf[4096];
+	int rc;
+
+	*gid = NO_GROUP;
+	if (!ctx->cfg.group[0])
+		return MFA_OK;
+	rc = getgrnam_r(ctx->cfg.group, &grp, buf, sizeof(buf), &found);
+	if (rc != 0 || !found)
+		return ctx_fail(ctx, MFA_ERR_CONFIG, "%s: group '%s' does not exist%s%s",
+		                ctx->config_path, ctx->cfg.group, rc ? ": " : "", rc ? strerror(rc) : "");
+	*gid = found->gr_gid;
 	return MFA_OK;
 }

@@ -15,13 +15,14 @@
 
 #define VAULT_VERSION 1
 
-int vault_key_load(const char *path, unsigned char key[VAULT_KEY_LEN], char *err, size_t errlen)
+int vault_key_load(const char *path, gid_t shared_gid, unsigned char key[VAULT_KEY_LEN], char *err,
+                   size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	r = file_read_safely(path, 4096, true, &buf, &len, err, errlen);
+	r = file_read_safely(path, 4096, true, shared_gid, &buf, &len, err, errlen);
 	if (r != MFA_OK) {
 		if (r == MFA_ERR_NOT_FOUND) {
 			size_t n = strlen(err);
@@ -43,7 +44,7 @@ out:
 	return r;
 }
 
-int vault_key_create(const char *path, char *err, size_t errlen)
+int vault_key_create(const char *path, gid_t shared_gid, char *err, size_t errlen)
 {
 	unsigned char key[VAULT_KEY_LEN];
 	int fd, r = MFA_ERR_KEY;
@@ -57,6 +58,10 @@ int vault_key_create(const char *path, char *err, size_t errlen)
 	}
 	if (random_bytes(key, sizeof(key)) != MFA_OK) {
 		snprintf(err, errlen, "no randomness for the key file");
+		goto out;
+	}
+	if (shared_gid != NO_GROUP && (fchown(fd, (uid_t)-1, shared_gid) < 0 || fchmod(fd, 0640) < 0)) {
+		snprintf(err, errlen, "cannot give key file %s to its group: %s", path, strerror(errno));
 		goto out;
 	}
 	if (write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) < 0) {

@@ -13,10 +13,15 @@
 #define VAULT_TAG_LEN 16
 #define VAULT_OVERHEAD (1 + VAULT_NONCE_LEN + VAULT_TAG_LEN)
 
-/* Reads a key file (VAULT_KEY_LEN raw bytes, mode 0600). */
-int vault_key_load(const char *path, unsigned char key[VAULT_KEY_LEN], char *err, size_t errlen);
-/* Creates a new random key file with mode 0600; fails if it exists. */
-int vault_key_create(const char *path, char *err, size_t errlen);
+#include <sys/types.h>
+
+/* Reads a key file (VAULT_KEY_LEN raw bytes, mode 0600, or 0640 with the
+ * group shared_gid). */
+int vault_key_load(const char *path, gid_t shared_gid, unsigned char key[VAULT_KEY_LEN], char *err,
+                   size_t errlen);
+/* Creates a new random key file, mode 0600 (0640 with group shared_gid);
+ * fails if it exists. */
+int vault_key_create(const char *path, gid_t shared_gid, char *err, size_t errlen);
 
 /* sealed must hold plain_len + VAULT_OVERHEAD bytes. */
 int vault_seal(const unsigned char key[VAULT_KEY_LEN], const char *user, const char *factor_id,

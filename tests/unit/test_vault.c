@@ -54,30 +54,44 @@ static void vault_key_files(void)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/key", dir);
-	CHECK_EQ_INT(vault_key_load(path, key, err, sizeof(err)), MFA_ERR_KEY);
+	CHECK_EQ_INT(vault_key_load(path, NO_GROUP, key, err, sizeof(err)), MFA_ERR_KEY);
 	CHECK(strstr(err, "mfactl init") != NULL);
-	CHECK_EQ_INT(vault_key_create(path, err, sizeof(err)), MFA_OK);
+	CHECK_EQ_INT(vault_key_create(path, NO_GROUP, err, sizeof(err)), MFA_OK);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == VAULT_KEY_LEN);
-	CHECK_EQ_INT(vault_key_create(path, err, sizeof(err)), MFA_ERR_KEY);  /* never overwritten */
-	CHECK_EQ_INT(vault_key_load(path, key, err, sizeof(err)), MFA_OK);
+	CHECK_EQ_INT(vault_key_create(path, NO_GROUP, err, sizeof(err)), MFA_ERR_KEY);  /* never overwritten */
+	CHECK_EQ_INT(vault_key_load(path, NO_GROUP, key, err, sizeof(err)), MFA_OK);
 	/* Readable by others: refused, with the fix in the message. */
 	chmod(path, 0644);
-	CHECK_EQ_INT(vault_key_load(path, key, err, sizeof(err)), MFA_ERR_KEY);
+	CHECK_EQ_INT(vault_key_load(path, NO_GROUP, key, err, sizeof(err)), MFA_ERR_KEY);
 	CHECK(strstr(err, "chmod 600") != NULL);
 	chmod(path, 0600);
 	/* Wrong length: not a key. */
 	fd = open(path, O_WRONLY | O_APPEND);
 	CHECK(fd >= 0 && write(fd, "x", 1) == 1);
 	close(fd);
-	CHECK_EQ_INT(vault_key_load(path, key, err, sizeof(err)), MFA_ERR_KEY);
+	CHECK_EQ_INT(vault_key_load(path, NO_GROUP, key, err, sizeof(err)), MFA_ERR_KEY);
 	CHECK(strstr(err, "not an mfa key") != NULL);
+	/* 0640 is refused too, unless that group is the configured one. */
+	chmod(path, 0640);
+	CHECK_EQ_INT(vault_key_load(path, NO_GROUP, key, err, sizeof(err)), MFA_ERR_KEY);
+	{
+		struct stat kst;
+
+		CHECK(stat(path, &kst) == 0);
+		CHECK_EQ_INT(vault_key_load(path, kst.st_gid, key, err, sizeof(err)), MFA_ERR_KEY);  /* bad size */
+		CHECK(strstr(err, "not an mfa key") != NULL);
+		chmod(path, 0660);  /* group-writable: never */
+		CHECK_EQ_INT(vault_key_load(path, kst.st_gid, key, err, sizeof(err)), MFA_ERR_KEY);
+		CHECK(strstr(err, "chmod 600") != NULL);
+	}
+	chmod(path, 0600);
 	/* A symlink is not followed. */
 	{
 		char link[320];
 
 		snprintf(link, sizeof(link), "%s/link", dir);
 		CHECK(symlink(path, link) == 0);
-		CHECK_EQ_INT(vault_key_load(link, key, err, sizeof(err)), MFA_ERR_KEY);
+		CHECK_EQ_INT(vault_key_load(link, NO_GROUP, key, err, sizeof(err)), MFA_ERR_KEY);
 	}
 }
 

@@ -1,0 +1,62 @@
+#!/bin/bash
+# test_group.sh - `group =`: a service running as another user (FreeRADIUS
+# runs as freerad) reads the key and writes the store through its group,
+# while root's tools keep working and everyone else stays out.
+. "$(dirname "$0")/lib.sh"
+SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null || ! getent group nogroup > /dev/null; then
+	echo "skip cli/group_shares_key_and_store: needs root, setpriv and the nogroup group"
+	exit 0
+fi
+chmod 755 "$T"
+mkdir "$T/etc" "$T/lib"
+cat > "$T/etc/mfa.conf" <<CONF
+store = sqlite:$T/lib/mfa/mfa.db
+key_file = $T/etc/mfa/mfa.key
+audit_syslog = no
+group = nogroup
+CONF
+export MFA_CONFIG=$T/etc/mfa.conf
+as_service() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+
+case_begin group_init_sets_permissions
+run "$MFACTL" init
+expect_rc 0
+[ "$(stat -c '%a %G' "$T/etc/mfa/mfa.key")" = "640 nogroup" ] || fail "key: $(stat -c '%a %U:%G' "$T/etc/mfa/mfa.key")"
+[ "$(stat -c '%a %G' "$T/etc/mfa")" = "750 nogroup" ] || fail "key dir: $(stat -c '%a %G' "$T/etc/mfa")"
+[ "$(stat -c '%a %G' "$T/lib/mfa")" = "2770 nogroup" ] || fail "store dir: $(stat -c '%a %G' "$T/lib/mfa")"
+[ "$(stat -c '%a %G' "$T/lib/mfa/mfa.db")" = "660 nogroup" ] || fail "store: $(stat -c '%a %G' "$T/lib/mfa/mfa.db")"
+[ "$(stat -c '%U' "$T/etc/mfa/mfa.key")" = root ] || fail "key not owned by root"
+
+case_begin group_member_verifies_root_still_manages
+"$MFACTL" enroll svc --type hotp --secret "$SECRET" --no-confirm --no-qr > /dev/null
+run as_service "$MFACTL" verify svc "$(oathtool --hotp -b -c 0 "$SECRET")"
+expect_rc 0
+expect_out "accepted"
+run as_service "$MFACTL" verify svc "$(oathtool --hotp -b -c 0 "$SECRET")"
+expect_rc 1
+run "$MFACTL" verify svc "$(oathtool --hotp -b -c 1 "$SECRET")"
+expect_rc 0
+for f in "$T"/lib/mfa/mfa.db*; do
+	[ "$(stat -c '%G' "$f")" = nogroup ] || fail "$f is not the group's"
+done
+
+case_begin others_stay_out
+run setpriv --reuid=nobody --regid=daemon --clear-groups "$MFACTL" verify svc 123456
+expect_rc 2
+grep -qE "Permission denied|cannot" <<< "$ERR" || fail "no clear error: $ERR"
+
+case_begin key_writable_by_group_refused
+chmod 660 "$T/etc/mfa/mfa.key"
+run "$MFACTL" verify svc 123456
+expect_rc 2
+expect_err "chmod 600"
+chmod 640 "$T/etc/mfa/mfa.key"
+
+case_begin init_again_restores_group_permissions
+chmod 700 "$T/lib/mfa"
+chmod 600 "$T/etc/mfa/mfa.key"
+run "$MFACTL" init
+expect_rc 0
+[ "$(stat -c '%a' "$T/lib/mfa")" = 2770 ] || fail "store dir not restored"
+[ "$(stat -c '%a' "$T/etc/mfa/mfa.key")" = 640 ] || fail "key not restored"
