@@ -38,7 +38,7 @@ ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
 ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
-.PHONY: all check test demo deps install clean fuzz bench bench-pam asan
+.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius asan
 all: build/libmfa.a build/mfactl build/pam_mfa.so build/rlm_mfa.so
 
 build/obj/%.o: %.c $(wildcard common/*.h)
@@ -121,6 +121,10 @@ build/bench_pam: bench/bench_pam.c
 # PAM logins per second beside pam_google_authenticator and pam_oath.
 bench-pam: all build/bench_pam
 	bench/bench_pam.sh
+
+# Access-Requests per second beside PAP only and rlm_totp.
+bench-radius: all
+	bench/bench_radius.sh
 
 deps:
 	scripts/install-deps.sh

@@ -5,6 +5,7 @@
  * first one used.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,22 @@ struct store_sqlite {
 	sqlite3 *db;
 	char path[CONFIG_PATH_MAX];
 	sqlite3_stmt *stmt[ST__COUNT];
+	bool holds_writer_lock;
 };
+
+/* Writers in one process (FreeRADIUS's threads, each with its own
+ * connection) queue here instead of in SQLite's busy handler, which sleeps
+ * milliseconds at a time and empties every connection's page cache. Other
+ * processes still meet at SQLite's lock, with the busy timeout. */
+static pthread_mutex_t sq_writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void sq_writer_release(struct store_sqlite *q)
+{
+	if (q->holds_writer_lock) {
+		q->holds_writer_lock = false;
+		pthread_mutex_unlock(&sq_writer_lock);
+	}
+}
 
 static struct store_sqlite *as_sqlite(struct store *s)
 {
@@ -213,6 +229,10 @@ static void sq_close(struct store *s)
 {
 	struct store_sqlite *q = as_sqlite(s);
 
+	if (q->holds_writer_lock) {
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+		sq_writer_release(q);
+	}
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(q->stmt[i]);
 	sqlite3_close(q->db);
@@ -293,8 +313,16 @@ out:
 static int sq_begin(struct store *s, bool write)
 {
 	struct store_sqlite *q = as_sqlite(s);
+	int r;
 
-	return sq_exec_simple(q, write ? ST_BEGIN_WRITE : ST_BEGIN_READ, "begin transaction");
+	if (write && !q->holds_writer_lock) {
+		pthread_mutex_lock(&sq_writer_lock);
+		q->holds_writer_lock = true;
+	}
+	r = sq_exec_simple(q, write ? ST_BEGIN_WRITE : ST_BEGIN_READ, "begin transaction");
+	if (r != MFA_OK)
+		sq_writer_release(q);
+	return r;
 }
 
 static int sq_commit(struct store *s)
@@ -304,6 +332,7 @@ static int sq_commit(struct store *s)
 
 	if (r != MFA_OK)
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	sq_writer_release(q);
 	return r;
 }
 
@@ -313,6 +342,7 @@ static void sq_rollback(struct store *s)
 
 	if (!sqlite3_get_autocommit(q->db))
 		sq_exec_simple(q, ST_ROLLBACK, "rollback");
+	sq_writer_release(q);
 }
 
 static int sq_user_get(struct store *s, const char *user, struct store_user *u, bool *found)

@@ -169,7 +169,7 @@ static int attempt_run(struct attempt *a)
 {
 	mfa_ctx *ctx = a->ctx;
 	const struct store_ops *ops = ctx->store->ops;
-	bool found, has_codes = false;
+	bool found, has_codes = false, user_dirty = false;
 	int r, verdict;
 
 	if ((r = ops->begin(ctx->store, true)) != MFA_OK)
@@ -202,6 +202,7 @@ static int attempt_run(struct attempt *a)
 	if (!found)
 		a->user.first_seen = a->now;
 	if (verdict == MFA_OK) {
+		user_dirty = a->user.failures != 0 || a->user.locked_until != 0;
 		a->user.failures = 0;
 		a->user.locked_until = 0;
 	} else {
@@ -215,8 +216,11 @@ static int attempt_run(struct attempt *a)
 		}
 		a->out->failures = a->user.failures;
 	}
-	if ((r = ops->user_put(ctx->store, a->req->user, &a->user)) != MFA_OK ||
-	    (r = ops->commit(ctx->store)) != MFA_OK)
+	/* A success with nothing to reset leaves the user's row alone. */
+	if (!(verdict == MFA_OK && found && !user_dirty) &&
+	    (r = ops->user_put(ctx->store, a->req->user, &a->user)) != MFA_OK)
+		return tx_abort(ctx, r);
+	if ((r = ops->commit(ctx->store)) != MFA_OK)
 		return tx_abort(ctx, r);
 	return verdict;
 }

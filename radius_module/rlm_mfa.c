@@ -271,6 +271,12 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 		set_auth_type(inst, request, true);
 		return RLM_MODULE_UPDATED;
 	}
+	if (inst->mode == MODE_OTP) {
+		/* Even without a factor: authenticate says why it refuses. */
+		if (inst->set_auth_type)
+			set_auth_type(inst, request, false);
+		return RLM_MODULE_UPDATED;
+	}
 	if (!(ctx = pool_get(inst, request))) {
 		reply_unavailable(request);
 		return RLM_MODULE_FAIL;
@@ -280,13 +286,6 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 		if (r != MFA_ERR_INVALID)
 			reply_unavailable(request);
 		rcode = r == MFA_ERR_INVALID ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
-		goto out;
-	}
-	if (inst->mode == MODE_OTP) {
-		/* Even without a factor: authenticate says why it refuses. */
-		if (inst->set_auth_type)
-			set_auth_type(inst, request, false);
-		rcode = RLM_MODULE_UPDATED;
 		goto out;
 	}
 	if (info.active_factors == 0 && info.recovery_left == 0)

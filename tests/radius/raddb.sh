@@ -188,6 +188,9 @@ server totp {
 	}
 	authorize {
 		files
+		update request {
+			&TOTP-Password := &User-Password
+		}
 		update control {
 			&Auth-Type := totp
 		}
