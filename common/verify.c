@@ -24,6 +24,10 @@ struct attempt {
 	size_t nfactors;
 	size_t active;
 	char code[CODE_TYPED_MAX + 1];
+	/* A recovery code hashed before the write transaction (see below). */
+	bool pre_done, pre_found;
+	size_t pre_index;
+	unsigned char pre_hash[STORE_HASH_LEN];
 };
 
 static int64_t lockout_seconds(const struct mfa_config *cfg, unsigned failures)
@@ -89,6 +93,44 @@ out:
 	return r;
 }
 
+/* Hashing a typed recovery code against every unused one takes
+ * milliseconds (PBKDF2): done inside the write transaction it would hold
+ * every other login of the process back, so a stranger typing
+ * recovery-shaped guesses would slow everyone. Hash first, under a read
+ * transaction; the write transaction only checks the match still holds. */
+static int attempt_recovery_prepare(struct attempt *a)
+{
+	mfa_ctx *ctx = a->ctx;
+	struct store_recovery *list = NULL;
+	struct store_user u;
+	char norm[RECOVERY_NORM_MAX + 1];
+	size_t n = 0;
+	bool found;
+	int r;
+
+	/* Only the 12-character form: an 8-digit code is far more often an OTP. */
+	if (!recovery_normalize(a->code, norm) || strlen(norm) != 12)
+		return MFA_OK;
+	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
+	    (r = ctx->store->ops->user_get(ctx->store, a->req->user, &u, &found)) != MFA_OK ||
+	    (r = ctx->store->ops->recovery_get(ctx->store, a->req->user, &list, &n)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	ctx->store->ops->rollback(ctx->store);
+	if (found && u.locked_until > a->now)
+		goto out;  /* refused unlooked at in any case */
+	if ((r = recovery_match(norm, list, n, &a->pre_found, &a->pre_index)) != MFA_OK)
+		goto out;
+	if (a->pre_found)
+		memcpy(a->pre_hash, list[a->pre_index].hash, STORE_HASH_LEN);
+	a->pre_done = true;
+out:
+	OPENSSL_cleanse(norm, sizeof(norm));
+	free(list);
+	return r;
+}
+
 /* Tries the user's unused recovery codes; on a match marks it used. */
 static int attempt_recovery(struct attempt *a, bool *has_codes)
 {
@@ -108,8 +150,14 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 	r = MFA_ERR_BAD_CODE;
 	if (!wellformed || left == 0)
 		goto out;
-	if ((r = recovery_match(norm, list, n, &found, &index)) != MFA_OK)
+	if (a->pre_done) {
+		/* Still there, unused and unchanged since it was hashed? */
+		index = a->pre_index;
+		found = a->pre_found && index < n && !list[index].used &&
+		        CRYPTO_memcmp(list[index].hash, a->pre_hash, STORE_HASH_LEN) == 0;
+	} else if ((r = recovery_match(norm, list, n, &found, &index)) != MFA_OK) {
 		goto out;
+	}
 	if (!found) {
 		r = MFA_ERR_BAD_CODE;
 		goto out;
@@ -246,7 +294,8 @@ int mfa_verify(mfa_ctx *ctx, const struct mfa_request *req, struct mfa_verdict *
 		goto out;
 	}
 	a.now = ctx_now(ctx);
-	r = attempt_run(&a);
+	if ((r = attempt_recovery_prepare(&a)) == MFA_OK)
+		r = attempt_run(&a);
 	attempt_audit(&a, r);
 out:
 	store_factors_free(&a.factors, a.nfactors);
