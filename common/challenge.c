@@ -8,7 +8,6 @@
 
 #include <openssl/crypto.h>
 
-#include "audit.h"
 #include "factor.h"
 
 #define CHALLENGE_TTL_MAX 3600
@@ -82,9 +81,6 @@ int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req, const char *
 	}
 	if (!why)
 		return MFA_OK;
-	audit_emit(ctx, &(struct audit_event){ .event = "challenge", .user = req->user,
-	                                       .source = req->source, .remote = req->remote,
-	                                       .nas_id = req->nas_id, .station = req->station,
-	                                       .outcome = "rejected", .detail = why });
+	mfa_audit(ctx, req, "challenge", "rejected", why);
 	return ctx_fail(ctx, MFA_ERR_CHALLENGE, "challenge %s", why);
 }
