@@ -56,5 +56,6 @@ int cmd_recovery(struct cli *cli);
 int cmd_export(struct cli *cli);
 int cmd_delete(struct cli *cli);
 int cmd_import(struct cli *cli);
+int cmd_webauthn(struct cli *cli);
 
 #endif

@@ -52,6 +52,16 @@ static void format_time(time_t t, char *buf, size_t len)
 
 static json_t *factor_to_json(const struct mfa_factor_info *f)
 {
+	if (f->type == MFA_FACTOR_WEBAUTHN)
+		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I}",
+		                 "user", f->user, "id", f->id, "label", f->label, "type", "webauthn",
+		                 "algorithm", mfa_webauthn_algorithm_name(f->webauthn_algorithm),
+		                 "credential_id", f->webauthn_credential_id, "aaguid",
+		                 f->webauthn_aaguid, "transports", f->webauthn_transports,
+		                 "attestation", f->webauthn_attestation, "sign_count",
+		                 (json_int_t)f->counter, "state", f->active ? "active" : "pending",
+		                 "created", (json_int_t)f->created, "last_used",
+		                 (json_int_t)f->last_used);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:s, s:I, s:I}", "user",
 	                 f->user, "id", f->id, "label", f->label, "type", mfa_factor_type_name(f->type),
 	                 "algorithm", mfa_algorithm_name(f->algorithm), "digits", (int)f->digits,
@@ -94,16 +104,17 @@ int cmd_list(struct cli *cli)
 			            : "no factor enrolled yet: 'mfactl enroll USER' adds one\n",
 			       user ? user : "", user ? user : "");
 		else
-			printf("%-16s %-8s %-6s %-7s %-6s %-16s %-16s %s\n", "USER", "FACTOR", "TYPE",
+			printf("%-16s %-8s %-8s %-7s %-6s %-16s %-16s %s\n", "USER", "FACTOR", "TYPE",
 			       "STATE", "DIGITS", "CREATED (UTC)", "LAST USED (UTC)", "LABEL");
 		for (size_t i = 0; i < n; i++) {
-			char created[32], used[32];
+			char created[32], used[32], digits[8];
 
 			format_time(list[i].created, created, sizeof(created));
 			format_time(list[i].last_used, used, sizeof(used));
-			printf("%-16s %-8s %-6s %-7s %-6u %-16s %-16s %s\n", list[i].user, list[i].id,
+			snprintf(digits, sizeof(digits), list[i].digits ? "%u" : "-", list[i].digits);
+			printf("%-16s %-8s %-8s %-7s %-6s %-16s %-16s %s\n", list[i].user, list[i].id,
 			       mfa_factor_type_name(list[i].type), list[i].active ? "active" : "pending",
-			       list[i].digits, created, used, list[i].label);
+			       digits, created, used, list[i].label);
 		}
 		if (user) {
 			time_t now = time(NULL);

@@ -30,6 +30,9 @@ static const struct command commands[] = {
 	{ "delete", cmd_delete, 1, 1, "", "USER", "erase every record of USER" },
 	{ "import", cmd_import, 2, 2, "user serial json", "google-authenticator FILE --user USER | oath USERSFILE | "
 	  "pskc FILE [--user USER] [--serial SERIAL]", "import tokens from other tools" },
+	{ "webauthn", cmd_webauthn, 2, 2, "label json",
+	  "register-begin|register-finish|login-begin|login-finish USER [--label TEXT] [--json]",
+	  "security keys and passkeys: options JSON out, browser response JSON in (stdin)" },
 };
 
 static void usage(FILE *f)

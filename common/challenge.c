@@ -47,7 +47,7 @@ int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsign
 	    (r = ctx->store->ops->challenge_put(ctx->store, &c)) != MFA_OK ||
 	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
 		return tx_abort(ctx, r);
-	memcpy(id, c.id, sizeof(c.id));
+	memcpy(id, c.id, MFA_CHALLENGE_ID_LEN + 1);
 	return MFA_OK;
 }
 

@@ -12,7 +12,7 @@
 #include "config.h"
 #include "internal.h"
 
-enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG };
+enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG, SET_UV };
 
 struct setting {
 	const char *key;
@@ -46,7 +46,21 @@ static const struct setting settings[] = {
 	S_UINT("lockout_max_delay", lockout_max_delay, 1, 7 * 86400),
 	S_BOOL("sqlite_sync_full", sqlite_sync_full),
 	S_UINT("store_busy_timeout", store_busy_timeout, 10, 600000),
+	S_STR("webauthn_rp_id", SET_TEXT, webauthn_rp_id),
+	S_STR("webauthn_rp_name", SET_TEXT, webauthn_rp_name),
+	S_STR("webauthn_origins", SET_TEXT, webauthn_origins),
+	{ "webauthn_user_verification", SET_UV, offsetof(struct mfa_config, webauthn_user_verification),
+	  0, 0, 0 },
+	S_UINT("webauthn_timeout", webauthn_timeout, 30, 600),
+	S_STR("webauthn_trust_anchors", SET_PATH, webauthn_trust_anchors),
 };
+
+static const char *const uv_names[] = { "discouraged", "preferred", "required" };
+
+const char *config_uv_name(int uv)
+{
+	return uv >= 0 && uv <= WEBAUTHN_UV_REQUIRED ? uv_names[uv] : "preferred";
+}
 
 void config_defaults(struct mfa_config *cfg)
 {
@@ -69,6 +83,9 @@ void config_defaults(struct mfa_config *cfg)
 	cfg->lockout_max_delay = 3600;
 	cfg->sqlite_sync_full = false;
 	cfg->store_busy_timeout = 5000;
+	cfg->webauthn_user_verification = WEBAUTHN_UV_PREFERRED;
+	/* WebAuthn §5.4.6 recommends 300 s while user verification may be asked. */
+	cfg->webauthn_timeout = 300;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -153,6 +170,14 @@ int config_set(struct mfa_config *cfg, const char *key, const char *value, char 
 		*(int *)(void *)field = (int)alg;
 		return MFA_OK;
 	}
+	case SET_UV:
+		for (int i = 0; i <= WEBAUTHN_UV_REQUIRED; i++)
+			if (!strcmp(value, uv_names[i])) {
+				*(int *)(void *)field = i;
+				return MFA_OK;
+			}
+		snprintf(err, errlen, "%s: '%s' is not required, preferred or discouraged", key, value);
+		return MFA_ERR_CONFIG;
 	}
 	return MFA_ERR_CONFIG;
 }
@@ -213,8 +238,89 @@ int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char
 	return config_check(cfg, name, err, errlen);
 }
 
+/* A DNS name of letters, digits, '-' and '.', in lower case. */
+static bool rp_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && id[0] != '.' && id[n - 1] != '.' && !strstr(id, "..") &&
+	       strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+}
+
+/* An origin a browser would send for rp_id: https://host[:port], or
+ * http://localhost[:port] (a secure context too), where host is rp_id or
+ * one of its subdomains (WebAuthn §5.1.3 step 8). */
+static bool origin_fits(const char *origin, size_t n, const char *rp_id)
+{
+	char host[256];
+	const char *h;
+	size_t hn, rn = strlen(rp_id);
+
+	if (n > 8 && !strncmp(origin, "https://", 8))
+		h = origin + 8;
+	else if (n > 7 && !strncmp(origin, "http://", 7))
+		h = origin + 7;
+	else
+		return false;
+	hn = strcspn(h, ":/ ");
+	if (hn == 0 || hn >= sizeof(host) || (size_t)(h - origin) + hn > n)
+		return false;
+	memcpy(host, h, hn);
+	host[hn] = '\0';
+	if (h[hn] == ':') {
+		size_t pn = n - (size_t)(h + hn + 1 - origin);
+
+		if (pn == 0 || pn > 5 || strspn(h + hn + 1, "0123456789") < pn)
+			return false;
+	} else if ((size_t)(h - origin) + hn != n) {
+		return false;                       /* a path: origins have none */
+	}
+	if (h == origin + 7 && strcmp(host, "localhost") != 0)
+		return false;
+	return !strcmp(host, rp_id) ||
+	       (hn > rn + 1 && host[hn - rn - 1] == '.' && !strcmp(host + hn - rn, rp_id));
+}
+
+static int webauthn_check(const struct mfa_config *cfg, const char *name, char *err,
+                          size_t errlen)
+{
+	const char *p = cfg->webauthn_origins;
+
+	if (!cfg->webauthn_rp_id[0]) {
+		if (cfg->webauthn_origins[0] || cfg->webauthn_trust_anchors[0]) {
+			snprintf(err, errlen, "%s: webauthn settings need webauthn_rp_id", name);
+			return MFA_ERR_CONFIG;
+		}
+		return MFA_OK;
+	}
+	if (!rp_id_valid(cfg->webauthn_rp_id)) {
+		snprintf(err, errlen, "%s: webauthn_rp_id: '%s' is not a lower-case DNS name", name,
+		         cfg->webauthn_rp_id);
+		return MFA_ERR_CONFIG;
+	}
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (!origin_fits(p, n, cfg->webauthn_rp_id)) {
+			snprintf(err, errlen,
+			         "%s: webauthn_origins: '%.*s' is not https://%s (or a subdomain, or "
+			         "http://localhost) with an optional port and no path",
+			         name, (int)n, p, cfg->webauthn_rp_id);
+			return MFA_ERR_CONFIG;
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return MFA_OK;
+}
+
 int config_check(const struct mfa_config *cfg, const char *name, char *err, size_t errlen)
 {
+	int r;
+
+	if ((r = webauthn_check(cfg, name, err, errlen)) != MFA_OK)
+		return r;
 	if (cfg->lockout_max_delay < cfg->lockout_delay) {
 		snprintf(err, errlen, "%s: lockout_max_delay (%u) is below lockout_delay (%u)", name,
 		         cfg->lockout_max_delay, cfg->lockout_delay);
@@ -267,5 +373,13 @@ const char *config_default_text(void)
 	       "# seconds, doubling with each further failure up to lockout_max_delay.\n"
 	       "lockout_threshold = 5\n"
 	       "lockout_delay = 30\n"
-	       "lockout_max_delay = 3600\n";
+	       "lockout_max_delay = 3600\n"
+	       "\n"
+	       "# Security keys and passkeys (mfactl webauthn; docs/webauthn.md): the\n"
+	       "# site's DNS name, the origins a browser may send, and policy.\n"
+	       "#webauthn_rp_id = example.com\n"
+	       "#webauthn_origins = https://example.com https://login.example.com\n"
+	       "#webauthn_user_verification = preferred\n"
+	       "#webauthn_timeout = 300\n"
+	       "#webauthn_trust_anchors = /etc/mfa/webauthn-roots.pem\n";
 }

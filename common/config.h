@@ -31,7 +31,17 @@ struct mfa_config {
 	unsigned lockout_max_delay;
 	bool sqlite_sync_full;            /* fsync every commit */
 	unsigned store_busy_timeout;      /* milliseconds */
+	/* WebAuthn relying party; off while webauthn_rp_id is empty. */
+	char webauthn_rp_id[254];         /* a DNS name */
+	char webauthn_rp_name[64];        /* "" = issuer */
+	char webauthn_origins[1024];      /* space separated; "" = https://rp_id */
+	int webauthn_user_verification;   /* enum webauthn_uv */
+	unsigned webauthn_timeout;        /* seconds a challenge lives */
+	char webauthn_trust_anchors[CONFIG_PATH_MAX]; /* PEM roots; "" = any attestation */
 };
+
+enum webauthn_uv { WEBAUTHN_UV_DISCOURAGED, WEBAUTHN_UV_PREFERRED, WEBAUTHN_UV_REQUIRED };
+const char *config_uv_name(int uv);
 
 void config_defaults(struct mfa_config *cfg);
 /* One key/value. On error writes a message naming the key. */

@@ -23,9 +23,20 @@ struct mfa_enrollment {
 	char source[64];
 };
 
+const char *mfa_webauthn_algorithm_name(int cose_alg)
+{
+	return cose_alg == -7   ? "ES256"
+	       : cose_alg == -8 ? "EdDSA"
+	       : cose_alg == -257 ? "RS256"
+	                                  : "unknown";
+}
+
 const char *mfa_factor_type_name(mfa_factor_type type)
 {
-	return type == MFA_FACTOR_HOTP ? "hotp" : type == MFA_FACTOR_TOTP ? "totp" : "unknown";
+	return type == MFA_FACTOR_HOTP       ? "hotp"
+	       : type == MFA_FACTOR_TOTP     ? "totp"
+	       : type == MFA_FACTOR_WEBAUTHN ? "webauthn"
+	                                     : "unknown";
 }
 
 const char *mfa_algorithm_name(mfa_algorithm alg)
@@ -282,7 +293,7 @@ static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(list[i].id, e->id))
 			f = &list[i];
-	if (!f || f->active) {
+	if (!f || f->active || !factor_is_otp(f)) {
 		r = ctx_fail(ctx, MFA_ERR_NOT_FOUND, "the pending factor %s of %s is gone (enroll again)",
 		             e->id, e->user);
 		tx_abort(ctx, r);
@@ -300,7 +311,7 @@ static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
 			tx_abort(ctx, r);
 			goto out;
 		}
-		if ((r = factor_unseal(ctx, f, secret, &secret_len)) != MFA_OK ||
+		if ((r = factor_unseal(ctx, f, secret, sizeof(secret), &secret_len)) != MFA_OK ||
 		    (r = otp_check(&st, secret, secret_len, clean, ctx_now(ctx), &pol, &res)) != MFA_OK) {
 			tx_abort(ctx, r);
 			goto out;

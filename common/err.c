@@ -9,6 +9,8 @@ static const char *const err_text[MFA_ERR__COUNT] = {
 	[MFA_ERR_LOCKED] = "locked after too many failures",
 	[MFA_ERR_NO_FACTOR] = "no active factor enrolled",
 	[MFA_ERR_CHALLENGE] = "unknown, expired or used challenge",
+	[MFA_ERR_WEBAUTHN] = "security key response refused",
+	[MFA_ERR_CLONED] = "security key counter went back: possibly cloned",
 	[MFA_ERR_CONFIG] = "configuration error",
 	[MFA_ERR_KEY] = "key file error",
 	[MFA_ERR_STORE] = "token store error",
@@ -30,5 +32,5 @@ const char *mfa_strerror(int err)
 
 bool mfa_err_is_verdict(int err)
 {
-	return err >= MFA_ERR_BAD_CODE && err <= MFA_ERR_CHALLENGE;
+	return err >= MFA_ERR_BAD_CODE && err <= MFA_ERR_CLONED;
 }

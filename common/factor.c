@@ -5,10 +5,11 @@
 
 #include "factor.h"
 
-int factor_unseal(mfa_ctx *ctx, const struct store_factor *f, unsigned char *secret,
+int factor_unseal(mfa_ctx *ctx, const struct store_factor *f, unsigned char *secret, size_t size,
                   size_t *secret_len)
 {
-	int r = vault_open(ctx->key, f->user, f->id, f->sealed, f->sealed_len, secret, secret_len);
+	int r = vault_open(ctx->key, f->user, f->id, f->sealed, f->sealed_len, secret, size,
+	                   secret_len);
 
 	if (r == MFA_ERR_DECRYPT)
 		return ctx_fail(ctx, r,
@@ -97,7 +98,9 @@ int factor_secret_unique(mfa_ctx *ctx, const char *user, const unsigned char *se
 	int r = ctx->store->ops->factors_get(ctx->store, user, &list, &n);
 
 	for (size_t i = 0; r == MFA_OK && i < n; i++) {
-		if ((r = factor_unseal(ctx, &list[i], other, &other_len)) != MFA_OK)
+		if (!factor_is_otp(&list[i]))
+			continue;
+		if ((r = factor_unseal(ctx, &list[i], other, sizeof(other), &other_len)) != MFA_OK)
 			break;
 		if (other_len == secret_len && CRYPTO_memcmp(other, secret, secret_len) == 0)
 			r = ctx_fail(ctx, MFA_ERR_INVALID,

@@ -10,8 +10,15 @@
 #include "otp.h"
 #include "store.h"
 
-/* Unseals f's secret into secret (MFA_SECRET_MAX bytes); the caller wipes it. */
-int factor_unseal(mfa_ctx *ctx, const struct store_factor *f, unsigned char *secret,
+/* OTP seeds and WebAuthn credentials share the factors table. */
+static inline bool factor_is_otp(const struct store_factor *f)
+{
+	return f->type == MFA_FACTOR_TOTP || f->type == MFA_FACTOR_HOTP;
+}
+
+/* Unseals f's secret (seed or COSE key) into secret, at most size bytes;
+ * the caller wipes it. */
+int factor_unseal(mfa_ctx *ctx, const struct store_factor *f, unsigned char *secret, size_t size,
                   size_t *secret_len);
 /* Seals secret into f (f->user and f->id must be set). */
 int factor_seal(mfa_ctx *ctx, struct store_factor *f, const unsigned char *secret,

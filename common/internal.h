@@ -54,6 +54,11 @@ int config_group_id(mfa_ctx *ctx, gid_t *gid);
 
 /* Random bytes from OpenSSL's CSPRNG. */
 int random_bytes(void *buf, size_t len);
+/* Base64url (RFC 4648 §5) without padding, through OpenSSL's base64:
+ * at most max bytes out, -1 if in is not base64url. */
+int b64url_decode(const char *in, unsigned char *out, size_t max, size_t *len);
+/* out must hold 4 * ceil(len / 3) + 1 bytes. */
+void b64url_encode(const unsigned char *in, size_t len, char *out);
 /* A fresh factor id: MFA_ID_LEN lowercase base32 characters. */
 int factor_id_new(char id[MFA_ID_LEN + 1]);
 

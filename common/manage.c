@@ -41,6 +41,23 @@ static void info_from_factor(struct mfa_factor_info *info, const struct store_fa
 	info->active = f->active;
 	info->created = (time_t)f->created;
 	info->last_used = (time_t)f->last_used;
+	if (f->type == MFA_FACTOR_WEBAUTHN) {
+		const unsigned char *g = f->aaguid;
+		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1];
+
+		info->webauthn_algorithm = f->cose_alg;
+		snprintf(info->webauthn_aaguid, sizeof(info->webauthn_aaguid),
+		         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[0],
+		         g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
+		         g[13], g[14], g[15]);
+		str_copy(info->webauthn_transports, sizeof(info->webauthn_transports), f->transports);
+		str_copy(info->webauthn_attestation, sizeof(info->webauthn_attestation),
+		         f->attestation);
+		b64url_encode(f->cred_id, f->cred_id_len, id);
+		if (strlen(id) >= sizeof(info->webauthn_credential_id))
+			strcpy(id + sizeof(info->webauthn_credential_id) - 4, "...");
+		str_copy(info->webauthn_credential_id, sizeof(info->webauthn_credential_id), id);
+	}
 }
 
 int mfa_factor_list(mfa_ctx *ctx, const char *user, struct mfa_factor_info **out, size_t *n)
@@ -101,6 +118,10 @@ int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out)
 
 		if (!list[i].active)
 			continue;
+		if (!factor_is_otp(&list[i])) {
+			out->webauthn_credentials++;
+			continue;
+		}
 		out->active_factors++;
 		/* The factor used last is the one the user most likely holds. */
 		if (when >= latest) {
@@ -215,9 +236,9 @@ int mfa_resync(mfa_ctx *ctx, const char *user, const char *code1, const char *co
 		struct store_factor *f = &list[i];
 		struct otp_state st;
 
-		if (!f->active || !otp_code_wellformed(c1, f->digits))
+		if (!f->active || !factor_is_otp(f) || !otp_code_wellformed(c1, f->digits))
 			continue;
-		if ((r = factor_unseal(ctx, f, secret, &secret_len)) != MFA_OK)
+		if ((r = factor_unseal(ctx, f, secret, sizeof(secret), &secret_len)) != MFA_OK)
 			break;
 		factor_to_otp(f, &st);
 		r = otp_resync(&st, secret, secret_len, c1, c2, ctx_now(ctx), &pol);
@@ -298,6 +319,21 @@ out:
 
 static json_t *factor_json(const struct store_factor *f)
 {
+	if (f->type == MFA_FACTOR_WEBAUTHN) {
+		struct mfa_factor_info info;
+		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1];
+
+		/* The public key stays out, like seeds: it is sealed for integrity. */
+		info_from_factor(&info, f);
+		b64url_encode(f->cred_id, f->cred_id_len, id);
+		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:I}",
+		                 "id", f->id, "type", "webauthn", "label", f->label, "algorithm",
+		                 mfa_webauthn_algorithm_name(f->cose_alg), "credential_id", id,
+		                 "aaguid", info.webauthn_aaguid, "transports", f->transports,
+		                 "attestation", f->attestation, "sign_count", (json_int_t)f->counter,
+		                 "active", (int)f->active, "created", (json_int_t)f->created,
+		                 "last_used", (json_int_t)f->last_used);
+	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:b, s:I, s:I}",
 	                 "id", f->id, "type", mfa_factor_type_name(f->type), "label", f->label,
 	                 "algorithm", mfa_algorithm_name(f->algorithm), "digits", (int)f->digits,

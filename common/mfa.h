@@ -32,6 +32,8 @@ typedef enum {
 	MFA_ERR_LOCKED,          /* too many failures: locked for a while */
 	MFA_ERR_NO_FACTOR,       /* user has no active factor */
 	MFA_ERR_CHALLENGE,       /* challenge unknown, expired, used or not this user's */
+	MFA_ERR_WEBAUTHN,        /* security key response failed a relying-party check */
+	MFA_ERR_CLONED,          /* security key's signature counter went back: a clone? */
 	/* The core could not decide: deny, and tell an administrator. */
 	MFA_ERR_CONFIG,          /* malformed or unreadable config */
 	MFA_ERR_KEY,             /* key file missing, unsafe or malformed */
@@ -84,7 +86,7 @@ int mfa_open(mfa_ctx *ctx);
 #define MFA_SETUP_STORE  0x4u
 int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created);
 
-typedef enum { MFA_FACTOR_TOTP = 1, MFA_FACTOR_HOTP = 2 } mfa_factor_type;
+typedef enum { MFA_FACTOR_TOTP = 1, MFA_FACTOR_HOTP = 2, MFA_FACTOR_WEBAUTHN = 3 } mfa_factor_type;
 typedef enum { MFA_ALG_SHA1 = 0, MFA_ALG_SHA256 = 1, MFA_ALG_SHA512 = 2 } mfa_algorithm;
 
 const char *mfa_factor_type_name(mfa_factor_type type);
@@ -161,6 +163,12 @@ struct mfa_factor_info {
 	bool active;
 	time_t created;
 	time_t last_used;                /* 0: never */
+	/* WebAuthn credentials (counter above is the signature counter). */
+	int webauthn_algorithm;          /* COSE */
+	char webauthn_aaguid[37];        /* authenticator model, UUID form */
+	char webauthn_transports[64];
+	char webauthn_attestation[16];
+	char webauthn_credential_id[44]; /* base64url, cut to 40 characters + "..." */
 };
 
 struct mfa_user_info {
@@ -171,6 +179,7 @@ struct mfa_user_info {
 	unsigned recovery_total;
 	unsigned recovery_left;
 	unsigned active_factors;         /* OTP factors that can log in */
+	unsigned webauthn_credentials;   /* security keys and passkeys */
 	unsigned code_digits;            /* digits of the factor used last (0: none) */
 };
 
@@ -193,6 +202,36 @@ int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsign
  * unexpired, else MFA_ERR_CHALLENGE (audited). */
 int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
                        const char *nas);
+
+/* WebAuthn: security keys and passkeys (docs/webauthn.md). Options and
+ * responses are JSON in the WebAuthn Level 3 serialisation, as a browser's
+ * PublicKeyCredential.parse*OptionsFromJSON() take them and toJSON() gives
+ * them. Challenges live in the store: any process or server sharing it can
+ * finish a ceremony another began. Needs webauthn_rp_id in the config. */
+struct mfa_webauthn_result {
+	int result;                      /* same as the return value */
+	char factor_id[MFA_ID_LEN + 1];  /* the credential's factor */
+	char attestation[16];            /* registration: none, self, basic, trusted */
+	int algorithm;                   /* COSE: -7 ES256, -8 EdDSA, -257 RS256 */
+	uint32_t sign_count;
+	bool user_verified;              /* the UV flag was set */
+};
+
+/* PublicKeyCredentialCreationOptionsJSON for user (free with free()). */
+int mfa_webauthn_register_begin(mfa_ctx *ctx, const char *user, char **options_json);
+/* Verifies a RegistrationResponseJSON and stores the credential as a factor
+ * labelled label (NULL: "security key"). */
+int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req,
+                                 const char *response_json, const char *label,
+                                 struct mfa_webauthn_result *out);
+/* PublicKeyCredentialRequestOptionsJSON listing user's credentials. */
+int mfa_webauthn_login_begin(mfa_ctx *ctx, const char *user, char **options_json);
+/* Verifies an AuthenticationResponseJSON for req->user: challenge taken and
+ * signature counter moved on in one transaction, audited. */
+int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req,
+                              const char *response_json, struct mfa_webauthn_result *out);
+/* COSE algorithm name ("ES256", ...). */
+const char *mfa_webauthn_algorithm_name(int cose_alg);
 
 /* Factors of user, or of everyone when user is NULL. */
 int mfa_factor_list(mfa_ctx *ctx, const char *user, struct mfa_factor_info **out, size_t *n);

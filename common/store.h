@@ -15,6 +15,11 @@
 #define STORE_HASH_LEN 32
 #define STORE_ERR_MAX 512
 #define STORE_NAS_MAX 128
+#define STORE_CHALLENGE_ID_MAX 64
+#define STORE_CRED_ID_MAX 1023    /* WebAuthn credential ids, as the spec bounds them */
+#define STORE_COSE_KEY_MAX 600    /* a COSE RS256 key is about 270 bytes */
+#define STORE_AAGUID_LEN 16
+#define STORE_SEALED_MAX (STORE_COSE_KEY_MAX + VAULT_OVERHEAD)
 
 struct store_factor {
 	char user[MFA_USER_MAX + 1];
@@ -30,8 +35,17 @@ struct store_factor {
 	bool active;
 	int64_t created;
 	int64_t last_used;
-	unsigned char sealed[MFA_SECRET_MAX + VAULT_OVERHEAD];
+	/* OTP: the seed. WebAuthn: the COSE public key, sealed too, so that who
+	 * can write the store but lacks the key file cannot plant a credential. */
+	unsigned char sealed[STORE_SEALED_MAX];
 	size_t sealed_len;
+	/* WebAuthn only (counter is the signature counter). */
+	int cose_alg;
+	unsigned char cred_id[STORE_CRED_ID_MAX];
+	size_t cred_id_len;
+	unsigned char aaguid[STORE_AAGUID_LEN];
+	char transports[64];              /* space separated, as the browser said */
+	char attestation[16];             /* "none", "self", "basic", "trusted" */
 };
 
 struct store_user {
@@ -47,9 +61,9 @@ struct store_recovery {
 };
 
 struct store_challenge {
-	char id[MFA_CHALLENGE_ID_LEN + 1];
+	char id[STORE_CHALLENGE_ID_MAX + 1];  /* RADIUS: hex; WebAuthn: "wa:" base64url */
 	char user[MFA_USER_MAX + 1];
-	char nas[STORE_NAS_MAX + 1];
+	char nas[STORE_NAS_MAX + 1];          /* RADIUS: the NAS; WebAuthn: the ceremony */
 	int64_t expires;
 };
 
@@ -71,6 +85,9 @@ struct store_ops {
 	int (*factor_insert)(struct store *s, const struct store_factor *f);
 	/* Writes the mutable fields: label, counter, last step, drift, active, last used. */
 	int (*factor_update)(struct store *s, const struct store_factor *f);
+	/* The factor holding a WebAuthn credential id, of any user. */
+	int (*factor_by_cred)(struct store *s, const unsigned char *cred_id, size_t len,
+	                      struct store_factor *f, bool *found);
 	int (*factor_delete)(struct store *s, const char *user, const char *id, bool *found);
 	int (*factors_delete_pending)(struct store *s, const char *user);
 	/* Recovery codes in issue order. Caller frees *list. */

@@ -17,12 +17,12 @@
 #include "internal.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 enum stmt_id {
 	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK,
 	ST_USER_GET, ST_USER_PUT, ST_USER_DEL, ST_USER_DEL_FACTORS, ST_USER_DEL_RECOVERY,
-	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
+	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_BY_CRED, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
 	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
 	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_GET, ST_CHALLENGE_DEL, ST_CHALLENGES_EXPIRE,
 	ST__COUNT
@@ -41,11 +41,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_USER_DEL_FACTORS] = "DELETE FROM factors WHERE user = ?1",
 	[ST_USER_DEL_RECOVERY] = "DELETE FROM recovery WHERE user = ?1",
 #define FACTOR_COLUMNS "user, id, label, type, algorithm, digits, period, counter, last_step, " \
-                       "drift, active, created, last_used, secret"
+                       "drift, active, created, last_used, secret, cose_alg, cred_id, aaguid, " \
+                       "transports, attestation"
 	[ST_FACTORS_USER] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1 ORDER BY created, id"),
 	[ST_FACTORS_ALL] = ("SELECT " FACTOR_COLUMNS " FROM factors ORDER BY user, created, id"),
+	[ST_FACTOR_BY_CRED] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE cred_id = ?1"),
 	[ST_FACTOR_INSERT] = ("INSERT INTO factors(" FACTOR_COLUMNS ") VALUES"
-	                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+	                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+	                      " ?17, ?18, ?19)"),
 	[ST_FACTOR_UPDATE] = ("UPDATE factors SET label = ?3, counter = ?8, last_step = ?9, "
 	                      "drift = ?10, active = ?11, last_used = ?13 WHERE user = ?1 AND id = ?2"),
 	[ST_FACTOR_DEL] = "DELETE FROM factors WHERE user = ?1 AND id = ?2",
@@ -75,6 +78,14 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"CREATE TABLE challenges(id TEXT PRIMARY KEY NOT NULL, user TEXT NOT NULL,"
 	" nas TEXT NOT NULL, expires INTEGER NOT NULL);"
 	"CREATE INDEX challenges_expires ON challenges(expires);",
+	/* 3: WebAuthn credentials, factors of their own type. A credential id
+	 * belongs to one user only. */
+	"ALTER TABLE factors ADD COLUMN cose_alg INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE factors ADD COLUMN cred_id BLOB;"
+	"ALTER TABLE factors ADD COLUMN aaguid BLOB;"
+	"ALTER TABLE factors ADD COLUMN transports TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE factors ADD COLUMN attestation TEXT NOT NULL DEFAULT '';"
+	"CREATE UNIQUE INDEX factors_cred_id ON factors(cred_id) WHERE cred_id IS NOT NULL;",
 };
 
 struct store_sqlite {
@@ -435,15 +446,29 @@ static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_
 	sqlite3_int64 type = sqlite3_column_int64(st, 3), alg = sqlite3_column_int64(st, 4);
 	sqlite3_int64 digits = sqlite3_column_int64(st, 5), period = sqlite3_column_int64(st, 6);
 	sqlite3_int64 counter = sqlite3_column_int64(st, 7), drift = sqlite3_column_int64(st, 9);
+	const void *cred = sqlite3_column_blob(st, 15), *aaguid = sqlite3_column_blob(st, 16);
+	int cred_len = sqlite3_column_bytes(st, 15), aaguid_len = sqlite3_column_bytes(st, 16);
+	bool otp = type == MFA_FACTOR_TOTP || type == MFA_FACTOR_HOTP;
 
 	memset(f, 0, sizeof(*f));
 	if (!text_column(st, 0, f->user, sizeof(f->user)) ||
 	    !text_column(st, 1, f->id, sizeof(f->id)) || strlen(f->id) != MFA_ID_LEN ||
 	    !text_column(st, 2, f->label, sizeof(f->label)) ||
-	    (type != MFA_FACTOR_TOTP && type != MFA_FACTOR_HOTP) || alg < 0 || alg > MFA_ALG_SHA512 ||
-	    digits < 6 || digits > 8 || period < 1 || period > 3600 || counter < 0 ||
-	    drift < -100000 || drift > 100000)
+	    !text_column(st, 17, f->transports, sizeof(f->transports)) ||
+	    !text_column(st, 18, f->attestation, sizeof(f->attestation)) ||
+	    (!otp && type != MFA_FACTOR_WEBAUTHN) || alg < 0 || alg > MFA_ALG_SHA512 ||
+	    (otp && (digits < 6 || digits > 8 || period < 1 || period > 3600 || cred)) ||
+	    (!otp && (!cred || cred_len < 1 || cred_len > STORE_CRED_ID_MAX ||
+	              (aaguid && aaguid_len != STORE_AAGUID_LEN))) ||
+	    counter < 0 || drift < -100000 || drift > 100000)
 		goto corrupt;
+	if (cred) {
+		memcpy(f->cred_id, cred, (size_t)cred_len);
+		f->cred_id_len = (size_t)cred_len;
+	}
+	if (aaguid)
+		memcpy(f->aaguid, aaguid, STORE_AAGUID_LEN);
+	f->cose_alg = sqlite3_column_int(st, 14);
 	f->type = (mfa_factor_type)type;
 	f->algorithm = (mfa_algorithm)alg;
 	f->digits = (unsigned)digits;
@@ -527,6 +552,16 @@ static void sq_bind_factor(sqlite3_stmt *st, const struct store_factor *f)
 	sqlite3_bind_int(st, 11, f->active);
 	sqlite3_bind_int64(st, 12, f->created);
 	sqlite3_bind_int64(st, 13, f->last_used);
+	sqlite3_bind_int(st, 15, f->cose_alg);
+	if (f->type == MFA_FACTOR_WEBAUTHN) {
+		sqlite3_bind_blob(st, 16, f->cred_id, (int)f->cred_id_len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 17, f->aaguid, STORE_AAGUID_LEN, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 16);
+		sqlite3_bind_null(st, 17);
+	}
+	sqlite3_bind_text(st, 18, f->transports, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 19, f->attestation, -1, SQLITE_STATIC);
 }
 
 static int sq_factor_insert(struct store *s, const struct store_factor *f)
@@ -558,6 +593,28 @@ static int sq_factor_update(struct store *s, const struct store_factor *f)
 		return MFA_ERR_NOT_FOUND;
 	}
 	return MFA_OK;
+}
+
+static int sq_factor_by_cred(struct store *s, const unsigned char *cred_id, size_t len,
+                             struct store_factor *f, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_FACTOR_BY_CRED);
+	int rc, r = MFA_OK;
+
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_blob(st, 1, cred_id, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if ((r = sq_factor_row(q, st, f)) == MFA_OK)
+			*found = true;
+	} else if (rc != SQLITE_DONE) {
+		r = sq_fail(q, rc, "read credential");
+	}
+	sqlite3_reset(st);
+	return r;
 }
 
 static int sq_factor_delete(struct store *s, const char *user, const char *id, bool *found)
@@ -744,6 +801,7 @@ const struct store_ops store_sqlite_ops = {
 	.factors_get = sq_factors_get,
 	.factor_insert = sq_factor_insert,
 	.factor_update = sq_factor_update,
+	.factor_by_cred = sq_factor_by_cred,
 	.factor_delete = sq_factor_delete,
 	.factors_delete_pending = sq_factors_delete_pending,
 	.recovery_get = sq_recovery_get,

@@ -10,6 +10,7 @@
 
 #include <liboath/oath.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "internal.h"
@@ -181,4 +182,45 @@ int config_group_id(mfa_ctx *ctx, gid_t *gid)
 		                ctx->config_path, ctx->cfg.group, rc ? ": " : "", rc ? strerror(rc) : "");
 	*gid = found->gr_gid;
 	return MFA_OK;
+}
+
+int b64url_decode(const char *in, unsigned char *out, size_t max, size_t *len)
+{
+	size_t n = strlen(in), padded, raw;
+	unsigned char *tmp = NULL, *dec = NULL;
+	int r = -1;
+
+	*len = 0;
+	/* Length 1 mod 4 is never base64; padding and '+' '/' are not base64url. */
+	if (n % 4 == 1 || n > 4 * ((max + 2) / 3) || strspn(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                                      "abcdefghijklmnopqrstuvwxyz0123456789-_") != n)
+		return -1;
+	padded = (n + 3) / 4 * 4;
+	raw = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
+	if (raw > max || !(tmp = malloc(padded + 1)) || !(dec = malloc(padded / 4 * 3 + 1)))
+		goto out;
+	for (size_t i = 0; i < padded; i++)
+		tmp[i] = i >= n ? '=' : in[i] == '-' ? '+' : in[i] == '_' ? '/' : (unsigned char)in[i];
+	tmp[padded] = '\0';
+	/* EVP_DecodeBlock counts padding as zero bytes; raw is the real length. */
+	if (padded && EVP_DecodeBlock(dec, tmp, (int)padded) < 0)
+		goto out;
+	memcpy(out, dec, raw);
+	*len = raw;
+	r = 0;
+out:
+	free(tmp);
+	free(dec);
+	return r;
+}
+
+void b64url_encode(const unsigned char *in, size_t len, char *out)
+{
+	int n = EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+
+	while (n > 0 && out[n - 1] == '=')
+		n--;
+	out[n] = '\0';
+	for (char *p = out; *p; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
 }

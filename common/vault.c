@@ -101,7 +101,7 @@ int vault_seal(const unsigned char key[VAULT_KEY_LEN], const char *user, const c
 	int outl = 0, finl = 0, r = MFA_ERR_SYSTEM;
 
 	*sealed_len = 0;
-	if (plain_len > MFA_SECRET_MAX)
+	if (plain_len > VAULT_PLAIN_MAX)
 		return MFA_ERR_INVALID;
 	if (!(c = EVP_CIPHER_CTX_new()))
 		return MFA_ERR_NOMEM;
@@ -122,7 +122,7 @@ out:
 
 int vault_open(const unsigned char key[VAULT_KEY_LEN], const char *user, const char *factor_id,
                const unsigned char *sealed, size_t sealed_len, unsigned char *plain,
-               size_t *plain_len)
+               size_t plain_max, size_t *plain_len)
 {
 	EVP_CIPHER_CTX *c;
 	size_t ct_len;
@@ -130,7 +130,7 @@ int vault_open(const unsigned char key[VAULT_KEY_LEN], const char *user, const c
 
 	*plain_len = 0;
 	if (sealed_len < VAULT_OVERHEAD || sealed[0] != VAULT_VERSION ||
-	    sealed_len - VAULT_OVERHEAD > MFA_SECRET_MAX)
+	    sealed_len - VAULT_OVERHEAD > plain_max)
 		return MFA_ERR_CORRUPT;
 	ct_len = sealed_len - VAULT_OVERHEAD;
 	if (!(c = EVP_CIPHER_CTX_new()))

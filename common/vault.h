@@ -12,6 +12,7 @@
 #define VAULT_NONCE_LEN 12
 #define VAULT_TAG_LEN 16
 #define VAULT_OVERHEAD (1 + VAULT_NONCE_LEN + VAULT_TAG_LEN)
+#define VAULT_PLAIN_MAX 600     /* an OTP seed or a COSE public key */
 
 #include <sys/types.h>
 
@@ -27,9 +28,9 @@ int vault_key_create(const char *path, gid_t shared_gid, char *err, size_t errle
 int vault_seal(const unsigned char key[VAULT_KEY_LEN], const char *user, const char *factor_id,
                const unsigned char *plain, size_t plain_len, unsigned char *sealed,
                size_t *sealed_len);
-/* plain must hold sealed_len - VAULT_OVERHEAD bytes. */
+/* Fails (MFA_ERR_CORRUPT) if the plaintext would not fit plain_max bytes. */
 int vault_open(const unsigned char key[VAULT_KEY_LEN], const char *user, const char *factor_id,
                const unsigned char *sealed, size_t sealed_len, unsigned char *plain,
-               size_t *plain_len);
+               size_t plain_max, size_t *plain_len);
 
 #endif

@@ -56,9 +56,9 @@ static int attempt_otp(struct attempt *a)
 		struct otp_state st;
 		struct otp_result res;
 
-		if (!f->active || !otp_code_wellformed(a->code, f->digits))
+		if (!f->active || !factor_is_otp(f) || !otp_code_wellformed(a->code, f->digits))
 			continue;
-		if ((r = factor_unseal(ctx, f, secret, &secret_len)) != MFA_OK)
+		if ((r = factor_unseal(ctx, f, secret, sizeof(secret), &secret_len)) != MFA_OK)
 			goto out;
 		factor_to_otp(f, &st);
 		r = otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
@@ -226,7 +226,7 @@ static int attempt_run(struct attempt *a)
 	    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK)
 		return tx_abort(ctx, r);
 	for (size_t i = 0; i < a->nfactors; i++)
-		a->active += a->factors[i].active;
+		a->active += a->factors[i].active && factor_is_otp(&a->factors[i]);
 	if (found && a->user.locked_until > a->now) {
 		/* While locked the code is not even looked at: no oracle. */
 		a->out->locked_until = (time_t)a->user.locked_until;

@@ -198,7 +198,10 @@ static void store_migrates_v1(void)
 	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
 	mfa_ctx_free(&ctx);
 	/* What schema version 1 looked like. */
-	sql(&env, "DROP TABLE challenges; PRAGMA user_version = 1");
+	sql(&env, "DROP TABLE challenges; DROP INDEX factors_cred_id;"
+	          "ALTER TABLE factors DROP COLUMN cose_alg; ALTER TABLE factors DROP COLUMN cred_id;"
+	          "ALTER TABLE factors DROP COLUMN aaguid; ALTER TABLE factors DROP COLUMN transports;"
+	          "ALTER TABLE factors DROP COLUMN attestation; PRAGMA user_version = 1");
 	CHECK_EQ_INT(open_env(&env, &c2), MFA_OK);
 	CHECK_EQ_INT(mfa_challenge_create(c2, "alice", "10.0.0.1", 60, id), MFA_OK);
 	{

@@ -20,28 +20,28 @@ static void vault_roundtrip_and_binding(void)
 	CHECK_EQ_INT(vault_seal(key, "alice", "abcdefgh", secret, 20, sealed, &sealed_len), MFA_OK);
 	CHECK_EQ_INT(sealed_len, 20 + VAULT_OVERHEAD);
 	CHECK(memmem(sealed, sealed_len, secret, 20) == NULL);
-	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, sealed_len, plain, &plain_len), MFA_OK);
+	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, sealed_len, plain, sizeof(plain), &plain_len), MFA_OK);
 	CHECK_EQ_INT(plain_len, 20);
 	CHECK(memcmp(plain, secret, 20) == 0);
 	/* Moved to another user or factor, or opened with another key: refused. */
-	CHECK_EQ_INT(vault_open(key, "bob", "abcdefgh", sealed, sealed_len, plain, &plain_len),
+	CHECK_EQ_INT(vault_open(key, "bob", "abcdefgh", sealed, sealed_len, plain, sizeof(plain), &plain_len),
 	             MFA_ERR_DECRYPT);
-	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgi", sealed, sealed_len, plain, &plain_len),
+	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgi", sealed, sealed_len, plain, sizeof(plain), &plain_len),
 	             MFA_ERR_DECRYPT);
-	CHECK_EQ_INT(vault_open(other, "alice", "abcdefgh", sealed, sealed_len, plain, &plain_len),
+	CHECK_EQ_INT(vault_open(other, "alice", "abcdefgh", sealed, sealed_len, plain, sizeof(plain), &plain_len),
 	             MFA_ERR_DECRYPT);
 	CHECK_EQ_INT(plain_len, 0);
 	/* One flipped bit anywhere: refused. */
 	for (size_t i = 1; i < sealed_len; i++) {
 		sealed[i] ^= 0x10;
-		CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, sealed_len, plain, &plain_len),
+		CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, sealed_len, plain, sizeof(plain), &plain_len),
 		             MFA_ERR_DECRYPT);
 		sealed[i] ^= 0x10;
 	}
 	/* Truncated or unknown version: corrupt. */
-	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, 10, plain, &plain_len), MFA_ERR_CORRUPT);
+	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, 10, plain, sizeof(plain), &plain_len), MFA_ERR_CORRUPT);
 	sealed[0] = 9;
-	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, sealed_len, plain, &plain_len),
+	CHECK_EQ_INT(vault_open(key, "alice", "abcdefgh", sealed, sealed_len, plain, sizeof(plain), &plain_len),
 	             MFA_ERR_CORRUPT);
 }
 

@@ -1,0 +1,860 @@
+/*
+ * webauthn.c - the relying party of WebAuthn Level 2 §7: registration
+ * (§7.1) and authentication (§7.2) ceremonies, with challenges and
+ * credentials in the store. libfido2 verifies keys and signatures, OpenSSL
+ * the attestation certificate chain; webauthn_codec.c parses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fido.h>
+#include <fido/eddsa.h>
+#include <fido/es256.h>
+#include <fido/rs256.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "factor.h"
+#include "webauthn_codec.h"
+
+#define WA_CREATE "webauthn.create"
+#define WA_GET "webauthn.get"
+#define WA_USER_HANDLE_LEN 32
+#define WA_CHALLENGE_PREFIX "wa:"         /* apart from RADIUS challenges (hex) */
+#define WA_ERR_MAX 256
+
+/* Everything one ceremony found out, for the verdict, the audit and the user. */
+struct ceremony {
+	mfa_ctx *ctx;
+	const struct mfa_request *req;
+	struct wa_response resp;
+	struct wa_client_data cd;
+	struct wa_auth_data ad;
+	struct wa_cose_key key;
+	char err[WA_ERR_MAX];
+};
+
+static int require_rp(mfa_ctx *ctx, const char *user)
+{
+	int r = ctx_require_open(ctx);
+
+	if (r != MFA_OK)
+		return r;
+	if (!user_name_valid(user))
+		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid user name");
+	if (!ctx->cfg.webauthn_rp_id[0])
+		return ctx_fail(ctx, MFA_ERR_CONFIG,
+		                "WebAuthn is not configured: set webauthn_rp_id (and webauthn_origins) "
+		                "in %s", ctx->config_path);
+	return MFA_OK;
+}
+
+/* A stable, opaque user.id (§5.4.3: no personal data): HMAC of the name
+ * under the store's key, so every server sharing the key agrees. */
+static int user_handle(mfa_ctx *ctx, const char *user, unsigned char out[WA_USER_HANDLE_LEN])
+{
+	static const char domain[] = "mfa webauthn user handle";
+	unsigned char msg[sizeof(domain) + MFA_USER_MAX];
+	size_t ulen = strlen(user);
+	unsigned len = 0;
+
+	memcpy(msg, domain, sizeof(domain));
+	memcpy(msg + sizeof(domain), user, ulen);
+	if (!HMAC(EVP_sha256(), ctx->key, sizeof(ctx->key), msg, sizeof(domain) + ulen, out, &len) ||
+	    len != WA_USER_HANDLE_LEN)
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot derive the WebAuthn user handle");
+	return MFA_OK;
+}
+
+static const char *rp_name(const mfa_ctx *ctx)
+{
+	return ctx->cfg.webauthn_rp_name[0] ? ctx->cfg.webauthn_rp_name : ctx->cfg.issuer;
+}
+
+/* Stores a fresh challenge for user and ceremony; returns it base64url. */
+static int challenge_issue(mfa_ctx *ctx, const char *user, const char *ceremony,
+                           char b64[WA_CHALLENGE_B64_MAX + 1])
+{
+	struct store_challenge c = { 0 };
+	unsigned char raw[WA_CHALLENGE_LEN];
+	time_t now = ctx_now(ctx);
+	int r;
+
+	if ((r = random_bytes(raw, sizeof(raw))) != MFA_OK)
+		return ctx_fail(ctx, r, "no randomness for a challenge");
+	b64url_encode(raw, sizeof(raw), b64);
+	snprintf(c.id, sizeof(c.id), WA_CHALLENGE_PREFIX "%s", b64);
+	str_copy(c.user, sizeof(c.user), user);
+	str_copy(c.nas, sizeof(c.nas), ceremony);
+	c.expires = now + ctx->cfg.webauthn_timeout;
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	    (r = ctx->store->ops->challenges_expire(ctx->store, now)) != MFA_OK ||
+	    (r = ctx->store->ops->challenge_put(ctx->store, &c)) != MFA_OK ||
+	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
+		return tx_abort(ctx, r);
+	return MFA_OK;
+}
+
+/* Inside a write transaction: takes the challenge clientData names; NULL
+ * if it was ours, for this user and ceremony, and unexpired, else why not. */
+static const char *challenge_consume(struct ceremony *c, const char *ceremony, int *r)
+{
+	struct store_challenge sc;
+	char id[STORE_CHALLENGE_ID_MAX + 1];
+	bool found;
+
+	*r = MFA_OK;
+	if (strlen(c->cd.challenge) + sizeof(WA_CHALLENGE_PREFIX) > sizeof(id))
+		return "the challenge is not one we issued";
+	snprintf(id, sizeof(id), WA_CHALLENGE_PREFIX "%s", c->cd.challenge);
+	if ((*r = c->ctx->store->ops->challenge_take(c->ctx->store, id, &sc, &found)) != MFA_OK)
+		return NULL;
+	if (!found)
+		return "the challenge is unknown or already used (start again)";
+	if (sc.expires <= ctx_now(c->ctx))
+		return "the challenge expired (start again, and answer within webauthn_timeout)";
+	if (strcmp(sc.nas, ceremony) != 0)
+		return "the challenge was issued for another ceremony";
+	if (strcmp(sc.user, c->req->user) != 0)
+		return "the challenge was issued to another user";
+	return NULL;
+}
+
+static bool origin_allowed(const mfa_ctx *ctx, const char *origin)
+{
+	const char *p = ctx->cfg.webauthn_origins;
+	size_t n = strlen(origin);
+
+	if (!*p) {   /* default: the rp id itself over https */
+		char only[WA_ORIGIN_MAX + 16];
+
+		snprintf(only, sizeof(only), "https://%s", ctx->cfg.webauthn_rp_id);
+		return !strcmp(origin, only);
+	}
+	while (*p) {
+		size_t len = strcspn(p, " ");
+
+		if (len == n && !memcmp(p, origin, n))
+			return true;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+#define REFUSE(...) do { snprintf(c->err, sizeof(c->err), __VA_ARGS__); return MFA_ERR_WEBAUTHN; } while (0)
+
+/* §7.1 steps 7-16 and §7.2 steps 11-17: what clientDataJSON and
+ * authenticatorData must say, the same for both ceremonies. */
+static int check_client_and_flags(struct ceremony *c, const char *type,
+                                  const unsigned char *auth_data, size_t auth_len)
+{
+	mfa_ctx *ctx = c->ctx;
+	unsigned char rp_hash[SHA256_DIGEST_LENGTH];
+	const char *rp = ctx->cfg.webauthn_rp_id;
+
+	if (wa_client_data_parse(c->resp.client_data, c->resp.client_data_len, &c->cd, c->err,
+	                         sizeof(c->err)) != 0)
+		return MFA_ERR_WEBAUTHN;
+	if (strcmp(c->cd.type, type) != 0)
+		REFUSE("clientDataJSON.type is \"%.40s\", not \"%s\"", c->cd.type, type);
+	if (!origin_allowed(ctx, c->cd.origin))
+		REFUSE("origin \"%.200s\" is not in webauthn_origins", c->cd.origin);
+	if (c->cd.cross_origin)
+		REFUSE("the ceremony ran in a cross-origin frame, which is not allowed");
+	if (c->cd.token_binding_present)
+		REFUSE("token binding is not supported");
+	if (wa_auth_data_parse(auth_data, auth_len, &c->ad, c->err, sizeof(c->err)) != 0)
+		return MFA_ERR_WEBAUTHN;
+	SHA256((const unsigned char *)rp, strlen(rp), rp_hash);
+	if (CRYPTO_memcmp(rp_hash, c->ad.rp_id_hash, sizeof(rp_hash)) != 0)
+		REFUSE("the authenticator signed for another relying party than %s", rp);
+	if (!(c->ad.flags & WA_FLAG_UP))
+		REFUSE("user presence was not confirmed (touch the key)");
+	if (!(c->ad.flags & WA_FLAG_UV) && ctx->cfg.webauthn_user_verification == WEBAUTHN_UV_REQUIRED)
+		REFUSE("user verification (PIN or biometric) is required and was not done");
+	if ((c->ad.flags & WA_FLAG_BS) && !(c->ad.flags & WA_FLAG_BE))
+		REFUSE("authenticatorData says backed up but not backup eligible");
+	return MFA_OK;
+}
+
+static fido_opt_t uv_option(const mfa_ctx *ctx)
+{
+	return ctx->cfg.webauthn_user_verification == WEBAUTHN_UV_REQUIRED ? FIDO_OPT_TRUE
+	                                                                     : FIDO_OPT_OMIT;
+}
+
+static void client_data_hash(const struct ceremony *c, unsigned char out[SHA256_DIGEST_LENGTH])
+{
+	SHA256(c->resp.client_data, c->resp.client_data_len, out);
+}
+
+/* ---- registration ---------------------------------------------------- */
+
+static json_t *credential_list(const struct store_factor *list, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < n; i++) {
+		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1];
+		json_t *tr = json_array(), *cred;
+		const char *t = list[i].transports;
+
+		if (list[i].type != MFA_FACTOR_WEBAUTHN || !list[i].active) {
+			json_decref(tr);
+			continue;
+		}
+		while (tr && *t) {
+			size_t len = strcspn(t, " ");
+
+			json_array_append_new(tr, json_stringn(t, len));
+			t += len;
+			while (*t == ' ')
+				t++;
+		}
+		b64url_encode(list[i].cred_id, list[i].cred_id_len, id);
+		cred = json_pack("{s:s, s:s, s:o}", "type", "public-key", "id", id, "transports", tr);
+		if (!cred || json_array_append_new(arr, cred) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* The user's active credentials, read outside any transaction. */
+static int user_credentials(mfa_ctx *ctx, const char *user, struct store_factor **list,
+                            size_t *n, size_t *count)
+{
+	int r;
+
+	*count = 0;
+	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
+	    (r = ctx->store->ops->factors_get(ctx->store, user, list, n)) != MFA_OK)
+		return tx_abort(ctx, r);
+	ctx->store->ops->rollback(ctx->store);
+	for (size_t i = 0; i < *n; i++)
+		*count += (*list)[i].type == MFA_FACTOR_WEBAUTHN && (*list)[i].active;
+	return MFA_OK;
+}
+
+static int options_dump(mfa_ctx *ctx, json_t *root, char **out)
+{
+	if (!root || !(*out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
+		json_decref(root);
+		return ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+	}
+	json_decref(root);
+	return MFA_OK;
+}
+
+int mfa_webauthn_register_begin(mfa_ctx *ctx, const char *user, char **options_json)
+{
+	unsigned char handle[WA_USER_HANDLE_LEN];
+	char handle_b64[WA_USER_HANDLE_LEN * 2], challenge[WA_CHALLENGE_B64_MAX + 1];
+	struct store_factor *list = NULL;
+	size_t n = 0, count;
+	json_t *exclude;
+	int r;
+
+	*options_json = NULL;
+	if ((r = require_rp(ctx, user)) != MFA_OK || (r = user_handle(ctx, user, handle)) != MFA_OK ||
+	    (r = user_credentials(ctx, user, &list, &n, &count)) != MFA_OK)
+		goto out;
+	b64url_encode(handle, sizeof(handle), handle_b64);
+	/* The authenticator refuses to make a second credential for a user it
+	 * already holds one of (§5.4.3 excludeCredentials). */
+	if (!(exclude = credential_list(list, n))) {
+		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = challenge_issue(ctx, user, WA_CREATE, challenge)) != MFA_OK) {
+		json_decref(exclude);
+		goto out;
+	}
+	r = options_dump(
+		ctx,
+		json_pack("{s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:[{s:s, s:i}, {s:s, s:i}, {s:s, s:i}],"
+		          " s:I, s:o, s:{s:s, s:b, s:s}, s:s}",
+		          "rp", "id", ctx->cfg.webauthn_rp_id, "name", rp_name(ctx),
+		          "user", "id", handle_b64, "name", user, "displayName", user,
+		          "challenge", challenge,
+		          "pubKeyCredParams", "type", "public-key", "alg", WA_ALG_ES256,
+		          "type", "public-key", "alg", WA_ALG_EDDSA, "type", "public-key", "alg",
+		          WA_ALG_RS256,
+		          "timeout", (json_int_t)ctx->cfg.webauthn_timeout * 1000,
+		          "excludeCredentials", exclude,
+		          "authenticatorSelection", "residentKey", "preferred", "requireResidentKey", 0,
+		          "userVerification", config_uv_name(ctx->cfg.webauthn_user_verification),
+		          "attestation", ctx->cfg.webauthn_trust_anchors[0] ? "direct" : "none"),
+		options_json);
+out:
+	store_factors_free(&list, n);
+	return r;
+}
+
+/* §8.2.1: what a packed attestation certificate must say. */
+static bool packed_cert_ok(X509 *cert, const unsigned char aaguid[STORE_AAGUID_LEN],
+                           char *err, size_t errlen)
+{
+	X509_NAME *subject = X509_get_subject_name(cert);
+	char ou[64];
+	ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.4.1.45724.1.1.4", 1);
+	int idx = oid ? X509_get_ext_by_OBJ(cert, oid, -1) : -1;
+	bool ok = false;
+
+	if (X509_get_version(cert) != X509_VERSION_3 ||
+	    X509_NAME_get_text_by_NID(subject, NID_organizationalUnitName, ou, sizeof(ou)) < 0 ||
+	    strcmp(ou, "Authenticator Attestation") != 0 ||
+	    X509_NAME_get_index_by_NID(subject, NID_countryName, -1) < 0 ||
+	    X509_NAME_get_index_by_NID(subject, NID_organizationName, -1) < 0 ||
+	    X509_NAME_get_index_by_NID(subject, NID_commonName, -1) < 0) {
+		snprintf(err, errlen, "the attestation certificate's subject is not what WebAuthn "
+		                      "§8.2.1 asks (v3, C, O, OU=Authenticator Attestation, CN)");
+		goto out;
+	}
+	if (X509_check_ca(cert) != 0) {
+		snprintf(err, errlen, "the attestation certificate is a CA certificate");
+		goto out;
+	}
+	if (idx >= 0) {
+		ASN1_OCTET_STRING *outer = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
+		const unsigned char *p = ASN1_STRING_get0_data(outer);
+		ASN1_OCTET_STRING *inner = d2i_ASN1_OCTET_STRING(NULL, &p, ASN1_STRING_length(outer));
+		bool match = inner && ASN1_STRING_length(inner) == STORE_AAGUID_LEN &&
+		             !memcmp(ASN1_STRING_get0_data(inner), aaguid, STORE_AAGUID_LEN);
+
+		ASN1_OCTET_STRING_free(inner);
+		if (X509_EXTENSION_get_critical(X509_get_ext(cert, idx)) || !match) {
+			snprintf(err, errlen, "the attestation certificate names another AAGUID than "
+			                      "the authenticator data");
+			goto out;
+		}
+	}
+	ok = true;
+out:
+	ASN1_OBJECT_free(oid);
+	return ok;
+}
+
+/* The x5c chain up to one of webauthn_trust_anchors. */
+static bool chain_trusted(mfa_ctx *ctx, STACK_OF(X509) *chain, char *err, size_t errlen)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	bool ok = false;
+
+	if (!store || !vctx || !untrusted) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (X509_STORE_load_file(store, ctx->cfg.webauthn_trust_anchors) != 1) {
+		snprintf(err, errlen, "cannot read webauthn_trust_anchors %s (PEM certificates)",
+		         ctx->cfg.webauthn_trust_anchors);
+		goto out;
+	}
+	/* An anchor may be an intermediate a vendor publishes for its keys. */
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	for (int i = 1; i < sk_X509_num(chain); i++)
+		sk_X509_push(untrusted, sk_X509_value(chain, i));
+	if (X509_STORE_CTX_init(vctx, store, sk_X509_value(chain, 0), untrusted) != 1)
+		goto out;
+	if (X509_verify_cert(vctx) != 1) {
+		snprintf(err, errlen, "the attestation certificate does not chain to "
+		                      "webauthn_trust_anchors: %s",
+		         X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
+		goto out;
+	}
+	ok = true;
+out:
+	X509_STORE_CTX_free(vctx);
+	X509_STORE_free(store);
+	sk_X509_free(untrusted);
+	return ok;
+}
+
+/* x5c of the attestation statement as certificates (leaf first). */
+static STACK_OF(X509) *x5c_certs(const struct wa_attestation *att)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+
+	for (size_t i = 0; chain && i < att->x5c_count; i++) {
+		const unsigned char *p = att->x5c[i];
+		X509 *cert = d2i_X509(NULL, &p, (long)att->x5c_len[i]);
+
+		if (!cert || p != att->x5c[i] + att->x5c_len[i] || !sk_X509_push(chain, cert)) {
+			X509_free(cert);
+			sk_X509_pop_free(chain, X509_free);
+			return NULL;
+		}
+	}
+	return chain;
+}
+
+/* §8: the attestation statement; sets the kind of attestation it was. */
+static int check_attestation(struct ceremony *c, const struct wa_attestation *att,
+                             char kind[16])
+{
+	mfa_ctx *ctx = c->ctx;
+	bool anchors = ctx->cfg.webauthn_trust_anchors[0] != '\0';
+	unsigned char cdh[SHA256_DIGEST_LENGTH];
+	STACK_OF(X509) *chain = NULL;
+	fido_cred_t *cred = NULL;
+	int fr, r = MFA_ERR_WEBAUTHN;
+
+	if (strcmp(att->fmt, "none") != 0 && strcmp(att->fmt, "packed") != 0 &&
+	    strcmp(att->fmt, "fido-u2f") != 0) {
+		snprintf(c->err, sizeof(c->err), "attestation format \"%s\" is not supported (none, "
+		         "packed and fido-u2f are)", att->fmt);
+		goto out;
+	}
+	client_data_hash(c, cdh);
+	if (!(cred = fido_cred_new())) {
+		r = MFA_ERR_NOMEM;
+		goto out;
+	}
+	/* libfido2 parses authData again, against the key type we expect. */
+	if (fido_cred_set_type(cred, c->key.alg) != FIDO_OK ||
+	    fido_cred_set_clientdata_hash(cred, cdh, sizeof(cdh)) != FIDO_OK ||
+	    fido_cred_set_rp(cred, ctx->cfg.webauthn_rp_id, rp_name(ctx)) != FIDO_OK ||
+	    fido_cred_set_uv(cred, uv_option(ctx)) != FIDO_OK ||
+	    fido_cred_set_authdata_raw(cred, att->auth_data, att->auth_data_len) != FIDO_OK ||
+	    fido_cred_set_fmt(cred, att->fmt) != FIDO_OK) {
+		snprintf(c->err, sizeof(c->err), "libfido2 refuses the authenticator data");
+		goto out;
+	}
+	if (!strcmp(att->fmt, "none")) {
+		if (!att->att_stmt_empty) {
+			snprintf(c->err, sizeof(c->err), "a \"none\" attestation must have an empty attStmt");
+			goto out;
+		}
+		str_copy(kind, 16, "none");
+	} else {
+		if (fido_cred_set_attstmt(cred, att->att_stmt, att->att_stmt_len) != FIDO_OK) {
+			snprintf(c->err, sizeof(c->err), "the %s attestation statement is malformed",
+			         att->fmt);
+			goto out;
+		}
+		if (!strcmp(att->fmt, "fido-u2f") && (c->key.alg != WA_ALG_ES256 || !att->x5c_count)) {
+			snprintf(c->err, sizeof(c->err), "a fido-u2f attestation needs an ES256 key and "
+			                                 "a certificate");
+			goto out;
+		}
+		if (!att->x5c_count && att->att_alg != c->key.alg) {
+			snprintf(c->err, sizeof(c->err), "the self attestation's algorithm is not the "
+			                                 "credential's");
+			goto out;
+		}
+		fr = att->x5c_count ? fido_cred_verify(cred) : fido_cred_verify_self(cred);
+		if (fr != FIDO_OK) {
+			snprintf(c->err, sizeof(c->err), "the %s attestation signature does not verify "
+			         "(%s)", att->fmt, fido_strerr(fr));
+			goto out;
+		}
+		str_copy(kind, 16, att->x5c_count ? "basic" : "self");
+	}
+	if (att->x5c_count) {
+		if (!(chain = x5c_certs(att))) {
+			snprintf(c->err, sizeof(c->err), "the attestation certificates are not DER X.509");
+			goto out;
+		}
+		if (!strcmp(att->fmt, "fido-u2f") && sk_X509_num(chain) != 1) {
+			snprintf(c->err, sizeof(c->err), "a fido-u2f attestation has exactly one certificate");
+			goto out;
+		}
+		if (!strcmp(att->fmt, "packed") &&
+		    !packed_cert_ok(sk_X509_value(chain, 0), c->ad.aaguid, c->err, sizeof(c->err)))
+			goto out;
+		if (anchors) {
+			if (!chain_trusted(ctx, chain, c->err, sizeof(c->err)))
+				goto out;
+			str_copy(kind, 16, "trusted");
+		}
+	} else if (anchors) {
+		snprintf(c->err, sizeof(c->err), "webauthn_trust_anchors is set, so keys must prove "
+		         "their make with an attestation certificate; this one sent %s attestation",
+		         kind);
+		goto out;
+	}
+	r = MFA_OK;
+out:
+	sk_X509_pop_free(chain, X509_free);
+	fido_cred_free(&cred);
+	return r;
+}
+
+static void result_from(struct mfa_webauthn_result *out, const struct ceremony *c,
+                        const char *factor_id)
+{
+	str_copy(out->factor_id, sizeof(out->factor_id), factor_id ? factor_id : "");
+	out->algorithm = c->key.alg;
+	out->sign_count = c->ad.sign_count;
+	out->user_verified = (c->ad.flags & WA_FLAG_UV) != 0;
+}
+
+/* Audits a refused ceremony and records why for mfa_ctx_error(). */
+static int refuse(struct ceremony *c, const char *event, int r, const char *factor_id)
+{
+	const char *outcome = r == MFA_ERR_CLONED ? "cloned" : "rejected";
+
+	if (!mfa_err_is_verdict(r))
+		return r;
+	audit_emit(c->ctx, &(struct audit_event){ .event = event, .user = c->req->user,
+	                                          .factor = factor_id, .source = c->req->source,
+	                                          .remote = c->req->remote, .outcome = outcome,
+	                                          .detail = c->err });
+	return ctx_fail(c->ctx, r, "%s", c->err);
+}
+
+static int register_verify(struct ceremony *c, struct wa_attestation *att, char kind[16])
+{
+	int r;
+
+	if (wa_attestation_parse(c->resp.attestation, c->resp.attestation_len, att, c->err,
+	                         sizeof(c->err)) != 0)
+		return MFA_ERR_WEBAUTHN;
+	if ((r = check_client_and_flags(c, WA_CREATE, att->auth_data, att->auth_data_len)) != MFA_OK)
+		return r;
+	if (!c->ad.has_credential)
+		REFUSE("the authenticator data holds no credential");
+	if (c->ad.cred_id_len != c->resp.cred_id_len ||
+	    memcmp(c->ad.cred_id, c->resp.cred_id, c->ad.cred_id_len) != 0)
+		REFUSE("the credential id differs from the one in the authenticator data");
+	if (wa_cose_key_parse(c->ad.cose_key, c->ad.cose_key_len, &c->key, c->err,
+	                      sizeof(c->err)) != 0)
+		return MFA_ERR_WEBAUTHN;
+	return check_attestation(c, att, kind);
+}
+
+/* Inside the write transaction: challenge, uniqueness, then the new factor. */
+static int register_store(struct ceremony *c, const char *label, struct store_factor *f)
+{
+	mfa_ctx *ctx = c->ctx;
+	struct store_factor other;
+	const char *why;
+	bool found;
+	int r;
+
+	if ((why = challenge_consume(c, WA_CREATE, &r)) || r != MFA_OK) {
+		if (why)
+			snprintf(c->err, sizeof(c->err), "%s", why);
+		return r != MFA_OK ? r : MFA_ERR_CHALLENGE;
+	}
+	if ((r = ctx->store->ops->factor_by_cred(ctx->store, c->ad.cred_id, c->ad.cred_id_len,
+	                                         &other, &found)) != MFA_OK)
+		return r;
+	if (found) {
+		if (!strcmp(other.user, c->req->user))
+			REFUSE("this security key is already registered as factor %s", other.id);
+		REFUSE("this security key is already registered to another user");
+	}
+	f->type = MFA_FACTOR_WEBAUTHN;
+	str_copy(f->user, sizeof(f->user), c->req->user);
+	str_copy(f->label, sizeof(f->label), label);
+	if ((r = factor_id_new(f->id)) != MFA_OK)
+		return r;
+	f->counter = c->ad.sign_count;
+	f->active = true;
+	f->created = ctx_now(ctx);
+	f->cose_alg = c->key.alg;
+	memcpy(f->cred_id, c->ad.cred_id, c->ad.cred_id_len);
+	f->cred_id_len = c->ad.cred_id_len;
+	memcpy(f->aaguid, c->ad.aaguid, sizeof(f->aaguid));
+	str_copy(f->transports, sizeof(f->transports), c->resp.transports);
+	if ((r = factor_seal(ctx, f, c->ad.cose_key, c->ad.cose_key_len)) != MFA_OK)
+		return r;
+	return ctx->store->ops->factor_insert(ctx->store, f);
+}
+
+int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req,
+                                 const char *response_json, const char *label,
+                                 struct mfa_webauthn_result *out)
+{
+	struct ceremony c = { .ctx = ctx, .req = req };
+	struct wa_attestation att = { 0 };
+	struct store_factor *f = NULL;
+	char detail[128];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = require_rp(ctx, req->user)) != MFA_OK)
+		goto out;
+	if (!label)
+		label = "security key";
+	if (!label_valid(label)) {
+		r = ctx_fail(ctx, MFA_ERR_INVALID, "invalid label: 1 to %d printable characters",
+		             MFA_LABEL_MAX);
+		goto out;
+	}
+	if (!response_json ||
+	    wa_response_parse(response_json, strlen(response_json), true, &c.resp, c.err,
+	                      sizeof(c.err)) != 0) {
+		r = ctx_fail(ctx, MFA_ERR_INVALID, "%s", response_json ? c.err : "no response");
+		goto out;
+	}
+	if (!(f = calloc(1, sizeof(*f)))) {
+		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = register_verify(&c, &att, f->attestation)) != MFA_OK) {
+		r = refuse(&c, "webauthn-register", r, NULL);
+		goto out;
+	}
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	if ((r = register_store(&c, label, f)) != MFA_OK) {
+		/* A consumed challenge stays consumed, also when the key is refused. */
+		if (mfa_err_is_verdict(r) && ctx->store->ops->commit(ctx->store) == MFA_OK)
+			r = refuse(&c, "webauthn-register", r, NULL);
+		else
+			tx_abort(ctx, r);
+		goto out;
+	}
+	if ((r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	result_from(out, &c, f->id);
+	str_copy(out->attestation, sizeof(out->attestation), f->attestation);
+	snprintf(detail, sizeof(detail), "%s, %s attestation (%s)",
+	         mfa_webauthn_algorithm_name(c.key.alg), att.fmt, f->attestation);
+	audit_emit(ctx, &(struct audit_event){ .event = "webauthn-register", .user = req->user,
+	                                       .factor = f->id, .source = req->source,
+	                                       .remote = req->remote, .outcome = "ok",
+	                                       .detail = detail });
+out:
+	out->result = r;
+	wa_attestation_free(&att);
+	wa_response_free(&c.resp);
+	if (f)
+		OPENSSL_cleanse(f, sizeof(*f));
+	free(f);
+	return r;
+}
+
+/* ---- authentication -------------------------------------------------- */
+
+int mfa_webauthn_login_begin(mfa_ctx *ctx, const char *user, char **options_json)
+{
+	char challenge[WA_CHALLENGE_B64_MAX + 1];
+	struct store_factor *list = NULL;
+	size_t n = 0, count;
+	json_t *allow;
+	int r;
+
+	*options_json = NULL;
+	if ((r = require_rp(ctx, user)) != MFA_OK ||
+	    (r = user_credentials(ctx, user, &list, &n, &count)) != MFA_OK)
+		goto out;
+	if (count == 0) {
+		r = ctx_fail(ctx, MFA_ERR_NO_FACTOR, "user %s has no security key or passkey "
+		             "(register one with 'mfactl webauthn register-begin %s')", user, user);
+		goto out;
+	}
+	if (!(allow = credential_list(list, n))) {
+		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = challenge_issue(ctx, user, WA_GET, challenge)) != MFA_OK) {
+		json_decref(allow);
+		goto out;
+	}
+	r = options_dump(ctx,
+	                 json_pack("{s:s, s:I, s:s, s:o, s:s}", "challenge", challenge, "timeout",
+	                           (json_int_t)ctx->cfg.webauthn_timeout * 1000, "rpId",
+	                           ctx->cfg.webauthn_rp_id, "allowCredentials", allow,
+	                           "userVerification",
+	                           config_uv_name(ctx->cfg.webauthn_user_verification)),
+	                 options_json);
+out:
+	store_factors_free(&list, n);
+	return r;
+}
+
+/* §7.2 step 20: the signature over authenticatorData || hash(clientData),
+ * by libfido2 with the public key registered. */
+static int assertion_signature(struct ceremony *c)
+{
+	unsigned char cdh[SHA256_DIGEST_LENGTH];
+	fido_assert_t *as = fido_assert_new();
+	void *pk = NULL;
+	int fr = FIDO_ERR_INTERNAL, r = MFA_ERR_WEBAUTHN;
+
+	if (!as)
+		return MFA_ERR_NOMEM;
+	client_data_hash(c, cdh);
+	switch (c->key.alg) {
+	case WA_ALG_ES256:
+		if ((pk = es256_pk_new()))
+			fr = es256_pk_from_ptr(pk, c->key.raw, c->key.raw_len);
+		break;
+	case WA_ALG_EDDSA:
+		if ((pk = eddsa_pk_new()))
+			fr = eddsa_pk_from_ptr(pk, c->key.raw, c->key.raw_len);
+		break;
+	case WA_ALG_RS256:
+		if ((pk = rs256_pk_new()))
+			fr = rs256_pk_from_ptr(pk, c->key.raw, c->key.raw_len);
+		break;
+	}
+	if (fr != FIDO_OK) {
+		snprintf(c->err, sizeof(c->err), "the stored public key is not usable (%s)",
+		         fido_strerr(fr));
+		goto out;
+	}
+	if (fido_assert_set_clientdata_hash(as, cdh, sizeof(cdh)) != FIDO_OK ||
+	    fido_assert_set_rp(as, c->ctx->cfg.webauthn_rp_id) != FIDO_OK ||
+	    fido_assert_set_up(as, FIDO_OPT_TRUE) != FIDO_OK ||
+	    fido_assert_set_uv(as, uv_option(c->ctx)) != FIDO_OK ||
+	    fido_assert_set_count(as, 1) != FIDO_OK ||
+	    fido_assert_set_authdata_raw(as, 0, c->resp.auth_data, c->resp.auth_data_len) != FIDO_OK ||
+	    fido_assert_set_sig(as, 0, c->resp.sig, c->resp.sig_len) != FIDO_OK) {
+		snprintf(c->err, sizeof(c->err), "libfido2 refuses the assertion's authenticator data");
+		goto out;
+	}
+	if ((fr = fido_assert_verify(as, 0, c->key.alg, pk)) != FIDO_OK) {
+		snprintf(c->err, sizeof(c->err), "the signature does not verify (%s)", fido_strerr(fr));
+		goto out;
+	}
+	r = MFA_OK;
+out:
+	if (c->key.alg == WA_ALG_ES256)
+		es256_pk_free((es256_pk_t **)&pk);
+	else if (c->key.alg == WA_ALG_EDDSA)
+		eddsa_pk_free((eddsa_pk_t **)&pk);
+	else if (c->key.alg == WA_ALG_RS256)
+		rs256_pk_free((rs256_pk_t **)&pk);
+	fido_assert_free(&as);
+	return r;
+}
+
+/* Everything that needs no write: the response, the credential, the signature. */
+static int login_verify(struct ceremony *c, struct store_factor *f)
+{
+	mfa_ctx *ctx = c->ctx;
+	unsigned char handle[WA_USER_HANDLE_LEN], cose[STORE_COSE_KEY_MAX];
+	size_t cose_len = 0;
+	bool found;
+	int r;
+
+	if ((r = check_client_and_flags(c, WA_GET, c->resp.auth_data, c->resp.auth_data_len)) !=
+	    MFA_OK)
+		return r;
+	if (c->ad.has_credential)
+		REFUSE("an assertion's authenticator data must not hold a new credential");
+	if ((r = ctx->store->ops->factor_by_cred(ctx->store, c->resp.cred_id, c->resp.cred_id_len, f,
+	                                         &found)) != MFA_OK)
+		return r;
+	if (!found || f->type != MFA_FACTOR_WEBAUTHN || strcmp(f->user, c->req->user) != 0 ||
+	    !f->active)
+		REFUSE("this security key is not registered to %s", c->req->user);
+	if (c->resp.user_handle_len) {
+		if ((r = user_handle(ctx, c->req->user, handle)) != MFA_OK)
+			return r;
+		if (c->resp.user_handle_len != sizeof(handle) ||
+		    CRYPTO_memcmp(handle, c->resp.user_handle, sizeof(handle)) != 0)
+			REFUSE("the userHandle is not %s's", c->req->user);
+	}
+	if ((r = factor_unseal(ctx, f, cose, sizeof(cose), &cose_len)) != MFA_OK)
+		return r;
+	if (wa_cose_key_parse(cose, cose_len, &c->key, c->err, sizeof(c->err)) != 0 ||
+	    c->key.alg != f->cose_alg)
+		return ctx_fail(ctx, MFA_ERR_CORRUPT, "factor %s of %s: the stored public key is "
+		                "malformed (remove it and register the key again)", f->id, f->user);
+	return assertion_signature(c);
+}
+
+/* In the write transaction: the challenge is taken, the counter moves on. */
+static int login_commit(struct ceremony *c, struct store_factor *f)
+{
+	mfa_ctx *ctx = c->ctx;
+	const char *why;
+	bool found;
+	int r;
+
+	if ((why = challenge_consume(c, WA_GET, &r)) || r != MFA_OK) {
+		if (why)
+			snprintf(c->err, sizeof(c->err), "%s", why);
+		return r != MFA_OK ? r : MFA_ERR_CHALLENGE;
+	}
+	/* Re-read: another login may have moved the counter since. */
+	if ((r = ctx->store->ops->factor_by_cred(ctx->store, c->resp.cred_id, c->resp.cred_id_len, f,
+	                                         &found)) != MFA_OK)
+		return r;
+	if (!found || strcmp(f->user, c->req->user) != 0 || !f->active)
+		REFUSE("this security key was removed from %s", c->req->user);
+	/* §7.2 step 21: both zero means the key keeps no counter. */
+	if ((c->ad.sign_count != 0 || f->counter != 0) && c->ad.sign_count <= f->counter) {
+		snprintf(c->err, sizeof(c->err), "signature counter %u is not above the %llu seen "
+		         "before: the key may have been cloned (check it, then remove it with "
+		         "'mfactl remove %s %s')", c->ad.sign_count, (unsigned long long)f->counter,
+		         f->user, f->id);
+		return MFA_ERR_CLONED;
+	}
+	f->counter = c->ad.sign_count;
+	f->last_used = ctx_now(ctx);
+	return ctx->store->ops->factor_update(ctx->store, f);
+}
+
+int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req,
+                              const char *response_json, struct mfa_webauthn_result *out)
+{
+	struct ceremony c = { .ctx = ctx, .req = req };
+	struct store_factor *f = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = require_rp(ctx, req->user)) != MFA_OK)
+		goto out;
+	if (!response_json ||
+	    wa_response_parse(response_json, strlen(response_json), false, &c.resp, c.err,
+	                      sizeof(c.err)) != 0) {
+		r = ctx_fail(ctx, MFA_ERR_INVALID, "%s", response_json ? c.err : "no response");
+		goto out;
+	}
+	if (!(f = malloc(sizeof(*f)))) {
+		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = login_verify(&c, f)) != MFA_OK) {
+		r = refuse(&c, "webauthn-login", r, NULL);
+		goto out;
+	}
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	if ((r = login_commit(&c, f)) != MFA_OK) {
+		if (mfa_err_is_verdict(r) && ctx->store->ops->commit(ctx->store) == MFA_OK)
+			r = refuse(&c, "webauthn-login", r, f->id);
+		else
+			tx_abort(ctx, r);
+		goto out;
+	}
+	if ((r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
+	result_from(out, &c, f->id);
+	audit_emit(ctx, &(struct audit_event){ .event = "webauthn-login", .user = req->user,
+	                                       .factor = f->id, .source = req->source,
+	                                       .remote = req->remote, .outcome = "accepted",
+	                                       .detail = out->user_verified ? "user verified"
+	                                                                    : "user present" });
+out:
+	out->result = r;
+	wa_response_free(&c.resp);
+	free(f);
+	return r;
+}
