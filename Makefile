@@ -25,11 +25,11 @@ ALL_CFLAGS := $(BASE_CFLAGS) $(HARDEN) -fvisibility=hidden $(CFLAGS)
 LDFLAGS_HARD := -Wl,-z,relro,-z,now -pie
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit
+ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit -Itests/softauthn
 
 CORE_SRC := $(wildcard common/*.c)
 CLI_SRC := $(wildcard cli/*.c)
-UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) tests/softauthn/softauthn.c
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 CORE_OBJ := $(patsubst %.c,build/obj/%.o,$(CORE_SRC))
@@ -38,7 +38,7 @@ ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
 ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
-.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius asan
+.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn asan
 all: build/libmfa.a build/mfactl build/pam_mfa.so build/rlm_mfa.so
 
 build/obj/%.o: %.c $(wildcard common/*.h)
@@ -80,7 +80,7 @@ build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/libmfa.a radius_module
 		build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.
-build/asan/%.o: %.c $(wildcard common/*.h tests/unit/*.h)
+build/asan/%.o: %.c $(wildcard common/*.h tests/unit/*.h tests/softauthn/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(ASAN_CFLAGS) -c $< -o $@
@@ -102,7 +102,12 @@ build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmf
 build/pam_client: tests/pam/pam_client.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath -lpthread
 
-asan: build/pam_client build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+# The software authenticator, for shell tests and benchmarks.
+build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/main.c \
+		tests/softauthn/softauthn.c $(PKG_LIBS)
+
+asan: build/softauthn build/pam_client build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined
@@ -111,9 +116,17 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
 
-bench: build/bench_verify build/bench_pam
+bench: build/bench_verify build/bench_pam build/bench_webauthn
 build/bench_verify: bench/bench_verify.c build/libmfa.a
 	$(CC) $(ALL_CFLAGS) -Icommon -o $@ $< build/libmfa.a $(PKG_LIBS)
+
+build/bench_webauthn: bench/bench_webauthn.c tests/softauthn/softauthn.c build/libmfa.a
+	$(CC) $(ALL_CFLAGS) -Icommon -Itests/softauthn -o $@ $< tests/softauthn/softauthn.c \
+		build/libmfa.a $(PKG_LIBS)
+
+# Assertions per second beside `openssl speed` for the same algorithms.
+bench-webauthn: build/bench_webauthn
+	bench/bench_webauthn.sh
 
 build/bench_pam: bench/bench_pam.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath

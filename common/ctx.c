@@ -72,6 +72,8 @@ void mfa_ctx_free(mfa_ctx **ctxp)
 	if (!ctx)
 		return;
 	store_close(&ctx->store);
+	if (ctx->webauthn_keys_free)
+		ctx->webauthn_keys_free(ctx->webauthn_keys);
 	OPENSSL_cleanse(ctx, sizeof(*ctx));
 	free(ctx);
 	*ctxp = NULL;

@@ -24,6 +24,11 @@ struct mfa_ctx {
 	mfa_clock_fn *clock_fn;
 	void *clock_arg;
 	char error[512];                 /* detail of the last failure */
+	/* WebAuthn public keys already checked, kept by webauthn.c; freed
+	 * through the pointer so that front ends without WebAuthn do not link
+	 * libfido2. */
+	void *webauthn_keys;
+	void (*webauthn_keys_free)(void *keys);
 };
 
 /* Records a detail for mfa_ctx_error() and returns err. */

@@ -682,70 +682,197 @@ out:
 	return r;
 }
 
-/* §7.2 step 20: the signature over authenticatorData || hash(clientData),
- * by libfido2 with the public key registered. */
-static int assertion_signature(struct ceremony *c)
-{
-	unsigned char cdh[SHA256_DIGEST_LENGTH];
-	fido_assert_t *as = fido_assert_new();
-	void *pk = NULL;
-	int fr = FIDO_ERR_INTERNAL, r = MFA_ERR_WEBAUTHN;
+/* Public keys already unsealed and turned into OpenSSL keys by libfido2,
+ * per context: a login then costs the signature check and one write
+ * transaction, not a store read, a decryption and a key import too. An
+ * entry is trusted only while the stored record is byte for byte the one
+ * it was made from: login_commit compares them inside the transaction. */
+#define KEY_CACHE_SIZE 32
 
-	if (!as)
-		return MFA_ERR_NOMEM;
-	client_data_hash(c, cdh);
-	switch (c->key.alg) {
-	case WA_ALG_ES256:
-		if ((pk = es256_pk_new()))
-			fr = es256_pk_from_ptr(pk, c->key.raw, c->key.raw_len);
-		break;
-	case WA_ALG_EDDSA:
-		if ((pk = eddsa_pk_new()))
-			fr = eddsa_pk_from_ptr(pk, c->key.raw, c->key.raw_len);
-		break;
-	case WA_ALG_RS256:
-		if ((pk = rs256_pk_new()))
-			fr = rs256_pk_from_ptr(pk, c->key.raw, c->key.raw_len);
-		break;
+struct cached_key {
+	unsigned char cred_id[STORE_CRED_ID_MAX];
+	size_t cred_id_len;
+	unsigned char sealed[STORE_SEALED_MAX];
+	size_t sealed_len;
+	char user[MFA_USER_MAX + 1];
+	char factor_id[MFA_ID_LEN + 1];
+	int alg;
+	EVP_PKEY *pkey;
+	uint64_t last_use;
+};
+
+struct key_cache {
+	struct cached_key entry[KEY_CACHE_SIZE];
+	uint64_t clock;
+};
+
+static void key_cache_free(void *p)
+{
+	struct key_cache *kc = p;
+
+	if (!kc)
+		return;
+	for (size_t i = 0; i < KEY_CACHE_SIZE; i++)
+		EVP_PKEY_free(kc->entry[i].pkey);
+	free(kc);
+}
+
+static struct cached_key *key_cache_find(mfa_ctx *ctx, const unsigned char *cred_id, size_t len)
+{
+	struct key_cache *kc = ctx->webauthn_keys;
+
+	for (size_t i = 0; kc && i < KEY_CACHE_SIZE; i++) {
+		struct cached_key *e = &kc->entry[i];
+
+		if (e->pkey && e->cred_id_len == len && !memcmp(e->cred_id, cred_id, len)) {
+			e->last_use = ++kc->clock;
+			return e;
+		}
 	}
-	if (fr != FIDO_OK) {
-		snprintf(c->err, sizeof(c->err), "the stored public key is not usable (%s)",
-		         fido_strerr(fr));
+	return NULL;
+}
+
+static void key_cache_drop(struct cached_key *e)
+{
+	EVP_PKEY_free(e->pkey);
+	memset(e, 0, sizeof(*e));
+}
+
+/* The least recently used slot, emptied. */
+static struct cached_key *key_cache_slot(mfa_ctx *ctx)
+{
+	struct key_cache *kc = ctx->webauthn_keys;
+	struct cached_key *victim;
+
+	if (!kc) {
+		if (!(kc = calloc(1, sizeof(*kc))))
+			return NULL;
+		ctx->webauthn_keys = kc;
+		ctx->webauthn_keys_free = key_cache_free;
+	}
+	victim = &kc->entry[0];
+	for (size_t i = 1; i < KEY_CACHE_SIZE; i++)
+		if (kc->entry[i].last_use < victim->last_use)
+			victim = &kc->entry[i];
+	key_cache_drop(victim);
+	victim->last_use = ++kc->clock;
+	return victim;
+}
+
+/* libfido2 checks the COSE key's material (a P-256 point on the curve, ...)
+ * and makes the OpenSSL key. */
+static EVP_PKEY *public_key_from(const struct wa_cose_key *key)
+{
+	EVP_PKEY *pkey = NULL;
+
+	if (key->alg == WA_ALG_ES256) {
+		es256_pk_t *pk = es256_pk_new();
+
+		if (pk && es256_pk_from_ptr(pk, key->raw, key->raw_len) == FIDO_OK)
+			pkey = es256_pk_to_EVP_PKEY(pk);
+		es256_pk_free(&pk);
+	} else if (key->alg == WA_ALG_EDDSA) {
+		eddsa_pk_t *pk = eddsa_pk_new();
+
+		if (pk && eddsa_pk_from_ptr(pk, key->raw, key->raw_len) == FIDO_OK)
+			pkey = eddsa_pk_to_EVP_PKEY(pk);
+		eddsa_pk_free(&pk);
+	} else if (key->alg == WA_ALG_RS256) {
+		rs256_pk_t *pk = rs256_pk_new();
+
+		if (pk && rs256_pk_from_ptr(pk, key->raw, key->raw_len) == FIDO_OK)
+			pkey = rs256_pk_to_EVP_PKEY(pk);
+		rs256_pk_free(&pk);
+	}
+	return pkey;
+}
+
+/* The credential of the response, from the cache or the store. */
+static int credential_key(struct ceremony *c, struct cached_key **out)
+{
+	mfa_ctx *ctx = c->ctx;
+	struct store_factor *f = NULL;
+	unsigned char cose[STORE_COSE_KEY_MAX];
+	size_t cose_len = 0;
+	struct cached_key *e;
+	bool found;
+	int r;
+
+	if ((*out = key_cache_find(ctx, c->resp.cred_id, c->resp.cred_id_len)))
+		return MFA_OK;
+	if (!(f = malloc(sizeof(*f))))
+		return ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+	if ((r = ctx->store->ops->factor_by_cred(ctx->store, c->resp.cred_id, c->resp.cred_id_len, f,
+	                                         &found)) != MFA_OK) {
+		r = tx_abort(ctx, r);
 		goto out;
 	}
-	if (fido_assert_set_clientdata_hash(as, cdh, sizeof(cdh)) != FIDO_OK ||
-	    fido_assert_set_rp(as, c->ctx->cfg.webauthn_rp_id) != FIDO_OK ||
-	    fido_assert_set_up(as, FIDO_OPT_TRUE) != FIDO_OK ||
-	    fido_assert_set_uv(as, uv_option(c->ctx)) != FIDO_OK ||
-	    fido_assert_set_count(as, 1) != FIDO_OK ||
-	    fido_assert_set_authdata_raw(as, 0, c->resp.auth_data, c->resp.auth_data_len) != FIDO_OK ||
-	    fido_assert_set_sig(as, 0, c->resp.sig, c->resp.sig_len) != FIDO_OK) {
-		snprintf(c->err, sizeof(c->err), "libfido2 refuses the assertion's authenticator data");
+	if (!found || f->type != MFA_FACTOR_WEBAUTHN) {
+		snprintf(c->err, sizeof(c->err), "this security key is not registered to %s",
+		         c->req->user);
+		r = MFA_ERR_WEBAUTHN;
 		goto out;
 	}
-	if ((fr = fido_assert_verify(as, 0, c->key.alg, pk)) != FIDO_OK) {
-		snprintf(c->err, sizeof(c->err), "the signature does not verify (%s)", fido_strerr(fr));
+	if ((r = factor_unseal(ctx, f, cose, sizeof(cose), &cose_len)) != MFA_OK)
+		goto out;
+	if (wa_cose_key_parse(cose, cose_len, &c->key, c->err, sizeof(c->err)) != 0 ||
+	    c->key.alg != f->cose_alg) {
+		r = ctx_fail(ctx, MFA_ERR_CORRUPT, "factor %s of %s: the stored public key is "
+		             "malformed (remove it and register the key again)", f->id, f->user);
 		goto out;
 	}
-	r = MFA_OK;
+	if (!(e = key_cache_slot(ctx))) {
+		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(e->pkey = public_key_from(&c->key))) {
+		key_cache_drop(e);
+		r = ctx_fail(ctx, MFA_ERR_CORRUPT, "factor %s of %s: libfido2 refuses the stored "
+		             "public key (remove it and register the key again)", f->id, f->user);
+		goto out;
+	}
+	memcpy(e->cred_id, f->cred_id, f->cred_id_len);
+	e->cred_id_len = f->cred_id_len;
+	memcpy(e->sealed, f->sealed, f->sealed_len);
+	e->sealed_len = f->sealed_len;
+	str_copy(e->user, sizeof(e->user), f->user);
+	str_copy(e->factor_id, sizeof(e->factor_id), f->id);
+	e->alg = c->key.alg;
+	*out = e;
 out:
-	if (c->key.alg == WA_ALG_ES256)
-		es256_pk_free((es256_pk_t **)&pk);
-	else if (c->key.alg == WA_ALG_EDDSA)
-		eddsa_pk_free((eddsa_pk_t **)&pk);
-	else if (c->key.alg == WA_ALG_RS256)
-		rs256_pk_free((rs256_pk_t **)&pk);
-	fido_assert_free(&as);
+	OPENSSL_cleanse(cose, sizeof(cose));
+	free(f);
 	return r;
 }
 
+/* §7.2 step 20: the signature over authenticatorData || hash(clientData),
+ * as libfido2's own verifiers check it: ES256 and RS256 over SHA-256,
+ * EdDSA over the message itself. */
+static int assertion_signature(struct ceremony *c, const struct cached_key *key)
+{
+	unsigned char msg[WA_AUTH_DATA_MAX + SHA256_DIGEST_LENGTH];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = 0;
+
+	if (!md)
+		return MFA_ERR_NOMEM;
+	memcpy(msg, c->resp.auth_data, c->resp.auth_data_len);
+	client_data_hash(c, msg + c->resp.auth_data_len);
+	ok = EVP_DigestVerifyInit(md, NULL, key->alg == WA_ALG_EDDSA ? NULL : EVP_sha256(), NULL,
+	                          key->pkey) == 1 &&
+	     EVP_DigestVerify(md, c->resp.sig, c->resp.sig_len, msg,
+	                      c->resp.auth_data_len + SHA256_DIGEST_LENGTH) == 1;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		REFUSE("the signature does not verify");
+	return MFA_OK;
+}
+
 /* Everything that needs no write: the response, the credential, the signature. */
-static int login_verify(struct ceremony *c, struct store_factor *f)
+static int login_verify(struct ceremony *c, struct cached_key **key)
 {
 	mfa_ctx *ctx = c->ctx;
-	unsigned char handle[WA_USER_HANDLE_LEN], cose[STORE_COSE_KEY_MAX];
-	size_t cose_len = 0;
-	bool found;
+	unsigned char handle[WA_USER_HANDLE_LEN];
 	int r;
 
 	if ((r = check_client_and_flags(c, WA_GET, c->resp.auth_data, c->resp.auth_data_len)) !=
@@ -753,11 +880,10 @@ static int login_verify(struct ceremony *c, struct store_factor *f)
 		return r;
 	if (c->ad.has_credential)
 		REFUSE("an assertion's authenticator data must not hold a new credential");
-	if ((r = ctx->store->ops->factor_by_cred(ctx->store, c->resp.cred_id, c->resp.cred_id_len, f,
-	                                         &found)) != MFA_OK)
+	if ((r = credential_key(c, key)) != MFA_OK)
 		return r;
-	if (!found || f->type != MFA_FACTOR_WEBAUTHN || strcmp(f->user, c->req->user) != 0 ||
-	    !f->active)
+	c->key.alg = (*key)->alg;
+	if (strcmp((*key)->user, c->req->user) != 0)
 		REFUSE("this security key is not registered to %s", c->req->user);
 	if (c->resp.user_handle_len) {
 		if ((r = user_handle(ctx, c->req->user, handle)) != MFA_OK)
@@ -766,17 +892,12 @@ static int login_verify(struct ceremony *c, struct store_factor *f)
 		    CRYPTO_memcmp(handle, c->resp.user_handle, sizeof(handle)) != 0)
 			REFUSE("the userHandle is not %s's", c->req->user);
 	}
-	if ((r = factor_unseal(ctx, f, cose, sizeof(cose), &cose_len)) != MFA_OK)
-		return r;
-	if (wa_cose_key_parse(cose, cose_len, &c->key, c->err, sizeof(c->err)) != 0 ||
-	    c->key.alg != f->cose_alg)
-		return ctx_fail(ctx, MFA_ERR_CORRUPT, "factor %s of %s: the stored public key is "
-		                "malformed (remove it and register the key again)", f->id, f->user);
-	return assertion_signature(c);
+	return assertion_signature(c, *key);
 }
 
-/* In the write transaction: the challenge is taken, the counter moves on. */
-static int login_commit(struct ceremony *c, struct store_factor *f)
+/* In the write transaction: the challenge is taken, the counter moves on,
+ * if the credential is still the one whose key checked the signature. */
+static int login_commit(struct ceremony *c, struct cached_key *key, struct store_factor *f)
 {
 	mfa_ctx *ctx = c->ctx;
 	const char *why;
@@ -788,12 +909,15 @@ static int login_commit(struct ceremony *c, struct store_factor *f)
 			snprintf(c->err, sizeof(c->err), "%s", why);
 		return r != MFA_OK ? r : MFA_ERR_CHALLENGE;
 	}
-	/* Re-read: another login may have moved the counter since. */
 	if ((r = ctx->store->ops->factor_by_cred(ctx->store, c->resp.cred_id, c->resp.cred_id_len, f,
 	                                         &found)) != MFA_OK)
 		return r;
-	if (!found || strcmp(f->user, c->req->user) != 0 || !f->active)
-		REFUSE("this security key was removed from %s", c->req->user);
+	if (!found || f->type != MFA_FACTOR_WEBAUTHN || strcmp(f->user, c->req->user) != 0 ||
+	    !f->active || f->sealed_len != key->sealed_len ||
+	    memcmp(f->sealed, key->sealed, key->sealed_len) != 0) {
+		key_cache_drop(key);
+		REFUSE("this security key was removed or registered again (start again)");
+	}
 	/* §7.2 step 21: both zero means the key keeps no counter. */
 	if ((c->ad.sign_count != 0 || f->counter != 0) && c->ad.sign_count <= f->counter) {
 		snprintf(c->err, sizeof(c->err), "signature counter %u is not above the %llu seen "
@@ -812,6 +936,7 @@ int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req,
 {
 	struct ceremony c = { .ctx = ctx, .req = req };
 	struct store_factor *f = NULL;
+	struct cached_key *key = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -827,17 +952,17 @@ int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req,
 		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = login_verify(&c, f)) != MFA_OK) {
-		r = refuse(&c, "webauthn-login", r, NULL);
+	if ((r = login_verify(&c, &key)) != MFA_OK) {
+		r = refuse(&c, "webauthn-login", r, key && key->factor_id[0] ? key->factor_id : NULL);
 		goto out;
 	}
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
-	if ((r = login_commit(&c, f)) != MFA_OK) {
+	if ((r = login_commit(&c, key, f)) != MFA_OK) {
 		if (mfa_err_is_verdict(r) && ctx->store->ops->commit(ctx->store) == MFA_OK)
-			r = refuse(&c, "webauthn-login", r, f->id);
+			r = refuse(&c, "webauthn-login", r, key->factor_id[0] ? key->factor_id : NULL);
 		else
 			tx_abort(ctx, r);
 		goto out;
