@@ -107,7 +107,11 @@ build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softau
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/main.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
 
-asan: build/softauthn build/pam_client build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+build/asan/softauthn_selfcheck: tests/softauthn/selfcheck.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/selfcheck.c \
+		tests/softauthn/softauthn.c $(PKG_LIBS)
+
+asan: build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined

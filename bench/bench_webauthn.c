@@ -1,8 +1,9 @@
 /*
  * bench_webauthn.c - WebAuthn assertion verifications per second through
- * the full path (mfa_webauthn_login_finish: JSON and CBOR parsing, the
- * credential read and unsealed, libfido2's signature check, the challenge
- * taken and the signature counter written in one SQLite transaction, audit)
+ * the full path (mfa_webauthn_login_finish: JSON parsing, the credential's
+ * key (read, unsealed and imported through libfido2 on first use, then
+ * kept by the context), OpenSSL's signature check, the challenge taken and
+ * the signature counter written in one SQLite transaction, audit)
  * beside OpenSSL verifying the same signatures with a key made once, as
  * `openssl speed` does, in one run on one core. Assertions come from the
  * test suite's software authenticator and are made before the clock starts.

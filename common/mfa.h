@@ -143,6 +143,7 @@ struct mfa_verdict {
 	unsigned locked_seconds;         /* how long that still is */
 	unsigned failures;               /* consecutive failures after this one */
 	unsigned recovery_left;          /* after a recovery code was used */
+	bool security_key_only;          /* NO_FACTOR: the user's factors are security keys */
 };
 
 /* Verifies a code: replay, lockout and audit included, one transaction. */

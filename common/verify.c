@@ -244,6 +244,8 @@ static int attempt_run(struct attempt *a)
 	if (!mfa_err_is_verdict(verdict) && verdict != MFA_OK)
 		return tx_abort(ctx, verdict);
 	if (verdict != MFA_OK && a->active == 0 && !has_codes) {
+		for (size_t i = 0; i < a->nfactors; i++)
+			a->out->security_key_only |= a->factors[i].type == MFA_FACTOR_WEBAUTHN;
 		ops->rollback(ctx->store);
 		return MFA_ERR_NO_FACTOR;
 	}
@@ -340,7 +342,11 @@ void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len)
 		snprintf(buf, len, "Wrong code.");
 		break;
 	case MFA_ERR_NO_FACTOR:
-		snprintf(buf, len, "No authenticator is enrolled for this account: ask your administrator.");
+		snprintf(buf, len, v->security_key_only
+		                           ? "This account signs in with a security key, which this login "
+		                             "cannot ask for: use a recovery code or ask your administrator."
+		                           : "No authenticator is enrolled for this account: ask your "
+		                             "administrator.");
 		return;
 	case MFA_ERR_CHALLENGE:
 		snprintf(buf, len, "This login took too long or was interrupted: start again.");

@@ -227,11 +227,22 @@ static int enroll_inline(struct login *l)
 }
 
 /* A user without a factor: inline enrollment, grace period, nullok, or no. */
-static int no_factor(struct login *l)
+static int no_factor(struct login *l, const struct mfa_user_info *info)
 {
 	time_t first_seen;
 	int r;
 
+	/* A security key is a factor this module cannot ask for yet: neither
+	 * nullok, a grace period nor a new enrollment may step around it. */
+	if (info->webauthn_credentials) {
+		struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR, .security_key_only = true };
+		char msg[256];
+
+		mfa_verdict_message(&v, msg, sizeof(msg));
+		say(l, PAM_ERROR_MSG, "%s", msg);
+		mfa_audit(l->ctx, &l->req, "verify", "no_factor", "refused: security key only");
+		return PAM_AUTH_ERR;
+	}
 	if (l->opt.enroll == ENROLL_INLINE && enroll_inline(l) == PAM_SUCCESS)
 		return PAM_SUCCESS;
 	if (l->opt.grace_days) {
@@ -268,7 +279,7 @@ static int authenticate(struct login *l)
 	if ((r = mfa_user_info_get(l->ctx, l->req.user, &info)) != MFA_OK)
 		return pam_error_from(l, r);
 	if (info.active_factors == 0 && info.recovery_left == 0)
-		return no_factor(l);
+		return no_factor(l, &info);
 	if (info.locked_until > time(NULL)) {
 		/* Tell them now; asking for a code would be a trap. */
 		unsigned minutes = (unsigned)((info.locked_until - time(NULL) + 59) / 60);

@@ -212,6 +212,24 @@ static void set_auth_type(rlm_mfa_t *inst, REQUEST *request, bool force)
 /* A user without a factor: the instance's no_factor policy decides. */
 static rlm_rcode_t no_factor(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call)
 {
+	struct mfa_user_info info;
+
+	/* A user whose factor is a security key has one, just not one a RADIUS
+	 * client can use: never waved through as having none. */
+	if (mfa_user_info_get(ctx, call->req.user, &info) != MFA_OK) {
+		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		reply_unavailable(request);
+		return RLM_MODULE_FAIL;
+	}
+	if (info.webauthn_credentials) {
+		struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR, .security_key_only = true };
+		char msg[256];
+
+		mfa_verdict_message(&v, msg, sizeof(msg));
+		mfa_audit(ctx, &call->req, "verify", "no_factor", "refused: security key only");
+		reply_message(request, msg);
+		return RLM_MODULE_REJECT;
+	}
 	if (inst->no_factor_accept) {
 		mfa_audit(ctx, &call->req, "verify", "no_factor", "accepted: no_factor = accept");
 		RDEBUG2("mfa: %s has no factor: accepted (no_factor = accept)", call->req.user);

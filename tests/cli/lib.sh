@@ -36,3 +36,19 @@ expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1 (stderr: 
 expect_out() { grep -qF -- "$1" <<< "$OUT" || fail "stdout lacks '$1': $OUT"; }
 expect_err() { grep -qF -- "$1" <<< "$ERR" || fail "stderr lacks '$1': $ERR"; }
 json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
+
+# WebAuthn: the software authenticator, and a relying party on localhost.
+SOFTAUTHN=${SOFTAUTHN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/softauthn}
+WA_ORIGIN=http://localhost:8080
+webauthn_config() {
+	printf 'webauthn_rp_id = localhost\nwebauthn_origins = %s\n' "$WA_ORIGIN" >> "$MFA_CONFIG"
+}
+# webauthn_register USER [softauthn create options]: a key in $T/USER.key.
+webauthn_register() {
+	local user=$1
+	shift
+	"$MFACTL" webauthn register-begin "$user" > "$T/$user.reg-opts" &&
+		"$SOFTAUTHN" create "$T/$user.key" --origin "$WA_ORIGIN" "$@" < "$T/$user.reg-opts" \
+			> "$T/$user.reg-resp" &&
+		"$MFACTL" webauthn register-finish "$user" < "$T/$user.reg-resp" > /dev/null
+}

@@ -80,6 +80,18 @@ grep -q '"user":"nobody","source":"pam:nullok","outcome":"no_factor"' "$T/audit.
 pam "$CLIENT" nullok alice 000000
 grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "nullok let alice in with a wrong code"
 
+case_begin security_key_only_is_not_nullok
+# A user whose one factor is a security key must not pass as having none.
+cp "$MFA_CONFIG" "$T/wa.conf"
+MFA_CONFIG=$T/wa.conf webauthn_config
+MFA_CONFIG=$T/wa.conf webauthn_register keyonly || fail "registration failed"
+pam "$CLIENT" nullok keyonly
+expect_out "signs in with a security key"
+expect_out "result: PAM_AUTH_ERR"
+service grace_key "auth required $PAM_MFA config=$T/wa.conf grace=7 enroll=inline"
+pam "$CLIENT" grace_key keyonly
+expect_out "result: PAM_AUTH_ERR"
+
 case_begin grace_period_counts_days
 service grace "auth required $PAM_MFA config=$MFA_CONFIG grace=7"
 pam "$CLIENT" grace newhire

@@ -147,6 +147,16 @@ run radclient -x -p 2 -r 1 -t 5 -f "$T/race" "127.0.0.1:$P_OTP" auth "$RADIUS_SE
 [ "$(grep -c 'Received Access-Accept' <<< "$OUT")" = 1 ] || fail "expected one Access-Accept: $OUT"
 [ "$(grep -c 'Received Access-Reject' <<< "$OUT")" = 1 ] || fail "expected one Access-Reject: $OUT"
 
+case_begin security_key_only_user_refused
+# Its factor is a security key, which RADIUS cannot ask for: not "no factor".
+webauthn_config
+webauthn_register keyonly || fail "registration failed"
+radius "$P_OTP" "User-Name = keyonly, User-Password = 123456"
+rejected
+says "This account signs in with a security key"
+radius "$P_CHALLENGE" "User-Name = keyonly, User-Password = hunter2"
+rejected
+
 case_begin radiusd_survived
 kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd is gone"
 grep -qiE "segmentation|assert|panic" "$T/radlog/radius.log" && fail "radiusd log: $(grep -iE 'segmentation|assert|panic' "$T/radlog/radius.log")"

@@ -255,14 +255,35 @@ static void webauthn_challenges_single_use_expiring_bound(void)
 	o = w.opts;
 	o.challenge_override = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 	CHECK_EQ_INT(wa_login(&w, "alice", &o, &res), MFA_ERR_CHALLENGE);
-	CHECK_EQ_INT(wa_register(&w, "bob", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
+	CHECK(strstr(mfa_ctx_error(w.ctx), "unknown") != NULL);
+	/* Bob's login challenge, answered by alice. */
+	CHECK_EQ_INT(mfa_webauthn_register_begin(w.ctx, "bob", &bob_options), MFA_OK);
+	free(bob_options);
+	{
+		struct sa_cred *alice = w.cred;
+
+		w.cred = NULL;
+		CHECK_EQ_INT(wa_register(&w, "bob", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
+		sa_cred_free(&w.cred);
+		w.cred = alice;
+	}
 	CHECK_EQ_INT(mfa_webauthn_login_begin(w.ctx, "bob", &bob_options), MFA_OK);
 	j = json_loads(bob_options, 0, NULL);
 	o.challenge_override = json_string_value(json_object_get(j, "challenge"));
-	CHECK_EQ_INT(wa_login(&w, "bob", &(struct sa_opts){ .origin = ORIGIN }, &res), MFA_OK);
-	sa_cred_free(&w.cred);
+	CHECK_EQ_INT(wa_login(&w, "alice", &o, &res), MFA_ERR_CHALLENGE);
+	CHECK(strstr(mfa_ctx_error(w.ctx), "another user") != NULL);
 	json_decref(j);
 	free(bob_options);
+	/* A registration challenge, answered as a login. */
+	CHECK_EQ_INT(mfa_webauthn_register_begin(w.ctx, "alice", &bob_options), MFA_OK);
+	j = json_loads(bob_options, 0, NULL);
+	o.challenge_override = json_string_value(json_object_get(j, "challenge"));
+	CHECK_EQ_INT(wa_login(&w, "alice", &o, &res), MFA_ERR_CHALLENGE);
+	CHECK(strstr(mfa_ctx_error(w.ctx), "another ceremony") != NULL);
+	json_decref(j);
+	free(bob_options);
+	/* Nothing above used alice's key: a fair login still passes. */
+	CHECK_EQ_INT(wa_login(&w, "alice", NULL, &res), MFA_OK);
 	wa_teardown(&w);
 }
 

@@ -3,6 +3,8 @@
 # mfactl on the way, as test fixtures:
 #   tests/data/webauthn/chromium-ctap2/  CTAP2 with user verification, 2 logins
 #   tests/data/webauthn/chromium-u2f/    U2F (CTAP1), 1 login
+#   tests/data/webauthn/chromium-packed/ CTAP2 asked for "direct": packed x5c
+#   tests/data/webauthn/chromium-fido-u2f/ U2F asked for "direct": fido-u2f
 # Each holds register-options.json, register-response.json,
 # login-options-K.json, login-response-K.json and meta.json (origin, rp_id, ...).
 # A directory is replaced only when its whole recording succeeded.
