@@ -696,6 +696,7 @@ struct cached_key {
 	size_t sealed_len;
 	char user[MFA_USER_MAX + 1];
 	char factor_id[MFA_ID_LEN + 1];
+	unsigned char user_handle[WA_USER_HANDLE_LEN];
 	int alg;
 	EVP_PKEY *pkey;
 	uint64_t last_use;
@@ -825,6 +826,10 @@ static int credential_key(struct ceremony *c, struct cached_key **out)
 		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	if ((r = user_handle(ctx, f->user, e->user_handle)) != MFA_OK) {
+		key_cache_drop(e);
+		goto out;
+	}
 	if (!(e->pkey = public_key_from(&c->key))) {
 		key_cache_drop(e);
 		r = ctx_fail(ctx, MFA_ERR_CORRUPT, "factor %s of %s: libfido2 refuses the stored "
@@ -871,8 +876,6 @@ static int assertion_signature(struct ceremony *c, const struct cached_key *key)
 /* Everything that needs no write: the response, the credential, the signature. */
 static int login_verify(struct ceremony *c, struct cached_key **key)
 {
-	mfa_ctx *ctx = c->ctx;
-	unsigned char handle[WA_USER_HANDLE_LEN];
 	int r;
 
 	if ((r = check_client_and_flags(c, WA_GET, c->resp.auth_data, c->resp.auth_data_len)) !=
@@ -885,13 +888,11 @@ static int login_verify(struct ceremony *c, struct cached_key **key)
 	c->key.alg = (*key)->alg;
 	if (strcmp((*key)->user, c->req->user) != 0)
 		REFUSE("this security key is not registered to %s", c->req->user);
-	if (c->resp.user_handle_len) {
-		if ((r = user_handle(ctx, c->req->user, handle)) != MFA_OK)
-			return r;
-		if (c->resp.user_handle_len != sizeof(handle) ||
-		    CRYPTO_memcmp(handle, c->resp.user_handle, sizeof(handle)) != 0)
-			REFUSE("the userHandle is not %s's", c->req->user);
-	}
+	/* The handle was derived for the key's owner, who is req->user. */
+	if (c->resp.user_handle_len &&
+	    (c->resp.user_handle_len != WA_USER_HANDLE_LEN ||
+	     CRYPTO_memcmp((*key)->user_handle, c->resp.user_handle, WA_USER_HANDLE_LEN) != 0))
+		REFUSE("the userHandle is not %s's", c->req->user);
 	return assertion_signature(c, *key);
 }
 

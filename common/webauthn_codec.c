@@ -65,22 +65,102 @@ out:
 	return r;
 }
 
+/* libcbor's cbor_load() allocates what a container's header declares
+ * before reading a single element: five bytes can ask for gigabytes. So
+ * every item is first walked with libcbor's streaming decoder, which
+ * allocates nothing, and must be small, shallow and definite: what
+ * WebAuthn's canonical CBOR always is. */
+#define CBOR_DEPTH_MAX 16
+
+struct cbor_scan {
+	size_t left[CBOR_DEPTH_MAX];   /* items still to come, per open container */
+	unsigned depth;
+	size_t bytes_left;             /* what the rest of the input could hold */
+	bool bad;
+};
+
+/* An item at the current level is complete; so may be its containers. */
+static void scan_done(struct cbor_scan *s)
+{
+	while (s->depth > 0 && --s->left[s->depth - 1] == 0)
+		s->depth--;
+}
+
+static void scan_open(struct cbor_scan *s, size_t items)
+{
+	if (items == 0) {
+		scan_done(s);
+	} else if (s->depth == CBOR_DEPTH_MAX || items > s->bytes_left) {
+		s->bad = true;          /* too deep, or more items than bytes */
+	} else {
+		s->left[s->depth++] = items;
+	}
+}
+
+static void scan_array(void *c, size_t n) { scan_open(c, n); }
+static void scan_map(void *c, size_t n) { scan_open(c, n > SIZE_MAX / 2 ? SIZE_MAX : 2 * n); }
+static void scan_bad(void *c) { ((struct cbor_scan *)c)->bad = true; }
+static void scan_tag(void *c, uint64_t t) { (void)t; scan_bad(c); }
+static void scan_u8(void *c, uint8_t v) { (void)v; scan_done(c); }
+static void scan_u16(void *c, uint16_t v) { (void)v; scan_done(c); }
+static void scan_u32(void *c, uint32_t v) { (void)v; scan_done(c); }
+static void scan_u64(void *c, uint64_t v) { (void)v; scan_done(c); }
+static void scan_str(void *c, cbor_data d, size_t n) { (void)d; (void)n; scan_done(c); }
+static void scan_simple(void *c) { scan_done(c); }
+static void scan_bool(void *c, bool v) { (void)v; scan_done(c); }
+static void scan_float(void *c, float v) { (void)v; scan_done(c); }
+static void scan_double(void *c, double v) { (void)v; scan_done(c); }
+
+/* Length of the one well-formed CBOR item at buf, within the limits above. */
+static bool cbor_item_len(const unsigned char *buf, size_t len, size_t *used)
+{
+	static const struct cbor_callbacks cb = {
+		.uint8 = scan_u8, .uint16 = scan_u16, .uint32 = scan_u32, .uint64 = scan_u64,
+		.negint8 = scan_u8, .negint16 = scan_u16, .negint32 = scan_u32, .negint64 = scan_u64,
+		.byte_string_start = scan_bad, .byte_string = scan_str,
+		.string = scan_str, .string_start = scan_bad,
+		.indef_array_start = scan_bad, .array_start = scan_array,
+		.indef_map_start = scan_bad, .map_start = scan_map,
+		.tag = scan_tag, .float2 = scan_float, .float4 = scan_float, .float8 = scan_double,
+		.undefined = scan_simple, .null = scan_simple, .boolean = scan_bool,
+		.indef_break = scan_bad,
+	};
+	struct cbor_scan s = { .depth = 0 };
+	size_t pos = 0;
+
+	do {
+		struct cbor_decoder_result res;
+
+		s.bytes_left = len - pos;
+		res = cbor_stream_decode(buf + pos, len - pos, &cb, &s);
+		if (res.status != CBOR_DECODER_FINISHED || res.read == 0 || s.bad)
+			return false;
+		pos += res.read;
+	} while (s.depth > 0);
+	*used = pos;
+	return true;
+}
+
+/* cbor_load() of exactly the first item of buf, once it passed the walk. */
+static cbor_item_t *cbor_load_checked(const unsigned char *buf, size_t len, size_t *used)
+{
+	struct cbor_load_result res;
+	cbor_item_t *item;
+	size_t n;
+
+	if (!cbor_item_len(buf, len, &n) || !(item = cbor_load(buf, n, &res)))
+		return NULL;
+	if (res.read != n) {
+		cbor_decref(&item);
+		return NULL;
+	}
+	*used = n;
+	return item;
+}
+
 static uint32_t be32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Length of the one CBOR item at buf, which libcbor must decode whole. */
-static bool cbor_item_len(const unsigned char *buf, size_t len, size_t *used)
-{
-	struct cbor_load_result res;
-	cbor_item_t *item = cbor_load(buf, len, &res);
-
-	if (!item)
-		return false;
-	cbor_decref(&item);
-	*used = res.read;
-	return true;
 }
 
 int wa_auth_data_parse(const unsigned char *buf, size_t len, struct wa_auth_data *ad, char *err,
@@ -116,11 +196,9 @@ int wa_auth_data_parse(const unsigned char *buf, size_t len, struct wa_auth_data
 	}
 	if (ad->flags & WA_FLAG_ED) {
 		cbor_item_t *ext;
-		struct cbor_load_result res;
 
-		if (!(ext = cbor_load(buf + pos, len - pos, &res)))
+		if (!(ext = cbor_load_checked(buf + pos, len - pos, &used)))
 			FAIL("authenticatorData extensions are not CBOR");
-		used = res.read;
 		if (!cbor_isa_map(ext)) {
 			cbor_decref(&ext);
 			FAIL("authenticatorData extensions are not a CBOR map");
@@ -203,19 +281,20 @@ static bool att_stmt_check(cbor_item_t *stmt, struct wa_attestation *att)
 int wa_attestation_parse(const unsigned char *cbor, size_t len, struct wa_attestation *att,
                          char *err, size_t errlen)
 {
-	struct cbor_load_result res;
 	cbor_item_t *root = NULL, *stmt = NULL;
 	struct cbor_pair *pairs;
 	bool seen_fmt = false;
+	size_t used = 0;
 	int r = -1;
 
 	memset(att, 0, sizeof(*att));
 	if (len > WA_ATTESTATION_MAX)
 		FAIL("attestationObject is larger than %u bytes", WA_ATTESTATION_MAX);
-	if (!(root = cbor_load(cbor, len, &res)))
-		FAIL("attestationObject is not CBOR (or nested too deeply)");
-	if (res.read != len)
-		FAIL("attestationObject has %zu bytes after its CBOR map", len - res.read);
+	if (!(root = cbor_load_checked(cbor, len, &used)))
+		FAIL("attestationObject is not CBOR, or nested deeper than %d, or not definite",
+		     CBOR_DEPTH_MAX);
+	if (used != len)
+		FAIL("attestationObject has %zu bytes after its CBOR map", len - used);
 	if (!cbor_isa_map(root) || !cbor_map_is_definite(root) || cbor_map_size(root) != 3)
 		FAIL("attestationObject is not a map of fmt, attStmt and authData");
 	pairs = cbor_map_handle(root);
@@ -279,9 +358,9 @@ static bool cose_bytes(cbor_item_t *v, unsigned char *dst, size_t want)
 int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key *key, char *err,
                       size_t errlen)
 {
-	struct cbor_load_result res;
 	cbor_item_t *root = NULL;
 	struct cbor_pair *pairs;
+	size_t used = 0;
 	int64_t kty = 0, alg = 0, crv = 0;
 	bool have_x = false, have_y = false, have_e = false;
 	unsigned char x[256], y[32], e[3];
@@ -289,7 +368,7 @@ int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key 
 	int r = -1;
 
 	memset(key, 0, sizeof(*key));
-	if (len > STORE_COSE_KEY_MAX || !(root = cbor_load(cbor, len, &res)) || res.read != len ||
+	if (len > STORE_COSE_KEY_MAX || !(root = cbor_load_checked(cbor, len, &used)) || used != len ||
 	    !cbor_isa_map(root) || !cbor_map_is_definite(root))
 		FAIL("the public key is not a COSE_Key map");
 	pairs = cbor_map_handle(root);

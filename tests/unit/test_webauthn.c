@@ -348,6 +348,26 @@ static void webauthn_unsupported_algorithm_and_users(void)
 		free(resp);
 		free(options);
 	}
+	/* A userHandle that is not alice's (it is outside the signature). */
+	{
+		json_t *j;
+		char *good = NULL, *bad;
+
+		sa_cred_free(&w.cred);
+		w.cred = alice;
+		alice = NULL;
+		good = wa_assert(&w, "alice", NULL);
+		j = json_loads(good, 0, NULL);
+		json_object_set_new(json_object_get(j, "response"), "userHandle",
+		                    json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+		bad = json_dumps(j, 0);
+		json_decref(j);
+		CHECK_EQ_INT(wa_finish(&w, "alice", bad, &res), MFA_ERR_WEBAUTHN);
+		CHECK(strstr(mfa_ctx_error(w.ctx), "userHandle") != NULL);
+		CHECK_EQ_INT(wa_finish(&w, "alice", good, &res), MFA_OK);
+		free(bad);
+		free(good);
+	}
 	/* A user with only a security key has no code to type: never nullok. */
 	{
 		struct mfa_user_info info;
@@ -459,6 +479,20 @@ static void webauthn_malformed_cbor_and_json(void)
 		CHECK_EQ_INT(mfa_webauthn_register_finish(w.ctx, &req, bad, NULL, &res), MFA_ERR_WEBAUTHN);
 		free(bad);
 		free(deep);
+	}
+	/* Headers declaring billions of elements: libcbor would allocate for
+	 * them before reading any, so they must be refused before that. */
+	{
+		static const unsigned char huge_map[] = { 0xba, 0xff, 0xff, 0xff, 0xff, 0x00 };
+		static const unsigned char huge_array[] = { 0xa1, 0x63, 'f', 'm', 't', 0x9b, 0x7f, 0xff,
+			                                    0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+		bad = with_attestation(good, huge_map, sizeof(huge_map));
+		CHECK_EQ_INT(mfa_webauthn_register_finish(w.ctx, &req, bad, NULL, &res), MFA_ERR_WEBAUTHN);
+		free(bad);
+		bad = with_attestation(good, huge_array, sizeof(huge_array));
+		CHECK_EQ_INT(mfa_webauthn_register_finish(w.ctx, &req, bad, NULL, &res), MFA_ERR_WEBAUTHN);
+		free(bad);
 	}
 	deep = calloc(1, 40000);
 	bad = with_attestation(good, deep, 40000);
