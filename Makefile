@@ -104,10 +104,12 @@ build/pam_client: tests/pam/pam_client.c
 
 # The software authenticator, for shell tests and benchmarks.
 build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h
+	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/main.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
 
 build/asan/softauthn_selfcheck: tests/softauthn/selfcheck.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h
+	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/selfcheck.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
 
