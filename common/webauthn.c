@@ -515,6 +515,21 @@ static int refuse(struct ceremony *c, const char *event, int r, const char *fact
 	return ctx_fail(c->ctx, r, "%s", c->err);
 }
 
+/* Ends the write transaction of a ceremony whose store step returned r. A
+ * refusal still commits, so the challenge it took stays taken, and is
+ * audited; any other failure rolls back. */
+static int tx_finish(struct ceremony *c, const char *event, int r, const char *factor_id)
+{
+	mfa_ctx *ctx = c->ctx;
+	int committed;
+
+	if (r != MFA_OK && !mfa_err_is_verdict(r))
+		return tx_abort(ctx, r);
+	if ((committed = ctx->store->ops->commit(ctx->store)) != MFA_OK)
+		return tx_abort(ctx, committed);
+	return r == MFA_OK ? MFA_OK : refuse(c, event, r, factor_id);
+}
+
 static int register_verify(struct ceremony *c, struct wa_attestation *att, char kind[16])
 {
 	int r;
@@ -613,18 +628,9 @@ int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req,
 		tx_abort(ctx, r);
 		goto out;
 	}
-	if ((r = register_store(&c, label, f)) != MFA_OK) {
-		/* A consumed challenge stays consumed, also when the key is refused. */
-		if (mfa_err_is_verdict(r) && ctx->store->ops->commit(ctx->store) == MFA_OK)
-			r = refuse(&c, "webauthn-register", r, NULL);
-		else
-			tx_abort(ctx, r);
+	r = register_store(&c, label, f);
+	if ((r = tx_finish(&c, "webauthn-register", r, NULL)) != MFA_OK)
 		goto out;
-	}
-	if ((r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
-		tx_abort(ctx, r);
-		goto out;
-	}
 	result_from(out, &c, f->id);
 	str_copy(out->attestation, sizeof(out->attestation), f->attestation);
 	snprintf(detail, sizeof(detail), "%s, %s attestation (%s)",
@@ -961,17 +967,10 @@ int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req,
 		tx_abort(ctx, r);
 		goto out;
 	}
-	if ((r = login_commit(&c, key, f)) != MFA_OK) {
-		if (mfa_err_is_verdict(r) && ctx->store->ops->commit(ctx->store) == MFA_OK)
-			r = refuse(&c, "webauthn-login", r, key->factor_id[0] ? key->factor_id : NULL);
-		else
-			tx_abort(ctx, r);
+	r = login_commit(&c, key, f);
+	if ((r = tx_finish(&c, "webauthn-login", r, key->factor_id[0] ? key->factor_id : NULL)) !=
+	    MFA_OK)
 		goto out;
-	}
-	if ((r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
-		tx_abort(ctx, r);
-		goto out;
-	}
 	result_from(out, &c, f->id);
 	audit_emit(ctx, &(struct audit_event){ .event = "webauthn-login", .user = req->user,
 	                                       .factor = f->id, .source = req->source,
