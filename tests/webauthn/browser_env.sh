@@ -80,6 +80,8 @@ write_config() {
 	cat > "$1/webauthn.conf" << CONF
 store = sqlite:$1/mfa.db
 key_file = $1/mfa.key
+audit_syslog = no
+audit_file = $1/audit.json
 webauthn_rp_id = localhost
 webauthn_rp_name = mfa test
 webauthn_origins = http://localhost:$2
