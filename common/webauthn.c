@@ -1,8 +1,10 @@
 /*
  * webauthn.c - the relying party of WebAuthn Level 2 §7: registration
  * (§7.1) and authentication (§7.2) ceremonies, with challenges and
- * credentials in the store. libfido2 verifies keys and signatures, OpenSSL
- * the attestation certificate chain; webauthn_codec.c parses.
+ * credentials in the store. libfido2 verifies attestation signatures and
+ * imports (and checks) public keys; OpenSSL verifies login signatures with
+ * the imported key and attestation certificate chains; webauthn_codec.c
+ * parses.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,18 +59,21 @@ static int require_rp(mfa_ctx *ctx, const char *user)
 }
 
 /* A stable, opaque user.id (§5.4.3: no personal data): HMAC of the name
- * under the store's key, so every server sharing the key agrees. */
+ * under a key derived from the key file's, so that every server sharing
+ * the key file agrees, and the sealing key itself is used for nothing else. */
 static int user_handle(mfa_ctx *ctx, const char *user, unsigned char out[WA_USER_HANDLE_LEN])
 {
-	static const char domain[] = "mfa webauthn user handle";
-	unsigned char msg[sizeof(domain) + MFA_USER_MAX];
-	size_t ulen = strlen(user);
-	unsigned len = 0;
+	static const char label[] = "mfa webauthn user handle key";
+	unsigned char subkey[SHA256_DIGEST_LENGTH];
+	unsigned len = 0, sublen = 0;
+	bool ok;
 
-	memcpy(msg, domain, sizeof(domain));
-	memcpy(msg + sizeof(domain), user, ulen);
-	if (!HMAC(EVP_sha256(), ctx->key, sizeof(ctx->key), msg, sizeof(domain) + ulen, out, &len) ||
-	    len != WA_USER_HANDLE_LEN)
+	ok = HMAC(EVP_sha256(), ctx->key, sizeof(ctx->key), (const unsigned char *)label,
+	          sizeof(label) - 1, subkey, &sublen) &&
+	     HMAC(EVP_sha256(), subkey, sublen, (const unsigned char *)user, strlen(user), out, &len) &&
+	     len == WA_USER_HANDLE_LEN;
+	OPENSSL_cleanse(subkey, sizeof(subkey));
+	if (!ok)
 		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot derive the WebAuthn user handle");
 	return MFA_OK;
 }
@@ -230,7 +235,7 @@ static json_t *credential_list(const struct store_factor *list, size_t n)
 	return arr;
 }
 
-/* The user's active credentials, read outside any transaction. */
+/* The user's factors, in a read transaction; count: active credentials. */
 static int user_credentials(mfa_ctx *ctx, const char *user, struct store_factor **list,
                             size_t *n, size_t *count)
 {

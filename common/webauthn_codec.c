@@ -14,6 +14,15 @@
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
 
+/* Printable ASCII only: these strings end up in log lines and messages. */
+static bool printable(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
 static bool copy_string(json_t *obj, const char *key, char *dst, size_t size, bool required)
 {
 	json_t *v = json_object_get(obj, key);
@@ -22,7 +31,7 @@ static bool copy_string(json_t *obj, const char *key, char *dst, size_t size, bo
 	if (!v)
 		return !required;
 	if (!json_is_string(v) || json_string_length(v) >= size ||
-	    strlen(s = json_string_value(v)) != json_string_length(v))
+	    !printable(s = json_string_value(v), json_string_length(v)))
 		return false;
 	memcpy(dst, s, json_string_length(v) + 1);
 	return true;
@@ -304,10 +313,10 @@ int wa_attestation_parse(const unsigned char *cbor, size_t len, struct wa_attest
 		if (cbor_text_is(k, "fmt") && !seen_fmt && cbor_isa_string(v) &&
 		    cbor_string_is_definite(v) && cbor_string_length(v) > 0 &&
 		    cbor_string_length(v) < sizeof(att->fmt)) {
+			if (!printable((const char *)cbor_string_handle(v), cbor_string_length(v)))
+				FAIL("attestationObject fmt is not printable text");
 			memcpy(att->fmt, cbor_string_handle(v), cbor_string_length(v));
 			att->fmt[cbor_string_length(v)] = '\0';
-			if (strlen(att->fmt) != cbor_string_length(v))
-				FAIL("attestationObject fmt holds a NUL");
 			seen_fmt = true;
 		} else if (cbor_text_is(k, "authData") && !att->auth_data) {
 			if (!cbor_bytes_copy(v, &att->auth_data, &att->auth_data_len, WA_AUTH_DATA_MAX))

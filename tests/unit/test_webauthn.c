@@ -195,6 +195,10 @@ static void webauthn_origin_rp_type_flags(void)
 	o.origin = "https://evil.example";
 	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES256, SA_FMT_NONE, &o, &res), MFA_ERR_WEBAUTHN);
 	CHECK(strstr(mfa_ctx_error(w.ctx), "webauthn_origins") != NULL);
+	/* What goes into log lines must not break them. */
+	o.origin = ORIGIN "\nfake log line";
+	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES256, SA_FMT_NONE, &o, &res), MFA_ERR_WEBAUTHN);
+	CHECK(strchr(mfa_ctx_error(w.ctx), '\n') == NULL);
 	o = w.opts;
 	o.rp_id_override = "example.org";
 	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES256, SA_FMT_NONE, &o, &res), MFA_ERR_WEBAUTHN);
@@ -222,7 +226,7 @@ static void webauthn_origin_rp_type_flags(void)
 	o = w.opts;
 	o.type_override = "webauthn.create";
 	CHECK_EQ_INT(wa_login(&w, "alice", &o, &res), MFA_ERR_WEBAUTHN);
-	CHECK_EQ_INT(env_audit_count(&w.env, "\"rejected\""), 8);
+	CHECK_EQ_INT(env_audit_count(&w.env, "\"rejected\""), 9);
 	CHECK_EQ_INT(wa_login(&w, "alice", NULL, &res), MFA_OK);
 	wa_teardown(&w);
 }
