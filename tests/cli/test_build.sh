@@ -32,3 +32,11 @@ case_begin rlm_mfa_exports_only_its_module
 syms=$(nm -D --defined-only "$ROOT/build/rlm_mfa.so" | awk '{print $3}' | tr '\n' ' ')
 [ "$syms" = "rlm_mfa " ] || fail "exported: $syms"
 "$T/root/opt/mfa/bin/mfactl" --help | grep -q "enroll" || fail "installed mfactl does not run"
+
+case_begin login_modules_do_not_load_webauthn_libraries
+# A PAM login loads pam_mfa.so each time: what it does not use stays out.
+for so in pam_mfa.so rlm_mfa.so; do
+	needed=$(readelf -d "$ROOT/build/$so" | grep NEEDED)
+	[ -n "$needed" ] || fail "$so: no NEEDED entries read"
+	grep -qE 'libfido2|libcbor' <<< "$needed" && fail "$so loads libfido2 or libcbor: $needed"
+done
