@@ -1,6 +1,8 @@
 #!/bin/bash
-# demo.sh - enroll an authenticator and log in with it through PAM, on a
-# private store under build/demo (nothing outside the checkout is touched).
+# demo.sh - enroll an authenticator and log in with it through PAM and
+# FreeRADIUS, then register a security key in headless Chromium and sign in
+# with it, on a private store under build/demo (nothing outside the checkout
+# is touched).
 # On a terminal you scan the QR code with your phone and type its codes;
 # without one (CI, a pipe) oathtool plays the phone.
 set -eu
@@ -92,6 +94,22 @@ say "The same code again, through the OTP-only server: refused"
 radius "$P_OTP" "User-Name = demo, User-Password = $code"
 show
 raddb_stop
+
+# A security key: a real headless Chromium, its virtual authenticator (the
+# DevTools WebAuthn domain) standing in for a YubiKey, runs both WebAuthn
+# ceremonies with the options mfactl prints and hands the answers back.
+. tests/webauthn/browser_env.sh
+if why=$(browser_ready); then
+	port=$(free_port)
+	printf 'webauthn_rp_id = localhost\nwebauthn_origins = http://localhost:%s\n' "$port" >> "$MFA_CONFIG"
+	say "A security key: headless Chromium registers one for demo and signs in (mfactl webauthn)"
+	node "$FLOW" --mfactl "$MFACTL" --config "$MFA_CONFIG" --user demo --port "$port" \
+		--out "$DEMO/webauthn" --uv --label "demo key"
+	say "The browser's answer sent a second time: refused"
+	"$MFACTL" webauthn login-finish demo < "$DEMO/webauthn/login-response-1.json" || true
+else
+	say "No security key step: $why"
+fi
 
 say "What support sees: mfactl list demo"
 "$MFACTL" list demo

@@ -227,10 +227,11 @@ raddb_start() {
 
 raddb_stop() {
 	[ -n "$RADIUSD_PID" ] || return 0
-	kill "$RADIUSD_PID" 2> /dev/null
+	# Each step may find it gone already; the demo runs this under set -e.
+	kill "$RADIUSD_PID" 2> /dev/null || true
 	for _ in $(seq 50); do kill -0 "$RADIUSD_PID" 2> /dev/null || break; sleep 0.1; done
-	kill -9 "$RADIUSD_PID" 2> /dev/null
-	wait "$RADIUSD_PID" 2> /dev/null
+	kill -9 "$RADIUSD_PID" 2> /dev/null || true
+	wait "$RADIUSD_PID" 2> /dev/null || true
 	RADIUSD_PID=""
 }
 
