@@ -350,41 +350,48 @@ out:
 	return ok;
 }
 
-/* The x5c chain up to one of webauthn_trust_anchors. */
-static bool chain_trusted(mfa_ctx *ctx, STACK_OF(X509) *chain, char *err, size_t errlen)
+/* The x5c chain up to one of webauthn_trust_anchors: MFA_OK, a refusal,
+ * or an error of the anchors file (which refuses every key). */
+static int chain_trusted(mfa_ctx *ctx, STACK_OF(X509) *chain, char *err, size_t errlen)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
-	bool ok = false;
+	int r = MFA_ERR_WEBAUTHN;
 
 	if (!store || !vctx || !untrusted) {
-		snprintf(err, errlen, "out of memory");
+		r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (X509_STORE_load_file(store, ctx->cfg.webauthn_trust_anchors) != 1) {
-		snprintf(err, errlen, "cannot read webauthn_trust_anchors %s (PEM certificates)",
-		         ctx->cfg.webauthn_trust_anchors);
+		r = ctx_fail(ctx, MFA_ERR_CONFIG, "cannot read webauthn_trust_anchors %s: it must be "
+		             "a file of PEM certificates readable by this process",
+		             ctx->cfg.webauthn_trust_anchors);
 		goto out;
 	}
 	/* An anchor may be an intermediate a vendor publishes for its keys. */
 	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
 	for (int i = 1; i < sk_X509_num(chain); i++)
-		sk_X509_push(untrusted, sk_X509_value(chain, i));
-	if (X509_STORE_CTX_init(vctx, store, sk_X509_value(chain, 0), untrusted) != 1)
+		if (!sk_X509_push(untrusted, sk_X509_value(chain, i))) {
+			r = ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	if (X509_STORE_CTX_init(vctx, store, sk_X509_value(chain, 0), untrusted) != 1) {
+		r = ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot set up a certificate check");
 		goto out;
+	}
 	if (X509_verify_cert(vctx) != 1) {
 		snprintf(err, errlen, "the attestation certificate does not chain to "
 		                      "webauthn_trust_anchors: %s",
 		         X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
 		goto out;
 	}
-	ok = true;
+	r = MFA_OK;
 out:
 	X509_STORE_CTX_free(vctx);
 	X509_STORE_free(store);
 	sk_X509_free(untrusted);
-	return ok;
+	return r;
 }
 
 /* x5c of the attestation statement as certificates (leaf first). */
@@ -480,7 +487,7 @@ static int check_attestation(struct ceremony *c, const struct wa_attestation *at
 		    !packed_cert_ok(sk_X509_value(chain, 0), c->ad.aaguid, c->err, sizeof(c->err)))
 			goto out;
 		if (anchors) {
-			if (!chain_trusted(ctx, chain, c->err, sizeof(c->err)))
+			if ((r = chain_trusted(ctx, chain, c->err, sizeof(c->err))) != MFA_OK)
 				goto out;
 			str_copy(kind, 16, "trusted");
 		}

@@ -415,6 +415,16 @@ static void webauthn_trust_anchors(void)
 	CHECK_EQ_INT(wa_register(&w, "bob", SA_ES256, SA_FMT_U2F, &o, &res), MFA_OK);
 	CHECK_STR(res.attestation, "trusted");
 	wa_teardown(&w);
+	/* An anchors file that cannot be read is the administrator's error,
+	 * not the key's: every registration fails, none slips through. */
+	wa_setup(&w, "webauthn_trust_anchors = /nonexistent/roots.pem\n");
+	CHECK_EQ_INT(sa_make_ca(w.ca), 0);
+	o = w.opts;
+	use_ca(&w, &o);
+	CHECK_EQ_INT(wa_register(&w, "carol", SA_ES256, SA_FMT_PACKED_X5C, &o, &res), MFA_ERR_CONFIG);
+	CHECK(strstr(mfa_ctx_error(w.ctx), "/nonexistent/roots.pem") != NULL);
+	CHECK_EQ_INT(credentials_of(w.ctx, "carol"), 0);
+	wa_teardown(&w);
 }
 
 /* A registration response whose attestationObject is `cbor`. */
