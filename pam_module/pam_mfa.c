@@ -229,16 +229,16 @@ static int enroll_inline(struct login *l)
 /* A user without a factor: inline enrollment, grace period, nullok, or no. */
 static int no_factor(struct login *l, const struct mfa_user_info *info)
 {
+	struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR,
+		                 .security_key_only = info->webauthn_credentials != 0 };
+	char msg[256];
 	time_t first_seen;
 	int r;
 
+	mfa_verdict_message(&v, msg, sizeof(msg));
 	/* A security key is a factor this module cannot ask for yet: neither
 	 * nullok, a grace period nor a new enrollment may step around it. */
-	if (info->webauthn_credentials) {
-		struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR, .security_key_only = true };
-		char msg[256];
-
-		mfa_verdict_message(&v, msg, sizeof(msg));
+	if (v.security_key_only) {
 		say(l, PAM_ERROR_MSG, "%s", msg);
 		mfa_audit(l->ctx, &l->req, "verify", "no_factor", "refused: security key only");
 		return PAM_AUTH_ERR;
@@ -264,7 +264,7 @@ static int no_factor(struct login *l, const struct mfa_user_info *info)
 		mfa_audit(l->ctx, &l->req, "verify", "no_factor", "nullok: left to other modules");
 		return PAM_IGNORE;
 	}
-	say(l, PAM_ERROR_MSG, "No authenticator is enrolled for this account: ask your administrator.");
+	say(l, PAM_ERROR_MSG, "%s", msg);
 	mfa_audit(l->ctx, &l->req, "verify", "no_factor", "refused");
 	return PAM_AUTH_ERR;
 }

@@ -209,34 +209,24 @@ static void set_auth_type(rlm_mfa_t *inst, REQUEST *request, bool force)
 	vp->vp_integer = inst->auth_type;
 }
 
-/* A user without a factor: the instance's no_factor policy decides. */
-static rlm_rcode_t no_factor(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call)
+/* A user without a factor a RADIUS client can use: the instance's
+ * no_factor policy decides, except for a user whose factor is a security
+ * key, who has one and is never waved through as having none. */
+static rlm_rcode_t no_factor(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call,
+                             bool security_key_only)
 {
-	struct mfa_user_info info;
+	struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR, .security_key_only = security_key_only };
+	char msg[256];
 
-	/* A user whose factor is a security key has one, just not one a RADIUS
-	 * client can use: never waved through as having none. */
-	if (mfa_user_info_get(ctx, call->req.user, &info) != MFA_OK) {
-		RERROR("mfa: %s", mfa_ctx_error(ctx));
-		reply_unavailable(request);
-		return RLM_MODULE_FAIL;
-	}
-	if (info.webauthn_credentials) {
-		struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR, .security_key_only = true };
-		char msg[256];
-
-		mfa_verdict_message(&v, msg, sizeof(msg));
-		mfa_audit(ctx, &call->req, "verify", "no_factor", "refused: security key only");
-		reply_message(request, msg);
-		return RLM_MODULE_REJECT;
-	}
-	if (inst->no_factor_accept) {
+	if (inst->no_factor_accept && !security_key_only) {
 		mfa_audit(ctx, &call->req, "verify", "no_factor", "accepted: no_factor = accept");
 		RDEBUG2("mfa: %s has no factor: accepted (no_factor = accept)", call->req.user);
 		return RLM_MODULE_OK;
 	}
-	mfa_audit(ctx, &call->req, "verify", "no_factor", "refused: no_factor = reject");
-	reply_message(request, "No authenticator is enrolled for this account: ask your administrator.");
+	mfa_audit(ctx, &call->req, "verify", "no_factor",
+	          security_key_only ? "refused: security key only" : "refused: no_factor = reject");
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	reply_message(request, msg);
 	return RLM_MODULE_REJECT;
 }
 
@@ -250,8 +240,9 @@ static rlm_rcode_t verify_code(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
 	call->req.code = code;
 	*result = mfa_verify(ctx, &call->req, &v);
 	call->req.code = NULL;
-	if (*result == MFA_ERR_NO_FACTOR && inst->no_factor_accept)
-		return no_factor(inst, request, ctx, call);
+	/* A security-key-only refusal goes on as any verdict, audited by the core. */
+	if (*result == MFA_ERR_NO_FACTOR && inst->no_factor_accept && !v.security_key_only)
+		return no_factor(inst, request, ctx, call, false);
 	if (*result != MFA_OK && !mfa_err_is_verdict(*result)) {
 		RERROR("mfa: %s", mfa_ctx_error(ctx));
 		reply_unavailable(request);
@@ -342,7 +333,7 @@ static rlm_rcode_t challenge_issue(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *c
 		return *result == MFA_ERR_INVALID ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
 	}
 	if (info.active_factors == 0 && info.recovery_left == 0)
-		return no_factor(inst, request, ctx, call);
+		return no_factor(inst, request, ctx, call, info.webauthn_credentials != 0);
 	if (info.locked_until > time(NULL)) {
 		struct mfa_verdict v = { .result = MFA_ERR_LOCKED,
 			                 .locked_seconds = (unsigned)(info.locked_until - time(NULL)) };
@@ -400,7 +391,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 				goto out;
 			}
 			if (info.active_factors == 0 && info.recovery_left == 0) {
-				rcode = no_factor(inst, request, ctx, &call);
+				rcode = no_factor(inst, request, ctx, &call, info.webauthn_credentials != 0);
 				goto out;
 			}
 			REDEBUG("mfa: no code after the password of %s (is this module listed in "
