@@ -123,10 +123,10 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
 
 bench: build/bench_verify build/bench_pam build/bench_webauthn
-build/bench_verify: bench/bench_verify.c build/libmfa.a
+build/bench_verify: bench/bench_verify.c bench/bench.h build/libmfa.a
 	$(CC) $(ALL_CFLAGS) -Icommon -o $@ $< build/libmfa.a $(PKG_LIBS)
 
-build/bench_webauthn: bench/bench_webauthn.c tests/softauthn/softauthn.c build/libmfa.a
+build/bench_webauthn: bench/bench_webauthn.c bench/bench.h tests/softauthn/softauthn.c build/libmfa.a
 	$(CC) $(ALL_CFLAGS) -Icommon -Itests/softauthn -o $@ $< tests/softauthn/softauthn.c \
 		build/libmfa.a $(PKG_LIBS)
 

@@ -13,23 +13,8 @@
 
 #include <liboath/oath.h>
 
+#include "bench.h"
 #include "mfa.h"
-
-static time_t bench_now = 1800000000;
-
-static time_t bench_clock(void *arg)
-{
-	(void)arg;
-	return bench_now;
-}
-
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 struct bench_user {
 	char name[32];

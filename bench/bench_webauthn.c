@@ -20,28 +20,13 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "bench.h"
 #include "internal.h"
 #include "webauthn_codec.h"
 #include "softauthn.h"
 
 #define ORIGIN "https://bench.example"
 #define BENCH_SLICE 100
-
-static time_t bench_now = 1800000000;
-
-static time_t bench_clock(void *arg)
-{
-	(void)arg;
-	return bench_now;
-}
-
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 static void die(const char *what, mfa_ctx *ctx)
 {
