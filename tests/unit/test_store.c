@@ -22,6 +22,16 @@ static void sql(const struct test_env *env, const char *stmt)
 	sqlite3_close(db);
 }
 
+static void check_factor_count(mfa_ctx *ctx, const char *user, size_t want)
+{
+	struct mfa_factor_info *list = NULL;
+	size_t n = 0;
+
+	CHECK_EQ_INT(mfa_factor_list(ctx, user, &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, want);
+	mfa_factor_list_free(&list);
+}
+
 static int open_env(const struct test_env *env, mfa_ctx **ctx)
 {
 	int r;
@@ -178,14 +188,7 @@ static void store_setup_idempotent(void)
 	CHECK(stat(env.store, &st) == 0 && (st.st_mode & 077) == 0);
 	mfa_ctx_free(&c2);
 	c2 = env_open(&env);
-	{
-		struct mfa_factor_info *list = NULL;
-		size_t n = 0;
-
-		CHECK_EQ_INT(mfa_factor_list(c2, "alice", &list, &n), MFA_OK);
-		CHECK_EQ_INT(n, 1);
-		mfa_factor_list_free(&list);
-	}
+	check_factor_count(c2, "alice", 1);
 	mfa_ctx_free(&c2);
 }
 
@@ -204,14 +207,7 @@ static void store_migrates_v1(void)
 	          "ALTER TABLE factors DROP COLUMN attestation; PRAGMA user_version = 1");
 	CHECK_EQ_INT(open_env(&env, &c2), MFA_OK);
 	CHECK_EQ_INT(mfa_challenge_create(c2, "alice", "10.0.0.1", 60, id), MFA_OK);
-	{
-		struct mfa_factor_info *list = NULL;
-		size_t n = 0;
-
-		CHECK_EQ_INT(mfa_factor_list(c2, "alice", &list, &n), MFA_OK);
-		CHECK_EQ_INT(n, 1);
-		mfa_factor_list_free(&list);
-	}
+	check_factor_count(c2, "alice", 1);
 	mfa_ctx_free(&c2);
 }
 

@@ -231,6 +231,19 @@ static void webauthn_origin_rp_type_flags(void)
 	wa_teardown(&w);
 }
 
+/* alice answers with the challenge of options issued for something else. */
+static void answer_foreign_challenge(struct wa *w, const char *options, const char *why)
+{
+	struct mfa_webauthn_result res;
+	json_t *j = json_loads(options, 0, NULL);
+	struct sa_opts o = w->opts;
+
+	o.challenge_override = json_string_value(json_object_get(j, "challenge"));
+	CHECK_EQ_INT(wa_login(w, "alice", &o, &res), MFA_ERR_CHALLENGE);
+	CHECK(strstr(mfa_ctx_error(w->ctx), why) != NULL);
+	json_decref(j);
+}
+
 static void webauthn_challenges_single_use_expiring_bound(void)
 {
 	struct mfa_webauthn_result res;
@@ -238,7 +251,6 @@ static void webauthn_challenges_single_use_expiring_bound(void)
 	struct wa w;
 	mfa_ctx *other;
 	char *resp, *bob_options = NULL;
-	json_t *j;
 
 	wa_setup(&w, NULL);
 	CHECK_EQ_INT(wa_register(&w, "alice", SA_EDDSA, SA_FMT_NONE, NULL, &res), MFA_OK);
@@ -273,19 +285,11 @@ static void webauthn_challenges_single_use_expiring_bound(void)
 		w.cred = alice;
 	}
 	CHECK_EQ_INT(mfa_webauthn_login_begin(w.ctx, "bob", &bob_options), MFA_OK);
-	j = json_loads(bob_options, 0, NULL);
-	o.challenge_override = json_string_value(json_object_get(j, "challenge"));
-	CHECK_EQ_INT(wa_login(&w, "alice", &o, &res), MFA_ERR_CHALLENGE);
-	CHECK(strstr(mfa_ctx_error(w.ctx), "another user") != NULL);
-	json_decref(j);
+	answer_foreign_challenge(&w, bob_options, "another user");
 	free(bob_options);
 	/* A registration challenge, answered as a login. */
 	CHECK_EQ_INT(mfa_webauthn_register_begin(w.ctx, "alice", &bob_options), MFA_OK);
-	j = json_loads(bob_options, 0, NULL);
-	o.challenge_override = json_string_value(json_object_get(j, "challenge"));
-	CHECK_EQ_INT(wa_login(&w, "alice", &o, &res), MFA_ERR_CHALLENGE);
-	CHECK(strstr(mfa_ctx_error(w.ctx), "another ceremony") != NULL);
-	json_decref(j);
+	answer_foreign_challenge(&w, bob_options, "another ceremony");
 	free(bob_options);
 	/* Nothing above used alice's key: a fair login still passes. */
 	CHECK_EQ_INT(wa_login(&w, "alice", NULL, &res), MFA_OK);
