@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "factor.h"
+#include "webauthn_codec.h"   /* the COSE algorithm numbers only */
 
 #define URI_MAX 1024
 
@@ -25,9 +26,9 @@ struct mfa_enrollment {
 
 const char *mfa_webauthn_algorithm_name(int cose_alg)
 {
-	return cose_alg == -7   ? "ES256"
-	       : cose_alg == -8 ? "EdDSA"
-	       : cose_alg == -257 ? "RS256"
+	return cose_alg == WA_ALG_ES256   ? "ES256"
+	       : cose_alg == WA_ALG_EDDSA ? "EdDSA"
+	       : cose_alg == WA_ALG_RS256 ? "RS256"
 	                                  : "unknown";
 }
 

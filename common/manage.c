@@ -26,6 +26,14 @@ static int check_user(mfa_ctx *ctx, const char *user)
 	return MFA_OK;
 }
 
+/* An AAGUID (the authenticator's model) in the usual UUID form. */
+static void aaguid_text(const unsigned char g[STORE_AAGUID_LEN], char out[37])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
+	         g[13], g[14], g[15]);
+}
+
 static void info_from_factor(struct mfa_factor_info *info, const struct store_factor *f)
 {
 	memset(info, 0, sizeof(*info));
@@ -42,14 +50,10 @@ static void info_from_factor(struct mfa_factor_info *info, const struct store_fa
 	info->created = (time_t)f->created;
 	info->last_used = (time_t)f->last_used;
 	if (f->type == MFA_FACTOR_WEBAUTHN) {
-		const unsigned char *g = f->aaguid;
 		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1];
 
 		info->webauthn_algorithm = f->cose_alg;
-		snprintf(info->webauthn_aaguid, sizeof(info->webauthn_aaguid),
-		         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[0],
-		         g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
-		         g[13], g[14], g[15]);
+		aaguid_text(f->aaguid, info->webauthn_aaguid);
 		str_copy(info->webauthn_transports, sizeof(info->webauthn_transports), f->transports);
 		str_copy(info->webauthn_attestation, sizeof(info->webauthn_attestation),
 		         f->attestation);
@@ -320,16 +324,15 @@ out:
 static json_t *factor_json(const struct store_factor *f)
 {
 	if (f->type == MFA_FACTOR_WEBAUTHN) {
-		struct mfa_factor_info info;
-		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1];
+		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1], aaguid[37];
 
 		/* The public key stays out, like seeds: it is sealed for integrity. */
-		info_from_factor(&info, f);
+		aaguid_text(f->aaguid, aaguid);
 		b64url_encode(f->cred_id, f->cred_id_len, id);
 		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:I}",
 		                 "id", f->id, "type", "webauthn", "label", f->label, "algorithm",
 		                 mfa_webauthn_algorithm_name(f->cose_alg), "credential_id", id,
-		                 "aaguid", info.webauthn_aaguid, "transports", f->transports,
+		                 "aaguid", aaguid, "transports", f->transports,
 		                 "attestation", f->attestation, "sign_count", (json_int_t)f->counter,
 		                 "active", (int)f->active, "created", (json_int_t)f->created,
 		                 "last_used", (json_int_t)f->last_used);
