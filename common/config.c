@@ -284,7 +284,8 @@ static bool origin_fits(const char *origin, size_t n, const char *rp_id)
 static int webauthn_check(const struct mfa_config *cfg, const char *name, char *err,
                           size_t errlen)
 {
-	const char *p = cfg->webauthn_origins;
+	const char *p = cfg->webauthn_origins, *origin;
+	size_t n;
 
 	if (!cfg->webauthn_rp_id[0]) {
 		if (cfg->webauthn_origins[0] || cfg->webauthn_trust_anchors[0]) {
@@ -298,20 +299,14 @@ static int webauthn_check(const struct mfa_config *cfg, const char *name, char *
 		         cfg->webauthn_rp_id);
 		return MFA_ERR_CONFIG;
 	}
-	while (*p) {
-		size_t n = strcspn(p, " ");
-
-		if (!origin_fits(p, n, cfg->webauthn_rp_id)) {
+	while (words_next(&p, &origin, &n))
+		if (!origin_fits(origin, n, cfg->webauthn_rp_id)) {
 			snprintf(err, errlen,
 			         "%s: webauthn_origins: '%.*s' is not https://%s (or a subdomain, or "
 			         "http://localhost) with an optional port and no path",
-			         name, (int)n, p, cfg->webauthn_rp_id);
+			         name, (int)n, origin, cfg->webauthn_rp_id);
 			return MFA_ERR_CONFIG;
 		}
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
 	return MFA_OK;
 }
 

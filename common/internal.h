@@ -57,6 +57,10 @@ int file_read_safely(const char *path, size_t max, bool private, gid_t shared_gi
 /* The configured group's id, or NO_GROUP when none is configured. */
 int config_group_id(mfa_ctx *ctx, gid_t *gid);
 
+/* Walks a space-separated list: the next word and its length, false at the
+ * end. Start with *p at the list. */
+bool words_next(const char **p, const char **word, size_t *len);
+
 /* Random bytes from OpenSSL's CSPRNG. */
 int random_bytes(void *buf, size_t len);
 /* Base64url (RFC 4648 §5) without padding, through OpenSSL's base64:

@@ -138,6 +138,18 @@ out:
 	return r;
 }
 
+bool words_next(const char **p, const char **word, size_t *len)
+{
+	while (**p == ' ')
+		(*p)++;
+	if (!**p)
+		return false;
+	*word = *p;
+	*len = strcspn(*p, " ");
+	*p += *len;
+	return true;
+}
+
 int random_bytes(void *buf, size_t len)
 {
 	if (len > (size_t)INT32_MAX || RAND_bytes(buf, (int)len) != 1)

@@ -134,8 +134,8 @@ static const char *challenge_consume(struct ceremony *c, const char *ceremony, i
 
 static bool origin_allowed(const mfa_ctx *ctx, const char *origin)
 {
-	const char *p = ctx->cfg.webauthn_origins;
-	size_t n = strlen(origin);
+	const char *p = ctx->cfg.webauthn_origins, *word;
+	size_t n = strlen(origin), len;
 
 	if (!*p) {   /* default: the rp id itself over https */
 		char only[WA_ORIGIN_MAX + 16];
@@ -143,15 +143,9 @@ static bool origin_allowed(const mfa_ctx *ctx, const char *origin)
 		snprintf(only, sizeof(only), "https://%s", ctx->cfg.webauthn_rp_id);
 		return !strcmp(origin, only);
 	}
-	while (*p) {
-		size_t len = strcspn(p, " ");
-
-		if (len == n && !memcmp(p, origin, n))
+	while (words_next(&p, &word, &len))
+		if (len == n && !memcmp(word, origin, n))
 			return true;
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
 	return false;
 }
 
@@ -211,20 +205,15 @@ static json_t *credential_list(const struct store_factor *list, size_t n)
 	for (size_t i = 0; arr && i < n; i++) {
 		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1];
 		json_t *tr = json_array(), *cred;
-		const char *t = list[i].transports;
+		const char *t = list[i].transports, *word;
+		size_t len;
 
 		if (list[i].type != MFA_FACTOR_WEBAUTHN || !list[i].active) {
 			json_decref(tr);
 			continue;
 		}
-		while (tr && *t) {
-			size_t len = strcspn(t, " ");
-
-			json_array_append_new(tr, json_stringn(t, len));
-			t += len;
-			while (*t == ' ')
-				t++;
-		}
+		while (tr && words_next(&t, &word, &len))
+			json_array_append_new(tr, json_stringn(word, len));
 		b64url_encode(list[i].cred_id, list[i].cred_id_len, id);
 		cred = json_pack("{s:s, s:s, s:o}", "type", "public-key", "id", id, "transports", tr);
 		if (!cred || json_array_append_new(arr, cred) < 0) {
