@@ -270,7 +270,8 @@ static bool origin_fits(const char *origin, size_t n, const char *rp_id)
 	if (h[hn] == ':') {
 		size_t pn = n - (size_t)(h + hn + 1 - origin);
 
-		if (pn == 0 || pn > 5 || strspn(h + hn + 1, "0123456789") < pn)
+		if (pn == 0 || pn > 5 || strspn(h + hn + 1, "0123456789") < pn ||
+		    strtoul(h + hn + 1, NULL, 10) == 0 || strtoul(h + hn + 1, NULL, 10) > 65535)
 			return false;
 	} else if ((size_t)(h - origin) + hn != n) {
 		return false;                       /* a path: origins have none */

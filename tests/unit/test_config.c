@@ -88,7 +88,40 @@ static void config_load_missing(void)
 	CHECK(ctx == NULL);
 }
 
+static void config_webauthn_origins(void)
+{
+	static const char *const good[] = {
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://example.com  https://login.example.com:8443\n",
+		"webauthn_rp_id = localhost\nwebauthn_origins = http://localhost:8080\n",
+		"webauthn_rp_id = example.com\n",
+	};
+	static const char *const bad[] = {
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://example.com https://evil.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://example.com/login\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = http://example.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://notexample.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://example.com:99999\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://example.com:0\n",
+		"webauthn_rp_id = Example.com\n",
+		"webauthn_origins = https://example.com\n",
+	};
+	struct mfa_config cfg;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK_EQ_INT(parse(&cfg, good[i], err, sizeof(err)), MFA_OK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK_EQ_INT(parse(&cfg, bad[i], err, sizeof(err)), MFA_ERR_CONFIG);
+		CHECK(strstr(err, "webauthn") != NULL);
+	}
+	/* The message names the offending origin, not its neighbours. */
+	parse(&cfg, bad[0], err, sizeof(err));
+	CHECK(strstr(err, "'https://evil.com'") != NULL);
+}
+
 const struct test_case config_tests[] = {
+	{ "config_webauthn_origins", config_webauthn_origins },
 	{ "config_values", config_values },
 	{ "config_errors_name_line", config_errors },
 	{ "config_load_missing", config_load_missing },
