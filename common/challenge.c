@@ -11,6 +11,26 @@
 #include "factor.h"
 
 #define CHALLENGE_TTL_MAX 3600
+/* Expired challenges are swept at most this often per context: the sweep
+ * reads every pending one, and a busy RADIUS server has thousands. */
+#define CHALLENGE_SWEEP_EVERY 60
+
+int challenge_store(mfa_ctx *ctx, const struct store_challenge *c)
+{
+	time_t now = ctx_now(ctx);
+	bool sweep = now - ctx->challenges_swept >= CHALLENGE_SWEEP_EVERY ||
+	             now < ctx->challenges_swept;
+	int r;
+
+	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	    (sweep && (r = ctx->store->ops->challenges_expire(ctx->store, now)) != MFA_OK) ||
+	    (r = ctx->store->ops->challenge_put(ctx->store, c)) != MFA_OK ||
+	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
+		return tx_abort(ctx, r);
+	if (sweep)
+		ctx->challenges_swept = now;
+	return MFA_OK;
+}
 
 static bool nas_valid(const char *nas)
 {
@@ -23,7 +43,6 @@ int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsign
 	static const char hex[] = "0123456789abcdef";
 	struct store_challenge c = { 0 };
 	unsigned char raw[MFA_CHALLENGE_ID_LEN / 2];
-	time_t now;
 	int r;
 
 	id[0] = '\0';
@@ -40,13 +59,9 @@ int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsign
 	}
 	str_copy(c.user, sizeof(c.user), user);
 	str_copy(c.nas, sizeof(c.nas), nas);
-	now = ctx_now(ctx);
-	c.expires = now + ttl;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
-	    (r = ctx->store->ops->challenges_expire(ctx->store, now)) != MFA_OK ||
-	    (r = ctx->store->ops->challenge_put(ctx->store, &c)) != MFA_OK ||
-	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
-		return tx_abort(ctx, r);
+	c.expires = ctx_now(ctx) + ttl;
+	if ((r = challenge_store(ctx, &c)) != MFA_OK)
+		return r;
 	memcpy(id, c.id, MFA_CHALLENGE_ID_LEN + 1);
 	return MFA_OK;
 }

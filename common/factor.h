@@ -30,6 +30,9 @@ void factor_policy(const mfa_ctx *ctx, struct otp_policy *pol);
  * each factor keeps its own replay state. */
 int factor_secret_unique(mfa_ctx *ctx, const char *user, const unsigned char *secret,
                          size_t secret_len);
+/* Stores a new challenge (RADIUS or WebAuthn) in its own transaction, and
+ * now and then removes expired ones (taking one checks expiry anyway). */
+int challenge_store(mfa_ctx *ctx, const struct store_challenge *c);
 /* Rolls the transaction back, keeping the store's failure detail. */
 int tx_abort(mfa_ctx *ctx, int r);
 /* Removes spaces users put in codes ("123 456"); false if too long or odd. */

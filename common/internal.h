@@ -29,6 +29,7 @@ struct mfa_ctx {
 	 * libfido2. */
 	void *webauthn_keys;
 	void (*webauthn_keys_free)(void *keys);
+	time_t challenges_swept;         /* when this context last removed expired ones */
 };
 
 /* Records a detail for mfa_ctx_error() and returns err. */

@@ -89,7 +89,6 @@ static int challenge_issue(mfa_ctx *ctx, const char *user, const char *ceremony,
 {
 	struct store_challenge c = { 0 };
 	unsigned char raw[WA_CHALLENGE_LEN];
-	time_t now = ctx_now(ctx);
 	int r;
 
 	if ((r = random_bytes(raw, sizeof(raw))) != MFA_OK)
@@ -98,13 +97,8 @@ static int challenge_issue(mfa_ctx *ctx, const char *user, const char *ceremony,
 	snprintf(c.id, sizeof(c.id), WA_CHALLENGE_PREFIX "%s", b64);
 	str_copy(c.user, sizeof(c.user), user);
 	str_copy(c.nas, sizeof(c.nas), ceremony);
-	c.expires = now + ctx->cfg.webauthn_timeout;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
-	    (r = ctx->store->ops->challenges_expire(ctx->store, now)) != MFA_OK ||
-	    (r = ctx->store->ops->challenge_put(ctx->store, &c)) != MFA_OK ||
-	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
-		return tx_abort(ctx, r);
-	return MFA_OK;
+	c.expires = ctx_now(ctx) + ctx->cfg.webauthn_timeout;
+	return challenge_store(ctx, &c);
 }
 
 /* Inside a write transaction: takes the challenge clientData names; NULL

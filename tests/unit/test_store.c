@@ -22,6 +22,21 @@ static void sql(const struct test_env *env, const char *stmt)
 	sqlite3_close(db);
 }
 
+static int pending_challenges(const struct test_env *env)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	CHECK(sqlite3_open(env->store, &db) == SQLITE_OK);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM challenges", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
 static void check_factor_count(mfa_ctx *ctx, const char *user, size_t want)
 {
 	struct mfa_factor_info *list = NULL;
@@ -251,9 +266,30 @@ static void challenges_once_bound_expiring(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* Unanswered challenges are swept, by each context at most once a minute. */
+static void challenges_expired_are_swept(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	char id[MFA_CHALLENGE_ID_LEN + 1];
+
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 10, id), MFA_OK);
+	CHECK_EQ_INT(pending_challenges(&env), 5);
+	test_now += 11;
+	/* Within the minute of the first sweep: nothing is read back yet. */
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 600, id), MFA_OK);
+	CHECK_EQ_INT(pending_challenges(&env), 6);
+	test_now += 60;
+	CHECK_EQ_INT(mfa_challenge_create(ctx, "alice", "10.0.0.1", 600, id), MFA_OK);
+	CHECK_EQ_INT(pending_challenges(&env), 2);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case store_tests[] = {
 	{ "store_migrates_v1", store_migrates_v1 },
 	{ "challenges_once_bound_expiring", challenges_once_bound_expiring },
+	{ "challenges_expired_are_swept", challenges_expired_are_swept },
 	{ "store_missing", store_missing },
 	{ "store_not_a_database", store_not_a_database },
 	{ "store_directory_instead", store_directory_instead },
