@@ -46,18 +46,33 @@ struct store_factor {
 	unsigned char aaguid[STORE_AAGUID_LEN];
 	char transports[64];              /* space separated, as the browser said */
 	char attestation[16];             /* "none", "self", "basic", "trusted" */
+	bool inline_pending;              /* pending, started by a login (not an admin) */
+};
+
+/* May a user without a factor enroll at a login? */
+enum store_enroll {
+	STORE_ENROLL_NEW = 0,       /* never had a factor: yes */
+	STORE_ENROLL_BLOCKED = 1,   /* had one removed or used up: only an admin decides */
+	STORE_ENROLL_ALLOWED = 2,   /* an admin allowed it once more (mfactl allow-enroll) */
 };
 
 struct store_user {
 	unsigned failures;
 	int64_t locked_until;
 	int64_t first_seen;
+	int enroll;                       /* enum store_enroll */
+};
+
+enum recovery_kind {
+	RECOVERY_KIND_PBKDF2 = 0,   /* salted PBKDF2: imported scratch codes, codes before schema 4 */
+	RECOVERY_KIND_HMAC = 1,     /* HMAC under a key derived from the key file */
 };
 
 struct store_recovery {
 	unsigned char salt[STORE_SALT_LEN];
 	unsigned char hash[STORE_HASH_LEN];
 	bool used;
+	int kind;                         /* enum recovery_kind */
 };
 
 struct store_challenge {
@@ -99,6 +114,8 @@ struct store_ops {
 	int (*challenge_put)(struct store *s, const struct store_challenge *c);
 	int (*challenge_take)(struct store *s, const char *id, struct store_challenge *c, bool *found);
 	int (*challenges_expire)(struct store *s, int64_t now);
+	/* A user with factors whose name differs from user only in (ASCII) case. */
+	int (*user_twin)(struct store *s, const char *user, char twin[MFA_USER_MAX + 1], bool *found);
 };
 
 /* Every backend's handle starts with this. */

@@ -17,14 +17,14 @@
 #include "internal.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 enum stmt_id {
 	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK,
 	ST_USER_GET, ST_USER_PUT, ST_USER_DEL, ST_USER_DEL_FACTORS, ST_USER_DEL_RECOVERY,
 	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_BY_CRED, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
 	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
-	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_TAKE, ST_CHALLENGES_EXPIRE,
+	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_TAKE, ST_CHALLENGES_EXPIRE, ST_USER_TWIN,
 	ST__COUNT
 };
 
@@ -33,33 +33,36 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_USER_GET] = "SELECT failures, locked_until, first_seen FROM users WHERE name = ?1",
-	[ST_USER_PUT] = ("INSERT INTO users(name, failures, locked_until, first_seen) "
-	                 "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
-	                 "failures = ?2, locked_until = ?3, first_seen = ?4"),
+	[ST_USER_GET] = "SELECT failures, locked_until, first_seen, enroll FROM users WHERE name = ?1",
+	[ST_USER_PUT] = ("INSERT INTO users(name, failures, locked_until, first_seen, enroll) "
+	                 "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO UPDATE SET "
+	                 "failures = ?2, locked_until = ?3, first_seen = ?4, enroll = ?5"),
 	[ST_USER_DEL] = "DELETE FROM users WHERE name = ?1",
 	[ST_USER_DEL_FACTORS] = "DELETE FROM factors WHERE user = ?1",
 	[ST_USER_DEL_RECOVERY] = "DELETE FROM recovery WHERE user = ?1",
 #define FACTOR_COLUMNS "user, id, label, type, algorithm, digits, period, counter, last_step, " \
                        "drift, active, created, last_used, secret, cose_alg, cred_id, aaguid, " \
-                       "transports, attestation"
+                       "transports, attestation, inline"
 	[ST_FACTORS_USER] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1 ORDER BY created, id"),
 	[ST_FACTORS_ALL] = ("SELECT " FACTOR_COLUMNS " FROM factors ORDER BY user, created, id"),
 	[ST_FACTOR_BY_CRED] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE cred_id = ?1"),
 	[ST_FACTOR_INSERT] = ("INSERT INTO factors(" FACTOR_COLUMNS ") VALUES"
 	                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	                      " ?17, ?18, ?19)"),
+	                      " ?17, ?18, ?19, ?20)"),
 	[ST_FACTOR_UPDATE] = ("UPDATE factors SET label = ?3, counter = ?8, last_step = ?9, "
 	                      "drift = ?10, active = ?11, last_used = ?13 WHERE user = ?1 AND id = ?2"),
 	[ST_FACTOR_DEL] = "DELETE FROM factors WHERE user = ?1 AND id = ?2",
 	[ST_FACTORS_DEL_PENDING] = "DELETE FROM factors WHERE user = ?1 AND active = 0",
-	[ST_RECOVERY_GET] = "SELECT salt, hash, used FROM recovery WHERE user = ?1 ORDER BY idx",
+	[ST_RECOVERY_GET] = "SELECT salt, hash, used, kind FROM recovery WHERE user = ?1 ORDER BY idx",
 	[ST_RECOVERY_DEL] = "DELETE FROM recovery WHERE user = ?1",
-	[ST_RECOVERY_INSERT] = "INSERT INTO recovery(user, idx, salt, hash, used) VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_RECOVERY_INSERT] = ("INSERT INTO recovery(user, idx, salt, hash, used, kind) "
+	                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"),
 	[ST_RECOVERY_USE] = "UPDATE recovery SET used = 1 WHERE user = ?1 AND idx = ?2",
 	[ST_CHALLENGE_PUT] = "INSERT INTO challenges(id, user, nas, expires) VALUES(?1, ?2, ?3, ?4)",
 	[ST_CHALLENGE_TAKE] = "DELETE FROM challenges WHERE id = ?1 RETURNING user, nas, expires",
 	[ST_CHALLENGES_EXPIRE] = "DELETE FROM challenges WHERE expires <= ?1",
+	[ST_USER_TWIN] = ("SELECT user FROM factors WHERE user = ?1 COLLATE NOCASE AND user <> ?1 "
+	                  "LIMIT 1"),
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -92,6 +95,17 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"INSERT INTO challenges3 SELECT id, user, nas, expires FROM challenges;"
 	"DROP TABLE challenges;"
 	"ALTER TABLE challenges3 RENAME TO challenges;",
+	/* 4: login policy. users.enroll: may a user without a factor enroll at a
+	 * login (0: never had one; 1: had one removed or used up; 2: allowed
+	 * again by an admin). factors.inline: a pending factor a login started
+	 * (a login never replaces an admin's). recovery.kind: 0 PBKDF2 under its
+	 * salt, 1 HMAC under a key derived from the key file. Names that differ
+	 * only in case are found through an index. */
+	"ALTER TABLE users ADD COLUMN enroll INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE factors ADD COLUMN inline INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE recovery ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX factors_user_nocase ON factors(user COLLATE NOCASE);"
+	"UPDATE users SET enroll = 1 WHERE name IN (SELECT user FROM recovery);",
 };
 
 struct store_sqlite {
@@ -388,6 +402,13 @@ static int sq_user_get(struct store *s, const char *user, struct store_user *u, 
 		u->failures = (unsigned)failures;
 		u->locked_until = sqlite3_column_int64(st, 1);
 		u->first_seen = sqlite3_column_int64(st, 2);
+		u->enroll = sqlite3_column_int(st, 3);
+		if (u->enroll < STORE_ENROLL_NEW || u->enroll > STORE_ENROLL_ALLOWED) {
+			sqlite3_reset(st);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: bad enroll state",
+			         q->path, user);
+			return MFA_ERR_CORRUPT;
+		}
 		*found = true;
 		rc = sqlite3_step(st);
 	}
@@ -408,6 +429,7 @@ static int sq_user_put(struct store *s, const char *user, const struct store_use
 	sqlite3_bind_int64(st, 2, u->failures);
 	sqlite3_bind_int64(st, 3, u->locked_until);
 	sqlite3_bind_int64(st, 4, u->first_seen);
+	sqlite3_bind_int(st, 5, u->enroll);
 	return sq_done(q, st, "write user");
 }
 
@@ -487,6 +509,7 @@ static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_
 	f->active = sqlite3_column_int64(st, 10) != 0;
 	f->created = sqlite3_column_int64(st, 11);
 	f->last_used = sqlite3_column_int64(st, 12);
+	f->inline_pending = sqlite3_column_int64(st, 19) != 0;
 	blob = sqlite3_column_blob(st, 13);
 	blob_len = sqlite3_column_bytes(st, 13);
 	if (!blob || blob_len < VAULT_OVERHEAD || (size_t)blob_len > sizeof(f->sealed))
@@ -570,6 +593,7 @@ static void sq_bind_factor(sqlite3_stmt *st, const struct store_factor *f)
 	}
 	sqlite3_bind_text(st, 18, f->transports, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 19, f->attestation, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 20, f->inline_pending);
 }
 
 static int sq_factor_insert(struct store *s, const struct store_factor *f)
@@ -685,6 +709,14 @@ static int sq_recovery_get(struct store *s, const char *user, struct store_recov
 		memcpy(v[count].salt, sqlite3_column_blob(st, 0), STORE_SALT_LEN);
 		memcpy(v[count].hash, sqlite3_column_blob(st, 1), STORE_HASH_LEN);
 		v[count].used = sqlite3_column_int(st, 2) != 0;
+		v[count].kind = sqlite3_column_int(st, 3);
+		if (v[count].kind != RECOVERY_KIND_PBKDF2 && v[count].kind != RECOVERY_KIND_HMAC) {
+			snprintf(q->base.err, sizeof(q->base.err),
+			         "store %s: a recovery code of %s has an unknown kind (issue new ones with 'mfactl recovery')",
+			         q->path, user);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
 		count++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -718,6 +750,7 @@ static int sq_recovery_replace(struct store *s, const char *user, const struct s
 		sqlite3_bind_blob(st, 3, list[i].salt, STORE_SALT_LEN, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 4, list[i].hash, STORE_HASH_LEN, SQLITE_STATIC);
 		sqlite3_bind_int(st, 5, list[i].used);
+		sqlite3_bind_int(st, 6, list[i].kind);
 		if ((r = sq_done(q, st, "store recovery codes")) != MFA_OK)
 			return r;
 	}
@@ -791,6 +824,30 @@ static int sq_challenges_expire(struct store *s, int64_t now)
 	return sq_done(q, st, "expire challenges");
 }
 
+static int sq_user_twin(struct store *s, const char *user, char twin[MFA_USER_MAX + 1], bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_USER_TWIN);
+	int rc;
+
+	twin[0] = '\0';
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = true;
+		if (!text_column(st, 0, twin, MFA_USER_MAX + 1))
+			twin[0] = '\0';
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sq_fail(q, rc, "look up names");
+	return MFA_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -813,4 +870,5 @@ const struct store_ops store_sqlite_ops = {
 	.challenge_put = sq_challenge_put,
 	.challenge_take = sq_challenge_take,
 	.challenges_expire = sq_challenges_expire,
+	.user_twin = sq_user_twin,
 };

@@ -216,7 +216,9 @@ static void store_migrates_v1(void)
 	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
 	mfa_ctx_free(&ctx);
 	/* What schema version 1 looked like. */
-	sql(&env, "DROP TABLE challenges; DROP INDEX factors_cred_id;"
+	sql(&env, "DROP TABLE challenges; DROP INDEX factors_cred_id; DROP INDEX factors_user_nocase;"
+	          "ALTER TABLE users DROP COLUMN enroll; ALTER TABLE factors DROP COLUMN inline;"
+	          "ALTER TABLE recovery DROP COLUMN kind;"
 	          "ALTER TABLE factors DROP COLUMN cose_alg; ALTER TABLE factors DROP COLUMN cred_id;"
 	          "ALTER TABLE factors DROP COLUMN aaguid; ALTER TABLE factors DROP COLUMN transports;"
 	          "ALTER TABLE factors DROP COLUMN attestation; PRAGMA user_version = 1");
