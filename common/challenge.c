@@ -37,9 +37,10 @@ static bool nas_valid(const char *nas)
 	return nas && strlen(nas) <= STORE_NAS_MAX && (nas[0] == '\0' || label_valid(nas));
 }
 
-int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsigned ttl,
+int mfa_challenge_create(mfa_ctx *ctx, const char *user_in, const char *nas, unsigned ttl,
                          char id[MFA_CHALLENGE_ID_LEN + 1])
 {
+	char user[MFA_USER_MAX + 1];
 	static const char hex[] = "0123456789abcdef";
 	struct store_challenge c = { 0 };
 	unsigned char raw[MFA_CHALLENGE_ID_LEN / 2];
@@ -48,7 +49,8 @@ int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsign
 	id[0] = '\0';
 	if ((r = ctx_require_open(ctx)) != MFA_OK)
 		return r;
-	if (!user_name_valid(user) || !nas_valid(nas) || ttl == 0 || ttl > CHALLENGE_TTL_MAX)
+	if (mfa_user_canonical(ctx, user_in, user) != MFA_OK || !nas_valid(nas) || ttl == 0 ||
+	    ttl > CHALLENGE_TTL_MAX)
 		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid challenge (user, NAS or lifetime)");
 	/* 128 random bits: the State attribute is all a forger could aim at. */
 	if ((r = random_bytes(raw, sizeof(raw))) != MFA_OK)
@@ -66,9 +68,12 @@ int mfa_challenge_create(mfa_ctx *ctx, const char *user, const char *nas, unsign
 	return MFA_OK;
 }
 
-int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
+int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req_in, const char *id,
                        const char *nas)
 {
+	struct mfa_request creq = *req_in;
+	const struct mfa_request *req = &creq;
+	char user[MFA_USER_MAX + 1];
 	struct store_challenge c;
 	const char *why = NULL;
 	bool found;
@@ -76,8 +81,9 @@ int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req, const char *
 
 	if ((r = ctx_require_open(ctx)) != MFA_OK)
 		return r;
-	if (!user_name_valid(req->user) || !nas_valid(nas))
+	if (mfa_user_canonical(ctx, req_in->user, user) != MFA_OK || !nas_valid(nas))
 		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid user or NAS");
+	creq.user = user;
 	if (!id || strlen(id) != MFA_CHALLENGE_ID_LEN || strspn(id, "0123456789abcdef") != MFA_CHALLENGE_ID_LEN) {
 		why = "malformed";
 	} else {

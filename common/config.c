@@ -12,7 +12,7 @@
 #include "config.h"
 #include "internal.h"
 
-enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG, SET_UV };
+enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG, SET_UV, SET_CASE };
 
 struct setting {
 	const char *key;
@@ -32,6 +32,7 @@ static const struct setting settings[] = {
 	S_STR("group", SET_TEXT, group),
 	S_STR("audit_file", SET_PATH, audit_file),
 	S_BOOL("audit_syslog", audit_syslog),
+	{ "user_case", SET_CASE, offsetof(struct mfa_config, user_case_lower), 0, 0, 0 },
 	S_STR("issuer", SET_TEXT, issuer),
 	S_UINT("digits", default_digits, 6, 8),
 	S_UINT("period", default_period, 10, 300),
@@ -170,6 +171,13 @@ int config_set(struct mfa_config *cfg, const char *key, const char *value, char 
 		*(int *)(void *)field = (int)alg;
 		return MFA_OK;
 	}
+	case SET_CASE:
+		if (strcmp(value, "exact") != 0 && strcmp(value, "lower") != 0) {
+			snprintf(err, errlen, "%s: '%s' is not exact or lower", key, value);
+			return MFA_ERR_CONFIG;
+		}
+		*(bool *)(void *)field = !strcmp(value, "lower");
+		return MFA_OK;
 	case SET_UV:
 		for (int i = 0; i <= WEBAUTHN_UV_REQUIRED; i++)
 			if (!strcmp(value, uv_names[i])) {
@@ -350,6 +358,10 @@ const char *config_default_text(void)
 	       "# Audit events go to syslog (authpriv); audit_file adds JSON lines.\n"
 	       "audit_syslog = yes\n"
 	       "#audit_file = /var/log/mfa/audit.json\n"
+	       "\n"
+	       "# User names as typed (exact), or lower-cased by every front end and\n"
+	       "# mfactl (lower: for password backends that ignore case, as LDAP and AD).\n"
+	       "user_case = exact\n"
 	       "\n"
 	       "# Defaults for new authenticator-app factors.\n"
 	       "issuer = mfa\n"

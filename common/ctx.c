@@ -74,6 +74,7 @@ void mfa_ctx_free(mfa_ctx **ctxp)
 	store_close(&ctx->store);
 	if (ctx->webauthn_keys_free)
 		ctx->webauthn_keys_free(ctx->webauthn_keys);
+	store_factors_free(&ctx->decoy, 1);
 	OPENSSL_cleanse(ctx, sizeof(*ctx));
 	free(ctx);
 	*ctxp = NULL;

@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "factor.h"
+#include "login.h"
 #include "webauthn_codec.h"   /* the COSE algorithm numbers only */
 
 #define URI_MAX 1024
@@ -22,6 +23,8 @@ struct mfa_enrollment {
 	char uri[URI_MAX];
 	char secret_b32[MFA_SECRET_MAX * 2];
 	char source[64];
+	char remote[64];
+	bool inline_login;               /* started by a login, not an admin */
 };
 
 const char *mfa_webauthn_algorithm_name(int cose_alg)
@@ -123,10 +126,6 @@ static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_pa
                          struct store_factor *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (!user_name_valid(user))
-		return ctx_fail(ctx, MFA_ERR_INVALID,
-		                "invalid user name: 1 to %d characters, no spaces or control characters",
-		                MFA_USER_MAX);
 	str_copy(f->user, sizeof(f->user), user);
 	f->type = p->type ? p->type : MFA_FACTOR_TOTP;
 	if (f->type != MFA_FACTOR_TOTP && f->type != MFA_FACTOR_HOTP)
@@ -162,9 +161,27 @@ static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_pa
 	return MFA_OK;
 }
 
-int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params *params,
-                     mfa_enrollment **out)
+/* Inside the write transaction: a name that differs only in case from
+ * another user's is refused, unless names are exact and that is wanted. */
+static int enroll_case_check(mfa_ctx *ctx, const char *user, const struct mfa_otp_params *p)
 {
+	char twin[MFA_USER_MAX + 1];
+	bool found;
+	int r = ctx->store->ops->user_twin(ctx->store, user, twin, &found);
+
+	if (r != MFA_OK || !found || (p->allow_case && !ctx->cfg.user_case_lower))
+		return r;
+	return ctx_fail(ctx, MFA_ERR_INVALID,
+	                "%s differs only in case from the enrolled user %s: enroll %s instead, or "
+	                "give --allow-case (with user_case = exact) if they are different people",
+	                user, twin, twin);
+}
+
+/* inline_pol: a login's enrollment (checked again here), NULL: an admin's. */
+static int enroll_begin(mfa_ctx *ctx, const char *user_in, const struct mfa_otp_params *params,
+                        const struct mfa_login_policy *inline_pol, mfa_enrollment **out)
+{
+	char user[MFA_USER_MAX + 1];
 	struct mfa_enrollment *e = NULL;
 	struct store_factor f;
 	unsigned char secret[MFA_SECRET_MAX];
@@ -174,7 +191,9 @@ int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params
 	int r;
 
 	*out = NULL;
+	memset(&f, 0, sizeof(f));
 	if ((r = ctx_require_open(ctx)) != MFA_OK ||
+	    (r = mfa_user_canonical(ctx, user_in, user)) != MFA_OK ||
 	    (r = enroll_params(ctx, user, params, &f)) != MFA_OK)
 		goto out;
 	if (!(e = calloc(1, sizeof(*e)))) {
@@ -227,8 +246,14 @@ int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params
 	str_copy(e->user, sizeof(e->user), user);
 	str_copy(e->id, sizeof(e->id), f.id);
 	str_copy(e->source, sizeof(e->source), params->source ? params->source : "cli");
-	/* An enrollment abandoned earlier leaves a pending factor: drop it. */
+	if (params->remote)
+		str_copy(e->remote, sizeof(e->remote), params->remote);
+	e->inline_login = f.inline_pending = inline_pol != NULL;
+	/* An enrollment abandoned earlier leaves a pending factor: drop it (a
+	 * login may, as login_enroll_check found none of an admin's). */
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	    (inline_pol && (r = login_enroll_check(ctx, user, inline_pol, ctx_now(ctx))) != MFA_OK) ||
+	    (r = enroll_case_check(ctx, user, params)) != MFA_OK ||
 	    (r = ctx->store->ops->factors_delete_pending(ctx->store, user)) != MFA_OK ||
 	    (r = factor_secret_unique(ctx, user, secret, secret_len)) != MFA_OK ||
 	    (r = ctx->store->ops->factor_insert(ctx->store, &f)) != MFA_OK ||
@@ -236,6 +261,11 @@ int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params
 		tx_abort(ctx, r);
 		goto out;
 	}
+	if (inline_pol)
+		audit_emit(ctx, &(struct audit_event){ .event = "enroll", .user = user, .factor = f.id,
+		                                       .source = e->source, .remote = params->remote,
+		                                       .outcome = "offered",
+		                                       .detail = "secret shown at a login" });
 	*out = e;
 	e = NULL;
 out:
@@ -247,6 +277,23 @@ out:
 	}
 	mfa_enrollment_free(&e);
 	return r;
+}
+
+int mfa_enroll_begin(mfa_ctx *ctx, const char *user, const struct mfa_otp_params *params,
+                     mfa_enrollment **out)
+{
+	return enroll_begin(ctx, user, params, NULL, out);
+}
+
+int mfa_login_enroll_begin(mfa_ctx *ctx, const struct mfa_request *req,
+                           const struct mfa_login_policy *policy, mfa_enrollment **out)
+{
+	struct mfa_otp_params p = { .algorithm = -1, .source = req->source, .remote = req->remote };
+
+	*out = NULL;
+	if (!policy->password_verified || !policy->enroll_inline)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "inline enrollment needs a verified password");
+	return enroll_begin(ctx, req->user, &p, policy, out);
 }
 
 const char *mfa_enrollment_factor_id(const mfa_enrollment *e)
@@ -271,6 +318,19 @@ void mfa_enrollment_free(mfa_enrollment **ep)
 	OPENSSL_cleanse(*ep, sizeof(**ep));
 	free(*ep);
 	*ep = NULL;
+}
+
+/* An admin's allow-enroll is good for one enrollment at a login. */
+static int enroll_allowance_used(mfa_ctx *ctx, const char *user)
+{
+	struct store_user u;
+	bool found;
+	int r = ctx->store->ops->user_get(ctx->store, user, &u, &found);
+
+	if (r != MFA_OK || !found || u.enroll != STORE_ENROLL_ALLOWED)
+		return r;
+	u.enroll = STORE_ENROLL_NEW;
+	return ctx->store->ops->user_put(ctx->store, user, &u);
 }
 
 /* Finds the pending factor, checks code if given, and activates it. */
@@ -319,6 +379,12 @@ static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
 		}
 		if (res.outcome != OTP_MATCH) {
 			r = res.outcome == OTP_DRIFT ? MFA_ERR_CLOCK_DRIFT : MFA_ERR_BAD_CODE;
+			if (e->inline_login)
+				audit_emit(ctx, &(struct audit_event){ .event = "enroll", .user = e->user,
+				                                       .factor = e->id, .source = e->source,
+				                                       .remote = e->remote[0] ? e->remote : NULL,
+				                                       .outcome = "rejected",
+				                                       .detail = "wrong confirmation code" });
 			if (r == MFA_ERR_CLOCK_DRIFT)
 				ctx_fail(ctx, r, "that code was valid %ld s %s: the device clock is off; set it "
 				         "to automatic time and try a new code", labs(res.offset_seconds),
@@ -334,12 +400,17 @@ static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
 		f->last_used = ctx_now(ctx);
 	}
 	f->active = true;
+	if (e->inline_login && (r = enroll_allowance_used(ctx, e->user)) != MFA_OK) {
+		tx_abort(ctx, r);
+		goto out;
+	}
 	if ((r = ops->factor_update(ctx->store, f)) != MFA_OK || (r = ops->commit(ctx->store)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
 	audit_emit(ctx, &(struct audit_event){ .event = "enroll", .user = e->user, .factor = e->id,
 	                                       .source = e->source,
+	                                       .remote = e->remote[0] ? e->remote : NULL,
 	                                       .outcome = "ok",
 	                                       .detail = code ? "confirmed with a code" : "activated without a code" });
 out:

@@ -12,6 +12,7 @@
 #include "config.h"
 
 struct store;
+struct store_factor;
 
 struct mfa_ctx {
 	struct mfa_config cfg;
@@ -30,6 +31,7 @@ struct mfa_ctx {
 	void *webauthn_keys;
 	void (*webauthn_keys_free)(void *keys);
 	time_t challenges_swept;         /* when this context last removed expired ones */
+	struct store_factor *decoy;      /* checked for users without a factor (verify.c) */
 };
 
 /* Records a detail for mfa_ctx_error() and returns err. */

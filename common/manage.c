@@ -13,16 +13,14 @@
 #include "factor.h"
 #include "recovery.h"
 
-static int check_user(mfa_ctx *ctx, const char *user)
+/* Points *user at its canonical form (user_case) in canon. */
+static int check_user(mfa_ctx *ctx, const char **user, char canon[MFA_USER_MAX + 1])
 {
 	int r = ctx_require_open(ctx);
 
-	if (r != MFA_OK)
+	if (r != MFA_OK || (r = mfa_user_canonical(ctx, *user, canon)) != MFA_OK)
 		return r;
-	if (!user_name_valid(user))
-		return ctx_fail(ctx, MFA_ERR_INVALID,
-		                "invalid user name: 1 to %d characters, no spaces or control characters",
-		                MFA_USER_MAX);
+	*user = canon;
 	return MFA_OK;
 }
 
@@ -66,13 +64,14 @@ static void info_from_factor(struct mfa_factor_info *info, const struct store_fa
 
 int mfa_factor_list(mfa_ctx *ctx, const char *user, struct mfa_factor_info **out, size_t *n)
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_factor *list = NULL;
 	size_t count = 0;
 	int r;
 
 	*out = NULL;
 	*n = 0;
-	if ((r = user ? check_user(ctx, user) : ctx_require_open(ctx)) != MFA_OK)
+	if ((r = user ? check_user(ctx, &user, canon) : ctx_require_open(ctx)) != MFA_OK)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
 	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &count)) != MFA_OK)
@@ -98,6 +97,7 @@ void mfa_factor_list_free(struct mfa_factor_info **list)
 
 int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out)
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_user u;
 	struct store_recovery *rec = NULL;
 	struct store_factor *list = NULL;
@@ -107,7 +107,7 @@ int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out)
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK ||
@@ -165,10 +165,12 @@ static int factor_find(mfa_ctx *ctx, const char *user, const char *id, struct st
 
 int mfa_factor_remove(mfa_ctx *ctx, const char *user, const char *factor_id, const char *source)
 {
-	bool found;
+	char canon[MFA_USER_MAX + 1];
+	struct store_user u;
+	bool found, known;
 	int r;
 
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = ctx->store->ops->factor_delete(ctx->store, user, factor_id, &found)) != MFA_OK)
@@ -177,6 +179,13 @@ int mfa_factor_remove(mfa_ctx *ctx, const char *user, const char *factor_id, con
 		return tx_abort(ctx, ctx_fail(ctx, MFA_ERR_NOT_FOUND,
 		                              "user %s has no factor %s ('mfactl list %s' shows the ids)",
 		                              user, factor_id, user));
+	/* Whoever had a factor removed does not get to enroll a new one at a
+	 * login on their own (mfactl allow-enroll). */
+	if ((r = ctx->store->ops->user_get(ctx->store, user, &u, &known)) != MFA_OK)
+		return tx_abort(ctx, r);
+	u.enroll = STORE_ENROLL_BLOCKED;
+	if ((r = ctx->store->ops->user_put(ctx->store, user, &u)) != MFA_OK)
+		return tx_abort(ctx, r);
 	if ((r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
 		return tx_abort(ctx, r);
 	audit_emit(ctx, &(struct audit_event){ .event = "remove", .user = user, .factor = factor_id,
@@ -187,11 +196,12 @@ int mfa_factor_remove(mfa_ctx *ctx, const char *user, const char *factor_id, con
 int mfa_factor_rename(mfa_ctx *ctx, const char *user, const char *factor_id, const char *label,
                       const char *source)
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_factor *list = NULL, *f;
 	size_t n = 0;
 	int r;
 
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if (!label_valid(label))
 		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid label: 1 to %d printable characters",
@@ -217,6 +227,7 @@ out:
 int mfa_resync(mfa_ctx *ctx, const char *user, const char *code1, const char *code2,
                const char *source, char factor_id[MFA_ID_LEN + 1])
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_factor *list = NULL;
 	unsigned char secret[MFA_SECRET_MAX];
 	size_t n = 0, secret_len = 0;
@@ -225,7 +236,7 @@ int mfa_resync(mfa_ctx *ctx, const char *user, const char *code1, const char *co
 	int r;
 
 	factor_id[0] = '\0';
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if (!code_clean(code1, c1, sizeof(c1)) || !code_clean(code2, c2, sizeof(c2)))
 		return ctx_fail(ctx, MFA_ERR_INVALID, "give two consecutive codes, digits only");
@@ -273,11 +284,12 @@ out:
 
 int mfa_unlock(mfa_ctx *ctx, const char *user, const char *source)
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_user u;
 	bool found;
 	int r;
 
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK)
@@ -299,11 +311,12 @@ int mfa_unlock(mfa_ctx *ctx, const char *user, const char *source)
 int mfa_recovery_generate(mfa_ctx *ctx, const char *user, const char *source,
                           char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT])
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_recovery rec[MFA_RECOVERY_COUNT];
 	int r;
 
 	memset(codes, 0, MFA_RECOVERY_COUNT * MFA_RECOVERY_TEXT);
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if ((r = recovery_generate(codes, rec)) != MFA_OK)
 		return ctx_fail(ctx, r, "cannot generate recovery codes");
@@ -348,6 +361,7 @@ static json_t *factor_json(const struct store_factor *f)
 
 int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_factor *list = NULL;
 	struct store_recovery *rec = NULL;
 	struct store_user u;
@@ -357,7 +371,7 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	int r;
 
 	*json = NULL;
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK ||
@@ -396,10 +410,11 @@ out:
 
 int mfa_user_delete(mfa_ctx *ctx, const char *user, const char *source)
 {
+	char canon[MFA_USER_MAX + 1];
 	bool found;
 	int r;
 
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = ctx->store->ops->user_delete(ctx->store, user, &found)) != MFA_OK)
@@ -416,12 +431,13 @@ int mfa_user_delete(mfa_ctx *ctx, const char *user, const char *source)
 
 int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen)
 {
+	char canon[MFA_USER_MAX + 1];
 	struct store_user u;
 	bool found;
 	int r;
 
 	*first_seen = 0;
-	if ((r = check_user(ctx, user)) != MFA_OK)
+	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK)

@@ -104,6 +104,9 @@ struct mfa_otp_params {
 	const char *issuer;              /* NULL: config issuer */
 	const char *secret_base32;       /* known seed (hardware token); NULL: random */
 	const char *source;              /* for the audit trail; NULL: "cli" */
+	const char *remote;              /* for the audit trail: client address, or NULL */
+	bool allow_case;                 /* a name differing only in case from another
+	                                  * user's may be enrolled (user_case = exact only) */
 };
 
 typedef struct mfa_enrollment mfa_enrollment;
@@ -130,6 +133,9 @@ struct mfa_request {
 	const char *remote;      /* client address or NULL */
 	const char *nas_id;      /* RADIUS NAS-Identifier, or NULL */
 	const char *station;     /* RADIUS Calling-Station-Id, or NULL */
+	const char *challenge;   /* RADIUS: the challenge this code answers, taken in
+	                          * the same transaction as the check; or NULL */
+	const char *challenge_nas; /* the RADIUS client it must have been issued to */
 };
 
 typedef enum { MFA_VIA_NONE = 0, MFA_VIA_OTP, MFA_VIA_RECOVERY } mfa_via;
@@ -146,8 +152,60 @@ struct mfa_verdict {
 	bool security_key_only;          /* NO_FACTOR: the user's factors are security keys */
 };
 
-/* Verifies a code: replay, lockout and audit included, one transaction. */
+/* Verifies a code: replay, lockout and audit included, one transaction.
+ * The same as mfa_login after a verified password, with no-factor refused. */
 int mfa_verify(mfa_ctx *ctx, const struct mfa_request *req, struct mfa_verdict *out);
+
+/* Logins: the one policy every front end applies (docs/pam_mfa.md). */
+typedef enum {
+	MFA_NO_FACTOR_REFUSE = 0,        /* a user without a factor is refused */
+	MFA_NO_FACTOR_ACCEPT,            /* ... let in (RADIUS no_factor = accept) */
+	MFA_NO_FACTOR_IGNORE,            /* ... left to other modules (PAM nullok) */
+} mfa_no_factor;
+
+struct mfa_login_policy {
+	/* Something before us verified the user's password and stops the login
+	 * when it is wrong. Without it a stranger may be typing: every user gets
+	 * the same prompt and the same refusal, and only REFUSE is allowed for
+	 * users without a factor (no grace, nullok or enrollment). */
+	bool password_verified;
+	mfa_no_factor no_factor;
+	unsigned grace_days;             /* users without a factor pass for this many
+	                                  * days after first seen; 0: none */
+	bool enroll_inline;              /* the front end can enroll them */
+};
+
+typedef enum {
+	MFA_LOGIN_ASK = 1,               /* ask for a code */
+	MFA_LOGIN_ACCEPT,                /* let the user in */
+	MFA_LOGIN_RETRY,                 /* wrong code: another may be asked for */
+	MFA_LOGIN_REFUSE,                /* refuse */
+	MFA_LOGIN_IGNORE,                /* no say (nullok): other modules decide */
+	MFA_LOGIN_ENROLL,                /* may enroll now: mfa_login_enroll_begin */
+} mfa_login_action;
+
+struct mfa_login_result {
+	mfa_login_action action;
+	int result;                      /* MFA_OK, the verdict, or why it could not decide */
+	struct mfa_verdict verdict;      /* a code's verification */
+	char message[384];               /* for the user ("" when none) */
+};
+
+/* One step of a login. Without req->code: what to do before asking for a
+ * code (ask, or refuse a locked user, or apply the no-factor policy). With
+ * it: the verification (and req->challenge taken) in one transaction, on
+ * the context clock, audited. Returns out->result. */
+int mfa_login(mfa_ctx *ctx, const struct mfa_request *req, const struct mfa_login_policy *policy,
+              struct mfa_login_result *out);
+/* After MFA_LOGIN_ENROLL: checks again that req->user may enroll and
+ * creates the pending factor, in one transaction; audits the offer. */
+int mfa_login_enroll_begin(mfa_ctx *ctx, const struct mfa_request *req,
+                           const struct mfa_login_policy *policy, mfa_enrollment **out);
+/* A user who had a factor removed may enroll at a login once more. */
+int mfa_user_allow_enroll(mfa_ctx *ctx, const char *user, const char *source);
+/* user as the store knows it: user_case applied; MFA_ERR_INVALID if no
+ * valid name. */
+int mfa_user_canonical(mfa_ctx *ctx, const char *user, char out[MFA_USER_MAX + 1]);
 /* A sentence for the user about a refusal, e.g. lockout time or drift. */
 void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len);
 

@@ -45,6 +45,21 @@ bool user_name_valid(const char *user)
 	return true;
 }
 
+int mfa_user_canonical(mfa_ctx *ctx, const char *user, char out[MFA_USER_MAX + 1])
+{
+	out[0] = '\0';
+	if (!user_name_valid(user))
+		return ctx_fail(ctx, MFA_ERR_INVALID,
+		                "invalid user name: 1 to %d characters, no spaces or control characters",
+		                MFA_USER_MAX);
+	str_copy(out, MFA_USER_MAX + 1, user);
+	if (ctx->cfg.user_case_lower)
+		for (char *p = out; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	return MFA_OK;
+}
+
 bool label_valid(const char *label)
 {
 	size_t n;

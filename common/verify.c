@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "factor.h"
+#include "login.h"
 #include "recovery.h"
 
 #define CODE_TYPED_MAX 64
@@ -18,6 +19,9 @@ struct attempt {
 	mfa_ctx *ctx;
 	const struct mfa_request *req;
 	struct mfa_verdict *out;
+	struct login_facts *facts;
+	bool uniform;            /* no password checked before us: see mfa_login */
+	bool challenge_taken;    /* the transaction must commit, whatever the verdict */
 	time_t now;
 	struct store_user user;
 	struct store_factor *factors;
@@ -91,6 +95,88 @@ static int attempt_otp(struct attempt *a)
 out:
 	OPENSSL_cleanse(secret, sizeof(secret));
 	return r;
+}
+
+/* A factor no one holds, sealed under this context's key. */
+static int decoy_make(mfa_ctx *ctx)
+{
+	struct store_factor *d = calloc(1, sizeof(*d));
+	unsigned char secret[20];
+	int r;
+
+	if (!d)
+		return MFA_ERR_NOMEM;
+	d->type = MFA_FACTOR_TOTP;
+	d->algorithm = (mfa_algorithm)ctx->cfg.default_algorithm;
+	d->digits = ctx->cfg.default_digits;
+	d->period = ctx->cfg.default_period;
+	d->last_step = -1;
+	str_copy(d->user, sizeof(d->user), "-");
+	str_copy(d->id, sizeof(d->id), "decoy000");
+	if ((r = random_bytes(secret, sizeof(secret))) == MFA_OK)
+		r = factor_seal(ctx, d, secret, sizeof(secret));
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (r != MFA_OK) {
+		free(d);
+		return r;
+	}
+	ctx->decoy = d;
+	return MFA_OK;
+}
+
+/* For a user with no factor, or a locked one, does the work of checking
+ * the code against one factor and forgets the result: a stranger must not
+ * tell enrolled, unknown and locked users apart by the time a reply takes. */
+static void attempt_decoy(struct attempt *a)
+{
+	mfa_ctx *ctx = a->ctx;
+	unsigned char secret[MFA_SECRET_MAX];
+	size_t secret_len = 0, n = strlen(a->code);
+	struct otp_policy pol;
+	struct otp_state st;
+	struct otp_result res;
+
+	if (!ctx->decoy && decoy_make(ctx) != MFA_OK)
+		return;
+	factor_to_otp(ctx->decoy, &st);
+	if (n >= 6 && n <= 8)
+		st.digits = (unsigned)n;
+	if (!otp_code_wellformed(a->code, st.digits) ||
+	    factor_unseal(ctx, ctx->decoy, secret, sizeof(secret), &secret_len) != MFA_OK)
+		return;
+	factor_policy(ctx, &pol);
+	otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
+	OPENSSL_cleanse(secret, sizeof(secret));
+}
+
+/* RADIUS: the challenge this code answers, taken in the verification's own
+ * transaction, so that an answer is checked exactly once. */
+static int attempt_challenge(struct attempt *a)
+{
+	mfa_ctx *ctx = a->ctx;
+	const char *id = a->req->challenge, *nas = a->req->challenge_nas ? a->req->challenge_nas : "";
+	const char *why = NULL;
+	struct store_challenge c;
+	bool found;
+	int r;
+
+	if (strlen(id) != MFA_CHALLENGE_ID_LEN ||
+	    strspn(id, "0123456789abcdef") != MFA_CHALLENGE_ID_LEN)
+		why = "malformed";
+	else if ((r = ctx->store->ops->challenge_take(ctx->store, id, &c, &found)) != MFA_OK)
+		return r;
+	else if ((a->challenge_taken = found) == false)
+		why = "unknown or already used";
+	else if (c.expires <= a->now)
+		why = "expired";
+	else if (strcmp(c.user, a->req->user) != 0)
+		why = "issued to another user";
+	else if (strcmp(c.nas, nas) != 0)
+		why = "issued through another NAS";
+	if (!why)
+		return MFA_OK;
+	str_copy(a->facts->challenge_why, sizeof(a->facts->challenge_why), why);
+	return ctx_fail(ctx, MFA_ERR_CHALLENGE, "challenge %s", why);
 }
 
 /* Hashing a typed recovery code against every unused one takes
@@ -203,6 +289,13 @@ static void attempt_audit(struct attempt *a, int r)
 	else if (r == MFA_ERR_CLOCK_DRIFT)
 		snprintf(detail, sizeof(detail), "code valid %ld s %s: device clock off",
 		         labs(a->out->drift_seconds), a->out->drift_seconds < 0 ? "ago" : "from now");
+	else if (r == MFA_ERR_CHALLENGE)
+		snprintf(detail, sizeof(detail), "challenge %s", a->facts->challenge_why);
+	else if (r == MFA_ERR_NO_FACTOR && a->facts->case_twin[0])
+		snprintf(detail, sizeof(detail), "refused: the name differs only in case from %s's",
+		         a->facts->case_twin);
+	else if (r == MFA_ERR_NO_FACTOR && a->out->security_key_only)
+		snprintf(detail, sizeof(detail), "refused: security key only");
 	else if (r == MFA_ERR_LOCKED || (mfa_err_is_verdict(r) && a->out->locked_seconds))
 		snprintf(detail, sizeof(detail), "%u failures, locked for %u s", a->out->failures,
 		         a->out->locked_seconds);
@@ -213,29 +306,53 @@ static void attempt_audit(struct attempt *a, int r)
 	audit_emit(a->ctx, &ev);
 }
 
+/* Ends a transaction that changed nothing but maybe took a challenge. */
+static int attempt_end(struct attempt *a, int verdict)
+{
+	const struct store_ops *ops = a->ctx->store->ops;
+	int r;
+
+	if (!a->challenge_taken) {
+		ops->rollback(a->ctx->store);
+		return verdict;
+	}
+	if ((r = ops->commit(a->ctx->store)) != MFA_OK)
+		return tx_abort(a->ctx, r);
+	return verdict;
+}
+
 static int attempt_run(struct attempt *a)
 {
 	mfa_ctx *ctx = a->ctx;
 	const struct store_ops *ops = ctx->store->ops;
-	bool found, has_codes = false, user_dirty = false;
+	bool found, twin, has_codes = false, user_dirty = false;
 	int r, verdict;
 
 	if ((r = ops->begin(ctx->store, true)) != MFA_OK)
 		return tx_abort(ctx, r);
+	if (a->req->challenge && (r = attempt_challenge(a)) != MFA_OK)
+		return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
 	if ((r = ops->user_get(ctx->store, a->req->user, &a->user, &found)) != MFA_OK ||
-	    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK)
+	    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK ||
+	    (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin, &twin)) != MFA_OK)
 		return tx_abort(ctx, r);
 	for (size_t i = 0; i < a->nfactors; i++)
 		a->active += a->factors[i].active && factor_is_otp(&a->factors[i]);
 	if (found && a->user.locked_until > a->now) {
 		/* While locked the code is not even looked at: no oracle. */
+		if (a->uniform)
+			attempt_decoy(a);
 		a->out->locked_until = (time_t)a->user.locked_until;
 		a->out->locked_seconds = (unsigned)(a->user.locked_until - a->now);
 		a->out->failures = a->user.failures;
-		ops->rollback(ctx->store);
-		return MFA_ERR_LOCKED;
+		return attempt_end(a, MFA_ERR_LOCKED);
 	}
-	verdict = a->active ? attempt_otp(a) : MFA_ERR_BAD_CODE;
+	if (a->active)
+		verdict = attempt_otp(a);
+	else {
+		attempt_decoy(a);
+		verdict = MFA_ERR_BAD_CODE;
+	}
 	if (verdict != MFA_OK && mfa_err_is_verdict(verdict)) {
 		r = attempt_recovery(a, &has_codes);
 		if (r == MFA_OK || !mfa_err_is_verdict(r))
@@ -244,11 +361,16 @@ static int attempt_run(struct attempt *a)
 	if (!mfa_err_is_verdict(verdict) && verdict != MFA_OK)
 		return tx_abort(ctx, verdict);
 	if (verdict != MFA_OK && a->active == 0 && !has_codes) {
+		/* No row is written for a name without a factor: a stranger
+		 * typing names must not create any. */
 		for (size_t i = 0; i < a->nfactors; i++)
-			a->out->security_key_only |= a->factors[i].type == MFA_FACTOR_WEBAUTHN;
-		ops->rollback(ctx->store);
-		return MFA_ERR_NO_FACTOR;
+			a->out->security_key_only |= a->factors[i].type == MFA_FACTOR_WEBAUTHN &&
+			                             a->factors[i].active;
+		if (!twin)
+			a->facts->case_twin[0] = '\0';
+		return attempt_end(a, MFA_ERR_NO_FACTOR);
 	}
+	a->facts->case_twin[0] = '\0';
 	if (!found)
 		a->user.first_seen = a->now;
 	if (verdict == MFA_OK) {
@@ -275,33 +397,43 @@ static int attempt_run(struct attempt *a)
 	return verdict;
 }
 
-int mfa_verify(mfa_ctx *ctx, const struct mfa_request *req, struct mfa_verdict *out)
+int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
+                   struct mfa_verdict *out, struct login_facts *facts)
 {
-	struct attempt a = { .ctx = ctx, .req = req, .out = out };
+	struct attempt a = { .ctx = ctx, .req = req, .out = out, .facts = facts, .uniform = uniform };
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = ctx_require_open(ctx)) != MFA_OK)
-		goto out;
-	if (!user_name_valid(req->user)) {
-		r = ctx_fail(ctx, MFA_ERR_INVALID, "invalid user name");
-		goto out;
-	}
+	memset(facts, 0, sizeof(*facts));
+	a.now = ctx_now(ctx);
 	if (!code_clean(req->code, a.code, sizeof(a.code))) {
 		/* Not a code anyone could have: refused like a wrong one, but
 		 * without touching the store (nothing changes on bad input). */
 		r = MFA_ERR_BAD_CODE;
-		a.now = ctx_now(ctx);
 		attempt_audit(&a, r);
 		goto out;
 	}
-	a.now = ctx_now(ctx);
 	if ((r = attempt_recovery_prepare(&a)) == MFA_OK)
 		r = attempt_run(&a);
 	attempt_audit(&a, r);
 out:
 	store_factors_free(&a.factors, a.nfactors);
 	OPENSSL_cleanse(a.code, sizeof(a.code));
+	out->result = r;
+	return r;
+}
+
+int mfa_verify(mfa_ctx *ctx, const struct mfa_request *req, struct mfa_verdict *out)
+{
+	static const struct mfa_login_policy admin = { .password_verified = true };
+	struct mfa_login_result res;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!req->code)
+		return out->result = ctx_fail(ctx, MFA_ERR_INVALID, "no code given");
+	r = mfa_login(ctx, req, &admin, &res);
+	*out = res.verdict;
 	out->result = r;
 	return r;
 }

@@ -43,14 +43,14 @@ struct ceremony {
 	char err[WA_ERR_MAX];
 };
 
-static int require_rp(mfa_ctx *ctx, const char *user)
+/* Points *user at its canonical form (user_case) in canon. */
+static int require_rp(mfa_ctx *ctx, const char **user, char canon[MFA_USER_MAX + 1])
 {
 	int r = ctx_require_open(ctx);
 
-	if (r != MFA_OK)
+	if (r != MFA_OK || (r = mfa_user_canonical(ctx, *user, canon)) != MFA_OK)
 		return r;
-	if (!user_name_valid(user))
-		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid user name");
+	*user = canon;
 	if (!ctx->cfg.webauthn_rp_id[0])
 		return ctx_fail(ctx, MFA_ERR_CONFIG,
 		                "WebAuthn is not configured: set webauthn_rp_id (and webauthn_origins) "
@@ -246,6 +246,7 @@ static int options_dump(mfa_ctx *ctx, json_t *root, char **out)
 
 int mfa_webauthn_register_begin(mfa_ctx *ctx, const char *user, char **options_json)
 {
+	char canon[MFA_USER_MAX + 1];
 	unsigned char handle[WA_USER_HANDLE_LEN];
 	char handle_b64[WA_USER_HANDLE_LEN * 2], challenge[WA_CHALLENGE_B64_MAX + 1];
 	struct store_factor *list = NULL;
@@ -254,7 +255,7 @@ int mfa_webauthn_register_begin(mfa_ctx *ctx, const char *user, char **options_j
 	int r;
 
 	*options_json = NULL;
-	if ((r = require_rp(ctx, user)) != MFA_OK || (r = user_handle(ctx, user, handle)) != MFA_OK ||
+	if ((r = require_rp(ctx, &user, canon)) != MFA_OK || (r = user_handle(ctx, user, handle)) != MFA_OK ||
 	    (r = user_credentials(ctx, user, &list, &n, &count)) != MFA_OK)
 		goto out;
 	b64url_encode(handle, sizeof(handle), handle_b64);
@@ -585,10 +586,13 @@ static int register_store(struct ceremony *c, const char *label, struct store_fa
 	return ctx->store->ops->factor_insert(ctx->store, f);
 }
 
-int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req,
+int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
                                  const char *response_json, const char *label,
                                  struct mfa_webauthn_result *out)
 {
+	struct mfa_request creq = *req_in;
+	const struct mfa_request *req = &creq;
+	char canon[MFA_USER_MAX + 1];
 	struct ceremony c = { .ctx = ctx, .req = req };
 	struct wa_attestation att = { 0 };
 	struct store_factor *f = NULL;
@@ -596,7 +600,7 @@ int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = require_rp(ctx, req->user)) != MFA_OK)
+	if ((r = require_rp(ctx, &creq.user, canon)) != MFA_OK)
 		goto out;
 	if (!label)
 		label = "security key";
@@ -648,6 +652,7 @@ out:
 
 int mfa_webauthn_login_begin(mfa_ctx *ctx, const char *user, char **options_json)
 {
+	char canon[MFA_USER_MAX + 1];
 	char challenge[WA_CHALLENGE_B64_MAX + 1];
 	struct store_factor *list = NULL;
 	size_t n = 0, count;
@@ -655,7 +660,7 @@ int mfa_webauthn_login_begin(mfa_ctx *ctx, const char *user, char **options_json
 	int r;
 
 	*options_json = NULL;
-	if ((r = require_rp(ctx, user)) != MFA_OK ||
+	if ((r = require_rp(ctx, &user, canon)) != MFA_OK ||
 	    (r = user_credentials(ctx, user, &list, &n, &count)) != MFA_OK)
 		goto out;
 	if (count == 0) {
@@ -933,16 +938,19 @@ static int login_commit(struct ceremony *c, struct cached_key *key, struct store
 	return ctx->store->ops->factor_update(ctx->store, f);
 }
 
-int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req,
+int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
                               const char *response_json, struct mfa_webauthn_result *out)
 {
+	struct mfa_request creq = *req_in;
+	const struct mfa_request *req = &creq;
+	char canon[MFA_USER_MAX + 1];
 	struct ceremony c = { .ctx = ctx, .req = req };
 	struct store_factor *f = NULL;
 	struct cached_key *key = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = require_rp(ctx, req->user)) != MFA_OK)
+	if ((r = require_rp(ctx, &creq.user, canon)) != MFA_OK)
 		goto out;
 	if (!response_json ||
 	    wa_response_parse(response_json, strlen(response_json), false, &c.resp, c.err,
