@@ -52,6 +52,7 @@ int cmd_remove(struct cli *cli);
 int cmd_rename(struct cli *cli);
 int cmd_resync(struct cli *cli);
 int cmd_unlock(struct cli *cli);
+int cmd_allow_enroll(struct cli *cli);
 int cmd_recovery(struct cli *cli);
 int cmd_export(struct cli *cli);
 int cmd_delete(struct cli *cli);

@@ -87,6 +87,7 @@ static int enroll_options(struct cli *cli, struct mfa_otp_params *p)
 	p->label = cli_opt(cli, "label");
 	p->issuer = cli_opt(cli, "issuer");
 	p->secret_base32 = cli_opt(cli, "secret");
+	p->allow_case = cli_opt(cli, "allow-case") != NULL;
 	return 0;
 }
 
@@ -161,7 +162,7 @@ int cmd_enroll(struct cli *cli)
 		free(text);
 		json_decref(o);
 	} else {
-		if (!cli_opt(cli, "no-qr") && mfa_qr_render(mfa_enrollment_uri(e), isatty(STDOUT_FILENO),
+		if (!cli_opt(cli, "no-qr") && mfa_qr_render(mfa_enrollment_uri(e), isatty(STDOUT_FILENO) ? MFA_QR_TERMINAL : MFA_QR_UTF8,
 		                                            &qr) == MFA_OK) {
 			printf("Scan this QR code with your authenticator app:\n\n%s\n", qr);
 		}

@@ -186,6 +186,19 @@ int cmd_unlock(struct cli *cli)
 	return EXIT_OK;
 }
 
+int cmd_allow_enroll(struct cli *cli)
+{
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_user_allow_enroll(cli->ctx, cli->pos[1], CLI_SOURCE)) != MFA_OK)
+		return cli_fail(cli, r);
+	printf("%s may enroll an authenticator at their next login (where enroll=inline is set).\n",
+	       cli->pos[1]);
+	return EXIT_OK;
+}
+
 int cmd_recovery(struct cli *cli)
 {
 	char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT];

@@ -16,15 +16,18 @@
 static const struct command commands[] = {
 	{ "init", cmd_init, 0, 0, "", "", "create config, key file and store" },
 	{ "enroll", cmd_enroll, 1, 1,
-	  "type secret digits period algorithm counter label issuer no-confirm no-qr json", "USER [--type totp|hotp] [--secret BASE32] [--digits N] "
+	  "type secret digits period algorithm counter label issuer no-confirm no-qr json allow-case",
+	  "USER [--type totp|hotp] [--secret BASE32] [--digits N] "
 	  "[--period S] [--algorithm SHA1|SHA256|SHA512] [--counter N] [--label TEXT] "
-	  "[--issuer TEXT] [--no-confirm] [--no-qr] [--json]", "enroll an authenticator" },
+	  "[--issuer TEXT] [--no-confirm] [--no-qr] [--allow-case] [--json]", "enroll an authenticator" },
 	{ "verify", cmd_verify, 2, 2, "json", "USER CODE", "check a code or recovery code" },
 	{ "list", cmd_list, 0, 1, "json", "[USER] [--json]", "list factors" },
 	{ "remove", cmd_remove, 2, 2, "", "USER FACTOR", "remove one factor" },
 	{ "rename", cmd_rename, 3, 3, "", "USER FACTOR LABEL", "relabel a factor" },
 	{ "resync", cmd_resync, 3, 3, "", "USER CODE1 CODE2", "re-align a token from two codes in a row" },
 	{ "unlock", cmd_unlock, 1, 1, "", "USER", "clear a lockout" },
+	{ "allow-enroll", cmd_allow_enroll, 1, 1, "", "USER",
+	  "let USER, who had a factor removed, enroll again at a login (enroll=inline)" },
 	{ "recovery", cmd_recovery, 1, 1, "json", "USER [--json]", "issue new recovery codes" },
 	{ "export", cmd_export, 1, 1, "", "USER", "everything stored about USER, as JSON (no secrets)" },
 	{ "delete", cmd_delete, 1, 1, "", "USER", "erase every record of USER" },
@@ -39,7 +42,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mfactl [--config FILE] [-v] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-9s %s\n            %s\n", commands[i].name, commands[i].help,
+		fprintf(f, "  %-12s %s\n            %s\n", commands[i].name, commands[i].help,
 		        commands[i].args);
 	fprintf(f, "\nexit status: 0 success, 1 code refused, 2 error. See mfactl(1).\n");
 }
@@ -47,7 +50,8 @@ static void usage(FILE *f)
 /* Options that take a value; every other --word is a flag. */
 static const char *const valued[] = { "config", "type", "secret", "digits", "period", "algorithm",
 	                              "counter", "label", "issuer", "user", "serial", NULL };
-static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", NULL };
+static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
+	                             NULL };
 
 static bool in_list(const char *const *list, const char *name)
 {

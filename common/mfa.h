@@ -326,8 +326,12 @@ int mfa_import_oath_usersfile(mfa_ctx *ctx, const char *path, const char *source
 int mfa_import_pskc(mfa_ctx *ctx, const char *path, const char *user, const char *serial,
                     const char *source, struct mfa_import_report *out);
 
-/* Renders text as a QR code with UTF-8 half blocks (quiet zone included,
- * colours forced so it scans on dark and light terminals). Free with free(). */
-int mfa_qr_render(const char *text, bool ansi_colours, char **out);
+typedef enum {
+	MFA_QR_TERMINAL = 0, /* UTF-8 half blocks, colours forced (a local terminal) */
+	MFA_QR_UTF8,         /* half blocks, no escape sequences (PAM conversations) */
+	MFA_QR_ASCII,        /* plain ASCII, no escape sequences */
+} mfa_qr_style;
+/* Renders text as a QR code, quiet zone included. Free with free(). */
+int mfa_qr_render(const char *text, mfa_qr_style style, char **out);
 
 #endif

@@ -11,8 +11,10 @@
 
 #define QUIET_ZONE 4   /* ISO/IEC 18004: four light modules around the code */
 
-int mfa_qr_render(const char *text, bool ansi_colours, char **out)
+int mfa_qr_render(const char *text, mfa_qr_style style, char **out)
 {
+	bool ansi_colours = style == MFA_QR_TERMINAL;
+
 	/* Dark modules are drawn in the foreground colour. Forcing black on
 	 * white keeps the code readable on dark terminal themes too. */
 	static const char colour_on[] = "\033[30;107m", colour_off[] = "\033[0m";

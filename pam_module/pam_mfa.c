@@ -1,6 +1,14 @@
 /*
- * pam_mfa.c - the PAM front end: asks for a code through the conversation,
- * hands it to the core, and turns the verdict into a PAM return code.
+ * pam_mfa.c - the PAM front end: it turns PAM options into a login policy,
+ * runs the conversation the core's mfa_login asks for, and turns its
+ * answer into a PAM return code. The policy itself lives in the core.
+ *
+ *   auth:     ask for a code (or collect "password+code" with forward_pass)
+ *   account:  inline enrollment, which needs the whole auth stack to have
+ *             succeeded first
+ *   setcred:  refuses when a step the stack promised never ran (a
+ *             forward_pass code nobody checked, an enrollment never done)
+ *
  * No global mutable state: every call builds and frees its own context.
  */
 #include <errno.h>
@@ -19,13 +27,17 @@
 #define PAM_MFA_EXPORT PAM_EXTERN __attribute__((visibility("default")))
 #define PROMPT_MAX 128
 #define TYPED_MAX 512
-
-enum enroll_mode { ENROLL_NONE, ENROLL_INLINE };
+#define MESSAGE_MAX 4096
+/* PAM data: the code a forward_pass line split off; an enrollment the
+ * account phase owes. */
+#define DATA_CODE "pam_mfa_forward_code"
+#define DATA_ENROLL "pam_mfa_enroll"
 
 struct options {
 	const char *config;
-	bool debug, nullok, try_first_pass, use_first_pass, forward_pass;
-	enum enroll_mode enroll;
+	bool debug, nullok, try_first_pass, use_first_pass, forward_pass, after_password;
+	bool enroll_inline;
+	mfa_qr_style qr;
 	unsigned grace_days;
 	unsigned max_tries;
 	char prompt[PROMPT_MAX];
@@ -36,7 +48,13 @@ struct login {
 	struct options opt;
 	mfa_ctx *ctx;
 	struct mfa_request req;
+	struct mfa_login_policy policy;
 	char source[96];
+	/* A message waiting for the next prompt: sshd shows messages only
+	 * together with a prompt. */
+	char pending[MESSAGE_MAX];
+	int pending_style;
+	bool drops_lone_messages;        /* sshd (PAM_TTY "ssh") */
 };
 
 static bool parse_count(const char *text, unsigned max, unsigned *out)
@@ -52,50 +70,76 @@ static bool parse_count(const char *text, unsigned max, unsigned *out)
 	return true;
 }
 
-/* Unknown or malformed options fail closed: a typo must not weaken a login. */
+static int option_error(pam_handle_t *pamh, const char *why)
+{
+	pam_syslog(pamh, LOG_ERR, "%s: refusing every login until it is fixed (see pam_mfa(8))", why);
+	return PAM_SERVICE_ERR;
+}
+
+/* Unknown or malformed options, and combinations that would trust what
+ * nothing checked, fail closed: a typo must not weaken a login. */
 static int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct options *o)
 {
+	char why[256];
+	bool other = false;   /* an option a forward_pass line does not take */
+
 	memset(o, 0, sizeof(*o));
 	o->max_tries = 3;
+	o->qr = MFA_QR_UTF8;
 	snprintf(o->prompt, sizeof(o->prompt), "Verification code: ");
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
+		bool general = true;
 
 		if (!strcmp(a, "debug"))
 			o->debug = true;
-		else if (!strcmp(a, "nullok"))
-			o->nullok = true;
-		else if (!strcmp(a, "try_first_pass"))
-			o->try_first_pass = true;
-		else if (!strcmp(a, "use_first_pass"))
-			o->use_first_pass = true;
-		else if (!strcmp(a, "forward_pass"))
-			o->forward_pass = true;
 		else if (!strncmp(a, "config=", 7) && a[7] == '/')
 			o->config = a + 7;
-		else if (!strcmp(a, "enroll=inline"))
-			o->enroll = ENROLL_INLINE;
-		else if (!strcmp(a, "enroll=none"))
-			o->enroll = ENROLL_NONE;
-		else if (!strncmp(a, "grace=", 6) && parse_count(a + 6, 3650, &o->grace_days))
-			;
-		else if (!strncmp(a, "max_tries=", 10) && parse_count(a + 10, 10, &o->max_tries) &&
-		         o->max_tries > 0)
-			;
 		else if (!strncmp(a, "prompt=", 7) && strlen(a + 7) > 0 && strlen(a + 7) < PROMPT_MAX - 1)
 			snprintf(o->prompt, sizeof(o->prompt), "%s%s", a + 7,
 			         a[strlen(a) - 1] == ' ' ? "" : " ");
+		else if (!strcmp(a, "forward_pass"))
+			o->forward_pass = true;
 		else {
-			pam_syslog(pamh, LOG_ERR,
-			           "unknown or malformed option '%s': refusing every login until it is "
-			           "fixed (see pam_mfa(8))", a);
-			return PAM_SERVICE_ERR;
+			general = false;
+			if (!strcmp(a, "nullok"))
+				o->nullok = true;
+			else if (!strcmp(a, "try_first_pass"))
+				o->try_first_pass = true;
+			else if (!strcmp(a, "use_first_pass"))
+				o->use_first_pass = true;
+			else if (!strcmp(a, "after_password"))
+				o->after_password = true;
+			else if (!strcmp(a, "enroll=inline"))
+				o->enroll_inline = true;
+			else if (!strcmp(a, "enroll=none"))
+				o->enroll_inline = false;
+			else if (!strcmp(a, "qr=ascii"))
+				o->qr = MFA_QR_ASCII;
+			else if (!strcmp(a, "qr=utf8"))
+				o->qr = MFA_QR_UTF8;
+			else if (!strncmp(a, "grace=", 6) && parse_count(a + 6, 3650, &o->grace_days))
+				;
+			else if (!strncmp(a, "max_tries=", 10) && parse_count(a + 10, 10, &o->max_tries) &&
+			         o->max_tries > 0)
+				;
+			else {
+				snprintf(why, sizeof(why), "unknown or malformed option '%s'", a);
+				return option_error(pamh, why);
+			}
 		}
+		other |= !general;
 	}
-	if (o->use_first_pass && o->try_first_pass) {
-		pam_syslog(pamh, LOG_ERR, "use_first_pass and try_first_pass exclude each other");
-		return PAM_SERVICE_ERR;
-	}
+	if (o->use_first_pass && o->try_first_pass)
+		return option_error(pamh, "use_first_pass and try_first_pass exclude each other");
+	if (o->forward_pass && other)
+		return option_error(pamh, "forward_pass only collects 'password and code' and hands the "
+		                          "password on: give the other options to the pam_mfa line after "
+		                          "the password module (with after_password)");
+	if (!o->after_password && (o->nullok || o->grace_days || o->enroll_inline))
+		return option_error(pamh, "nullok, grace and enroll=inline trust a password checked "
+		                          "before pam_mfa: put pam_mfa after the password module "
+		                          "(requisite) and add after_password");
 	if (o->forward_pass && !strcmp(o->prompt, "Verification code: "))
 		snprintf(o->prompt, sizeof(o->prompt), "Password and verification code: ");
 	return PAM_SUCCESS;
@@ -111,35 +155,6 @@ static void log_to_pam(void *arg, mfa_log_level level, const char *message)
 		pam_syslog(l->pamh, prio, "%s", message);
 }
 
-/* A message to the user; failure to show it changes no verdict. */
-static void say(struct login *l, int style, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(struct login *l, int style, const char *fmt, ...)
-{
-	char text[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	pam_prompt(l->pamh, style, NULL, "%s", text);
-}
-
-/* Asks for a secret with echo off; NULL when the user gave none. */
-static char *ask(struct login *l, const char *prompt)
-{
-	char *answer = NULL;
-
-	if (pam_prompt(l->pamh, PAM_PROMPT_ECHO_OFF, &answer, "%s", prompt) != PAM_SUCCESS)
-		return NULL;
-	if (answer && strlen(answer) > TYPED_MAX) {
-		explicit_bzero(answer, strlen(answer));
-		free(answer);
-		return NULL;
-	}
-	return answer;
-}
-
 static void wipe_free(char **s)
 {
 	if (*s) {
@@ -149,7 +164,85 @@ static void wipe_free(char **s)
 	}
 }
 
-/* The core's "could not decide" codes, as PAM knows them. */
+/* One conversation call: the pending message (if any) and the prompt
+ * (if any), so that sshd, which shows messages only with a prompt, shows
+ * both. Returns the answer, or NULL. */
+static char *converse(struct login *l, int style, const char *prompt)
+{
+	const struct pam_conv *conv = NULL;
+	struct pam_message msg[2];
+	const struct pam_message *pmsg[2];
+	struct pam_response *resp = NULL;
+	char *answer = NULL;
+	int n = 0;
+
+	if (pam_get_item(l->pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS || !conv ||
+	    !conv->conv)
+		goto out;
+	if (l->pending[0]) {
+		msg[n] = (struct pam_message){ .msg_style = l->pending_style, .msg = l->pending };
+		pmsg[n] = &msg[n];
+		n++;
+	}
+	if (prompt) {
+		msg[n] = (struct pam_message){ .msg_style = style, .msg = prompt };
+		pmsg[n] = &msg[n];
+		n++;
+	}
+	if (n == 0 || conv->conv(n, pmsg, &resp, conv->appdata_ptr) != PAM_SUCCESS || !resp)
+		goto out;
+	if (prompt) {
+		answer = resp[n - 1].resp;
+		resp[n - 1].resp = NULL;
+	}
+	for (int i = 0; i < n; i++)
+		wipe_free(&resp[i].resp);
+	free(resp);
+out:
+	l->pending[0] = '\0';
+	if (answer && strlen(answer) > TYPED_MAX)
+		wipe_free(&answer);
+	return answer;
+}
+
+/* A message for the user, shown with the next prompt. */
+static void tell(struct login *l, int style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void tell(struct login *l, int style, const char *fmt, ...)
+{
+	size_t n = strlen(l->pending);
+	va_list ap;
+
+	if (n && n + 2 < sizeof(l->pending))
+		l->pending[n++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(l->pending + n, sizeof(l->pending) - n, fmt, ap);
+	va_end(ap);
+	if (!n || style == PAM_ERROR_MSG)
+		l->pending_style = style;
+}
+
+/* Last words: with no prompt to come, sshd would drop them, so there they
+ * come with one of their own. */
+static void tell_now(struct login *l)
+{
+	char *answer;
+
+	if (!l->pending[0])
+		return;
+	if (!l->drops_lone_messages) {
+		converse(l, 0, NULL);
+		return;
+	}
+	answer = converse(l, PAM_PROMPT_ECHO_ON, "(press Enter) ");
+	wipe_free(&answer);
+}
+
+static char *ask(struct login *l, const char *prompt)
+{
+	return converse(l, PAM_PROMPT_ECHO_OFF, prompt);
+}
+
 static int pam_error_from(struct login *l, int r)
 {
 	pam_syslog(l->pamh, LOG_ERR, "user %s: %s", l->req.user,
@@ -159,47 +252,185 @@ static int pam_error_from(struct login *l, int r)
 		return PAM_SERVICE_ERR;
 	case MFA_ERR_NOMEM:
 		return PAM_BUF_ERR;
-	case MFA_ERR_INVALID:
-		return PAM_USER_UNKNOWN;
 	default:
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 }
 
-/* forward_pass: keeps the code, hands the password on as PAM_AUTHTOK. */
-static int split_forward(struct login *l, char *typed, unsigned digits, const char **code)
+/* The core's answer as a PAM return code, its message shown. */
+static int pam_result(struct login *l, const struct mfa_login_result *res)
 {
-	size_t off;
+	if (res->message[0])
+		tell(l, res->action == MFA_LOGIN_ACCEPT ? PAM_TEXT_INFO : PAM_ERROR_MSG, "%s",
+		     res->message);
+	switch (res->action) {
+	case MFA_LOGIN_ACCEPT:
+		return PAM_SUCCESS;
+	case MFA_LOGIN_IGNORE:
+		return PAM_IGNORE;
+	default:
+		break;
+	}
+	if (res->result != MFA_OK && !mfa_err_is_verdict(res->result) && res->result != MFA_ERR_INVALID)
+		return pam_error_from(l, res->result);
+	return PAM_AUTH_ERR;
+}
 
-	if (mfa_code_split(typed, digits, &off) != MFA_OK)
-		return PAM_AUTH_ERR;
-	*code = typed + off;
-	{
-		char saved = typed[off];
-		int r;
-
-		typed[off] = '\0';
-		r = pam_set_item(l->pamh, PAM_AUTHTOK, typed);
-		typed[off] = saved;
-		return r;
+static void data_free(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	if (data) {
+		explicit_bzero(data, strlen(data));
+		free(data);
 	}
 }
 
+/* Sets (value) or clears (NULL) a PAM data item of ours. */
+static int data_set(struct login *l, const char *name, const char *value)
+{
+	char *copy = NULL;
+
+	if (value && !(copy = strdup(value)))
+		return PAM_BUF_ERR;
+	return pam_set_data(l->pamh, name, copy, data_free);
+}
+
+static const char *data_get(pam_handle_t *pamh, const char *name)
+{
+	const void *v = NULL;
+
+	return pam_get_data(pamh, name, &v) == PAM_SUCCESS ? v : NULL;
+}
+
+/* forward_pass: asks for password and code as one, keeps the code for the
+ * pam_mfa line after the password module, hands the password on. Checks
+ * nothing and writes nothing: everyone sees the same prompt. */
+static int forward_collect(struct login *l)
+{
+	struct mfa_user_info info;
+	char *typed = ask(l, l->opt.prompt);
+	size_t off;
+	int r = PAM_IGNORE;
+
+	if (!typed)
+		return PAM_CONV_ERR;
+	/* Where the code starts depends on the user's factor: a user without
+	 * one typed only a password. */
+	if (mfa_user_info_get(l->ctx, l->req.user, &info) != MFA_OK)
+		info.code_digits = 0;
+	if (mfa_code_split(typed, info.code_digits, &off) == MFA_OK && off > 0) {
+		if (data_set(l, DATA_CODE, typed + off) != PAM_SUCCESS)
+			r = PAM_BUF_ERR;
+		typed[off] = '\0';
+	}
+	if (r == PAM_IGNORE && pam_set_item(l->pamh, PAM_AUTHTOK, typed) != PAM_SUCCESS)
+		r = PAM_AUTHTOK_ERR;
+	wipe_free(&typed);
+	return r;
+}
+
+/* Could this be a code at all? A password in PAM_AUTHTOK is not one, and
+ * must neither be checked nor count as a failure. */
+static bool code_shaped(const char *text)
+{
+	size_t n = strlen(text), digits = strspn(text, "0123456789"), off;
+
+	if (n >= 6 && n <= 8 && digits == n)
+		return true;
+	return n >= 12 && n <= 16 && mfa_code_split(text, 0, &off) == MFA_OK && off == 0;
+}
+
+/* The next code to check: the forward_pass line's, the stack's, or typed. */
+static char *next_code(struct login *l, unsigned attempt, bool *stop)
+{
+	const char *item = NULL;
+
+	*stop = false;
+	if (attempt == 0 && (item = data_get(l->pamh, DATA_CODE))) {
+		char *code = strdup(item);
+
+		data_set(l, DATA_CODE, NULL);
+		return code;
+	}
+	if (attempt == 0 && (l->opt.try_first_pass || l->opt.use_first_pass) &&
+	    pam_get_item(l->pamh, PAM_AUTHTOK, (const void **)&item) == PAM_SUCCESS && item &&
+	    code_shaped(item))
+		return strdup(item);
+	if (l->opt.use_first_pass) {
+		*stop = true;
+		return NULL;
+	}
+	return ask(l, l->opt.prompt);
+}
+
+static int authenticate(struct login *l)
+{
+	struct mfa_login_result res;
+	bool stop;
+	int r;
+
+	if (data_get(l->pamh, DATA_CODE) && !l->opt.after_password) {
+		pam_syslog(l->pamh, LOG_ERR,
+		           "a forward_pass line left a code, but this pam_mfa line lacks after_password: "
+		           "refusing (see pam_mfa(8) for the stack)");
+		return PAM_SERVICE_ERR;
+	}
+	mfa_login(l->ctx, &l->req, &l->policy, &res);
+	if (res.action == MFA_LOGIN_ENROLL) {
+		/* Enrollment waits for the account phase: only a login whose
+		 * whole auth stack succeeded may add a factor. */
+		return data_set(l, DATA_ENROLL, l->req.user) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;
+	}
+	if (res.action != MFA_LOGIN_ASK)
+		return pam_result(l, &res);
+	for (unsigned attempt = 0; attempt < l->opt.max_tries; attempt++) {
+		char *code = next_code(l, attempt, &stop);
+
+		if (!code)
+			return stop ? PAM_AUTH_ERR : PAM_CONV_ERR;
+		l->req.code = code;
+		mfa_login(l->ctx, &l->req, &l->policy, &res);
+		l->req.code = NULL;
+		wipe_free(&code);
+		if (res.action != MFA_LOGIN_RETRY)
+			return pam_result(l, &res);
+		tell(l, PAM_ERROR_MSG, "%s", res.message);
+		if (l->opt.use_first_pass)
+			return PAM_AUTH_ERR;
+	}
+	r = l->opt.max_tries > 1 ? PAM_MAXTRIES : PAM_AUTH_ERR;
+	return r;
+}
+
+/* The account phase: the enrollment authenticate left for it. */
 static int enroll_inline(struct login *l)
 {
-	struct mfa_otp_params p = { .algorithm = -1, .source = l->source };
 	mfa_enrollment *e = NULL;
 	char *qr = NULL;
 	int r, status = PAM_AUTH_ERR;
 
-	if ((r = mfa_enroll_begin(l->ctx, l->req.user, &p, &e)) != MFA_OK)
+	if ((r = mfa_login_enroll_begin(l->ctx, &l->req, &l->policy, &e)) != MFA_OK) {
+		if (r == MFA_ERR_NOT_FOUND) {
+			/* No longer allowed (an admin acted meanwhile). */
+			pam_syslog(l->pamh, LOG_NOTICE, "%s", mfa_ctx_error(l->ctx));
+			tell(l, PAM_ERROR_MSG, "No authenticator is enrolled for this account: ask your "
+			                       "administrator.");
+			return PAM_AUTH_ERR;
+		}
+		tell(l, PAM_ERROR_MSG, "Verification is unavailable: ask your administrator.");
 		return pam_error_from(l, r);
-	if (mfa_qr_render(mfa_enrollment_uri(e), true, &qr) != MFA_OK)
+	}
+	if (mfa_qr_render(mfa_enrollment_uri(e), l->opt.qr, &qr) != MFA_OK)
 		qr = NULL;
-	say(l, PAM_TEXT_INFO,
-	    "Two-factor authentication is required for this account.\n"
-	    "Scan this QR code with an authenticator app:\n\n%s\n"
-	    "or enter this secret by hand: %s", qr ? qr : "", mfa_enrollment_secret_base32(e));
+	/* Everything an app needs, whatever the client can show: the QR
+	 * code, the link, and the secret typed out. */
+	tell(l, PAM_TEXT_INFO,
+	     "Two-factor authentication is required for this account.\n"
+	     "Scan this QR code with an authenticator app:\n\n%s\n"
+	     "or open this link on the phone: %s\n"
+	     "or enter this secret by hand: %s", qr ? qr : "", mfa_enrollment_uri(e),
+	     mfa_enrollment_secret_base32(e));
 	for (unsigned i = 0; i < l->opt.max_tries; i++) {
 		char *code = ask(l, "Code from the app: ");
 
@@ -208,174 +439,137 @@ static int enroll_inline(struct login *l)
 		r = mfa_enroll_confirm(l->ctx, e, code);
 		wipe_free(&code);
 		if (r == MFA_OK) {
-			say(l, PAM_TEXT_INFO, "Two-factor authentication is set up.");
+			tell(l, PAM_TEXT_INFO, "Two-factor authentication is set up.");
 			status = PAM_SUCCESS;
 			break;
 		}
 		if (!mfa_err_is_verdict(r)) {
+			tell(l, PAM_ERROR_MSG, "Verification is unavailable: ask your administrator.");
 			status = pam_error_from(l, r);
 			break;
 		}
-		say(l, PAM_ERROR_MSG, "%s", mfa_ctx_error(l->ctx));
+		tell(l, PAM_ERROR_MSG, "%s", mfa_ctx_error(l->ctx));
 	}
 	if (qr) {
 		explicit_bzero(qr, strlen(qr));
 		free(qr);
 	}
 	mfa_enrollment_free(&e);
+	if (status != PAM_SUCCESS && l->opt.grace_days) {
+		/* Not set up, but still within the grace period? */
+		struct mfa_login_policy no_enroll = l->policy;
+		struct mfa_login_result res;
+
+		no_enroll.enroll_inline = false;
+		l->pending[0] = '\0';
+		mfa_login(l->ctx, &l->req, &no_enroll, &res);
+		status = pam_result(l, &res);
+	}
 	return status;
 }
 
-/* A user without a factor: inline enrollment, grace period, nullok, or no. */
-static int no_factor(struct login *l, const struct mfa_user_info *info)
+/* Builds the context and policy for one PAM call. */
+static int login_open(struct login *l, pam_handle_t *pamh, int argc, const char **argv)
 {
-	struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR,
-		                 .security_key_only = info->webauthn_credentials != 0 };
-	char msg[256];
-	time_t first_seen;
-	int r;
-
-	mfa_verdict_message(&v, msg, sizeof(msg));
-	/* A security key is a factor this module cannot ask for yet: neither
-	 * nullok, a grace period nor a new enrollment may step around it. */
-	if (v.security_key_only) {
-		say(l, PAM_ERROR_MSG, "%s", msg);
-		mfa_audit(l->ctx, &l->req, "verify", "no_factor", "refused: security key only");
-		return PAM_AUTH_ERR;
-	}
-	if (l->opt.enroll == ENROLL_INLINE && enroll_inline(l) == PAM_SUCCESS)
-		return PAM_SUCCESS;
-	if (l->opt.grace_days) {
-		long left;
-
-		if ((r = mfa_user_first_seen(l->ctx, l->req.user, &first_seen)) != MFA_OK)
-			return pam_error_from(l, r);
-		left = (long)l->opt.grace_days - (long)((time(NULL) - first_seen) / 86400);
-		if (left > 0) {
-			say(l, PAM_TEXT_INFO,
-			    "Two-factor authentication is not set up for this account: %ld day%s left "
-			    "before it is required. Ask your administrator to enroll you.",
-			    left, left == 1 ? "" : "s");
-			mfa_audit(l->ctx, &l->req, "verify", "grace", "no factor, grace period");
-			return PAM_SUCCESS;
-		}
-	}
-	if (l->opt.nullok) {
-		mfa_audit(l->ctx, &l->req, "verify", "no_factor", "nullok: left to other modules");
-		return PAM_IGNORE;
-	}
-	say(l, PAM_ERROR_MSG, "%s", msg);
-	mfa_audit(l->ctx, &l->req, "verify", "no_factor", "refused");
-	return PAM_AUTH_ERR;
-}
-
-static int authenticate(struct login *l)
-{
-	struct mfa_user_info info;
-	struct mfa_verdict v;
-	char msg[256];
-	int r;
-
-	if ((r = mfa_user_info_get(l->ctx, l->req.user, &info)) != MFA_OK)
-		return pam_error_from(l, r);
-	if (info.active_factors == 0 && info.recovery_left == 0)
-		return no_factor(l, &info);
-	if (info.locked_until > time(NULL)) {
-		/* Tell them now; asking for a code would be a trap. */
-		unsigned minutes = (unsigned)((info.locked_until - time(NULL) + 59) / 60);
-
-		say(l, PAM_ERROR_MSG, "Too many failed attempts: try again in %u minute%s.", minutes,
-		    minutes == 1 ? "" : "s");
-		mfa_audit(l->ctx, &l->req, "verify", "locked", "refused before asking for a code");
-		return PAM_AUTH_ERR;
-	}
-	for (unsigned attempt = 0; attempt < l->opt.max_tries; attempt++) {
-		const void *item = NULL;
-		char *typed = NULL;
-		const char *code;
-		bool from_stack = false;
-
-		if (attempt == 0 && (l->opt.try_first_pass || l->opt.use_first_pass) &&
-		    pam_get_item(l->pamh, PAM_AUTHTOK, &item) == PAM_SUCCESS && item) {
-			typed = strdup(item);
-			from_stack = true;
-		} else if (l->opt.use_first_pass) {
-			return PAM_AUTH_ERR;
-		} else {
-			typed = ask(l, l->opt.prompt);
-		}
-		if (!typed)
-			return from_stack ? PAM_BUF_ERR : PAM_CONV_ERR;
-		code = typed;
-		if (l->opt.forward_pass && (r = split_forward(l, typed, info.code_digits, &code)) != PAM_SUCCESS) {
-			wipe_free(&typed);
-			say(l, PAM_ERROR_MSG, "Type your password followed by the code, as one.");
-			if (r != PAM_AUTH_ERR)
-				return r;
-			continue;
-		}
-		l->req.code = code;
-		r = mfa_verify(l->ctx, &l->req, &v);
-		l->req.code = NULL;
-		wipe_free(&typed);
-		if (r == MFA_OK) {
-			if (v.via == MFA_VIA_RECOVERY) {
-				mfa_verdict_message(&v, msg, sizeof(msg));
-				say(l, PAM_TEXT_INFO, "%s", msg);
-			}
-			return PAM_SUCCESS;
-		}
-		if (!mfa_err_is_verdict(r))
-			return pam_error_from(l, r);
-		mfa_verdict_message(&v, msg, sizeof(msg));
-		say(l, PAM_ERROR_MSG, "%s", msg);
-		if (r == MFA_ERR_LOCKED || r == MFA_ERR_NO_FACTOR || v.locked_until)
-			return PAM_AUTH_ERR;
-		if (l->opt.use_first_pass)
-			return PAM_AUTH_ERR;
-	}
-	return l->opt.max_tries > 1 ? PAM_MAXTRIES : PAM_AUTH_ERR;
-}
-
-PAM_MFA_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
-{
-	struct login l = { .pamh = pamh };
-	const void *service = NULL, *rhost = NULL;
+	const void *service = NULL, *rhost = NULL, *tty = NULL;
 	const char *user = NULL;
 	int r, status;
 
-	(void)flags;
-	if ((status = options_parse(pamh, argc, argv, &l.opt)) != PAM_SUCCESS)
+	l->pamh = pamh;
+	if ((status = options_parse(pamh, argc, argv, &l->opt)) != PAM_SUCCESS)
 		return status;
 	if ((r = pam_get_user(pamh, &user, NULL)) != PAM_SUCCESS || !user || !*user)
 		return r == PAM_SUCCESS ? PAM_USER_UNKNOWN : r;
 	pam_get_item(pamh, PAM_SERVICE, &service);
 	pam_get_item(pamh, PAM_RHOST, &rhost);
-	snprintf(l.source, sizeof(l.source), "pam:%s", service ? (const char *)service : "unknown");
-	l.req.user = user;
-	l.req.source = l.source;
-	l.req.remote = rhost;
-	if (mfa_ctx_new(&l.ctx) != MFA_OK)
+	pam_get_item(pamh, PAM_TTY, &tty);
+	l->drops_lone_messages = tty && !strcmp(tty, "ssh");
+	snprintf(l->source, sizeof(l->source), "pam:%s", service ? (const char *)service : "unknown");
+	l->req.user = user;
+	l->req.source = l->source;
+	l->req.remote = rhost;
+	l->policy = (struct mfa_login_policy){
+		.password_verified = l->opt.after_password,
+		.no_factor = l->opt.nullok ? MFA_NO_FACTOR_IGNORE : MFA_NO_FACTOR_REFUSE,
+		.grace_days = l->opt.grace_days,
+		.enroll_inline = l->opt.enroll_inline,
+	};
+	if (mfa_ctx_new(&l->ctx) != MFA_OK)
 		return PAM_BUF_ERR;
-	mfa_ctx_set_log_handler(l.ctx, log_to_pam, &l);
-	if ((r = mfa_config_load(l.ctx, l.opt.config)) != MFA_OK ||
-	    (r = mfa_open(l.ctx)) != MFA_OK) {
-		status = pam_error_from(&l, r);
-		goto out;
+	mfa_ctx_set_log_handler(l->ctx, log_to_pam, l);
+	if ((r = mfa_config_load(l->ctx, l->opt.config)) != MFA_OK || (r = mfa_open(l->ctx)) != MFA_OK) {
+		tell(l, PAM_ERROR_MSG, "Verification is unavailable: ask your administrator.");
+		return pam_error_from(l, r);
 	}
-	status = authenticate(&l);
-	if (l.opt.debug)
-		pam_syslog(pamh, LOG_DEBUG, "user %s: %s", user, pam_strerror(pamh, status));
-out:
-	mfa_ctx_free(&l.ctx);
+	return PAM_SUCCESS;
+}
+
+static int login_close(struct login *l, int status)
+{
+	tell_now(l);
+	if (l->opt.debug)
+		pam_syslog(l->pamh, LOG_DEBUG, "user %s: %s", l->req.user ? l->req.user : "?",
+		           pam_strerror(l->pamh, status));
+	mfa_ctx_free(&l->ctx);
 	return status;
+}
+
+PAM_MFA_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct login l = { 0 };
+	int status;
+
+	(void)flags;
+	if ((status = login_open(&l, pamh, argc, argv)) == PAM_SUCCESS)
+		status = l.opt.forward_pass ? forward_collect(&l) : authenticate(&l);
+	return login_close(&l, status);
+}
+
+PAM_MFA_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct login l = { 0 };
+	int status;
+
+	(void)flags;
+	if (!data_get(pamh, DATA_ENROLL) && !data_get(pamh, DATA_CODE))
+		return PAM_IGNORE;
+	if (data_get(pamh, DATA_CODE)) {
+		pam_syslog(pamh, LOG_ERR, "a forward_pass code was never checked: no pam_mfa line with "
+		                          "after_password after the password module (see pam_mfa(8))");
+		return PAM_PERM_DENIED;
+	}
+	if ((status = login_open(&l, pamh, argc, argv)) == PAM_SUCCESS) {
+		if (!l.opt.enroll_inline || !l.opt.after_password) {
+			pam_syslog(pamh, LOG_ERR, "the account line of pam_mfa needs the auth line's "
+			                          "options (after_password enroll=inline ...)");
+			status = PAM_SERVICE_ERR;
+		} else if (strcmp(data_get(pamh, DATA_ENROLL), l.req.user) != 0) {
+			status = PAM_PERM_DENIED;   /* the user changed since authenticate */
+		} else {
+			status = enroll_inline(&l);
+		}
+	}
+	if (status == PAM_SUCCESS)
+		pam_set_data(pamh, DATA_ENROLL, NULL, NULL);
+	else if (status != PAM_SERVICE_ERR && status != PAM_AUTHINFO_UNAVAIL &&
+	         status != PAM_BUF_ERR)
+		status = PAM_PERM_DENIED;
+	return login_close(&l, status);
 }
 
 PAM_MFA_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
 	(void)flags;
 	(void)argc;
 	(void)argv;
+	/* A promise the stack did not keep: no credentials. */
+	if (data_get(pamh, DATA_CODE) || data_get(pamh, DATA_ENROLL)) {
+		pam_syslog(pamh, LOG_ERR, "%s: refusing credentials (see pam_mfa(8) for the stack)",
+		           data_get(pamh, DATA_CODE)
+		                   ? "a forward_pass code was never checked"
+		                   : "inline enrollment never ran: add 'account required pam_mfa.so' "
+		                     "with the auth line's options");
+		return PAM_CRED_ERR;
+	}
 	return PAM_SUCCESS;
 }

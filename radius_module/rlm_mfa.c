@@ -209,54 +209,40 @@ static void set_auth_type(rlm_mfa_t *inst, REQUEST *request, bool force)
 	vp->vp_integer = inst->auth_type;
 }
 
-/* A user without a factor a RADIUS client can use: the instance's
- * no_factor policy decides, except for a user whose factor is a security
- * key, who has one and is never waved through as having none. */
-static rlm_rcode_t no_factor(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call,
-                             bool security_key_only)
+/* What this instance lets the core decide: in otp mode nothing checked a
+ * password before us, so every user gets the same replies. */
+static struct mfa_login_policy instance_policy(rlm_mfa_t const *inst)
 {
-	struct mfa_verdict v = { .result = MFA_ERR_NO_FACTOR, .security_key_only = security_key_only };
-	char msg[256];
-
-	if (inst->no_factor_accept && !security_key_only) {
-		mfa_audit(ctx, &call->req, "verify", "no_factor", "accepted: no_factor = accept");
-		RDEBUG2("mfa: %s has no factor: accepted (no_factor = accept)", call->req.user);
-		return RLM_MODULE_OK;
-	}
-	mfa_audit(ctx, &call->req, "verify", "no_factor",
-	          security_key_only ? "refused: security key only" : "refused: no_factor = reject");
-	mfa_verdict_message(&v, msg, sizeof(msg));
-	reply_message(request, msg);
-	return RLM_MODULE_REJECT;
+	return (struct mfa_login_policy){
+		.password_verified = inst->mode != MODE_OTP,
+		.no_factor = inst->no_factor_accept ? MFA_NO_FACTOR_ACCEPT : MFA_NO_FACTOR_REFUSE,
+	};
 }
 
-/* Verifies code; the verdict becomes the return code and a Reply-Message. */
-static rlm_rcode_t verify_code(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
-                               rlm_mfa_call_t *call, char const *code, int *result)
+/* One core call; its answer becomes the return code and a Reply-Message. */
+static rlm_rcode_t login(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call,
+                         char const *code, struct mfa_login_result *res)
 {
-	struct mfa_verdict v;
-	char msg[256];
+	struct mfa_login_policy policy = instance_policy(inst);
 
 	call->req.code = code;
-	*result = mfa_verify(ctx, &call->req, &v);
+	mfa_login(ctx, &call->req, &policy, res);
 	call->req.code = NULL;
-	/* A security-key-only refusal goes on as any verdict, audited by the core. */
-	if (*result == MFA_ERR_NO_FACTOR && inst->no_factor_accept && !v.security_key_only)
-		return no_factor(inst, request, ctx, call, false);
-	if (*result != MFA_OK && !mfa_err_is_verdict(*result)) {
+	if (res->result != MFA_OK && !mfa_err_is_verdict(res->result) &&
+	    res->result != MFA_ERR_INVALID)
 		RERROR("mfa: %s", mfa_ctx_error(ctx));
-		reply_unavailable(request);
-		return RLM_MODULE_FAIL;
-	}
-	mfa_verdict_message(&v, msg, sizeof(msg));
-	if (*result == MFA_OK) {
-		if (v.via == MFA_VIA_RECOVERY)
-			reply_message(request, msg);
+	if (res->action == MFA_LOGIN_ASK)
+		return RLM_MODULE_NOOP;
+	if (res->message[0])
+		reply_message(request, res->message);
+	if (res->action == MFA_LOGIN_ACCEPT)
 		return RLM_MODULE_OK;
-	}
-	REDEBUG("mfa: %s: %s", call->req.user, mfa_strerror(*result));
-	reply_message(request, msg);
-	return *result == MFA_ERR_LOCKED ? RLM_MODULE_USERLOCK : RLM_MODULE_REJECT;
+	if (res->result != MFA_OK && !mfa_err_is_verdict(res->result) &&
+	    res->result != MFA_ERR_INVALID)
+		return RLM_MODULE_FAIL;
+	REDEBUG("mfa: %s: %s", call->req.user, mfa_strerror(res->result));
+	return res->result == MFA_ERR_LOCKED && policy.password_verified ? RLM_MODULE_USERLOCK
+	                                                                   : RLM_MODULE_REJECT;
 }
 
 static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *request)
@@ -321,32 +307,22 @@ out:
 	return rcode;
 }
 
+/* After the password: the core says whether to ask; asking is a challenge. */
 static rlm_rcode_t challenge_issue(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
                                    rlm_mfa_call_t *call, int *result)
 {
-	struct mfa_user_info info;
+	struct mfa_login_result res;
 	char id[MFA_CHALLENGE_ID_LEN + 1], state[STATE_LEN + 1];
+	rlm_rcode_t rcode = login(inst, request, ctx, call, NULL, &res);
 	VALUE_PAIR *vp;
 
-	if ((*result = mfa_user_info_get(ctx, call->req.user, &info)) != MFA_OK) {
-		RERROR("mfa: %s", mfa_ctx_error(ctx));
-		return *result == MFA_ERR_INVALID ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
-	}
-	if (info.active_factors == 0 && info.recovery_left == 0)
-		return no_factor(inst, request, ctx, call, info.webauthn_credentials != 0);
-	if (info.locked_until > time(NULL)) {
-		struct mfa_verdict v = { .result = MFA_ERR_LOCKED,
-			                 .locked_seconds = (unsigned)(info.locked_until - time(NULL)) };
-		char msg[256];
-
-		mfa_verdict_message(&v, msg, sizeof(msg));
-		mfa_audit(ctx, &call->req, "verify", "locked", "refused before the challenge");
-		reply_message(request, msg);
-		return RLM_MODULE_USERLOCK;
-	}
+	*result = res.result;
+	if (res.action != MFA_LOGIN_ASK)
+		return rcode;
 	if ((*result = mfa_challenge_create(ctx, call->req.user, call->nas, inst->challenge_timeout,
 	                                    id)) != MFA_OK) {
 		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		reply_unavailable(request);
 		return RLM_MODULE_FAIL;
 	}
 	snprintf(state, sizeof(state), STATE_PREFIX "%s", id);
@@ -364,6 +340,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	rlm_mfa_call_t call;
 	char idbuf[MFA_CHALLENGE_ID_LEN + 1];
 	char const *code = NULL, *id;
+	struct mfa_login_result res;
 	mfa_ctx *ctx;
 	int r = MFA_OK;
 	rlm_rcode_t rcode;
@@ -383,21 +360,16 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 	case MODE_APPEND:
 		code = request_data_reference(request, inst, 0);
 		if (!code) {
-			/* authorize found no factor (or did not run): no code was split. */
-			struct mfa_user_info info;
-
-			if ((r = mfa_user_info_get(ctx, call.req.user, &info)) != MFA_OK) {
-				rcode = RLM_MODULE_FAIL;
-				goto out;
+			/* authorize split no code off: a user without a factor (the
+			 * no_factor policy), or one who typed only the password. */
+			rcode = login(inst, request, ctx, &call, NULL, &res);
+			r = res.result;
+			if (res.action == MFA_LOGIN_ASK) {
+				REDEBUG("mfa: the User-Password of %s does not end with a code",
+				        call.req.user);
+				reply_message(request, "Type your password followed by the code, as one.");
+				rcode = RLM_MODULE_REJECT;
 			}
-			if (info.active_factors == 0 && info.recovery_left == 0) {
-				rcode = no_factor(inst, request, ctx, &call, info.webauthn_credentials != 0);
-				goto out;
-			}
-			REDEBUG("mfa: no code after the password of %s (is this module listed in "
-			        "authorize too?)", call.req.user);
-			reply_message(request, "Type your password followed by the code, as one.");
-			rcode = RLM_MODULE_REJECT;
 			goto out;
 		}
 		break;
@@ -406,15 +378,9 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 			rcode = challenge_issue(inst, request, ctx, &call, &r);
 			goto out;
 		}
-		if ((r = mfa_challenge_take(ctx, &call.req, id, call.nas)) != MFA_OK) {
-			struct mfa_verdict v = { .result = r };
-			char msg[256];
-
-			mfa_verdict_message(&v, msg, sizeof(msg));
-			reply_message(request, msg);
-			rcode = mfa_err_is_verdict(r) ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
-			goto out;
-		}
+		/* The challenge is taken in the verification's transaction. */
+		call.req.challenge = id;
+		call.req.challenge_nas = call.nas;
 		code = typed_password(request);
 		break;
 	}
@@ -424,7 +390,8 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 		rcode = RLM_MODULE_REJECT;
 		goto out;
 	}
-	rcode = verify_code(inst, request, ctx, &call, code, &r);
+	rcode = login(inst, request, ctx, &call, code, &res);
+	r = res.result;
 out:
 	pool_put(inst, ctx, r);
 	return rcode;

@@ -4,7 +4,11 @@
  * modules send, and can show what PAM_AUTHTOK holds afterwards.
  *
  *   pam_client [--show-authtok] [--repeat N] [--threads N] [--hotp BASE32]
- *              SERVICE USER [ANSWER...]
+ *              [--acct] [--tty TTY] SERVICE USER [ANSWER...]
+ *
+ * --acct runs pam_acct_mgmt and pam_setcred after a successful
+ * pam_authenticate, as login programs do ("acct: NAME", "setcred: NAME");
+ * --tty sets PAM_TTY (sshd sets "ssh").
  *
  * With --threads N, N threads run at once, thread k as user USERk, each
  * doing --repeat runs: PAM modules must be safe in threaded programs.
@@ -123,6 +127,7 @@ static const char *ret_name(int r)
 	case PAM_USER_UNKNOWN: return "PAM_USER_UNKNOWN";
 	case PAM_CONV_ERR: return "PAM_CONV_ERR";
 	case PAM_PERM_DENIED: return "PAM_PERM_DENIED";
+	case PAM_CRED_ERR: return "PAM_CRED_ERR";
 	default: return "OTHER";
 	}
 }
@@ -131,7 +136,8 @@ struct job {
 	const char *service;
 	char user[128];
 	char **answers;
-	int nanswers, repeat, show_authtok, quiet;
+	int nanswers, repeat, show_authtok, quiet, acct;
+	const char *tty;
 	const char *hotp_secret;
 	int result, failures;
 };
@@ -153,7 +159,17 @@ static void *job_run(void *arg)
 			break;
 		}
 		pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+		if (j->tty)
+			pam_set_item(pamh, PAM_TTY, j->tty);
 		r = pam_authenticate(pamh, 0);
+		if (j->acct && r == PAM_SUCCESS) {
+			r = pam_acct_mgmt(pamh, 0);
+			printf("acct: %s\n", ret_name(r));
+			if (r == PAM_SUCCESS) {
+				r = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+				printf("setcred: %s\n", ret_name(r));
+			}
+		}
 		if (j->show_authtok) {
 			const char *tok = pam_getenv(pamh, "PAM_AUTHTOK");
 
@@ -168,8 +184,8 @@ static void *job_run(void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *hotp_secret = NULL;
-	int show_authtok = 0, repeat = 1, threads = 0, i = 1, r;
+	const char *hotp_secret = NULL, *tty = NULL;
+	int show_authtok = 0, repeat = 1, threads = 0, acct = 0, i = 1, r;
 
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		if (!strcmp(argv[i], "--show-authtok"))
@@ -180,6 +196,10 @@ int main(int argc, char **argv)
 			repeat = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--tty") && i + 1 < argc)
+			tty = argv[++i];
+		else if (!strcmp(argv[i], "--acct"))
+			acct = 1;
 		else
 			return 2;
 	}
@@ -188,7 +208,7 @@ int main(int argc, char **argv)
 	if (threads == 0) {
 		struct job j = { .service = argv[i], .answers = argv + i + 2, .nanswers = argc - i - 2,
 			         .repeat = repeat, .show_authtok = show_authtok, .quiet = repeat > 1,
-			         .hotp_secret = hotp_secret };
+			         .hotp_secret = hotp_secret, .acct = acct, .tty = tty };
 
 		snprintf(j.user, sizeof(j.user), "%s", argv[i + 1]);
 		job_run(&j);

@@ -20,6 +20,16 @@ pam() { run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_D
 enroll() { "$MFACTL" enroll "$1" --secret "$SECRET" --no-confirm --no-qr > /dev/null; }
 code() { oathtool --totp -b "$SECRET"; }
 service mfa "auth required $PAM_MFA config=$MFA_CONFIG"
+# A password module for the stacks: pam_exec asks for a password (or takes
+# PAM_AUTHTOK) and accepts hunter2 only.
+printf '#!/bin/sh\n[ "$(tr -d "\\000")" = hunter2 ]\n' > "$T/checkpw"
+chmod 755 "$T/checkpw"
+PASSWORD="auth requisite pam_exec.so quiet expose_authtok $T/checkpw"
+AFTER="$PAM_MFA config=$MFA_CONFIG after_password"
+# users_rows NAME: rows the store holds for NAME (users, factors, recovery).
+rows() { sqlite3 "$T/mfa.db" "select (select count(*) from users where name = '$1') + (select count(*) from factors where user = '$1') + (select count(*) from recovery where user = '$1')"; }
+failures() { sqlite3 "$T/mfa.db" "select coalesce((select failures from users where name = '$1'), 0)"; }
+UNIFORM="Code not accepted. After several wrong codes, wait a few minutes before trying a new one."
 
 case_begin pamtester_accepts_code
 enroll alice
@@ -31,8 +41,34 @@ case_begin wrong_codes_maxtries
 pam "$CLIENT" mfa alice 111111 222222 333333
 expect_rc 11   # PAM_MAXTRIES
 expect_out "result: PAM_MAXTRIES"
-[ "$(grep -c '^error: Wrong code.' <<< "$OUT")" = 3 ] || fail "three 'Wrong code.' messages expected: $OUT"
+[ "$(grep -c "^error: $UNIFORM" <<< "$OUT")" = 3 ] || fail "three refusals expected: $OUT"
 [ -z "$ERR" ] || fail "something printed to stderr: $ERR"
+service after "$PASSWORD" "auth required $AFTER"
+pam "$CLIENT" after alice hunter2 111111 222222 333333
+expect_out "result: PAM_MAXTRIES"
+[ "$(grep -c '^error: Wrong code.' <<< "$OUT")" = 3 ] || fail "after a password: three 'Wrong code.' expected: $OUT"
+"$MFACTL" unlock alice > /dev/null
+
+case_begin no_password_first_same_replies_for_everyone
+# pam_mfa first in the stack: whoever types may be a stranger. Enrolled,
+# factorless, unknown and locked users see the same prompts and replies,
+# and nothing is written for names without a factor.
+enroll enr
+"$MFACTL" enroll keyless --secret "$SECRET" --no-confirm --no-qr > /dev/null
+"$MFACTL" remove keyless "$("$MFACTL" list keyless --json | json_get "['factors'][0]['id']")" > /dev/null
+for u in enr keyless nosuchuser; do
+	pam "$CLIENT" mfa "$u" 111111 222222 333333
+	printf '%s\n' "$OUT" > "$T/replies.$u"
+done
+cmp -s "$T/replies.enr" "$T/replies.keyless" && cmp -s "$T/replies.enr" "$T/replies.nosuchuser" ||
+	fail "replies differ: $(diff "$T/replies.enr" "$T/replies.nosuchuser")"
+[ "$(rows nosuchuser)" = 0 ] || fail "rows written for an unknown name"
+[ "$(failures enr)" = 3 ] || fail "enrolled user's failures: $(failures enr)"
+pam "$CLIENT" mfa enr 111111 222222 333333      # now locked (5 failures)
+pam "$CLIENT" mfa enr 111111 222222 333333
+printf '%s\n' "$OUT" > "$T/replies.locked"
+cmp -s "$T/replies.locked" "$T/replies.nosuchuser" || fail "a locked user's replies differ: $OUT"
+"$MFACTL" unlock enr > /dev/null
 
 case_begin replayed_code_refused
 enroll bob
@@ -44,19 +80,19 @@ expect_out "error: This code was already used: wait for the next one."
 expect_out "result: PAM_CONV_ERR"
 
 case_begin lockout_told_without_prompt
-service lock "auth required $PAM_MFA config=$MFA_CONFIG max_tries=5"
+service lock "$PASSWORD" "auth required $AFTER max_tries=5"
 enroll carol
-pam "$CLIENT" lock carol 1 2 3 4 5
+pam "$CLIENT" lock carol hunter2 1 2 3 4 5
 expect_out "error: Wrong code. Too many failed attempts: try again in 1 minute."
 expect_out "result: PAM_AUTH_ERR"
-pam "$CLIENT" lock carol "$(code)"
+pam "$CLIENT" lock carol hunter2 "$(code)"
 expect_out "error: Too many failed attempts: try again in 1 minute."
-grep -q "^prompt:" <<< "$OUT" && fail "a locked user was asked for a code"
+grep -q "^prompt: Verification" <<< "$OUT" && fail "a locked user was asked for a code"
 expect_out "result: PAM_AUTH_ERR"
 grep -q '"user":"carol","source":"pam:lock","outcome":"locked","remote":"192.0.2.7"' "$T/audit.json" ||
 	fail "locked attempt not audited"
 "$MFACTL" unlock carol > /dev/null
-pam "$CLIENT" lock carol "$(code)"
+pam "$CLIENT" lock carol hunter2 "$(code)"
 expect_out "result: PAM_SUCCESS"
 
 case_begin recovery_code_accepted
@@ -66,79 +102,214 @@ expect_out "info: Recovery code accepted: 9 left."
 expect_out "result: PAM_SUCCESS"
 
 case_begin no_factor_denied_by_default
-pam "$CLIENT" mfa nobody
+pam "$CLIENT" after nobody hunter2
 expect_out "error: No authenticator is enrolled for this account: ask your administrator."
 expect_out "result: PAM_AUTH_ERR"
 
+case_begin policy_options_need_after_password
+# Each of these trusts a password checked first: without after_password
+# they are refused, whatever the stack.
+for opt in nullok grace=7 enroll=inline; do
+	service bad "auth required $PAM_MFA config=$MFA_CONFIG $opt"
+	pam "$CLIENT" bad alice 123456
+	expect_out "result: PAM_SERVICE_ERR"
+	expect_err "after_password"
+done
+service bad "auth required $PAM_MFA config=$MFA_CONFIG forward_pass enroll=inline"
+pam "$CLIENT" bad alice 123456
+expect_out "result: PAM_SERVICE_ERR"
+expect_err "forward_pass only collects"
+
 case_begin nullok_ignores_user_without_factor
-service nullok "auth [success=done ignore=ignore default=die] $PAM_MFA config=$MFA_CONFIG nullok" \
+service nullok "$PASSWORD" "auth [success=done ignore=ignore default=die] $AFTER nullok" \
 	"auth required pam_permit.so"
-pam "$CLIENT" nullok nobody
+pam "$CLIENT" nullok nobody hunter2
 expect_out "result: PAM_SUCCESS"
 grep -q '"user":"nobody","source":"pam:nullok","outcome":"no_factor"' "$T/audit.json" || fail "not audited"
 # nullok never lets a user with a factor skip it.
-pam "$CLIENT" nullok alice 000000
+pam "$CLIENT" nullok alice hunter2 000000
 grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "nullok let alice in with a wrong code"
+"$MFACTL" unlock alice > /dev/null
 
 case_begin security_key_only_is_not_nullok
 # A user whose one factor is a security key must not pass as having none.
 cp "$MFA_CONFIG" "$T/wa.conf"
 MFA_CONFIG=$T/wa.conf webauthn_config
 MFA_CONFIG=$T/wa.conf webauthn_register keyonly || fail "registration failed"
-pam "$CLIENT" nullok keyonly
+service nullok_key "$PASSWORD" "auth [success=done ignore=ignore default=die] $PAM_MFA config=$T/wa.conf after_password nullok" \
+	"auth required pam_permit.so"
+pam "$CLIENT" nullok_key keyonly hunter2
 expect_out "signs in with a security key"
 expect_out "result: PAM_AUTH_ERR"
-service grace_key "auth required $PAM_MFA config=$T/wa.conf grace=7 enroll=inline"
-pam "$CLIENT" grace_key keyonly
+service grace_key "$PASSWORD" "auth required $PAM_MFA config=$T/wa.conf after_password grace=7 enroll=inline" \
+	"account required $PAM_MFA config=$T/wa.conf after_password grace=7 enroll=inline"
+pam "$CLIENT" --acct grace_key keyonly hunter2
 expect_out "result: PAM_AUTH_ERR"
 
 case_begin grace_period_counts_days
-service grace "auth required $PAM_MFA config=$MFA_CONFIG grace=7"
-pam "$CLIENT" grace newhire
+service grace "$PASSWORD" "auth required $AFTER grace=7"
+pam "$CLIENT" grace newhire hunter2
 expect_out "7 days left before it is required"
 expect_out "result: PAM_SUCCESS"
 sqlite3 "$T/mfa.db" "update users set first_seen = first_seen - 5 * 86400 - 60 where name = 'newhire'"
-pam "$CLIENT" grace newhire
+pam "$CLIENT" grace newhire hunter2
 expect_out "2 days left"
 sqlite3 "$T/mfa.db" "update users set first_seen = first_seen - 3 * 86400 where name = 'newhire'"
-pam "$CLIENT" grace newhire
+pam "$CLIENT" grace newhire hunter2
 expect_out "result: PAM_AUTH_ERR"
 
 case_begin inline_enrollment_conversation
-service enroll "auth required $PAM_MFA config=$MFA_CONFIG enroll=inline"
-pam "$CLIENT" enroll newbie 000000 @totp
+ENROLL_OPTS="after_password enroll=inline"
+service enroll "$PASSWORD" "auth required $AFTER enroll=inline" \
+	"account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS" "account required pam_permit.so"
+pam "$CLIENT" --acct enroll newbie hunter2 000000 @totp
 expect_out "Scan this QR code with an authenticator app"
 expect_out "error: that is not the code the app shows"
 expect_out "info: Two-factor authentication is set up."
+expect_out "acct: PAM_SUCCESS"
+expect_out "setcred: PAM_SUCCESS"
 expect_out "result: PAM_SUCCESS"
 printf '%s\n' "$OUT" > "$T/enroll.txt"
+grep -q $'\033' "$T/enroll.txt" && fail "terminal escape sequences in a PAM conversation"
 python3 "$ROOT/tests/cli/qr_decode.py" "$T/enroll.txt" "$T/enroll.pgm" || fail "no QR code shown"
 uri=$(zbarimg --quiet --raw "$T/enroll.pgm" 2>/dev/null)
 secret=$(sed -n 's/.*enter this secret by hand: \([A-Z2-7]*\).*/\1/p' "$T/enroll.txt")
 case "$uri" in "otpauth://totp/mfa:newbie@"*"?secret=$secret&"*) ;; *) fail "QR decodes to '$uri'" ;; esac
+grep -qF "or open this link on the phone: $uri" "$T/enroll.txt" || fail "the otpauth link is not shown"
 [ "$("$MFACTL" list newbie --json | json_get "['factors'][0]['state']")" = active ] || fail "not active"
+for what in offered rejected ok; do
+	grep -q "\"event\":\"enroll\",\"user\":\"newbie\",\"source\":\"pam:enroll\",\"outcome\":\"$what\".*\"remote\":\"192.0.2.7\"" "$T/audit.json" ||
+		fail "no enroll $what event with the remote address"
+done
 # The next login asks for a code, not for enrollment.
-pam "$CLIENT" enroll newbie 123456
+pam "$CLIENT" --acct enroll newbie hunter2 123456
 grep -q "Scan this QR" <<< "$OUT" && fail "enrolled twice"
+
+case_begin inline_enrollment_ascii_qr
+service enroll_ascii "$PASSWORD" "auth required $AFTER enroll=inline" \
+	"account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS qr=ascii"
+pam "$CLIENT" --acct enroll_ascii asciiuser hunter2 @totp
+expect_out "acct: PAM_SUCCESS"
+LC_ALL=C grep -q '[^[:print:][:space:]]' <<< "$OUT" && fail "non-ASCII bytes with qr=ascii"
+grep -q '^ *##' <<< "$OUT" || fail "no ASCII QR code"
+
+case_begin inline_enrollment_only_after_whole_stack
+# pam_exec 'required' (not requisite): a wrong password does not stop the
+# stack, but the account phase never runs, so no factor appears.
+service enroll_req "auth required pam_exec.so quiet expose_authtok $T/checkpw" \
+	"auth required $AFTER enroll=inline" "account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS"
+pam "$CLIENT" --acct enroll_req victim wrongpw @totp
+grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "logged in with a wrong password"
+grep -q "Scan this QR" <<< "$OUT" && fail "secret shown after a wrong password"
+[ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = 'victim'")" = 0 ] ||
+	fail "a factor was created after a wrong password"
+# Without the account line, setcred refuses: the enrollment never ran.
+service enroll_noacct "$PASSWORD" "auth required $AFTER enroll=inline" "account required pam_permit.so"
+pam "$CLIENT" --acct enroll_noacct victim hunter2
+expect_out "setcred: PAM_CRED_ERR"
+expect_err "inline enrollment never ran"
+
+case_begin inline_enrollment_limits
+service enroll_grace "$PASSWORD" "auth required $AFTER enroll=inline grace=1" \
+	"account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS grace=1"
+# Grace bounds the window: 400 days after first seen, no offer.
+pam "$CLIENT" --acct enroll_grace late hunter2 @totp
+expect_out "acct: PAM_SUCCESS"
+"$MFACTL" delete late > /dev/null
+pam "$CLIENT" --acct enroll_grace late2 hunter2
+sqlite3 "$T/mfa.db" "insert into users(name, first_seen) values('late', strftime('%s','now') - 400 * 86400)"
+pam "$CLIENT" --acct enroll_grace late hunter2 @totp
+grep -q "Scan this QR" <<< "$OUT" && fail "offered 400 days after first seen with grace=1"
+expect_out "result: PAM_AUTH_ERR"
+# An admin's remove: not offered again until allow-enroll.
+fid=$("$MFACTL" list newbie --json | json_get "['factors'][0]['id']")
+"$MFACTL" remove newbie "$fid" > /dev/null
+pam "$CLIENT" --acct enroll newbie hunter2 @totp
+grep -q "Scan this QR" <<< "$OUT" && fail "offered again after an admin removed the factor"
+expect_out "result: PAM_AUTH_ERR"
+"$MFACTL" allow-enroll newbie > /dev/null
+pam "$CLIENT" --acct enroll newbie hunter2 @totp
+expect_out "acct: PAM_SUCCESS"
+grep -q '"event":"allow-enroll","user":"newbie"' "$T/audit.json" || fail "allow-enroll not audited"
+# An admin's pending enrollment is never replaced by a login's.
+"$MFACTL" enroll pendinguser --no-confirm --no-qr > /dev/null
+sqlite3 "$T/mfa.db" "update factors set active = 0 where user = 'pendinguser'"
+before=$(sqlite3 "$T/mfa.db" "select id from factors where user = 'pendinguser'")
+pam "$CLIENT" --acct enroll pendinguser hunter2 @totp
+grep -q "Scan this QR" <<< "$OUT" && fail "offered over an admin's pending enrollment"
+[ "$(sqlite3 "$T/mfa.db" "select id from factors where user = 'pendinguser'")" = "$before" ] ||
+	fail "the admin's pending factor was replaced"
+# Recovery codes used up: a factorless user with codes spent is not offered.
+"$MFACTL" enroll spent --secret "$SECRET" --no-confirm --no-qr > /dev/null
+rc=$("$MFACTL" recovery spent --json | json_get "['codes'][0]")
+sqlite3 "$T/mfa.db" "delete from factors where user = 'spent'; update recovery set used = 1 where user = 'spent'"
+pam "$CLIENT" --acct enroll spent hunter2 @totp
+grep -q "Scan this QR" <<< "$OUT" && fail "offered after the recovery codes were used up"
+
+case_begin ssh_gets_last_words_with_a_prompt
+# sshd (PAM_TTY "ssh") shows a message only together with a prompt.
+pam "$CLIENT" --tty ssh lock carol hunter2 1 2 3 4 5 ""
+expect_out "error: Wrong code. Too many failed attempts: try again in 1 minute."
+expect_out "prompt: (press Enter)"
+"$MFACTL" unlock carol > /dev/null
 
 case_begin forward_pass_hands_password_on
 enroll dave
 enroll erin
-# The next module checks the password it is handed, and asks for none.
-printf '#!/bin/sh\n[ "$(tr -d "\\000")" = hunter2 ]\n' > "$T/checkpw"
-chmod 755 "$T/checkpw"
-service fwd "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" \
-	"auth required pam_exec.so quiet expose_authtok $T/checkpw" "auth optional $GETITEMS"
+FWD_CHECK="auth requisite pam_exec.so quiet expose_authtok $T/checkpw"
+service fwd "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+	"auth required $AFTER enroll=inline" "auth optional $GETITEMS" \
+	"account required $PAM_MFA config=$MFA_CONFIG after_password enroll=inline"
 pam "$CLIENT" --show-authtok fwd dave "hunter2$(code)"
 expect_out "prompt: Password and verification code: "
 expect_out "authtok: hunter2"
 expect_out "result: PAM_SUCCESS"
 [ "$(grep -c '^prompt:' <<< "$OUT")" = 1 ] || fail "more than one prompt: $OUT"
-pam "$CLIENT" fwd erin "wrongpw$(code)"
+# The password alone: checked first, then the code is asked for.
+pam "$CLIENT" fwd erin "hunter2" "$(code)"
+expect_out "prompt: Verification code: "
+expect_out "result: PAM_SUCCESS"
+
+case_begin forward_pass_stranger_changes_nothing
+# A wrong password with any code: the code is never checked, no failure is
+# counted, nobody is locked out, and no one is enrolled.
+for i in 1 2 3 4 5 6; do pam "$CLIENT" --acct fwd dave "wrongpw00000$i"; done
 grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "a wrong password got through"
-# (pam_exec reports the failing check as a system error, not PAM_AUTH_ERR)
-pam "$CLIENT" fwd erin "hunter2"
-expect_out "error: Type your password followed by the code, as one."
+[ "$(failures dave)" = 0 ] || fail "failures counted before the password: $(failures dave)"
+pam "$CLIENT" fwd dave "hunter2$(oathtool --totp -b "$SECRET" -N "@$(($(date +%s) + 30))")"
+expect_out "result: PAM_SUCCESS"
+pam "$CLIENT" --acct fwd stranger "wrongpw123456"
+pam "$CLIENT" --acct fwd stranger "wrongpw$(code)"
+[ "$(rows stranger)" = 0 ] || fail "rows written for a stranger: $(rows stranger)"
+# The same prompt for an enrolled name and one without a factor.
+pam "$CLIENT" fwd dave "wrongpw123456"
+p1=$(grep '^prompt:' <<< "$OUT")
+pam "$CLIENT" fwd stranger "wrongpw123456"
+[ "$p1" = "$(grep '^prompt:' <<< "$OUT")" ] || fail "prompts differ"
+# Without the checking line, the stack's own safeguards refuse.
+service fwd_only "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+	"account required $PAM_MFA config=$MFA_CONFIG"
+pam "$CLIENT" --acct fwd_only dave "hunter2$(code)"
+expect_out "acct: PAM_PERM_DENIED"
+service fwd_noafter "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+	"auth required $PAM_MFA config=$MFA_CONFIG"
+pam "$CLIENT" fwd_noafter dave "hunter2$(code)"
+expect_out "result: PAM_SERVICE_ERR"
+
+case_begin forward_pass_nullok_and_grace_collect_the_password
+# A user without a factor types only the password: it reaches the password
+# module, and nullok or grace apply after it.
+service fwd_null "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+	"auth [success=done ignore=ignore default=die] $AFTER nullok" "auth required pam_permit.so"
+pam "$CLIENT" fwd_null nofactor "hunter2"
+expect_out "result: PAM_SUCCESS"
+pam "$CLIENT" fwd_null nofactor "wrongpw"
+grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "nullok let a wrong password in"
+service fwd_grace "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+	"auth required $AFTER grace=3"
+pam "$CLIENT" fwd_grace nofactor2 "hunter2"
+expect_out "3 days left"
+expect_out "result: PAM_SUCCESS"
 
 case_begin try_and_use_first_pass
 enroll frank
@@ -148,12 +319,22 @@ pam env PAM_AUTHTOK="$(code)" "$CLIENT" try frank
 expect_out "result: PAM_SUCCESS"
 grep -q "^prompt:" <<< "$OUT" && fail "try_first_pass prompted"
 pam env PAM_AUTHTOK=000000 "$CLIENT" try frank 111111 222222
-expect_out "error: Wrong code."
+expect_out "error: $UNIFORM"
 [ "$(grep -c '^prompt:' <<< "$OUT")" = 2 ] || fail "try_first_pass did not prompt after a wrong token: $OUT"
 pam env PAM_AUTHTOK=000000 "$CLIENT" use frank 111111
 expect_out "result: PAM_AUTH_ERR"
 grep -q "^prompt:" <<< "$OUT" && fail "use_first_pass prompted"
 "$MFACTL" unlock frank > /dev/null
+# A password in PAM_AUTHTOK (common-auth before us) is not a code: not
+# checked, not counted, no try used.
+pam env PAM_AUTHTOK=hunter2-password "$CLIENT" try frank "$(oathtool --totp -b "$SECRET" -N "@$(($(date +%s) + 30))")"
+expect_out "result: PAM_SUCCESS"
+[ "$(grep -c '^prompt:' <<< "$OUT")" = 1 ] || fail "expected one prompt: $OUT"
+grep -q "^error:" <<< "$OUT" && fail "the password was refused as a code: $OUT"
+[ "$(failures frank)" = 0 ] || fail "the password counted as a failure"
+pam env PAM_AUTHTOK=hunter2-password "$CLIENT" use frank
+expect_out "result: PAM_AUTH_ERR"
+[ "$(failures frank)" = 0 ] || fail "use_first_pass: the password counted as a failure"
 
 case_begin bad_options_fail_closed
 for opt in bogus max_tries=0 max_tries=x grace=-1 config=relative "prompt=" enroll=email; do
@@ -167,6 +348,7 @@ case_begin store_unreadable_authinfo_unavail
 mv "$T/mfa.db" "$T/mfa.db.away"
 pam "$CLIENT" mfa alice 123456
 expect_out "result: PAM_AUTHINFO_UNAVAIL"
+expect_out "error: Verification is unavailable: ask your administrator."
 expect_err "mfactl init"
 head -c 4096 /dev/urandom > "$T/mfa.db"
 pam "$CLIENT" mfa alice 123456
@@ -186,7 +368,7 @@ expect_rc 0
 
 case_begin exports_only_pam_entry_points
 syms=$(nm -D --defined-only "$PAM_MFA" | awk '{print $3}' | sort | tr '\n' ' ')
-[ "$syms" = "pam_sm_authenticate pam_sm_setcred " ] || fail "exported: $syms"
+[ "$syms" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ] || fail "exported: $syms"
 
 case_begin threads_each_log_in
 HSECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
