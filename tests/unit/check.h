@@ -51,6 +51,7 @@ extern const struct test_case otp_tests[];
 extern const struct test_case config_tests[];
 extern const struct test_case vault_tests[];
 extern const struct test_case verify_tests[];
+extern const struct test_case login_tests[];
 extern const struct test_case store_tests[];
 extern const struct test_case import_tests[];
 extern const struct test_case recovery_tests[];

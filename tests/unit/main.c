@@ -10,7 +10,8 @@
 int check_case_failed;
 
 static const struct test_case *const suites[] = {
-	otp_tests, config_tests, vault_tests, store_tests, verify_tests, recovery_tests, import_tests,
+	otp_tests, config_tests, vault_tests, store_tests, verify_tests, login_tests, recovery_tests,
+	import_tests,
 	webauthn_tests,
 };
 
