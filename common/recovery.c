@@ -59,20 +59,19 @@ int recovery_hash(const char *normalized, const unsigned char salt[STORE_SALT_LE
 	return MFA_OK;
 }
 
-int recovery_seal(const char *normalized, struct store_recovery *rec)
+int recovery_seal(const char *normalized, const unsigned char salt[STORE_SALT_LEN],
+                  struct store_recovery *rec)
 {
-	int r;
-
 	memset(rec, 0, sizeof(*rec));
-	if ((r = random_bytes(rec->salt, STORE_SALT_LEN)) != MFA_OK)
-		return r;
+	rec->kind = RECOVERY_KIND_PBKDF2;
+	memcpy(rec->salt, salt, STORE_SALT_LEN);
 	return recovery_hash(normalized, rec->salt, rec->hash);
 }
 
 int recovery_generate(char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
                       struct store_recovery rec[MFA_RECOVERY_COUNT])
 {
-	unsigned char raw[10];
+	unsigned char raw[10], salt[STORE_SALT_LEN];
 	char *b32 = NULL;
 	size_t b32len = 0;
 	int r = MFA_OK;
@@ -98,7 +97,8 @@ int recovery_generate(char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
 		codes[i][9] = '-';
 		memcpy(codes[i] + 10, norm + 8, 4);
 		codes[i][14] = '\0';
-		r = recovery_seal(norm, &rec[i]);
+		if ((r = random_bytes(salt, sizeof(salt))) == MFA_OK)
+			r = recovery_seal(norm, salt, &rec[i]);
 		OPENSSL_cleanse(norm, sizeof(norm));
 	}
 	OPENSSL_cleanse(raw, sizeof(raw));

@@ -18,8 +18,10 @@ int recovery_hash(const char *normalized, const unsigned char salt[STORE_SALT_LE
 /* Fills codes (display form) and rec (salted hashes). */
 int recovery_generate(char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
                       struct store_recovery rec[MFA_RECOVERY_COUNT]);
-/* Hashes a code for storing (imports). */
-int recovery_seal(const char *normalized, struct store_recovery *rec);
+/* Hashes a code for storing with PBKDF2 under salt (imports: one salt for
+ * all the scratch codes of a user, so that matching costs one run). */
+int recovery_seal(const char *normalized, const unsigned char salt[STORE_SALT_LEN],
+                  struct store_recovery *rec);
 /* Finds an unused code equal to normalized; every unused code is checked,
  * whatever matches, so the time taken does not tell which one did. */
 int recovery_match(const char *normalized, const struct store_recovery *list, size_t n,
