@@ -7,12 +7,16 @@
 
 static void recovery_format(void)
 {
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
 	char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT];
 	struct store_recovery rec[MFA_RECOVERY_COUNT];
 	char norm[RECOVERY_NORM_MAX + 1];
 
-	CHECK_EQ_INT(recovery_generate(codes, rec), MFA_OK);
+	CHECK_EQ_INT(recovery_generate(ctx, "gus", codes, rec), MFA_OK);
+	mfa_ctx_free(&ctx);
 	for (int i = 0; i < MFA_RECOVERY_COUNT; i++) {
+		CHECK_EQ_INT(rec[i].kind, RECOVERY_KIND_HMAC);
 		CHECK_EQ_INT(strlen(codes[i]), 14);
 		CHECK(codes[i][4] == '-' && codes[i][9] == '-');
 		CHECK(strspn(codes[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567-") == 14);
