@@ -51,6 +51,15 @@ int ctx_require_open(mfa_ctx *ctx)
 	return MFA_OK;
 }
 
+/* Wipes the key and what was derived from it, before a (re)load. */
+static void ctx_key_forget(mfa_ctx *ctx)
+{
+	OPENSSL_cleanse(ctx->key, sizeof(ctx->key));
+	OPENSSL_cleanse(ctx->recovery_key, sizeof(ctx->recovery_key));
+	ctx->key_loaded = false;
+	ctx->recovery_key_ready = false;
+}
+
 int mfa_ctx_new(mfa_ctx **ctxp)
 {
 	mfa_ctx *ctx;
@@ -75,6 +84,7 @@ void mfa_ctx_free(mfa_ctx **ctxp)
 	if (ctx->webauthn_keys_free)
 		ctx->webauthn_keys_free(ctx->webauthn_keys);
 	store_factors_free(&ctx->decoy, 1);
+	/* The vault key and the recovery key derived from it with the rest. */
 	OPENSSL_cleanse(ctx, sizeof(*ctx));
 	free(ctx);
 	*ctxp = NULL;
@@ -154,7 +164,7 @@ int mfa_open(mfa_ctx *ctx)
 	gid_t gid;
 
 	store_close(&ctx->store);
-	ctx->key_loaded = false;
+	ctx_key_forget(ctx);
 	if ((r = config_group_id(ctx, &gid)) != MFA_OK)
 		return r;
 	r = vault_key_load(ctx->cfg.key_file, gid, ctx->key, ctx->error, sizeof(ctx->error));
@@ -162,10 +172,8 @@ int mfa_open(mfa_ctx *ctx)
 		return r;
 	ctx->key_loaded = true;
 	r = store_open(&ctx->cfg, false, &ctx->store, ctx->error, sizeof(ctx->error));
-	if (r != MFA_OK) {
-		OPENSSL_cleanse(ctx->key, sizeof(ctx->key));
-		ctx->key_loaded = false;
-	}
+	if (r != MFA_OK)
+		ctx_key_forget(ctx);
 	return r;
 }
 
@@ -256,6 +264,7 @@ int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created)
 	} else if ((r = setup_share(ctx, ctx->cfg.key_file, gid, 0640)) != MFA_OK) {
 		return r;
 	}
+	ctx_key_forget(ctx);
 	if ((r = vault_key_load(ctx->cfg.key_file, gid, ctx->key, ctx->error, sizeof(ctx->error))) != MFA_OK)
 		return r;
 	ctx->key_loaded = true;

@@ -48,11 +48,17 @@ static int import_store(mfa_ctx *ctx, const struct import_set *set, const char *
 		return r;
 	{
 		struct store_recovery *rec = calloc(set->nscratch, sizeof(*rec));
+		unsigned char salt[STORE_SALT_LEN];
 
 		if (!rec)
 			return MFA_ERR_NOMEM;
+		/* One salt for all: a typed code then costs one PBKDF2, not one
+		 * per scratch code. Salts per code would not save 8 digits from
+		 * an offline search anyway; one per user still rules out a table
+		 * for every user. */
+		r = random_bytes(salt, sizeof(salt));
 		for (size_t i = 0; i < set->nscratch && r == MFA_OK; i++)
-			r = recovery_seal(set->scratch[i], &rec[i]);
+			r = recovery_seal(set->scratch[i], salt, &rec[i]);
 		if (r == MFA_OK)
 			r = ops->recovery_replace(ctx->store, scratch_user, rec, set->nscratch);
 		free(rec);

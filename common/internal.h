@@ -20,6 +20,11 @@ struct mfa_ctx {
 	struct store *store;
 	unsigned char key[32];           /* vault key, wiped on free */
 	bool key_loaded;
+	/* HMAC key of recovery codes, derived from key once (recovery.c);
+	 * forgotten whenever key is (re)loaded. */
+	unsigned char recovery_key[32];
+	bool recovery_key_ready;
+	unsigned long recovery_hashes;   /* HMAC/PBKDF2 runs matching typed codes (tests) */
 	mfa_log_fn *log_fn;
 	void *log_arg;
 	mfa_clock_fn *clock_fn;

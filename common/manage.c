@@ -318,7 +318,7 @@ int mfa_recovery_generate(mfa_ctx *ctx, const char *user, const char *source,
 	memset(codes, 0, MFA_RECOVERY_COUNT * MFA_RECOVERY_TEXT);
 	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
-	if ((r = recovery_generate(codes, rec)) != MFA_OK)
+	if ((r = recovery_generate(ctx, user, codes, rec)) != MFA_OK)
 		return ctx_fail(ctx, r, "cannot generate recovery codes");
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = ctx->store->ops->recovery_replace(ctx->store, user, rec, MFA_RECOVERY_COUNT)) != MFA_OK ||

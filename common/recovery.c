@@ -4,15 +4,20 @@
 #include <string.h>
 
 #include <liboath/oath.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
 
 #include "internal.h"
 #include "recovery.h"
 
-/* Slows an offline guess at a stolen hash; codes have 60 bits anyway. */
+/* Slows an offline guess at a stolen hash of an imported scratch code (or
+ * of a code issued before schema 4). */
 #define RECOVERY_PBKDF2_ITERATIONS 2000
 #define RECOVERY_CHARS 12
+#define RECOVERY_KEY_INFO "mfa recovery codes v1"
 
 bool recovery_normalize(const char *typed, char out[RECOVERY_NORM_MAX + 1])
 {
@@ -59,17 +64,76 @@ int recovery_hash(const char *normalized, const unsigned char salt[STORE_SALT_LE
 	return MFA_OK;
 }
 
-int recovery_seal(const char *normalized, struct store_recovery *rec)
+/* The HMAC key of recovery codes: HKDF of the vault key, so that the vault
+ * key itself is used for nothing else. Derived once per context. */
+static int recovery_key(mfa_ctx *ctx)
 {
+	char digest[] = "SHA256", info[] = RECOVERY_KEY_INFO;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ctx->key, sizeof(ctx->key)),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, sizeof(info) - 1),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_KDF *kdf = NULL;
+	EVP_KDF_CTX *kctx = NULL;
+	int r = MFA_ERR_SYSTEM;
+
+	if (ctx->recovery_key_ready)
+		return MFA_OK;
+	if (!ctx->key_loaded)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "mfa_open() was not called");
+	if (!(kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) || !(kctx = EVP_KDF_CTX_new(kdf)) ||
+	    EVP_KDF_derive(kctx, ctx->recovery_key, sizeof(ctx->recovery_key), params) != 1) {
+		OPENSSL_cleanse(ctx->recovery_key, sizeof(ctx->recovery_key));
+		r = ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot derive the recovery code key");
+		goto out;
+	}
+	ctx->recovery_key_ready = true;
+	r = MFA_OK;
+out:
+	EVP_KDF_CTX_free(kctx);
+	EVP_KDF_free(kdf);
+	return r;
+}
+
+/* HMAC-SHA256(K, user || 0x00 || code): a row copied to another user does
+ * not match, and without the key file a stolen store gives nothing to
+ * search offline, so 60 random bits need no slow hash. */
+static int recovery_mac(mfa_ctx *ctx, const char *user, const char *normalized,
+                        unsigned char out[STORE_HASH_LEN])
+{
+	unsigned char msg[MFA_USER_MAX + 1 + RECOVERY_NORM_MAX];
+	size_t ulen = strlen(user), clen = strlen(normalized);
+	unsigned len = 0;
 	int r;
 
-	memset(rec, 0, sizeof(*rec));
-	if ((r = random_bytes(rec->salt, STORE_SALT_LEN)) != MFA_OK)
+	if (ulen > MFA_USER_MAX || clen > RECOVERY_NORM_MAX)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "recovery code or user name too long");
+	if ((r = recovery_key(ctx)) != MFA_OK)
 		return r;
+	memcpy(msg, user, ulen);
+	msg[ulen] = 0x00;
+	memcpy(msg + ulen + 1, normalized, clen);
+	r = HMAC(EVP_sha256(), ctx->recovery_key, sizeof(ctx->recovery_key), msg, ulen + 1 + clen,
+	         out, &len) && len == STORE_HASH_LEN ? MFA_OK : MFA_ERR_SYSTEM;
+	OPENSSL_cleanse(msg, sizeof(msg));
+	if (r != MFA_OK)
+		return ctx_fail(ctx, r, "cannot hash a recovery code");
+	return MFA_OK;
+}
+
+int recovery_seal(const char *normalized, const unsigned char salt[STORE_SALT_LEN],
+                  struct store_recovery *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->kind = RECOVERY_KIND_PBKDF2;
+	memcpy(rec->salt, salt, STORE_SALT_LEN);
 	return recovery_hash(normalized, rec->salt, rec->hash);
 }
 
-int recovery_generate(char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
+int recovery_generate(mfa_ctx *ctx, const char *user,
+                      char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
                       struct store_recovery rec[MFA_RECOVERY_COUNT])
 {
 	unsigned char raw[10];
@@ -98,7 +162,11 @@ int recovery_generate(char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
 		codes[i][9] = '-';
 		memcpy(codes[i] + 10, norm + 8, 4);
 		codes[i][14] = '\0';
-		r = recovery_seal(norm, &rec[i]);
+		memset(&rec[i], 0, sizeof(rec[i]));
+		rec[i].kind = RECOVERY_KIND_HMAC;
+		/* The salt column stays NOT NULL; an HMAC row does not use it. */
+		if ((r = random_bytes(rec[i].salt, STORE_SALT_LEN)) == MFA_OK)
+			r = recovery_mac(ctx, user, norm, rec[i].hash);
 		OPENSSL_cleanse(norm, sizeof(norm));
 	}
 	OPENSSL_cleanse(raw, sizeof(raw));
@@ -109,26 +177,73 @@ int recovery_generate(char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT],
 	return r;
 }
 
-int recovery_match(const char *normalized, const struct store_recovery *list, size_t n,
-                   bool *found, size_t *index)
+/* Is row i the first unused PBKDF2 row with its salt? */
+static bool salt_first(const struct store_recovery *list, size_t i)
 {
+	for (size_t j = 0; j < i; j++)
+		if (!list[j].used && list[j].kind == RECOVERY_KIND_PBKDF2 &&
+		    memcmp(list[j].salt, list[i].salt, STORE_SALT_LEN) == 0)
+			return false;
+	return true;
+}
+
+static void note_match(const unsigned char h[STORE_HASH_LEN], const struct store_recovery *rec,
+                       size_t i, bool *found, size_t *index)
+{
+	if (CRYPTO_memcmp(h, rec->hash, STORE_HASH_LEN) == 0 && !*found) {
+		*found = true;
+		*index = i;
+	}
+}
+
+int recovery_match(mfa_ctx *ctx, const char *user, const char *normalized,
+                   const struct store_recovery *list, size_t n, bool *found, size_t *index)
+{
+	/* Any fixed salt: only the time taken matters. */
+	static const unsigned char dummy_salt[STORE_SALT_LEN] = "mfa no scratch";
 	unsigned char h[STORE_HASH_LEN];
-	int r;
+	bool issued_form = strlen(normalized) == RECOVERY_CHARS, pbkdf2_run = false;
+	int r = MFA_OK;
 
 	*found = false;
 	*index = 0;
+	/* One HMAC for every issued code, computed even without any. Scratch
+	 * codes (8 digits) are never HMAC rows. */
+	if (issued_form) {
+		if ((r = recovery_mac(ctx, user, normalized, h)) != MFA_OK)
+			goto out;
+		ctx->recovery_hashes++;
+		for (size_t i = 0; i < n; i++)
+			if (!list[i].used && list[i].kind == RECOVERY_KIND_HMAC)
+				note_match(h, &list[i], i, found, index);
+	}
+	/* PBKDF2 rows: one run per distinct salt. An import shares one salt;
+	 * codes issued before schema 4 have one each, so their holders pay
+	 * more until 'mfactl recovery' reissues. */
 	for (size_t i = 0; i < n; i++) {
-		if (list[i].used)
+		if (list[i].used || list[i].kind != RECOVERY_KIND_PBKDF2 || !salt_first(list, i))
 			continue;
 		if ((r = recovery_hash(normalized, list[i].salt, h)) != MFA_OK)
-			return r;
-		if (CRYPTO_memcmp(h, list[i].hash, STORE_HASH_LEN) == 0 && !*found) {
-			*found = true;
-			*index = i;
-		}
+			goto out;
+		ctx->recovery_hashes++;
+		pbkdf2_run = true;
+		for (size_t j = i; j < n; j++)
+			if (!list[j].used && list[j].kind == RECOVERY_KIND_PBKDF2 &&
+			    memcmp(list[j].salt, list[i].salt, STORE_SALT_LEN) == 0)
+				note_match(h, &list[j], j, found, index);
 	}
+	/* A scratch-shaped guess costs one PBKDF2 whether or not the user has
+	 * scratch codes: the time does not tell who has. */
+	if (!issued_form && !pbkdf2_run) {
+		if ((r = recovery_hash(normalized, dummy_salt, h)) != MFA_OK)
+			goto out;
+		ctx->recovery_hashes++;
+	}
+out:
 	OPENSSL_cleanse(h, sizeof(h));
-	return MFA_OK;
+	if (r != MFA_OK)
+		*found = false;
+	return r;
 }
 
 int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset)

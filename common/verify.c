@@ -28,8 +28,9 @@ struct attempt {
 	size_t nfactors;
 	size_t active;
 	char code[CODE_TYPED_MAX + 1];
-	/* A recovery code hashed before the write transaction (see below). */
-	bool pre_done, pre_found;
+	/* The recovery code matched before the write transaction (see below):
+	 * its row and stored hash. */
+	bool pre_found;
 	size_t pre_index;
 	unsigned char pre_hash[STORE_HASH_LEN];
 };
@@ -179,11 +180,12 @@ static int attempt_challenge(struct attempt *a)
 	return ctx_fail(ctx, MFA_ERR_CHALLENGE, "challenge %s", why);
 }
 
-/* Hashing a typed recovery code against every unused one takes
- * milliseconds (PBKDF2): done inside the write transaction it would hold
- * every other login of the process back, so a stranger typing
- * recovery-shaped guesses would slow everyone. Hash first, under a read
- * transaction; the write transaction only checks the match still holds. */
+/* Matching a typed recovery code costs an HMAC or a PBKDF2 (more for
+ * codes issued before schema 4): done inside the write transaction it would
+ * hold every other login of the process back. Match first, under a read
+ * transaction, for both forms (an 8-digit OTP pays one PBKDF2 too, so that
+ * the time does not tell who has scratch codes); the write transaction only
+ * checks the match still holds. */
 static int attempt_recovery_prepare(struct attempt *a)
 {
 	mfa_ctx *ctx = a->ctx;
@@ -194,8 +196,7 @@ static int attempt_recovery_prepare(struct attempt *a)
 	bool found;
 	int r;
 
-	/* Only the 12-character form: an 8-digit code is far more often an OTP. */
-	if (!recovery_normalize(a->code, norm) || strlen(norm) != 12)
+	if (!recovery_normalize(a->code, norm))
 		return MFA_OK;
 	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, a->req->user, &u, &found)) != MFA_OK ||
@@ -204,27 +205,28 @@ static int attempt_recovery_prepare(struct attempt *a)
 		goto out;
 	}
 	ctx->store->ops->rollback(ctx->store);
-	if (found && u.locked_until > a->now)
-		goto out;  /* refused unlooked at in any case */
-	if ((r = recovery_match(norm, list, n, &a->pre_found, &a->pre_index)) != MFA_OK)
+	/* A locked user's code is refused unlooked at (an unlock in between:
+	 * refused once); but a stranger must not see that in the time taken. */
+	if (found && u.locked_until > a->now && !a->uniform)
+		goto out;
+	r = recovery_match(ctx, a->req->user, norm, list, n, &a->pre_found, &a->pre_index);
+	if (r != MFA_OK)
 		goto out;
 	if (a->pre_found)
 		memcpy(a->pre_hash, list[a->pre_index].hash, STORE_HASH_LEN);
-	a->pre_done = true;
 out:
 	OPENSSL_cleanse(norm, sizeof(norm));
 	free(list);
 	return r;
 }
 
-/* Tries the user's unused recovery codes; on a match marks it used. */
+/* Uses the recovery code matched before, if it is still there, unused and
+ * unchanged; hashes nothing. */
 static int attempt_recovery(struct attempt *a, bool *has_codes)
 {
 	mfa_ctx *ctx = a->ctx;
 	struct store_recovery *list = NULL;
-	char norm[RECOVERY_NORM_MAX + 1];
-	size_t n = 0, index = 0, left = 0;
-	bool found = false, wellformed = recovery_normalize(a->code, norm);
+	size_t n = 0, index = a->pre_index, left = 0;
 	int r;
 
 	*has_codes = false;
@@ -233,18 +235,8 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 	for (size_t i = 0; i < n; i++)
 		left += !list[i].used;
 	*has_codes = left > 0;
-	r = MFA_ERR_BAD_CODE;
-	if (!wellformed || left == 0)
-		goto out;
-	if (a->pre_done) {
-		/* Still there, unused and unchanged since it was hashed? */
-		index = a->pre_index;
-		found = a->pre_found && index < n && !list[index].used &&
-		        CRYPTO_memcmp(list[index].hash, a->pre_hash, STORE_HASH_LEN) == 0;
-	} else if ((r = recovery_match(norm, list, n, &found, &index)) != MFA_OK) {
-		goto out;
-	}
-	if (!found) {
+	if (!a->pre_found || index >= n || list[index].used ||
+	    CRYPTO_memcmp(list[index].hash, a->pre_hash, STORE_HASH_LEN) != 0) {
 		r = MFA_ERR_BAD_CODE;
 		goto out;
 	}
@@ -254,7 +246,6 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 	a->out->recovery_left = (unsigned)(left - 1);
 	r = MFA_OK;
 out:
-	OPENSSL_cleanse(norm, sizeof(norm));
 	free(list);
 	return r;
 }
