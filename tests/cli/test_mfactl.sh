@@ -214,3 +214,36 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 	grep -q "readable and writable" <<< "$out" || fail "no hint: $out"
 	chmod 700 "$T"
 fi
+
+case_begin names_that_differ_only_in_case
+"$MFACTL" enroll casey --secret "$SECRET" --no-confirm --no-qr > /dev/null
+run "$MFACTL" enroll Casey --no-confirm --no-qr
+expect_rc 2
+expect_err "differs only in case from the enrolled user casey"
+[ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = 'Casey'")" = 0 ] || fail "Casey enrolled"
+run "$MFACTL" enroll Casey --no-confirm --no-qr --allow-case
+expect_rc 0
+# user_case = lower: every name is lower-cased, and --allow-case cannot undo it.
+cp "$MFA_CONFIG" "$T/lower.conf"
+echo "user_case = lower" >> "$T/lower.conf"
+run "$MFACTL" --config "$T/lower.conf" verify CASEY "$(oathtool --totp -b "$SECRET")"
+expect_rc 0
+grep -q '"event":"verify","user":"casey","source":"cli","outcome":"accepted"' "$T/audit.json" || fail "not verified as casey"
+run "$MFACTL" --config "$T/lower.conf" list CASEY --json
+expect_out '"user": "casey"'
+echo "user_case = upper" >> "$T/lower.conf"
+run "$MFACTL" --config "$T/lower.conf" list
+expect_rc 2
+expect_err "user_case: 'upper' is not exact or lower"
+
+case_begin allow_enroll_after_remove
+run "$MFACTL" allow-enroll casey
+expect_rc 0
+expect_out "casey may enroll an authenticator at their next login"
+[ "$(sqlite3 "$T/mfa.db" "select enroll from users where name = 'casey'")" = 2 ] || fail "not allowed"
+grep -q '"event":"allow-enroll","user":"casey","source":"cli","outcome":"ok"' "$T/audit.json" || fail "not audited"
+fid=$("$MFACTL" list casey --json | json_get "['factors'][0]['id']")
+"$MFACTL" remove casey "$fid" > /dev/null
+[ "$(sqlite3 "$T/mfa.db" "select enroll from users where name = 'casey'")" = 1 ] || fail "a removal does not block self-enrollment"
+run "$MFACTL" allow-enroll "bad name"
+expect_rc 2
