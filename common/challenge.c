@@ -68,6 +68,26 @@ int mfa_challenge_create(mfa_ctx *ctx, const char *user_in, const char *nas, uns
 	return MFA_OK;
 }
 
+bool challenge_id_wellformed(const char *id)
+{
+	return id && strlen(id) == MFA_CHALLENGE_ID_LEN &&
+	       strspn(id, "0123456789abcdef") == MFA_CHALLENGE_ID_LEN;
+}
+
+const char *challenge_refusal(const struct store_challenge *c, bool found, const char *user,
+                              const char *nas, time_t now)
+{
+	if (!found)
+		return "unknown or already used";
+	if (c->expires <= now)
+		return "expired";
+	if (strcmp(c->user, user) != 0)
+		return "issued to another user";
+	if (strcmp(c->nas, nas) != 0)
+		return "issued through another NAS";
+	return NULL;
+}
+
 int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req_in, const char *id,
                        const char *nas)
 {
@@ -84,21 +104,14 @@ int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req_in, const cha
 	if (mfa_user_canonical(ctx, req_in->user, user) != MFA_OK || !nas_valid(nas))
 		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid user or NAS");
 	creq.user = user;
-	if (!id || strlen(id) != MFA_CHALLENGE_ID_LEN || strspn(id, "0123456789abcdef") != MFA_CHALLENGE_ID_LEN) {
+	if (!challenge_id_wellformed(id)) {
 		why = "malformed";
 	} else {
 		if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 		    (r = ctx->store->ops->challenge_take(ctx->store, id, &c, &found)) != MFA_OK ||
 		    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
 			return tx_abort(ctx, r);
-		if (!found)
-			why = "unknown or already used";
-		else if (c.expires <= ctx_now(ctx))
-			why = "expired";
-		else if (strcmp(c.user, req->user) != 0)
-			why = "issued to another user";
-		else if (strcmp(c.nas, nas) != 0)
-			why = "issued through another NAS";
+		why = challenge_refusal(&c, found, req->user, nas, ctx_now(ctx));
 	}
 	if (!why)
 		return MFA_OK;

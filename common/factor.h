@@ -33,6 +33,12 @@ int factor_secret_unique(mfa_ctx *ctx, const char *user, const unsigned char *se
 /* Stores a new challenge (RADIUS or WebAuthn) in its own transaction, and
  * now and then removes expired ones (taking one checks expiry anyway). */
 int challenge_store(mfa_ctx *ctx, const struct store_challenge *c);
+/* A RADIUS challenge id as mfa_challenge_create makes them. */
+bool challenge_id_wellformed(const char *id);
+/* Why a challenge taken from the store (found or not) does not answer for
+ * user through nas at now; NULL if it does. */
+const char *challenge_refusal(const struct store_challenge *c, bool found, const char *user,
+                              const char *nas, time_t now);
 /* Rolls the transaction back, keeping the store's failure detail. */
 int tx_abort(mfa_ctx *ctx, int r);
 /* Removes spaces users put in codes ("123 456"); false if too long or odd. */

@@ -161,19 +161,12 @@ static int attempt_challenge(struct attempt *a)
 	bool found;
 	int r;
 
-	if (strlen(id) != MFA_CHALLENGE_ID_LEN ||
-	    strspn(id, "0123456789abcdef") != MFA_CHALLENGE_ID_LEN)
+	if (!challenge_id_wellformed(id))
 		why = "malformed";
 	else if ((r = ctx->store->ops->challenge_take(ctx->store, id, &c, &found)) != MFA_OK)
 		return r;
-	else if ((a->challenge_taken = found) == false)
-		why = "unknown or already used";
-	else if (c.expires <= a->now)
-		why = "expired";
-	else if (strcmp(c.user, a->req->user) != 0)
-		why = "issued to another user";
-	else if (strcmp(c.nas, nas) != 0)
-		why = "issued through another NAS";
+	else
+		why = challenge_refusal(&c, a->challenge_taken = found, a->req->user, nas, a->now);
 	if (!why)
 		return MFA_OK;
 	str_copy(a->facts->challenge_why, sizeof(a->facts->challenge_why), why);
