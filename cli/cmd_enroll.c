@@ -91,6 +91,33 @@ static int enroll_options(struct cli *cli, struct mfa_otp_params *p)
 	return 0;
 }
 
+/* --qr STYLE, else half blocks: with forced colours on a terminal, without
+ * any escape sequence into a file or a pipe. -1 (after saying why) if bad. */
+static int qr_style(struct cli *cli, mfa_qr_style *style)
+{
+	static const struct {
+		const char *name;
+		mfa_qr_style style;
+	} styles[] = { { "terminal", MFA_QR_TERMINAL }, { "utf8", MFA_QR_UTF8 },
+		       { "ascii", MFA_QR_ASCII } };
+	const char *v = cli_opt(cli, "qr");
+
+	*style = isatty(STDOUT_FILENO) ? MFA_QR_TERMINAL : MFA_QR_UTF8;
+	if (!v)
+		return 0;
+	if (cli_opt(cli, "no-qr")) {
+		fprintf(stderr, "mfactl: --qr and --no-qr together\n");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(styles) / sizeof(styles[0]); i++)
+		if (!strcmp(v, styles[i].name)) {
+			*style = styles[i].style;
+			return 0;
+		}
+	fprintf(stderr, "mfactl: --qr must be terminal, utf8 or ascii\n");
+	return -1;
+}
+
 /* Reads one line from stdin; false at end of input. */
 static bool read_code(char *buf, size_t size)
 {
@@ -133,13 +160,14 @@ int cmd_enroll(struct cli *cli)
 {
 	const char *user = cli->pos[1];
 	struct mfa_otp_params params;
+	mfa_qr_style style;
 	mfa_enrollment *e = NULL;
 	bool confirm = !cli_opt(cli, "no-confirm");
 	FILE *talk = cli->json ? stderr : stdout;  /* keep stdout pure JSON */
 	char *qr = NULL;
 	int r, status = EXIT_ERROR;
 
-	if (enroll_options(cli, &params) < 0)
+	if (enroll_options(cli, &params) < 0 || qr_style(cli, &style) < 0)
 		return EXIT_ERROR;
 	if ((status = cli_open(cli)) != EXIT_OK)
 		return status;
@@ -162,8 +190,8 @@ int cmd_enroll(struct cli *cli)
 		free(text);
 		json_decref(o);
 	} else {
-		if (!cli_opt(cli, "no-qr") && mfa_qr_render(mfa_enrollment_uri(e), isatty(STDOUT_FILENO) ? MFA_QR_TERMINAL : MFA_QR_UTF8,
-		                                            &qr) == MFA_OK) {
+		if (!cli_opt(cli, "no-qr") &&
+		    mfa_qr_render(mfa_enrollment_uri(e), style, &qr) == MFA_OK) {
 			printf("Scan this QR code with your authenticator app:\n\n%s\n", qr);
 		}
 		printf("Or enter this secret by hand: %s\n", mfa_enrollment_secret_base32(e));

@@ -16,10 +16,11 @@
 static const struct command commands[] = {
 	{ "init", cmd_init, 0, 0, "", "", "create config, key file and store" },
 	{ "enroll", cmd_enroll, 1, 1,
-	  "type secret digits period algorithm counter label issuer no-confirm no-qr json allow-case",
+	  "type secret digits period algorithm counter label issuer no-confirm qr no-qr json allow-case",
 	  "USER [--type totp|hotp] [--secret BASE32] [--digits N] "
 	  "[--period S] [--algorithm SHA1|SHA256|SHA512] [--counter N] [--label TEXT] "
-	  "[--issuer TEXT] [--no-confirm] [--no-qr] [--allow-case] [--json]", "enroll an authenticator" },
+	  "[--issuer TEXT] [--no-confirm] [--qr terminal|utf8|ascii] [--no-qr] [--allow-case] [--json]",
+	  "enroll an authenticator" },
 	{ "verify", cmd_verify, 2, 2, "json", "USER CODE", "check a code or recovery code" },
 	{ "list", cmd_list, 0, 1, "json", "[USER] [--json]", "list factors" },
 	{ "remove", cmd_remove, 2, 2, "", "USER FACTOR", "remove one factor" },
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 
 /* Options that take a value; every other --word is a flag. */
 static const char *const valued[] = { "config", "type", "secret", "digits", "period", "algorithm",
-	                              "counter", "label", "issuer", "user", "serial", NULL };
+	                              "counter", "label", "issuer", "user", "serial", "qr", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
 	                             NULL };
 

@@ -326,12 +326,19 @@ int mfa_import_oath_usersfile(mfa_ctx *ctx, const char *path, const char *source
 int mfa_import_pskc(mfa_ctx *ctx, const char *path, const char *user, const char *serial,
                     const char *source, struct mfa_import_report *out);
 
+/* How mfa_qr_render draws. Every style keeps the four-module quiet zone. */
 typedef enum {
-	MFA_QR_TERMINAL = 0, /* UTF-8 half blocks, colours forced (a local terminal) */
-	MFA_QR_UTF8,         /* half blocks, no escape sequences (PAM conversations) */
-	MFA_QR_ASCII,        /* plain ASCII, no escape sequences */
+	MFA_QR_TERMINAL = 0,  /* UTF-8 half blocks, black on white forced with ANSI
+	                         escapes: a local terminal */
+	MFA_QR_UTF8,          /* half blocks, no escape sequences: dark modules in the
+	                         text colour, as on paper (PAM conversations) */
+	MFA_QR_ASCII          /* "##" dark, "  " light, one line per module row: only
+	                         bytes 0x20-0x7e and '\n', no escape sequences */
 } mfa_qr_style;
-/* Renders text as a QR code, quiet zone included. Free with free(). */
+
+/* Renders text as a QR code in style; *out is NUL-terminated text ending in
+ * '\n', free it with free(). MFA_ERR_INVALID for an unknown style or a text
+ * too long for a QR code. */
 int mfa_qr_render(const char *text, mfa_qr_style style, char **out);
 
 #endif

@@ -27,7 +27,7 @@
 #define PAM_MFA_EXPORT PAM_EXTERN __attribute__((visibility("default")))
 #define PROMPT_MAX 128
 #define TYPED_MAX 512
-#define MESSAGE_MAX 4096
+#define MESSAGE_MAX 16384   /* an ASCII QR code of an otpauth link is about 6 KB */
 /* PAM data: the code a forward_pass line split off; an enrollment the
  * account phase owes. */
 #define DATA_CODE "pam_mfa_forward_code"

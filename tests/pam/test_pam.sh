@@ -43,6 +43,7 @@ expect_rc 11   # PAM_MAXTRIES
 expect_out "result: PAM_MAXTRIES"
 [ "$(grep -c "^error: $UNIFORM" <<< "$OUT")" = 3 ] || fail "three refusals expected: $OUT"
 [ -z "$ERR" ] || fail "something printed to stderr: $ERR"
+"$MFACTL" unlock alice > /dev/null
 service after "$PASSWORD" "auth required $AFTER"
 pam "$CLIENT" after alice hunter2 111111 222222 333333
 expect_out "result: PAM_MAXTRIES"
