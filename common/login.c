@@ -312,6 +312,22 @@ int mfa_login(mfa_ctx *ctx, const struct mfa_request *req, const struct mfa_logi
 	return login_code(ctx, &creq, policy, out);
 }
 
+int mfa_login_split(mfa_ctx *ctx, const char *user, const char *typed, size_t *code_offset)
+{
+	struct mfa_user_info info;
+	int r;
+
+	*code_offset = 0;
+	if ((r = mfa_user_info_get(ctx, user, &info)) != MFA_OK)
+		return r;
+	if (info.active_factors == 0 && info.recovery_left == 0)
+		return MFA_ERR_BAD_CODE;
+	if ((r = mfa_code_split(typed, info.code_digits, code_offset)) != MFA_OK)
+		return r;
+	/* Nothing before the code: no password was typed. */
+	return *code_offset > 0 ? MFA_OK : MFA_ERR_BAD_CODE;
+}
+
 int mfa_user_allow_enroll(mfa_ctx *ctx, const char *user, const char *source)
 {
 	const struct store_ops *ops;

@@ -201,6 +201,10 @@ int mfa_login(mfa_ctx *ctx, const struct mfa_request *req, const struct mfa_logi
  * creates the pending factor, in one transaction; audits the offer. */
 int mfa_login_enroll_begin(mfa_ctx *ctx, const struct mfa_request *req,
                            const struct mfa_login_policy *policy, mfa_enrollment **out);
+/* "password" followed by a code, typed as one (PAM forward_pass, RADIUS
+ * append): where user's code starts. MFA_ERR_BAD_CODE when there is none,
+ * and always for a user without a factor (who typed only a password). */
+int mfa_login_split(mfa_ctx *ctx, const char *user, const char *typed, size_t *code_offset);
 /* A user who had a factor removed may enroll at a login once more. */
 int mfa_user_allow_enroll(mfa_ctx *ctx, const char *user, const char *source);
 /* user as the store knows it: user_case applied; MFA_ERR_INVALID if no

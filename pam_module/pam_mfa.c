@@ -308,18 +308,14 @@ static const char *data_get(pam_handle_t *pamh, const char *name)
  * nothing and writes nothing: everyone sees the same prompt. */
 static int forward_collect(struct login *l)
 {
-	struct mfa_user_info info;
 	char *typed = ask(l, l->opt.prompt);
 	size_t off;
 	int r = PAM_IGNORE;
 
 	if (!typed)
 		return PAM_CONV_ERR;
-	/* Where the code starts depends on the user's factor: a user without
-	 * one typed only a password. */
-	if (mfa_user_info_get(l->ctx, l->req.user, &info) != MFA_OK)
-		info.code_digits = 0;
-	if (mfa_code_split(typed, info.code_digits, &off) == MFA_OK && off > 0) {
+	/* A user without a factor typed only a password. */
+	if (mfa_login_split(l->ctx, l->req.user, typed, &off) == MFA_OK) {
 		if (data_set(l, DATA_CODE, typed + off) != PAM_SUCCESS)
 			r = PAM_BUF_ERR;
 		typed[off] = '\0';

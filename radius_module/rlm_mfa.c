@@ -249,7 +249,6 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 {
 	rlm_mfa_t *inst = instance;
 	rlm_mfa_call_t call;
-	struct mfa_user_info info;
 	char idbuf[MFA_CHALLENGE_ID_LEN + 1];
 	char const *typed;
 	mfa_ctx *ctx;
@@ -276,20 +275,20 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 		reply_unavailable(request);
 		return RLM_MODULE_FAIL;
 	}
-	if ((r = mfa_user_info_get(ctx, call.req.user, &info)) != MFA_OK) {
-		RERROR("mfa: %s", mfa_ctx_error(ctx));
-		if (r != MFA_ERR_INVALID)
-			reply_unavailable(request);
-		rcode = r == MFA_ERR_INVALID ? RLM_MODULE_REJECT : RLM_MODULE_FAIL;
-		goto out;
-	}
-	if (info.active_factors == 0 && info.recovery_left == 0)
-		goto out;  /* authenticate applies no_factor */
 	/* append: keep the code for later, hand the password on. Anything
-	 * else (CHAP, EAP, no code typed) is left as it is: authenticate says
-	 * what is missing, and only once the password has been checked. */
-	if (!(typed = typed_password(request)) || mfa_code_split(typed, info.code_digits, &off) != MFA_OK) {
-		RDEBUG2("mfa: no code at the end of User-Password of %s", call.req.user);
+	 * else (a user without a factor, CHAP, EAP, no code typed) is left as
+	 * it is: authenticate says what is missing, after the password. */
+	if (!(typed = typed_password(request)))
+		goto out;
+	if ((r = mfa_login_split(ctx, call.req.user, typed, &off)) != MFA_OK) {
+		if (r == MFA_ERR_BAD_CODE || r == MFA_ERR_INVALID) {
+			RDEBUG2("mfa: no code at the end of User-Password of %s", call.req.user);
+			r = MFA_OK;
+			goto out;
+		}
+		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		reply_unavailable(request);
+		rcode = RLM_MODULE_FAIL;
 		goto out;
 	}
 	{

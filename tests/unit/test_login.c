@@ -262,7 +262,28 @@ static void login_challenge_in_one_transaction(void)
 	mfa_ctx_free(&ctx);
 }
 
+static void login_split_password_and_code(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	size_t off;
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 8, secret, NULL), MFA_OK);
+	CHECK_EQ_INT(mfa_login_split(ctx, "alice", "hunter2-12345678", &off), MFA_OK);
+	CHECK_EQ_INT(off, 8);
+	CHECK_EQ_INT(mfa_login_split(ctx, "alice", "pwABCD-EFGH-IJKL", &off), MFA_OK);
+	CHECK_EQ_INT(off, 2);
+	/* No password before it, or no code after it. */
+	CHECK_EQ_INT(mfa_login_split(ctx, "alice", "12345678", &off), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(mfa_login_split(ctx, "alice", "hunter2-1234567", &off), MFA_ERR_BAD_CODE);
+	/* A user without a factor typed a password, digits and all. */
+	CHECK_EQ_INT(mfa_login_split(ctx, "bob", "hunter2-12345678", &off), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(mfa_login_split(ctx, "a b", "hunter2-12345678", &off), MFA_ERR_INVALID);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case login_tests[] = {
+	{ "login_split_password_and_code", login_split_password_and_code },
 	{ "login_same_for_every_stranger", login_same_for_every_stranger },
 	{ "login_no_factor_policies", login_no_factor_policies },
 	{ "login_name_in_another_case", login_name_in_another_case },
