@@ -157,6 +157,31 @@ const char *mfa_config_path(const mfa_ctx *ctx)
 	return ctx->config_path;
 }
 
+/* user_case = lower can never reach a name stored with capitals (it would
+ * be refused as another user's name in another case): refuse the setting
+ * until those are gone, rather than lock them out unnoticed. */
+static int names_all_lower(mfa_ctx *ctx)
+{
+	char name[MFA_USER_MAX + 1];
+	bool found;
+	int r;
+
+	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
+	    (r = ctx->store->ops->user_capitals(ctx->store, name, &found)) != MFA_OK) {
+		snprintf(ctx->error, sizeof(ctx->error), "%s", ctx->store->err);
+		ctx->store->ops->rollback(ctx->store);
+		return r;
+	}
+	ctx->store->ops->rollback(ctx->store);
+	if (!found)
+		return MFA_OK;
+	return ctx_fail(ctx, MFA_ERR_CONFIG,
+	                "%s: user_case = lower, but the store holds factors of '%s', a name with "
+	                "capitals that lower-cased logins cannot reach: with user_case = exact, "
+	                "remove them (mfactl delete '%s') and enroll the user again in lower case",
+	                ctx->config_path, name, name);
+}
+
 int mfa_open(mfa_ctx *ctx)
 {
 	int r;
@@ -172,8 +197,12 @@ int mfa_open(mfa_ctx *ctx)
 		return r;
 	ctx->key_loaded = true;
 	r = store_open(&ctx->cfg, false, &ctx->store, ctx->error, sizeof(ctx->error));
-	if (r != MFA_OK)
+	if (r == MFA_OK && ctx->cfg.user_case_lower)
+		r = names_all_lower(ctx);
+	if (r != MFA_OK) {
+		store_close(&ctx->store);
 		ctx_key_forget(ctx);
+	}
 	return r;
 }
 

@@ -116,6 +116,10 @@ struct store_ops {
 	int (*challenges_expire)(struct store *s, int64_t now);
 	/* A user with factors whose name differs from user only in (ASCII) case. */
 	int (*user_twin)(struct store *s, const char *user, char twin[MFA_USER_MAX + 1], bool *found);
+	/* A user with factors whose name has capitals (user_case = lower). */
+	int (*user_capitals)(struct store *s, char name[MFA_USER_MAX + 1], bool *found);
+	/* Writes as much as a failure does, for no one (see verify.c). */
+	int (*decoy_touch)(struct store *s);
 };
 
 /* Every backend's handle starts with this. */

@@ -25,6 +25,7 @@ enum stmt_id {
 	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_BY_CRED, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
 	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
 	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_TAKE, ST_CHALLENGES_EXPIRE, ST_USER_TWIN,
+	ST_USER_CAPITALS, ST_DECOY_TOUCH,
 	ST__COUNT
 };
 
@@ -63,6 +64,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CHALLENGES_EXPIRE] = "DELETE FROM challenges WHERE expires <= ?1",
 	[ST_USER_TWIN] = ("SELECT user FROM factors WHERE user = ?1 COLLATE NOCASE AND user <> ?1 "
 	                  "LIMIT 1"),
+	[ST_USER_CAPITALS] = "SELECT user FROM factors WHERE user <> lower(user) LIMIT 1",
+	[ST_DECOY_TOUCH] = "UPDATE decoy SET n = n + 1 WHERE id = 1",
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -105,6 +108,10 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"ALTER TABLE factors ADD COLUMN inline INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE recovery ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX factors_user_nocase ON factors(user COLLATE NOCASE);"
+	/* One row a refused stranger's attempt writes, as an enrolled user's
+	 * failure writes theirs: the time of a reply must not tell them apart. */
+	"CREATE TABLE decoy(id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+	"INSERT INTO decoy VALUES(1, 0);"
 	"UPDATE users SET enroll = 1 WHERE name IN (SELECT user FROM recovery);",
 };
 
@@ -848,6 +855,37 @@ static int sq_user_twin(struct store *s, const char *user, char twin[MFA_USER_MA
 	return MFA_OK;
 }
 
+static int sq_user_capitals(struct store *s, char name[MFA_USER_MAX + 1], bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_USER_CAPITALS);
+	int rc;
+
+	name[0] = '\0';
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = true;
+		if (!text_column(st, 0, name, MFA_USER_MAX + 1))
+			name[0] = '\0';
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? MFA_OK : sq_fail(q, rc, "look up names");
+}
+
+static int sq_decoy_touch(struct store *s)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_DECOY_TOUCH);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	return sq_done(q, st, "write");
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -871,4 +909,6 @@ const struct store_ops store_sqlite_ops = {
 	.challenge_take = sq_challenge_take,
 	.challenges_expire = sq_challenges_expire,
 	.user_twin = sq_user_twin,
+	.user_capitals = sq_user_capitals,
+	.decoy_touch = sq_decoy_touch,
 };

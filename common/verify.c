@@ -290,13 +290,18 @@ static void attempt_audit(struct attempt *a, int r)
 	audit_emit(a->ctx, &ev);
 }
 
-/* Ends a transaction that changed nothing but maybe took a challenge. */
+/* Ends the transaction of a refusal that counted no failure. A stranger's
+ * refusal (a name without a factor, a locked user) writes as much as an
+ * enrolled user's counted failure does, though for no one: the time of the
+ * reply must not tell them apart. A taken challenge must be committed. */
 static int attempt_end(struct attempt *a, int verdict)
 {
 	const struct store_ops *ops = a->ctx->store->ops;
 	int r;
 
-	if (!a->challenge_taken) {
+	if (a->uniform && (r = ops->decoy_touch(a->ctx->store)) != MFA_OK)
+		return tx_abort(a->ctx, r);
+	if (!a->challenge_taken && !a->uniform) {
 		ops->rollback(a->ctx->store);
 		return verdict;
 	}

@@ -163,6 +163,32 @@ static void login_name_in_another_case(void)
 	mfa_ctx_free(&lc);
 }
 
+/* Switching to user_case = lower with a name with capitals in the store
+ * would lock that user out unnoticed: the setting is refused instead. */
+static void login_lower_refused_over_capitals(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL), *lc = NULL;
+	char path[400], cmd[900];
+
+	CHECK_EQ_INT(env_enroll(ctx, "Carol", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	snprintf(path, sizeof(path), "%s.lower", env.config);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && echo 'user_case = lower' >> '%s'", env.config,
+	         path, path);
+	CHECK(system(cmd) == 0);
+	CHECK_EQ_INT(mfa_ctx_new(&lc), MFA_OK);
+	CHECK_EQ_INT(mfa_config_load(lc, path), MFA_OK);
+	CHECK_EQ_INT(mfa_open(lc), MFA_ERR_CONFIG);
+	CHECK(strstr(mfa_ctx_error(lc), "mfactl delete 'Carol'") != NULL);
+	mfa_ctx_free(&lc);
+	CHECK_EQ_INT(mfa_user_delete(ctx, "Carol", "test"), MFA_OK);
+	CHECK_EQ_INT(mfa_ctx_new(&lc), MFA_OK);
+	CHECK_EQ_INT(mfa_config_load(lc, path), MFA_OK);
+	CHECK_EQ_INT(mfa_open(lc), MFA_OK);
+	mfa_ctx_free(&lc);
+	mfa_ctx_free(&ctx);
+}
+
 /* Does the policy offer user enrollment now? */
 static bool offered(mfa_ctx *ctx, const char *user, const struct mfa_login_policy *pol)
 {
@@ -287,6 +313,7 @@ const struct test_case login_tests[] = {
 	{ "login_same_for_every_stranger", login_same_for_every_stranger },
 	{ "login_no_factor_policies", login_no_factor_policies },
 	{ "login_name_in_another_case", login_name_in_another_case },
+	{ "login_lower_refused_over_capitals", login_lower_refused_over_capitals },
 	{ "login_enrollment_limits", login_enrollment_limits },
 	{ "login_challenge_in_one_transaction", login_challenge_in_one_transaction },
 	{ NULL, NULL },
