@@ -140,9 +140,13 @@ raddb_start || fail "radiusd did not start"
 case_begin otp_login
 radius "$P_OTP" "User-Name = olivia, User-Password = $(code), NAS-Identifier = vpn1"
 got Access-Accept
+# No password came first: an unknown name is refused like a wrong code.
 radius "$P_OTP" "User-Name = nobody, User-Password = 123456"
 got Access-Reject
-says "No authenticator is enrolled"
+says "Code not accepted. After several wrong codes, wait a few minutes before trying a new one."
+radius "$P_OTP" "User-Name = olivia, User-Password = $(wrong_code)"
+got Access-Reject
+says "Code not accepted. After several wrong codes, wait a few minutes before trying a new one."
 
 case_begin append_login
 radius "$P_APPEND" "User-Name = adam, User-Password = \"hunter2$(code)\""
@@ -150,6 +154,10 @@ got Access-Accept
 radius "$P_APPEND" "User-Name = amy, User-Password = \"hunter2$(wrong_code)\""
 got Access-Reject
 says "Wrong code."
+# After the password, an unknown name is told the truth.
+radius "$P_APPEND" "User-Name = nobody, User-Password = hunter2"
+got Access-Reject
+says "No authenticator is enrolled"
 # A wrong password ends Auth-Type PAP before mfa_append: no code checked.
 radius "$P_APPEND" "User-Name = chris, User-Password = \"wrongpw$(code)\""
 got Access-Reject

@@ -17,6 +17,14 @@ code() { oathtool --totp -b "${1:-$SECRET}"; }
 accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
 rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
 says() { grep -qF "Reply-Message = \"$1" <<< "$OUT" || fail "no Reply-Message '$1': $OUT"; }
+# In otp mode no password came first: whoever the name is, a refusal reads
+# the same (only a replay or a clock drift, which need the secret, say more).
+UNIFORM="Code not accepted. After several wrong codes, wait a few minutes before trying a new one."
+says_uniform() {
+	says "$UNIFORM"
+	[ "$(grep -c 'Reply-Message = ' <<< "$OUT")" = 1 ] || fail "more than the uniform Reply-Message: $OUT"
+}
+audited() { grep -q "$1" "$T/audit.json" || fail "no audit line matching $1: $(tail -n 3 "$T/audit.json")"; }
 # A free block of five UDP ports.
 base=$((30000 + RANDOM % 20000))
 raddb_make "$base"
@@ -36,6 +44,7 @@ rejected
 says "This code was already used"
 radius "$P_OTP" "User-Name = alice, User-Password = 000000"
 rejected
+says_uniform
 grep -q '"user":"alice","source":"radius:vpn-test","outcome":"accepted","factor":"[a-z2-7]*","remote":"10.1.2.3","nas_id":"vpn1","station":"203.0.113.9"' "$T/audit.json" ||
 	fail "audit event lacks NAS fields: $(grep alice "$T/audit.json")"
 
@@ -46,11 +55,27 @@ accepted
 says "Recovery code accepted: 9 left."
 
 case_begin otp_lockout
-for i in 1 2 3 4 5; do radius "$P_OTP" "User-Name = carol, User-Password = 11111$i"; done
-says "Wrong code. Too many failed attempts: try again in 1 minute."
+# otp mode: the fifth wrong code locks carol, but a stranger typing her
+# name must not learn that (nor that she exists): the uniform refusal.
+for i in 1 2 3 4 5; do
+	radius "$P_OTP" "User-Name = carol, User-Password = 11111$i"
+	rejected
+	says_uniform
+done
+audited '"user":"carol".*"outcome":"rejected".*"detail":"5 failures, locked for 30 s"'
+# Locked: even the right code is refused, in the same words.
 radius "$P_OTP" "User-Name = carol, User-Password = $(code)"
 rejected
-says "Too many failed attempts: try again in 1 minute."
+says_uniform
+audited '"event":"verify","user":"carol".*"outcome":"locked"'
+# After her password (append, challenge) the lockout is told as it is.
+radius "$P_APPEND" "User-Name = carol, User-Password = \"hunter2$(code)\""
+rejected
+says "Too many failed attempts: try again in "
+radius "$P_CHALLENGE" "User-Name = carol, User-Password = hunter2"
+rejected
+says "Too many failed attempts: try again in "
+grep -q "State" <<< "$OUT" && fail "a challenge for a locked user"
 "$MFACTL" unlock carol > /dev/null
 radius "$P_OTP" "User-Name = carol, User-Password = $(code)"
 accepted
@@ -91,7 +116,11 @@ radius "$P_CHALLENGE" "User-Name = gina, User-Password = hunter2"
 state=$(reply_state)
 radius "$P_CHALLENGE" "User-Name = alice, User-Password = $(code), State = $state"
 rejected
-grep -q '"event":"challenge","user":"alice".*"detail":"issued to another user"' "$T/audit.json" || fail "not audited"
+# The challenge is taken in the verification's transaction: a bad one is a
+# verify event.
+audited '"event":"verify","user":"gina".*"outcome":"bad_challenge".*"detail":"challenge unknown or already used"'
+audited '"event":"verify","user":"alice".*"outcome":"bad_challenge".*"detail":"challenge issued to another user"'
+grep -q '"event":"challenge","user":"alice"' "$T/audit.json" && fail "the old challenge event is still written"
 
 case_begin challenge_expires
 radius "$P_CHALLENGE" "User-Name = gina, User-Password = hunter2"
@@ -99,7 +128,8 @@ state=$(reply_state)
 sleep 11
 radius "$P_CHALLENGE" "User-Name = gina, User-Password = $(code), State = $state"
 rejected
-grep -q '"detail":"expired"' "$T/audit.json" || fail "expiry not audited"
+says "This login took too long or was interrupted"
+audited '"event":"verify","user":"gina".*"outcome":"bad_challenge".*"detail":"challenge expired"'
 
 case_begin hostile_requests_rejected_cleanly
 snap() { sqlite3 "$T/mfa.db" "select name, failures, locked_until from users order by name; select user, counter, last_step from factors order by user"; }
@@ -115,9 +145,19 @@ radius "$P_OTP" 'User-Name = alice, User-Password = "\377\376\200123"'
 rejected
 radius "$P_OTP" 'User-Name = "alice\012", User-Password = 123456'
 rejected
+says_uniform
 radius "$P_OTP" 'User-Name = "al\000ice", User-Password = 123456'
 rejected
+# Unknown to the store: told like a wrong code, and no row is written
+# (the snapshot below).
 radius "$P_OTP" "User-Name = nobody, User-Password = 123456"
+rejected
+says_uniform
+# After a password the truth is told.
+radius "$P_APPEND" "User-Name = nobody, User-Password = hunter2"
+rejected
+says "No authenticator is enrolled"
+radius "$P_CHALLENGE" "User-Name = nobody, User-Password = hunter2"
 rejected
 says "No authenticator is enrolled"
 kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd died"
@@ -151,11 +191,19 @@ case_begin security_key_only_user_refused
 # Its factor is a security key, which RADIUS cannot ask for: not "no factor".
 webauthn_config
 webauthn_register keyonly || fail "registration failed"
+# otp mode: the uniform refusal, as for anyone; audited as it is.
 radius "$P_OTP" "User-Name = keyonly, User-Password = 123456"
 rejected
-says "This account signs in with a security key"
+says_uniform
+audited '"user":"keyonly".*"outcome":"no_factor".*"detail":"refused: security key only"'
+# After the password, the user is told what to do.
 radius "$P_CHALLENGE" "User-Name = keyonly, User-Password = hunter2"
 rejected
+says "This account signs in with a security key"
+grep -q "State" <<< "$OUT" && fail "a challenge for a security-key-only user"
+radius "$P_APPEND" "User-Name = keyonly, User-Password = hunter2"
+rejected
+says "This account signs in with a security key"
 
 case_begin radiusd_survived
 kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd is gone"

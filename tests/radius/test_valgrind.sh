@@ -212,6 +212,8 @@ u=${CHAL[0]}
 if [ -f "$T/state.$u" ]; then
 	radius "$P_CHALLENGE" "User-Name = $u, User-Password = 000000, State = $(cat "$T/state.$u")"
 	grep -q "Received Access-Reject" <<< "$OUT" || fail "a used State was not refused: $OUT"
+	grep -q "\"user\":\"$u\".*\"outcome\":\"bad_challenge\".*\"detail\":\"challenge unknown or already used\"" \
+		"$T/audit.json" || fail "the used State was not audited as a bad challenge"
 fi
 radius "$P_CHALLENGE" "User-Name = ${CHAL[1]}, User-Password = wrong"
 grep -q "Received Access-Reject" <<< "$OUT" || fail "a wrong password was not refused: $OUT"
