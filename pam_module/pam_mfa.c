@@ -28,10 +28,15 @@
 #define PROMPT_MAX 128
 #define TYPED_MAX 512
 #define MESSAGE_MAX 16384   /* an ASCII QR code of an otpauth link is about 6 KB */
-/* PAM data: the code a forward_pass line split off; an enrollment the
- * account phase owes. */
+/* PAM data: the code a forward_pass line split off; the user whose
+ * enrollment the account phase owes. */
 #define DATA_CODE "pam_mfa_forward_code"
 #define DATA_ENROLL "pam_mfa_enroll"
+/* What a later step still owes: "check" (a forward_pass line collected,
+ * a pam_mfa line after the password module must check) or "enroll". In the
+ * PAM environment, not PAM data: sshd calls pam_setcred in another process
+ * than pam_authenticate, and carries only the environment across. */
+#define ENV_PENDING "PAM_MFA_PENDING"
 
 struct options {
 	const char *config;
@@ -296,6 +301,18 @@ static int data_set(struct login *l, const char *name, const char *value)
 	return pam_set_data(l->pamh, name, copy, data_free);
 }
 
+static int pending_set(pam_handle_t *pamh, const char *what)
+{
+	char item[64];
+
+	if (!what) {
+		pam_putenv(pamh, ENV_PENDING);   /* PAM_BAD_ITEM when it was not set */
+		return PAM_SUCCESS;
+	}
+	snprintf(item, sizeof(item), ENV_PENDING "=%s", what);
+	return pam_putenv(pamh, item);
+}
+
 static const char *data_get(pam_handle_t *pamh, const char *name)
 {
 	const void *v = NULL;
@@ -322,6 +339,10 @@ static int forward_collect(struct login *l)
 	}
 	if (r == PAM_IGNORE && pam_set_item(l->pamh, PAM_AUTHTOK, typed) != PAM_SUCCESS)
 		r = PAM_AUTHTOK_ERR;
+	/* Until a pam_mfa line after the password module checks, nothing may
+	 * succeed on the password alone. */
+	if (r == PAM_IGNORE && pending_set(l->pamh, "check") != PAM_SUCCESS)
+		r = PAM_BUF_ERR;
 	wipe_free(&typed);
 	return r;
 }
@@ -366,17 +387,25 @@ static int authenticate(struct login *l)
 	bool stop;
 	int r;
 
-	if (data_get(l->pamh, DATA_CODE) && !l->opt.after_password) {
-		pam_syslog(l->pamh, LOG_ERR,
-		           "a forward_pass line left a code, but this pam_mfa line lacks after_password: "
-		           "refusing (see pam_mfa(8) for the stack)");
-		return PAM_SERVICE_ERR;
+	const char *pending = pam_getenv(l->pamh, ENV_PENDING);
+
+	if (pending && !strcmp(pending, "check")) {
+		if (!l->opt.after_password) {
+			pam_syslog(l->pamh, LOG_ERR,
+			           "a forward_pass line collected the code, but this pam_mfa line lacks "
+			           "after_password: refusing (see pam_mfa(8) for the stack)");
+			return PAM_SERVICE_ERR;
+		}
+		pending_set(l->pamh, NULL);   /* this line checks, whatever it finds */
 	}
 	mfa_login(l->ctx, &l->req, &l->policy, &res);
 	if (res.action == MFA_LOGIN_ENROLL) {
 		/* Enrollment waits for the account phase: only a login whose
 		 * whole auth stack succeeded may add a factor. */
-		return data_set(l, DATA_ENROLL, l->req.user) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;
+		if (data_set(l, DATA_ENROLL, l->req.user) != PAM_SUCCESS ||
+		    pending_set(l->pamh, "enroll") != PAM_SUCCESS)
+			return PAM_BUF_ERR;
+		return PAM_SUCCESS;
 	}
 	if (res.action != MFA_LOGIN_ASK)
 		return pam_result(l, &res);
@@ -524,14 +553,18 @@ PAM_MFA_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, 
 PAM_MFA_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct login l = { 0 };
+	const char *pending = pam_getenv(pamh, ENV_PENDING), *owed = data_get(pamh, DATA_ENROLL);
 	int status;
 
 	(void)flags;
-	if (!data_get(pamh, DATA_ENROLL) && !data_get(pamh, DATA_CODE))
+	if (!pending)
 		return PAM_IGNORE;
-	if (data_get(pamh, DATA_CODE)) {
-		pam_syslog(pamh, LOG_ERR, "a forward_pass code was never checked: no pam_mfa line with "
-		                          "after_password after the password module (see pam_mfa(8))");
+	if (strcmp(pending, "enroll") != 0 || !owed) {
+		pam_syslog(pamh, LOG_ERR, "%s: refusing (see pam_mfa(8) for the stack)",
+		           !strcmp(pending, "check")
+		                   ? "a forward_pass code was never checked: no pam_mfa line with "
+		                     "after_password after the password module"
+		                   : "an enrollment is owed, but not by this login's authentication");
 		return PAM_PERM_DENIED;
 	}
 	if ((status = login_open(&l, pamh, argc, argv)) == PAM_SUCCESS) {
@@ -539,29 +572,33 @@ PAM_MFA_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, con
 			pam_syslog(pamh, LOG_ERR, "the account line of pam_mfa needs the auth line's "
 			                          "options (after_password enroll=inline ...)");
 			status = PAM_SERVICE_ERR;
-		} else if (strcmp(data_get(pamh, DATA_ENROLL), l.req.user) != 0) {
+		} else if (strcmp(owed, l.req.user) != 0) {
 			status = PAM_PERM_DENIED;   /* the user changed since authenticate */
 		} else {
 			status = enroll_inline(&l);
 		}
 	}
-	if (status == PAM_SUCCESS)
+	if (status == PAM_SUCCESS) {
 		pam_set_data(pamh, DATA_ENROLL, NULL, NULL);
-	else if (status != PAM_SERVICE_ERR && status != PAM_AUTHINFO_UNAVAIL &&
-	         status != PAM_BUF_ERR)
+		pending_set(pamh, NULL);
+	} else if (status != PAM_SERVICE_ERR && status != PAM_AUTHINFO_UNAVAIL &&
+	           status != PAM_BUF_ERR) {
 		status = PAM_PERM_DENIED;
+	}
 	return login_close(&l, status);
 }
 
 PAM_MFA_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	const char *pending = pam_getenv(pamh, ENV_PENDING);
+
 	(void)flags;
 	(void)argc;
 	(void)argv;
-	/* A promise the stack did not keep: no credentials. */
-	if (data_get(pamh, DATA_CODE) || data_get(pamh, DATA_ENROLL)) {
+	/* A step the stack owes never ran: no credentials. */
+	if (pending) {
 		pam_syslog(pamh, LOG_ERR, "%s: refusing credentials (see pam_mfa(8) for the stack)",
-		           data_get(pamh, DATA_CODE)
+		           !strcmp(pending, "check")
 		                   ? "a forward_pass code was never checked"
 		                   : "inline enrollment never ran: add 'account required pam_mfa.so' "
 		                     "with the auth line's options");

@@ -162,6 +162,8 @@ static void *job_run(void *arg)
 		if (j->tty)
 			pam_set_item(pamh, PAM_TTY, j->tty);
 		r = pam_authenticate(pamh, 0);
+		if (!j->quiet && pam_getenv(pamh, "PAM_MFA_PENDING"))
+			printf("pending: %s\n", pam_getenv(pamh, "PAM_MFA_PENDING"));
 		if (j->acct && r == PAM_SUCCESS) {
 			r = pam_acct_mgmt(pamh, 0);
 			printf("acct: %s\n", ret_name(r));

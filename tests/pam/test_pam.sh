@@ -207,6 +207,7 @@ grep -q "Scan this QR" <<< "$OUT" && fail "secret shown after a wrong password"
 # Without the account line, setcred refuses: the enrollment never ran.
 service enroll_noacct "$PASSWORD" "auth required $AFTER enroll=inline" "account required pam_permit.so"
 pam "$CLIENT" --acct enroll_noacct victim hunter2
+expect_out "pending: enroll"
 expect_out "setcred: PAM_CRED_ERR"
 expect_err "inline enrollment never ran"
 
@@ -266,6 +267,7 @@ expect_out "prompt: Password and verification code: "
 expect_out "authtok: hunter2"
 expect_out "result: PAM_SUCCESS"
 [ "$(grep -c '^prompt:' <<< "$OUT")" = 1 ] || fail "more than one prompt: $OUT"
+grep -q "^pending:" <<< "$OUT" && fail "a checked login left PAM_MFA_PENDING set"
 # The password alone: checked first, then the code is asked for.
 pam "$CLIENT" fwd erin "hunter2" "$(code)"
 expect_out "prompt: Verification code: "
@@ -291,7 +293,14 @@ pam "$CLIENT" fwd stranger "wrongpw123456"
 service fwd_only "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
 	"account required $PAM_MFA config=$MFA_CONFIG"
 pam "$CLIENT" --acct fwd_only dave "hunter2$(code)"
+expect_out "pending: check"
 expect_out "acct: PAM_PERM_DENIED"
+# (sshd runs pam_setcred in another process: the marker is in the PAM
+# environment, which sshd carries across, so setcred refuses there too.)
+service fwd_only_noacct "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+	"account required pam_permit.so"
+pam "$CLIENT" --acct fwd_only_noacct dave "hunter2$(code)"
+expect_out "setcred: PAM_CRED_ERR"
 service fwd_noafter "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
 	"auth required $PAM_MFA config=$MFA_CONFIG"
 pam "$CLIENT" fwd_noafter dave "hunter2$(code)"
