@@ -300,7 +300,9 @@ expect_out "acct: PAM_PERM_DENIED"
 service fwd_only_noacct "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
 	"account required pam_permit.so"
 pam "$CLIENT" --acct fwd_only_noacct dave "hunter2$(code)"
-expect_out "setcred: PAM_CRED_ERR"
+grep -q "^setcred: PAM_SUCCESS" <<< "$OUT" && fail "credentials after an unchecked code"
+expect_out "result: PAM_PERM_DENIED"
+expect_err "a forward_pass code was never checked: refusing credentials"
 service fwd_noafter "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
 	"auth required $PAM_MFA config=$MFA_CONFIG"
 pam "$CLIENT" fwd_noafter dave "hunter2$(code)"
