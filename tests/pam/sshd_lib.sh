@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # sshd_lib.sh - a real OpenSSH server on 127.0.0.1 with pam_mfa.so in its
 # PAM stack, for the test_sshd*.sh files (sourced; set NAME first).
 #
@@ -265,6 +266,7 @@ set timeout 20
 log_user 0
 proc quit {code why} { puts "expect: $why"; exit $code }
 proc see {pattern} {
+	global expect_out
 	expect {
 		-re $pattern {}
 		timeout { quit 101 "no '$pattern' within 20 s" }
@@ -272,7 +274,7 @@ proc see {pattern} {
 	}
 }
 proc answer {text} { send -- "$text\r" }
-log_file -noappend $env(MFA_TEST_SCREEN)
+log_file -a -noappend $env(MFA_TEST_SCREEN)
 EXP
 		printf 'spawn -noecho env -u LC_ALL -u LC_CTYPE LANG=%s ssh %s -p %s %s@127.0.0.1 {%s}\n' \
 			"${CLIENT_LANG:-C.UTF-8}" "${SSH_OPTS[*]}" "$PORT" "$user" "$SSH_COMMAND"
