@@ -191,3 +191,30 @@ refused_on_screen
 [ "$(failures "$E3")" = 5 ] || fail "failures: $(failures "$E3"), expected 5"
 "$MFACTL" unlock "$E3" > /dev/null
 [ "$CASE_FAILED" -eq 0 ] || show_log
+
+case_begin sshd_forward_pass_without_checking_line_refused
+# Stacks that forget a line: sshd calls pam_setcred in another process
+# than the authentication, so these hold only if what is owed travels in
+# the PAM environment (PAM_MFA_PENDING), which sshd carries across.
+# forward_pass with no pam_mfa line after the password module:
+pam_stack "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" \
+	"auth requisite pam_unix.so use_first_pass" "account required pam_permit.so"
+ssh_expect "$E1" "$STRANGER" TYPED="${PW_E1}000000"
+grep -q logged-in-as <<< "$SCREEN" && fail "logged in on the password alone: $SCREEN"
+grep -q "pam_setcred(): Failure setting user credentials" "$LOG" || fail "sshd's log lacks the refused credentials"
+forward_pass_stack
+[ "$CASE_FAILED" -eq 0 ] || show_log
+
+case_begin sshd_enroll_without_account_line_refused
+# enroll=inline with no pam_mfa account line: no login on the password alone.
+# (S1 has no factor: the stranger case above left it so.)
+: > "$LOG"
+pam_stack "auth requisite pam_unix.so" \
+	"auth required $PAM_MFA config=$MFA_CONFIG after_password enroll=inline" \
+	"account required pam_permit.so"
+ssh_expect "$S1" 'see "Password: $"; answer $env(PW)' PW="$PW_S1"
+grep -q logged-in-as <<< "$SCREEN" && fail "logged in on the password alone: $SCREEN"
+[ "$(factor_states "$S1")" = "" ] || fail "factors for $S1: $(factor_states "$S1")"
+grep -q "pam_setcred(): Failure setting user credentials" "$LOG" || fail "sshd's log lacks the refused credentials"
+forward_pass_stack
+[ "$CASE_FAILED" -eq 0 ] || show_log
