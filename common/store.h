@@ -119,7 +119,7 @@ struct store_ops {
 	/* A user with factors whose name has capitals (user_case = lower). */
 	int (*user_capitals)(struct store *s, char name[MFA_USER_MAX + 1], bool *found);
 	/* Writes as much as a failure does, for no one (see verify.c). */
-	int (*decoy_touch)(struct store *s);
+	int (*decoy_touch)(struct store *s, int64_t now);
 };
 
 /* Every backend's handle starts with this. */

@@ -65,7 +65,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_USER_TWIN] = ("SELECT user FROM factors WHERE user = ?1 COLLATE NOCASE AND user <> ?1 "
 	                  "LIMIT 1"),
 	[ST_USER_CAPITALS] = "SELECT user FROM factors WHERE user <> lower(user) LIMIT 1",
-	[ST_DECOY_TOUCH] = "UPDATE decoy SET n = n + 1 WHERE id = 1",
+	[ST_DECOY_TOUCH] = ("INSERT INTO decoy(name, failures, locked_until, first_seen, enroll) "
+	                    "VALUES('', ?1, ?2, ?3, 0) ON CONFLICT(name) DO UPDATE SET "
+	                    "failures = (failures + 1) % 1000, locked_until = ?2, first_seen = ?3"),
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -110,8 +112,8 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"CREATE INDEX factors_user_nocase ON factors(user COLLATE NOCASE);"
 	/* One row a refused stranger's attempt writes, as an enrolled user's
 	 * failure writes theirs: the time of a reply must not tell them apart. */
-	"CREATE TABLE decoy(id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
-	"INSERT INTO decoy VALUES(1, 0);"
+	"CREATE TABLE decoy(name TEXT PRIMARY KEY NOT NULL, failures INTEGER NOT NULL,"
+	" locked_until INTEGER NOT NULL, first_seen INTEGER NOT NULL, enroll INTEGER NOT NULL);"
 	"UPDATE users SET enroll = 1 WHERE name IN (SELECT user FROM recovery);",
 };
 
@@ -876,13 +878,19 @@ static int sq_user_capitals(struct store *s, char name[MFA_USER_MAX + 1], bool *
 	return rc == SQLITE_DONE ? MFA_OK : sq_fail(q, rc, "look up names");
 }
 
-static int sq_decoy_touch(struct store *s)
+/* The same statement shape as a user's failure, on a row of no one's; its
+ * content changes each time, as a failure count does (SQLite writes no page
+ * for a row left as it was). */
+static int sq_decoy_touch(struct store *s, int64_t now)
 {
 	struct store_sqlite *q = as_sqlite(s);
 	sqlite3_stmt *st = sq_stmt(q, ST_DECOY_TOUCH);
 
 	if (!st)
 		return MFA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, 1);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, now);
 	return sq_done(q, st, "write");
 }
 

@@ -299,7 +299,7 @@ static int attempt_end(struct attempt *a, int verdict)
 	const struct store_ops *ops = a->ctx->store->ops;
 	int r;
 
-	if (a->uniform && (r = ops->decoy_touch(a->ctx->store)) != MFA_OK)
+	if (a->uniform && (r = ops->decoy_touch(a->ctx->store, a->now)) != MFA_OK)
 		return tx_abort(a->ctx, r);
 	if (!a->challenge_taken && !a->uniform) {
 		ops->rollback(a->ctx->store);
