@@ -82,6 +82,13 @@ static bool grace_over(const struct mfa_login_policy *pol, const struct user_sta
 	       now - s->u.first_seen >= (int64_t)pol->grace_days * 86400;
 }
 
+/* Never had a factor: a user a grace period and self-enrollment are for.
+ * One who had a factor removed, or recovery codes, is no newcomer. */
+static bool newcomer(const struct user_state *s)
+{
+	return s->u.enroll == STORE_ENROLL_NEW && !s->recovery_rows;
+}
+
 /* May a user without a factor enroll at this login? why says if not. */
 static bool may_enroll(const struct mfa_login_policy *pol, const struct user_state *s, time_t now,
                        const char **why)
@@ -95,10 +102,11 @@ static bool may_enroll(const struct mfa_login_policy *pol, const struct user_sta
 		*why = "the name differs only in case from an enrolled user's";
 	else if (s->pending_admin)
 		*why = "an administrator's enrollment is pending";
-	else if (s->u.enroll == STORE_ENROLL_BLOCKED)
-		*why = "the user had a factor removed: 'mfactl allow-enroll' lets them enroll again";
-	else if (s->u.enroll != STORE_ENROLL_ALLOWED && s->recovery_rows)
-		*why = "the user had recovery codes: 'mfactl allow-enroll' lets them enroll again";
+	else if (s->u.enroll == STORE_ENROLL_ALLOWED)
+		*why = NULL;   /* an admin's word, whatever the grace period says */
+	else if (!newcomer(s))
+		*why = "the user had a factor removed or recovery codes: 'mfactl allow-enroll' lets "
+		       "them enroll again";
 	else if (grace_over(pol, s, now))
 		*why = "the grace period for enrolling is over";
 	return *why == NULL;
@@ -182,7 +190,7 @@ static int no_factor(mfa_ctx *ctx, const struct mfa_request *req,
 		return unavailable(out, r);
 	if (enroll_now && may_enroll(pol, s, now, &why))
 		return finish(out, MFA_LOGIN_ENROLL, MFA_ERR_NO_FACTOR);
-	if (pol->grace_days && !grace_over(pol, s, now)) {
+	if (pol->grace_days && newcomer(s) && !grace_over(pol, s, now)) {
 		long left = (long)pol->grace_days - (long)((now - s->u.first_seen) / 86400);
 
 		snprintf(out->message, sizeof(out->message),

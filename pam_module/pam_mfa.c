@@ -459,8 +459,11 @@ static int enroll_inline(struct login *l)
 	for (unsigned i = 0; i < l->opt.max_tries; i++) {
 		char *code = ask(l, "Code from the app: ");
 
-		if (!code)
+		if (!code || !code[0]) {
+			/* Enter alone: not now (a grace period may still let them in). */
+			wipe_free(&code);
 			break;
+		}
 		r = mfa_enroll_confirm(l->ctx, e, code);
 		wipe_free(&code);
 		if (r == MFA_OK) {

@@ -241,11 +241,29 @@ static void login_enrollment_limits(void)
 		CHECK_EQ_INT(mfa_recovery_generate(ctx, "spent", "test", codes), MFA_OK);
 		CHECK(!offered(ctx, "spent", &pol));
 	}
-	/* grace bounds the window, counted from the first login. */
+	/* grace bounds the window, counted from the first login; an admin's
+	 * allow-enroll is not bound by it. */
 	pol.grace_days = 1;
 	CHECK(offered(ctx, "late", &pol));
 	test_now += 2 * 86400;
 	CHECK(!offered(ctx, "late", &pol));
+	CHECK_EQ_INT(mfa_user_allow_enroll(ctx, "late", "test"), MFA_OK);
+	CHECK(offered(ctx, "late", &pol));
+	/* Who had a factor removed gets no new grace period of logins with
+	 * the password alone. */
+	{
+		struct mfa_login_result res;
+		struct mfa_login_policy grace = { .password_verified = true, .grace_days = 30 };
+
+		CHECK_EQ_INT(env_enroll(ctx, "veteran", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+		CHECK_EQ_INT(mfa_factor_list(ctx, "veteran", &list, &n), MFA_OK);
+		CHECK_EQ_INT(mfa_factor_remove(ctx, "veteran", list[0].id, "test"), MFA_OK);
+		mfa_factor_list_free(&list);
+		CHECK_EQ_INT(login(ctx, "veteran", NULL, &grace, &res), MFA_ERR_NO_FACTOR);
+		CHECK_EQ_INT(res.action, MFA_LOGIN_REFUSE);
+		CHECK_EQ_INT(login(ctx, "freshman", NULL, &grace, &res), MFA_OK);
+		CHECK_EQ_INT(res.action, MFA_LOGIN_ACCEPT);
+	}
 	/* Never without a verified password. */
 	pol.password_verified = false;
 	CHECK_EQ_INT(mfa_login_enroll_begin(ctx, &req, &pol, &e), MFA_ERR_INVALID);
