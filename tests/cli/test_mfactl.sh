@@ -223,9 +223,15 @@ expect_err "differs only in case from the enrolled user casey"
 [ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = 'Casey'")" = 0 ] || fail "Casey enrolled"
 run "$MFACTL" enroll Casey --no-confirm --no-qr --allow-case
 expect_rc 0
-# user_case = lower: every name is lower-cased, and --allow-case cannot undo it.
+# user_case = lower: every name is lower-cased. Casey could never be typed
+# again: the setting is refused until that name is gone.
 cp "$MFA_CONFIG" "$T/lower.conf"
 echo "user_case = lower" >> "$T/lower.conf"
+run "$MFACTL" --config "$T/lower.conf" list
+expect_rc 2
+expect_err "the store holds factors of 'Casey'"
+expect_err "mfactl delete 'Casey'"
+"$MFACTL" delete Casey > /dev/null
 run "$MFACTL" --config "$T/lower.conf" verify CASEY "$(oathtool --totp -b "$SECRET")"
 expect_rc 0
 grep -q '"event":"verify","user":"casey","source":"cli","outcome":"accepted"' "$T/audit.json" || fail "not verified as casey"
