@@ -30,8 +30,9 @@ struct attempt {
 	char code[CODE_TYPED_MAX + 1];
 	/* The recovery code matched before the write transaction (see below):
 	 * its row and stored hash. */
-	bool pre_found;
+	bool pre_done, pre_found;
 	size_t pre_index;
+	size_t pre_left;          /* unused codes then */
 	unsigned char pre_hash[STORE_HASH_LEN];
 };
 
@@ -207,6 +208,9 @@ static int attempt_recovery_prepare(struct attempt *a)
 		goto out;
 	if (a->pre_found)
 		memcpy(a->pre_hash, list[a->pre_index].hash, STORE_HASH_LEN);
+	for (size_t i = 0; i < n; i++)
+		a->pre_left += !list[i].used;
+	a->pre_done = true;
 out:
 	OPENSSL_cleanse(norm, sizeof(norm));
 	free(list);
@@ -223,6 +227,11 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 	int r;
 
 	*has_codes = false;
+	if (a->pre_done && !a->pre_found) {
+		/* Matched nothing a moment ago: no need to read the codes again. */
+		*has_codes = a->pre_left > 0;
+		return MFA_ERR_BAD_CODE;
+	}
 	if ((r = ctx->store->ops->recovery_get(ctx->store, a->req->user, &list, &n)) != MFA_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++)
