@@ -323,16 +323,19 @@ static int attempt_run(struct attempt *a)
 {
 	mfa_ctx *ctx = a->ctx;
 	const struct store_ops *ops = ctx->store->ops;
-	bool found, twin, has_codes = false, user_dirty = false;
+	bool found, twin = false, has_codes = false, user_dirty = false;
 	int r, verdict;
 
 	if ((r = ops->begin(ctx->store, true)) != MFA_OK)
 		return tx_abort(ctx, r);
 	if (a->req->challenge && (r = attempt_challenge(a)) != MFA_OK)
 		return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
+	/* A twin matters only to a name with nothing of its own; a stranger's
+	 * attempt looks for one whatever the name has, to take the same time. */
 	if ((r = ops->user_get(ctx->store, a->req->user, &a->user, &found)) != MFA_OK ||
 	    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK ||
-	    (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin, &twin)) != MFA_OK)
+	    ((a->uniform || a->nfactors == 0) &&
+	     (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin, &twin)) != MFA_OK))
 		return tx_abort(ctx, r);
 	for (size_t i = 0; i < a->nfactors; i++)
 		a->active += a->factors[i].active && factor_is_otp(&a->factors[i]);
