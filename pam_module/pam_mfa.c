@@ -248,6 +248,16 @@ static char *ask(struct login *l, const char *prompt)
 	return converse(l, PAM_PROMPT_ECHO_OFF, prompt);
 }
 
+/* The core's words for a refusal (r: a verdict, or why it could not decide). */
+static void tell_refusal(struct login *l, int r)
+{
+	struct mfa_verdict v = { .result = r };
+	char msg[256];
+
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	tell(l, PAM_ERROR_MSG, "%s", msg);
+}
+
 static int pam_error_from(struct login *l, int r)
 {
 	pam_syslog(l->pamh, LOG_ERR, "user %s: %s", l->req.user,
@@ -383,11 +393,9 @@ static char *next_code(struct login *l, unsigned attempt, bool *stop)
 
 static int authenticate(struct login *l)
 {
+	const char *pending = pam_getenv(l->pamh, ENV_PENDING);
 	struct mfa_login_result res;
 	bool stop;
-	int r;
-
-	const char *pending = pam_getenv(l->pamh, ENV_PENDING);
 
 	if (pending && !strcmp(pending, "check")) {
 		if (!l->opt.after_password) {
@@ -424,8 +432,7 @@ static int authenticate(struct login *l)
 		if (l->opt.use_first_pass)
 			return PAM_AUTH_ERR;
 	}
-	r = l->opt.max_tries > 1 ? PAM_MAXTRIES : PAM_AUTH_ERR;
-	return r;
+	return l->opt.max_tries > 1 ? PAM_MAXTRIES : PAM_AUTH_ERR;
 }
 
 /* The account phase: the enrollment authenticate left for it. */
@@ -439,11 +446,10 @@ static int enroll_inline(struct login *l)
 		if (r == MFA_ERR_NOT_FOUND) {
 			/* No longer allowed (an admin acted meanwhile). */
 			pam_syslog(l->pamh, LOG_NOTICE, "%s", mfa_ctx_error(l->ctx));
-			tell(l, PAM_ERROR_MSG, "No authenticator is enrolled for this account: ask your "
-			                       "administrator.");
+			tell_refusal(l, MFA_ERR_NO_FACTOR);
 			return PAM_AUTH_ERR;
 		}
-		tell(l, PAM_ERROR_MSG, "Verification is unavailable: ask your administrator.");
+		tell_refusal(l, r);
 		return pam_error_from(l, r);
 	}
 	if (mfa_qr_render(mfa_enrollment_uri(e), l->opt.qr, &qr) != MFA_OK)
@@ -472,7 +478,7 @@ static int enroll_inline(struct login *l)
 			break;
 		}
 		if (!mfa_err_is_verdict(r)) {
-			tell(l, PAM_ERROR_MSG, "Verification is unavailable: ask your administrator.");
+			tell_refusal(l, r);
 			status = pam_error_from(l, r);
 			break;
 		}
@@ -526,7 +532,7 @@ static int login_open(struct login *l, pam_handle_t *pamh, int argc, const char 
 		return PAM_BUF_ERR;
 	mfa_ctx_set_log_handler(l->ctx, log_to_pam, l);
 	if ((r = mfa_config_load(l->ctx, l->opt.config)) != MFA_OK || (r = mfa_open(l->ctx)) != MFA_OK) {
-		tell(l, PAM_ERROR_MSG, "Verification is unavailable: ask your administrator.");
+		tell_refusal(l, r);
 		return pam_error_from(l, r);
 	}
 	return PAM_SUCCESS;
