@@ -89,6 +89,14 @@ static int totp_check(struct otp_state *st, const unsigned char *secret, size_t 
 			 * step is far more likely a clock that is off. */
 			res->outcome = s == st->last_step ? OTP_REPLAY : OTP_DRIFT;
 			res->offset_seconds = (long)((s - cur) * (int64_t)st->period);
+			/* The hint tells whoever typed the code that it is right: it
+			 * must never be accepted later, or each guess would test every
+			 * step in reach. last_step can only burn a step with all those
+			 * before it. Ahead of the window that burns the window too,
+			 * until time catches up with s; behind it, it costs nothing.
+			 * No drift is learned from a code that was not accepted. */
+			if (s > st->last_step)
+				st->last_step = s;
 			return MFA_OK;
 		}
 	}

@@ -38,7 +38,8 @@ struct otp_result {
 };
 
 /* Checks code; on OTP_MATCH updates st (counter, last step, drift) for the
- * caller to store. code must be st->digits decimal digits. */
+ * caller to store, on OTP_DRIFT the last step (the step revealed is burnt,
+ * with every step before it). code must be st->digits decimal digits. */
 int otp_check(struct otp_state *st, const unsigned char *secret, size_t secret_len,
               const char *code, time_t now, const struct otp_policy *pol,
               struct otp_result *res);

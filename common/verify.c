@@ -73,6 +73,12 @@ static int attempt_otp(struct attempt *a)
 			ctx_fail(ctx, r, "factor %s of user %s cannot be checked", f->id, f->user);
 			goto out;
 		}
+		if (res.outcome == OTP_DRIFT && st.last_step != f->last_step) {
+			/* The code the hint reveals is burnt in this transaction. */
+			factor_from_otp(f, &st);
+			if ((r = ctx->store->ops->factor_update(ctx->store, f)) != MFA_OK)
+				goto out;
+		}
 		if (res.outcome == OTP_MATCH) {
 			factor_from_otp(f, &st);
 			f->last_used = a->now;

@@ -84,8 +84,13 @@ static void totp_window(void)
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
 	CHECK_EQ_INT(res.offset_seconds, 60);
-	CHECK_EQ_INT(st.last_step, -1);
-	/* ...unless the learned drift centres the window there. */
+	/* ...and burnt with every step before it: never accepted later. */
+	CHECK_EQ_INT(st.last_step, (int64_t)cur + 2);
+	CHECK_EQ_INT(st.drift_steps, 0);
+	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now + 60, &pol, &res), MFA_OK);
+	CHECK_EQ_INT(res.outcome, OTP_REPLAY);
+	/* Accepted where the learned drift centres the window there. */
+	st = totp_state();
 	st.drift_steps = 2;
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_MATCH);
@@ -104,11 +109,20 @@ static void totp_drift_report(void)
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
 	CHECK_EQ_INT(res.offset_seconds, -240);
+	/* Burnt: behind the window that costs the window nothing. */
+	CHECK_EQ_INT(st.last_step, (int64_t)cur - 8);
 	/* 15 minutes is the edge; 16 minutes is just a wrong code. */
 	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur + 30, code);
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
 	CHECK_EQ_INT(res.offset_seconds, 900);
+	CHECK_EQ_INT(st.last_step, (int64_t)cur + 30);
+	/* An older code revealed later burns nothing more. */
+	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur + 20, code);
+	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
+	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
+	CHECK_EQ_INT(st.last_step, (int64_t)cur + 30);
+	st = totp_state();
 	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur - 32, code);
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_NO_MATCH);
@@ -118,6 +132,7 @@ static void totp_drift_report(void)
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, "1234", now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_NO_MATCH);
 	CHECK_EQ_INT(st.last_step, -1);
+	CHECK_EQ_INT(st.drift_steps, 0);
 	/* After a login, an older code far out is still drift, but the step
 	 * last used, typed again 5 minutes later, is a replay. */
 	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur, code);
@@ -146,6 +161,16 @@ static void hotp_lookahead(void)
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, "969429", 0, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_NO_MATCH);
 	CHECK_EQ_INT(st.counter, 6);
+	/* Beyond the look-ahead nothing is searched, so nothing is revealed:
+	 * a wrong code, and the counter stays. */
+	{
+		char far[9];
+
+		otp_code(seed20, 20, MFA_ALG_SHA1, 6, 6 + 11, far);
+		CHECK_EQ_INT(otp_check(&st, seed20, 20, far, 0, &pol, &res), MFA_OK);
+		CHECK_EQ_INT(res.outcome, OTP_NO_MATCH);
+		CHECK_EQ_INT(st.counter, 6);
+	}
 }
 
 static void hotp_resync(void)

@@ -86,6 +86,58 @@ static void verify_clock_drift_message(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* Issue 10 item 1: the drift hint says a code is right; it must never be
+ * accepted later, or every guess would test some 60 steps instead of 3. */
+static void verify_drift_burns_revealed_code(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_verdict v;
+	char code[9], c1[9], c2[9], msg[256], id[MFA_ID_LEN + 1];
+	uint64_t cur = (uint64_t)test_now / 30;
+
+	CHECK_EQ_INT(env_enroll(ctx, "dora", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	env_code(secret, NULL, 6, cur + 20, code);
+	CHECK_EQ_INT(env_verify(ctx, "dora", code, &v), MFA_ERR_CLOCK_DRIFT);
+	CHECK_EQ_INT(v.drift_seconds, 600);
+	CHECK_EQ_INT(v.failures, 1);
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	CHECK(strstr(msg, "valid in 10 minutes") != NULL);
+	/* Its time has come: refused as used, in another process too. */
+	test_now += 600;
+	{
+		mfa_ctx *other = env_open(&env);
+
+		CHECK_EQ_INT(env_verify(other, "dora", code, &v), MFA_ERR_REPLAY);
+		mfa_ctx_free(&other);
+	}
+	CHECK_EQ_INT(v.failures, 2);
+	/* The next step's code works. */
+	test_now += 30;
+	env_code(secret, NULL, 6, cur + 21, code);
+	CHECK_EQ_INT(env_verify(ctx, "dora", code, &v), MFA_OK);
+	CHECK_EQ_INT(v.failures, 0);
+
+	/* A device that really is 10 minutes ahead. */
+	cur = (uint64_t)test_now / 30;
+	CHECK_EQ_INT(env_enroll(ctx, "erin", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	env_code(secret, NULL, 6, cur + 20, code);
+	CHECK_EQ_INT(env_verify(ctx, "erin", code, &v), MFA_ERR_CLOCK_DRIFT);
+	/* The burn covers the window: until cur + 20 the correct time's code
+	 * is refused too (the price of a single last step). */
+	env_code(secret, NULL, 6, cur, c1);
+	CHECK_EQ_INT(env_verify(ctx, "erin", c1, &v), MFA_ERR_REPLAY);
+	/* resync cannot use the revealed code, but takes the next two. */
+	env_code(secret, NULL, 6, cur + 21, c1);
+	env_code(secret, NULL, 6, cur + 22, c2);
+	CHECK_EQ_INT(mfa_resync(ctx, "erin", code, c1, "test", id), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(mfa_resync(ctx, "erin", c1, c2, "test", id), MFA_OK);
+	test_now += 30;
+	env_code(secret, NULL, 6, cur + 23, code);
+	CHECK_EQ_INT(env_verify(ctx, "erin", code, &v), MFA_OK);
+	mfa_ctx_free(&ctx);
+}
+
 static void verify_lockout_timing(void)
 {
 	struct test_env env;
@@ -347,6 +399,7 @@ static void manage_list_rename_export_delete(void)
 const struct test_case verify_tests[] = {
 	{ "verify_accept_wrong_replay", verify_accept_wrong_replay },
 	{ "verify_clock_drift_message", verify_clock_drift_message },
+	{ "verify_drift_burns_revealed_code", verify_drift_burns_revealed_code },
 	{ "verify_lockout_timing", verify_lockout_timing },
 	{ "verify_no_factor_and_pending", verify_no_factor_and_pending },
 	{ "verify_bad_input_changes_nothing", verify_bad_input_changes_nothing },
