@@ -34,7 +34,8 @@ static int import_store(mfa_ctx *ctx, const struct import_set *set, const char *
 		f.digits = t->digits;
 		f.period = t->type == MFA_FACTOR_TOTP ? t->period : 30;
 		f.counter = t->counter;
-		f.last_step = -1;
+		/* The step the old tool accepted last, so that it is not accepted again. */
+		f.last_step = t->type == MFA_FACTOR_TOTP ? t->last_step : -1;
 		f.active = true;
 		f.created = now;
 		if ((r = factor_secret_unique(ctx, t->user, t->secret, t->secret_len)) != MFA_OK ||

@@ -19,6 +19,7 @@ struct import_token {
 	unsigned digits;                 /* 6..8 */
 	unsigned period;                 /* TOTP step seconds */
 	uint64_t counter;                /* HOTP: next counter the token shows */
+	int64_t last_step;               /* TOTP: last step used, -1 none */
 	unsigned char secret[MFA_SECRET_MAX];
 	size_t secret_len;
 	char label[MFA_LABEL_MAX + 1];   /* shown in `mfactl list` */
@@ -33,7 +34,7 @@ struct import_set {
 	char notes[512];                 /* what could not be carried over */
 };
 
-/* Appends a zeroed token and returns it through *tok. */
+/* Appends a zeroed token (no step used) and returns it through *tok. */
 int import_set_add(struct import_set *set, struct import_token **tok);
 int import_set_add_scratch(struct import_set *set, const char *code);
 void import_set_note(struct import_set *set, const char *note);

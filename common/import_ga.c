@@ -32,6 +32,7 @@ struct ga_state {
 	uint64_t counter;
 	unsigned step;
 	unsigned window;
+	int64_t reuse_max;           /* latest step DISALLOW_REUSE lists, -1 none */
 };
 
 /* Copies the line starting at *pos into line without its "\n" or "\r\n".
@@ -102,14 +103,18 @@ static char *ga_next_word(char **s)
 }
 
 /* True if every remaining word of s is an unsigned 32-bit number: the
- * timestamps of RATE_LIMIT and the time steps of DISALLOW_REUSE. */
-static bool ga_number_list_valid(char *s)
+ * timestamps of RATE_LIMIT and the time steps of DISALLOW_REUSE. Raises
+ * *max (if given) to the largest. */
+static bool ga_number_list_valid(char *s, int64_t *max)
 {
-	uint64_t ignored;
+	uint64_t n;
 
-	for (char *word; (word = ga_next_word(&s));)
-		if (!ga_parse_u64(word, 0, UINT32_MAX, &ignored))
+	for (char *word; (word = ga_next_word(&s));) {
+		if (!ga_parse_u64(word, 0, UINT32_MAX, &n))
 			return false;
+		if (max && (int64_t)n > *max)
+			*max = (int64_t)n;
+	}
 	return true;
 }
 
@@ -197,7 +202,7 @@ static int ga_option(struct ga_state *st, struct import_set *set, unsigned linen
 		/* "attempts interval [timestamps of recent attempts...]" */
 		if (!(word = ga_next_word(&value)) || !ga_parse_u64(word, 1, 100, &n) ||
 		    !(word = ga_next_word(&value)) || !ga_parse_u64(word, 1, 3600, &m) ||
-		    !ga_number_list_valid(value)) {
+		    !ga_number_list_valid(value, NULL)) {
 			snprintf(err, errlen,
 			         "line %u: RATE_LIMIT needs attempts (1-100) and seconds (1-3600), "
 			         "then only timestamps",
@@ -210,10 +215,12 @@ static int ga_option(struct ga_state *st, struct import_set *set, unsigned linen
 		         n, m);
 		import_set_note(set, note);
 	} else if (strcmp(name, "DISALLOW_REUSE") == 0) {
-		/* mfa always refuses a code used before: nothing to carry over. */
+		/* The steps (of STEP_SIZE seconds since the epoch, TIME_SKEW
+		 * included) of codes accepted lately: the latest becomes the
+		 * factor's last step, so that it is not accepted again here. */
 		if (!ga_once(&st->reuse_line, lineno, name, err, errlen))
 			return MFA_ERR_IMPORT;
-		if (!ga_number_list_valid(value)) {
+		if (!ga_number_list_valid(value, &st->reuse_max)) {
 			snprintf(err, errlen, "line %u: DISALLOW_REUSE may only list time steps", lineno);
 			return MFA_ERR_IMPORT;
 		}
@@ -339,7 +346,7 @@ out:
 int import_ga_parse(const char *buf, size_t len, const char *user, struct import_set *set,
                     char *err, size_t errlen)
 {
-	struct ga_state st = {.step = 30};
+	struct ga_state st = {.step = 30, .reuse_max = -1};
 	struct import_token *tok = NULL;
 	const char *window_setting;
 	char line[GA_LINE_MAX], note[96];
@@ -409,6 +416,7 @@ int import_ga_parse(const char *buf, size_t len, const char *user, struct import
 	if (st.totp_line) {
 		tok->type = MFA_FACTOR_TOTP;
 		tok->period = st.step;
+		tok->last_step = st.reuse_max;
 		window_setting = "totp_window_behind/ahead";
 	} else if (st.counter_line) {
 		tok->type = MFA_FACTOR_HOTP;

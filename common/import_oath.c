@@ -10,7 +10,9 @@
  * because it equals LAST-OTP). So a line with LAST-OTP has shown COUNTER
  * already and comes next with COUNTER + 1; a line without one (never used)
  * comes next with COUNTER. TOTP lines keep a window position there, which
- * means nothing to mfa.
+ * means nothing to mfa; their state is LAST-OTP, accepted at LAST-TIME
+ * (local time, "%Y-%m-%dT%H:%M:%SL"): the step of that code becomes the
+ * factor's last step, so that mfa does not accept it again.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,8 +25,11 @@
 
 #include "import.h"
 #include "internal.h"
+#include "otp.h"
 
 #define OATH_LINE_MAX 1024
+#define OATH_TIME_FORMAT "%Y-%m-%dT%H:%M:%SL"  /* liboath's, in local time */
+#define OATH_LAST_REACH 100     /* steps around LAST-TIME searched for LAST-OTP */
 #define OATH_SECRET_MIN 10      /* 80 bits; RFC 4226 §4 R6 wants 128 */
 #define OATH_LABEL "pam_oath"
 
@@ -88,6 +93,49 @@ static bool oath_counter_parse(const char *s, bool is_totp, uint64_t *out)
 	return true;
 }
 
+/* LAST-TIME as liboath reads it: local time, daylight saving guessed. */
+static bool oath_time_parse(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, OATH_TIME_FORMAT, &tm);
+	if (!end || *end != '\0')
+		return false;
+	tm.tm_isdst = -1;
+	*out = mktime(&tm);
+	return *out != (time_t)-1 && *out >= 0;
+}
+
+/* The step of a TOTP token's LAST-OTP: the one nearest LAST-TIME (liboath
+ * searches outwards from the time of the login), the later on a tie. */
+static int oath_last_step(struct import_token *tok, const char *last_otp, time_t last_time,
+                          bool *found)
+{
+	int64_t centre = (int64_t)last_time / tok->period;
+	char code[OTP_DIGITS_MAX + 1];
+	int r = MFA_OK;
+
+	*found = false;
+	for (int64_t d = 0; d <= OATH_LAST_REACH && !*found && r == MFA_OK; d++) {
+		for (int sign = 1; sign >= -1 && !*found && r == MFA_OK; sign -= 2) {
+			int64_t s = centre + sign * d;
+
+			if (s < 0 || (d == 0 && sign < 0))
+				continue;
+			r = otp_code(tok->secret, tok->secret_len, tok->algorithm, tok->digits,
+			             (uint64_t)s, code);
+			if (r == MFA_OK && CRYPTO_memcmp(code, last_otp, tok->digits) == 0) {
+				tok->last_step = s;
+				*found = true;
+			}
+		}
+	}
+	OPENSSL_cleanse(code, sizeof(code));
+	return r;
+}
+
 /* One token line, already split into fields. Errors never quote the
  * password or the secret. */
 static int oath_token(struct import_set *set, unsigned lineno, char **field, size_t nfields,
@@ -96,6 +144,8 @@ static int oath_token(struct import_set *set, unsigned lineno, char **field, siz
 	const struct oath_type *type;
 	struct import_token *tok;
 	uint64_t counter = 0;
+	time_t last_time = 0;
+	bool found;
 	size_t secret_len = MFA_SECRET_MAX;
 	char note[MFA_USER_MAX + 80];
 	int r;
@@ -126,6 +176,25 @@ static int oath_token(struct import_set *set, unsigned lineno, char **field, siz
 	}
 	if (nfields >= 5 && !oath_counter_parse(field[4], type->period != 0, &counter)) {
 		snprintf(err, errlen, "line %u: counter is not a number", lineno);
+		return MFA_ERR_IMPORT;
+	}
+	if (nfields >= 7 && !oath_time_parse(field[6], &last_time)) {
+		snprintf(err, errlen,
+		         "line %u: LAST-TIME is not a time as pam_oath writes it "
+		         "(2024-01-31T13:45:00L)",
+		         lineno);
+		return MFA_ERR_IMPORT;
+	}
+	if (type->period && nfields >= 6 && !otp_code_wellformed(field[5], type->digits)) {
+		snprintf(err, errlen, "line %u: LAST-OTP is not a code of %u digits", lineno,
+		         type->digits);
+		return MFA_ERR_IMPORT;
+	}
+	if (type->period && nfields == 6) {
+		snprintf(err, errlen,
+		         "line %u: LAST-OTP without LAST-TIME: add the time pam_oath wrote, or "
+		         "remove LAST-OTP if that login is long past",
+		         lineno);
 		return MFA_ERR_IMPORT;
 	}
 	if (type->period == 0 && nfields >= 6) {
@@ -170,6 +239,19 @@ static int oath_token(struct import_set *set, unsigned lineno, char **field, siz
 	if (type->period) {
 		tok->type = MFA_FACTOR_TOTP;
 		tok->period = type->period;
+		if (nfields == 7) {
+			if ((r = oath_last_step(tok, field[5], last_time, &found)) != MFA_OK)
+				return r;
+			if (!found) {
+				snprintf(err, errlen,
+				         "line %u: LAST-OTP is no code of this token within %d steps of "
+				         "LAST-TIME (read as local time): import with TZ set to the time "
+				         "zone pam_oath ran in, or remove LAST-OTP and LAST-TIME if that "
+				         "login is long past",
+				         lineno, OATH_LAST_REACH);
+				return MFA_ERR_IMPORT;
+			}
+		}
 	} else {
 		tok->type = MFA_FACTOR_HOTP;
 		tok->counter = counter;

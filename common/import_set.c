@@ -60,6 +60,7 @@ int import_set_add(struct import_set *set, struct import_token **tok)
 	}
 	*tok = &set->tokens[set->n++];
 	memset(*tok, 0, sizeof(**tok));
+	(*tok)->last_step = -1;
 	return MFA_OK;
 }
 

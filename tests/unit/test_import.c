@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "env.h"
 #include "import.h"
 
 #define RFC4226_SECRET "12345678901234567890"   /* RFC 4226 appendix D */
@@ -34,6 +35,29 @@ static char *read_sample(const char *name, size_t *len)
 	fclose(f);
 	CHECK(buf != NULL);
 	return buf;
+}
+
+/* liboath writes LAST-TIME in local time: the samples were written in UTC. */
+static char saved_tz[64];
+static bool had_tz;
+
+static void tz_utc(void)
+{
+	const char *tz = getenv("TZ");
+
+	had_tz = tz != NULL;
+	snprintf(saved_tz, sizeof(saved_tz), "%s", tz ? tz : "");
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static void tz_restore(void)
+{
+	if (had_tz)
+		setenv("TZ", saved_tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
 }
 
 static bool has(const char *text, const char *part)
@@ -124,6 +148,7 @@ static void ga_totp_basic(void)
 		CHECK_EQ_INT(set.tokens[0].digits, 6);
 		CHECK_EQ_INT(set.tokens[0].period, 30);
 		CHECK_EQ_INT(set.tokens[0].counter, 0);
+		CHECK_EQ_INT(set.tokens[0].last_step, 56666667);  /* the later of DISALLOW_REUSE */
 		CHECK(secret_is(&set.tokens[0], RFC4226_SECRET));
 	}
 	CHECK_EQ_INT(set.nscratch, 5);
@@ -281,8 +306,11 @@ static void oath_usersfile(void)
 	struct import_set set;
 	const struct import_token *t = NULL;
 	char err[256];
-	int r = parse(OATH, "oath/users.oath", NULL, NULL, NULL, &set, err, sizeof(err));
+	int r;
 
+	tz_utc();
+	r = parse(OATH, "oath/users.oath", NULL, NULL, NULL, &set, err, sizeof(err));
+	tz_restore();
 	CHECK_EQ_INT(r, MFA_OK);
 	CHECK_STR(err, "");
 	CHECK_EQ_INT(set.n, 5);
@@ -294,6 +322,7 @@ static void oath_usersfile(void)
 		CHECK_EQ_INT(t->algorithm, MFA_ALG_SHA1);
 		CHECK_EQ_INT(t->digits, 6);
 		CHECK_EQ_INT(t->counter, 0);
+		CHECK_EQ_INT(t->last_step, -1);
 		CHECK(secret_is(t, RFC4226_SECRET));
 
 		t = &set.tokens[1];     /* HOTP/T30/8 bob */
@@ -301,6 +330,7 @@ static void oath_usersfile(void)
 		CHECK_EQ_INT(t->type, MFA_FACTOR_TOTP);
 		CHECK_EQ_INT(t->period, 30);
 		CHECK_EQ_INT(t->digits, 8);
+		CHECK_EQ_INT(t->last_step, -1);
 		CHECK(secret_is(t, SECRET_32));
 
 		t = &set.tokens[2];     /* HOTP/T60 carol, COUNTER of a TOTP line ignored */
@@ -309,6 +339,8 @@ static void oath_usersfile(void)
 		CHECK_EQ_INT(t->period, 60);
 		CHECK_EQ_INT(t->digits, 6);
 		CHECK_EQ_INT(t->counter, 0);
+		/* LAST-OTP 673833 is S16's code at LAST-TIME 2024-01-01T00:00:00. */
+		CHECK_EQ_INT(t->last_step, 1704067200 / 60);
 		CHECK(secret_is(t, SECRET_16));
 
 		t = &set.tokens[3];     /* HOTP/E/7 alice: counter 7 was used */
@@ -358,23 +390,94 @@ static void oath_malformed(void)
 	                    "HOTP alice - 3132333435363738393031323334353637383930 "
 	                    "9223372036854775807 123456\n",
 	                    NULL, "line 1: counter is too large", NULL);
+	/* A TOTP line's replay state must be read, or not be there at all. */
+	tz_utc();
+	expect_import_error(OATH, NULL,
+	                    "HOTP/T30 erin - 3132333435363738393031323334353637383930 0 567086 "
+	                    "2024-01-01T00:00:00Z\n",
+	                    NULL, "line 1: LAST-TIME is not a time as pam_oath writes it", NULL);
+	expect_import_error(OATH, NULL,
+	                    "HOTP/T30/8 erin - 3132333435363738393031323334353637383930 0 567086 "
+	                    "2024-01-01T00:00:00L\n",
+	                    NULL, "line 1: LAST-OTP is not a code of 8 digits", NULL);
+	expect_import_error(OATH, NULL,
+	                    "HOTP/T30 erin - 3132333435363738393031323334353637383930 0 567086\n",
+	                    NULL, "line 1: LAST-OTP without LAST-TIME", NULL);
+	/* Another day: not S20's code within 100 steps of that time. */
+	expect_import_error(OATH, NULL,
+	                    "HOTP/T30 erin - 3132333435363738393031323334353637383930 0 567086 "
+	                    "2024-01-02T00:00:00L\n",
+	                    NULL, "line 1: LAST-OTP is no code of this token within 100 steps",
+	                    "TZ");
+	tz_restore();
+}
+
+/* Issue 10 item 11: files the real tools wrote after a real login (see
+ * tests/data/import/README.md); the code they just accepted is refused
+ * after the import, the next one is accepted. */
+static void import_after_login(const char *sample, const char *secret_b32, int64_t used_step)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_import_report rep;
+	struct mfa_verdict v;
+	char path[4096], code[9];
+	time_t saved_now = test_now;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/import/%s", test_data_dir(), sample);
+	test_now = (time_t)(used_step * 30 + 10);
+	tz_utc();
+	if (strstr(sample, "ga/"))
+		r = mfa_import_google_authenticator(ctx, path, "alice", "test", &rep);
+	else
+		r = mfa_import_oath_usersfile(ctx, path, "test", &rep);
+	tz_restore();
+	CHECK_EQ_INT(r, MFA_OK);
+	CHECK_EQ_INT(rep.factors, 1);
+	env_code(secret_b32, NULL, 6, (uint64_t)used_step, code);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_REPLAY);
+	env_code(secret_b32, NULL, 6, (uint64_t)used_step - 1, code);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_REPLAY);
+	env_code(secret_b32, NULL, 6, (uint64_t)used_step + 1, code);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_OK);
+	mfa_ctx_free(&ctx);
+	test_now = saved_now;
+}
+
+static void ga_after_login(void)
+{
+	/* " DISALLOW_REUSE 59868911 59868912": two logins 36 s apart. */
+	import_after_login("ga/totp_after_login", "73JJC43IL7OCG574JEZUVP5G2U", 59868912);
+}
+
+static void oath_after_login(void)
+{
+	/* LAST-OTP 833908 at LAST-TIME 2026-11-30T19:36:02L (1796067362). */
+	import_after_login("oath/totp_after_login", "AXRQCYV4PJYKCDY4G3EHSA2A4YWKJ57G",
+	                   1796067362 / 30);
 }
 
 static void oath_totp_position(void)
 {
 	static const char text[] =
-		"HOTP/T30 erin - 3132333435363738393031323334353637383930 -1 755224 "
+		"HOTP/T30 erin - 3132333435363738393031323334353637383930 -1 567086 "
 		"2024-01-01T00:00:00L\r\n";
 	struct import_set set;
 	char err[128];
 
-	/* Newer liboath keeps a signed window position in a TOTP line. */
+	/* Newer liboath keeps a signed window position in a TOTP line. The
+	 * LAST-OTP is S20's code a minute before LAST-TIME (two steps), in
+	 * the window pam_oath searched around the login. */
 	memset(&set, 0, sizeof(set));
+	tz_utc();
 	CHECK_EQ_INT(import_oath_parse(text, strlen(text), &set, err, sizeof(err)), MFA_OK);
+	tz_restore();
 	CHECK_EQ_INT(set.n, 1);
 	if (set.n == 1) {
 		CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_TOTP);
 		CHECK_EQ_INT(set.tokens[0].counter, 0);
+		CHECK_EQ_INT(set.tokens[0].last_step, 1704067200 / 30 - 2);
 	}
 	CHECK_STR(set.notes, "");
 	import_set_free(&set);
@@ -638,6 +741,8 @@ const struct test_case import_tests[] = {
 	{"import_oath_usersfile", oath_usersfile},
 	{"import_oath_malformed", oath_malformed},
 	{"import_oath_totp_position", oath_totp_position},
+	{"import_ga_after_login_replay", ga_after_login},
+	{"import_oath_after_login_replay", oath_after_login},
 	{"import_pskc_hotp_two", pskc_hotp_two},
 	{"import_pskc_totp", pskc_totp},
 	{"import_pskc_user_and_serial", pskc_user_and_serial},
