@@ -144,6 +144,7 @@ static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_pa
 	if (f->counter > (uint64_t)INT64_MAX / 2)
 		return ctx_fail(ctx, MFA_ERR_INVALID, "counter out of range");
 	f->last_step = -1;
+	f->burnt_step = -1;
 	if (p->label) {
 		if (!label_valid(p->label))
 			return ctx_fail(ctx, MFA_ERR_INVALID,

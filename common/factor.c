@@ -41,6 +41,7 @@ void factor_to_otp(const struct store_factor *f, struct otp_state *st)
 	st->period = f->period;
 	st->counter = f->counter;
 	st->last_step = f->last_step;
+	st->burnt_step = f->burnt_step;
 	st->drift_steps = f->drift_steps;
 }
 
@@ -48,6 +49,7 @@ void factor_from_otp(struct store_factor *f, const struct otp_state *st)
 {
 	f->counter = st->counter;
 	f->last_step = st->last_step;
+	f->burnt_step = st->burnt_step;
 	f->drift_steps = st->drift_steps;
 }
 

@@ -36,6 +36,7 @@ static int import_store(mfa_ctx *ctx, const struct import_set *set, const char *
 		f.counter = t->counter;
 		/* The step the old tool accepted last, so that it is not accepted again. */
 		f.last_step = t->type == MFA_FACTOR_TOTP ? t->last_step : -1;
+		f.burnt_step = -1;
 		f.active = true;
 		f.created = now;
 		if ((r = factor_secret_unique(ctx, t->user, t->secret, t->secret_len)) != MFA_OK ||

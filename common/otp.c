@@ -60,7 +60,7 @@ static int totp_check(struct otp_state *st, const unsigned char *secret, size_t 
 			return r;
 		if (!equal)
 			continue;
-		if (s <= st->last_step) {
+		if (s <= st->last_step || s == st->burnt_step) {
 			replayed = true;  /* a later unused step may still match */
 			continue;
 		}
@@ -87,16 +87,18 @@ static int totp_check(struct otp_state *st, const unsigned char *secret, size_t 
 				continue;
 			/* Only the last accepted step is known to be used; an older
 			 * step is far more likely a clock that is off. */
-			res->outcome = s == st->last_step ? OTP_REPLAY : OTP_DRIFT;
+			res->outcome = s == st->last_step || s == st->burnt_step ? OTP_REPLAY
+			                                                         : OTP_DRIFT;
 			res->offset_seconds = (long)((s - cur) * (int64_t)st->period);
-			/* The hint tells whoever typed the code that it is right: it
-			 * must never be accepted later, or each guess would test every
-			 * step in reach. last_step can only burn a step with all those
-			 * before it. Ahead of the window that burns the window too,
-			 * until time catches up with s; behind it, it costs nothing.
-			 * No drift is learned from a code that was not accepted. */
-			if (s > st->last_step)
-				st->last_step = s;
+			/* The hint tells whoever typed the code that it is right: a
+			 * step ahead must never be accepted when its time comes, or
+			 * each guess would test every step in reach. That one step is
+			 * burnt, not the window before it: the user who sets the clock
+			 * right logs in with the next code. (A step behind the window
+			 * is never reached again.) No drift is learned from a code
+			 * that was not accepted. */
+			if (res->outcome == OTP_DRIFT && s > hi)
+				st->burnt_step = s;
 			return MFA_OK;
 		}
 	}

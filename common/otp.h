@@ -20,6 +20,7 @@ struct otp_state {
 	unsigned period;
 	uint64_t counter;        /* HOTP: next counter expected */
 	int64_t last_step;       /* TOTP: last step accepted, -1 none */
+	int64_t burnt_step;      /* TOTP: a step a drift hint revealed, -1 none */
 	int drift_steps;         /* TOTP: learned device clock offset */
 };
 
@@ -38,8 +39,8 @@ struct otp_result {
 };
 
 /* Checks code; on OTP_MATCH updates st (counter, last step, drift) for the
- * caller to store, on OTP_DRIFT the last step (the step revealed is burnt,
- * with every step before it). code must be st->digits decimal digits. */
+ * caller to store, on OTP_DRIFT ahead of the window the burnt step (that
+ * code is never accepted later). code must be st->digits decimal digits. */
 int otp_check(struct otp_state *st, const unsigned char *secret, size_t secret_len,
               const char *code, time_t now, const struct otp_policy *pol,
               struct otp_result *res);

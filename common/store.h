@@ -31,6 +31,7 @@ struct store_factor {
 	unsigned period;
 	uint64_t counter;
 	int64_t last_step;
+	int64_t burnt_step;               /* a step a drift hint revealed, -1 none */
 	int drift_steps;
 	bool active;
 	int64_t created;

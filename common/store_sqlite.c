@@ -43,15 +43,16 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_USER_DEL_RECOVERY] = "DELETE FROM recovery WHERE user = ?1",
 #define FACTOR_COLUMNS "user, id, label, type, algorithm, digits, period, counter, last_step, " \
                        "drift, active, created, last_used, secret, cose_alg, cred_id, aaguid, " \
-                       "transports, attestation, inline"
+                       "transports, attestation, inline, burnt_step"
 	[ST_FACTORS_USER] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1 ORDER BY created, id"),
 	[ST_FACTORS_ALL] = ("SELECT " FACTOR_COLUMNS " FROM factors ORDER BY user, created, id"),
 	[ST_FACTOR_BY_CRED] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE cred_id = ?1"),
 	[ST_FACTOR_INSERT] = ("INSERT INTO factors(" FACTOR_COLUMNS ") VALUES"
 	                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	                      " ?17, ?18, ?19, ?20)"),
+	                      " ?17, ?18, ?19, ?20, ?21)"),
 	[ST_FACTOR_UPDATE] = ("UPDATE factors SET label = ?3, counter = ?8, last_step = ?9, "
-	                      "drift = ?10, active = ?11, last_used = ?13 WHERE user = ?1 AND id = ?2"),
+	                      "drift = ?10, active = ?11, last_used = ?13, burnt_step = ?21 "
+	                      "WHERE user = ?1 AND id = ?2"),
 	[ST_FACTOR_DEL] = "DELETE FROM factors WHERE user = ?1 AND id = ?2",
 	[ST_FACTORS_DEL_PENDING] = "DELETE FROM factors WHERE user = ?1 AND active = 0",
 	[ST_RECOVERY_GET] = "SELECT salt, hash, used, kind FROM recovery WHERE user = ?1 ORDER BY idx",
@@ -108,6 +109,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	 * only in case are found through an index. */
 	"ALTER TABLE users ADD COLUMN enroll INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE factors ADD COLUMN inline INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE factors ADD COLUMN burnt_step INTEGER NOT NULL DEFAULT -1;"
 	"ALTER TABLE recovery ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX factors_user_nocase ON factors(user COLLATE NOCASE);"
 	/* One row a refused stranger's attempt writes, as an enrolled user's
@@ -519,6 +521,7 @@ static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_
 	f->created = sqlite3_column_int64(st, 11);
 	f->last_used = sqlite3_column_int64(st, 12);
 	f->inline_pending = sqlite3_column_int64(st, 19) != 0;
+	f->burnt_step = sqlite3_column_int64(st, 20);
 	blob = sqlite3_column_blob(st, 13);
 	blob_len = sqlite3_column_bytes(st, 13);
 	if (!blob || blob_len < VAULT_OVERHEAD || (size_t)blob_len > sizeof(f->sealed))
@@ -603,6 +606,7 @@ static void sq_bind_factor(sqlite3_stmt *st, const struct store_factor *f)
 	sqlite3_bind_text(st, 18, f->transports, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 19, f->attestation, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 20, f->inline_pending);
+	sqlite3_bind_int64(st, 21, f->burnt_step);
 }
 
 static int sq_factor_insert(struct store *s, const struct store_factor *f)

@@ -73,7 +73,7 @@ static int attempt_otp(struct attempt *a)
 			ctx_fail(ctx, r, "factor %s of user %s cannot be checked", f->id, f->user);
 			goto out;
 		}
-		if (res.outcome == OTP_DRIFT && st.last_step != f->last_step) {
+		if (res.outcome == OTP_DRIFT && st.burnt_step != f->burnt_step) {
 			/* The code the hint reveals is burnt in this transaction. */
 			factor_from_otp(f, &st);
 			if ((r = ctx->store->ops->factor_update(ctx->store, f)) != MFA_OK)
@@ -119,6 +119,7 @@ static int decoy_make(mfa_ctx *ctx)
 	d->digits = ctx->cfg.default_digits;
 	d->period = ctx->cfg.default_period;
 	d->last_step = -1;
+	d->burnt_step = -1;
 	str_copy(d->user, sizeof(d->user), "-");
 	str_copy(d->id, sizeof(d->id), "decoy000");
 	if ((r = random_bytes(secret, sizeof(secret))) == MFA_OK)

@@ -57,7 +57,7 @@ static const struct otp_policy pol = { .window_behind = 1, .window_ahead = 1,
 static struct otp_state totp_state(void)
 {
 	struct otp_state st = { .type = MFA_FACTOR_TOTP, .algorithm = MFA_ALG_SHA1, .digits = 8,
-		                .period = 30, .last_step = -1 };
+		                .period = 30, .last_step = -1, .burnt_step = -1 };
 	return st;
 }
 
@@ -84,11 +84,19 @@ static void totp_window(void)
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
 	CHECK_EQ_INT(res.offset_seconds, 60);
-	/* ...and burnt with every step before it: never accepted later. */
-	CHECK_EQ_INT(st.last_step, (int64_t)cur + 2);
+	/* ...and burnt: never accepted later; the steps before it still are. */
+	CHECK_EQ_INT(st.burnt_step, (int64_t)cur + 2);
+	CHECK_EQ_INT(st.last_step, -1);
 	CHECK_EQ_INT(st.drift_steps, 0);
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now + 60, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_REPLAY);
+	{
+		char now_code[9];
+
+		otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur, now_code);
+		CHECK_EQ_INT(otp_check(&st, seed20, 20, now_code, now, &pol, &res), MFA_OK);
+		CHECK_EQ_INT(res.outcome, OTP_MATCH);
+	}
 	/* Accepted where the learned drift centres the window there. */
 	st = totp_state();
 	st.drift_steps = 2;
@@ -109,19 +117,20 @@ static void totp_drift_report(void)
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
 	CHECK_EQ_INT(res.offset_seconds, -240);
-	/* Burnt: behind the window that costs the window nothing. */
-	CHECK_EQ_INT(st.last_step, (int64_t)cur - 8);
+	/* Behind the window: never reached again, nothing to burn. */
+	CHECK_EQ_INT(st.burnt_step, -1);
+	CHECK_EQ_INT(st.last_step, -1);
 	/* 15 minutes is the edge; 16 minutes is just a wrong code. */
 	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur + 30, code);
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
 	CHECK_EQ_INT(res.offset_seconds, 900);
-	CHECK_EQ_INT(st.last_step, (int64_t)cur + 30);
-	/* An older code revealed later burns nothing more. */
+	CHECK_EQ_INT(st.burnt_step, (int64_t)cur + 30);
+	/* Another code revealed later is burnt in its place. */
 	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur + 20, code);
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);
 	CHECK_EQ_INT(res.outcome, OTP_DRIFT);
-	CHECK_EQ_INT(st.last_step, (int64_t)cur + 30);
+	CHECK_EQ_INT(st.burnt_step, (int64_t)cur + 20);
 	st = totp_state();
 	otp_code(seed20, 20, MFA_ALG_SHA1, 8, cur - 32, code);
 	CHECK_EQ_INT(otp_check(&st, seed20, 20, code, now, &pol, &res), MFA_OK);

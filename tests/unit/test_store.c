@@ -219,6 +219,7 @@ static void store_migrates_v1(void)
 	sql(&env, "DROP TABLE challenges; DROP INDEX factors_cred_id; DROP INDEX factors_user_nocase;"
 	          "DROP TABLE decoy;"
 	          "ALTER TABLE users DROP COLUMN enroll; ALTER TABLE factors DROP COLUMN inline;"
+	          "ALTER TABLE factors DROP COLUMN burnt_step;"
 	          "ALTER TABLE recovery DROP COLUMN kind;"
 	          "ALTER TABLE factors DROP COLUMN cose_alg; ALTER TABLE factors DROP COLUMN cred_id;"
 	          "ALTER TABLE factors DROP COLUMN aaguid; ALTER TABLE factors DROP COLUMN transports;"
