@@ -237,7 +237,7 @@ expect_rc 0
 grep -q '"event":"verify","user":"casey","source":"cli","outcome":"accepted"' "$T/audit.json" || fail "not verified as casey"
 run "$MFACTL" --config "$T/lower.conf" list CASEY --json
 expect_out '"user": "casey"'
-echo "user_case = upper" >> "$T/lower.conf"
+sed -i 's/^user_case = lower$/user_case = upper/' "$T/lower.conf"
 run "$MFACTL" --config "$T/lower.conf" list
 expect_rc 2
 expect_err "user_case: 'upper' is not exact or lower"
