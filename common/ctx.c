@@ -1,6 +1,7 @@
 /* ctx.c - the context: config, key and store of one thread. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,22 @@ static const char *config_choose_path(const char *path)
 	return env && *env ? env : MFA_DEFAULT_CONFIG;
 }
 
+/* Who may read a config this user may not: it names the group only once
+ * read, so name the group its directory was given (mfactl init: 0750). */
+static void config_access_hint(const char *path, char *buf, size_t size)
+{
+	char copy[CONFIG_PATH_MAX], names[1024];
+	struct group grp, *found = NULL;
+	struct stat st;
+
+	str_copy(copy, sizeof(copy), path);
+	if (stat(dirname(copy), &st) == 0 && st.st_gid != 0 && (st.st_mode & 0050) == 0050 &&
+	    getgrgid_r(st.st_gid, &grp, names, sizeof(names), &found) == 0 && found)
+		access_hint(EACCES, found->gr_name, buf, size);
+	else
+		access_hint(EACCES, NULL, buf, size);
+}
+
 int mfa_config_load(mfa_ctx *ctx, const char *path)
 {
 	char *buf = NULL;
@@ -129,11 +146,14 @@ int mfa_config_load(mfa_ctx *ctx, const char *path)
 	r = file_read_safely(path, CONFIG_MAX_BYTES, FILE_TRUSTED, NO_GROUP, &buf, &len, ctx->error,
 	                     sizeof(ctx->error));
 	if (r != MFA_OK) {
-		if (r == MFA_ERR_NOT_FOUND) {
-			size_t n = strlen(ctx->error);
+		size_t n = strlen(ctx->error);
+
+		if (r == MFA_ERR_NOT_FOUND && faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0 &&
+		    errno == EACCES)
+			config_access_hint(path, ctx->error + n, sizeof(ctx->error) - n);
+		else if (r == MFA_ERR_NOT_FOUND)
 			snprintf(ctx->error + n, sizeof(ctx->error) - n,
 			         " (run 'mfactl init', or point MFA_CONFIG or --config at your file)");
-		}
 		return MFA_ERR_CONFIG;
 	}
 	config_defaults(&ctx->cfg);
