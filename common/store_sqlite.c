@@ -304,8 +304,7 @@ static int sq_check_files(const char *location, const struct mfa_config *cfg, bo
                           char *err, size_t errlen)
 {
 	static const char *const suffix[] = { "-wal", "-shm" };
-	char dir[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + 8], fix[2 * CONFIG_PATH_MAX + 96];
-	char hint[128];
+	char dir[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + 8], fix[STORE_ERR_MAX], hint[128];
 	struct stat st;
 	gid_t gid = NO_GROUP;
 	int rc;
@@ -319,8 +318,10 @@ static int sq_check_files(const char *location, const struct mfa_config *cfg, bo
 	str_copy(dir, sizeof(dir), location);
 	str_copy(dir, sizeof(dir), dirname(dir));
 	if (stat(dir, &st) < 0) {
-		snprintf(err, errlen, "store %s: directory %s: %s%s", location, dir, strerror(errno),
-		         access_hint(errno, cfg->group, hint, sizeof(hint)));
+		int e = errno;
+
+		snprintf(err, errlen, "store %s: directory %s: %s%s", location, dir, strerror(e),
+		         access_hint(e, cfg->group, hint, sizeof(hint)));
 		return MFA_ERR_STORE;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -333,10 +334,12 @@ static int sq_check_files(const char *location, const struct mfa_config *cfg, bo
 	for (size_t i = 0; i <= 2; i++) {
 		snprintf(path, sizeof(path), "%s%s", location, i ? suffix[i - 1] : "");
 		if (lstat(path, &st) < 0) {
-			if (errno == ENOENT)
+			int e = errno;
+
+			if (e == ENOENT)
 				continue;
-			snprintf(err, errlen, "store %s: %s%s", path, strerror(errno),
-			         access_hint(errno, cfg->group, hint, sizeof(hint)));
+			snprintf(err, errlen, "store %s: %s%s", path, strerror(e),
+			         access_hint(e, cfg->group, hint, sizeof(hint)));
 			return MFA_ERR_STORE;
 		}
 		if (!S_ISREG(st.st_mode)) {

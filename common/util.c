@@ -165,7 +165,7 @@ int file_read_safely(const char *path, size_t max, enum file_guard guard, gid_t 
 		goto out;
 	}
 	if (guard == FILE_TRUSTED) {
-		char fix[2 * CONFIG_PATH_MAX + 32];
+		char fix[1024];   /* err is shorter anyway */
 
 		snprintf(fix, sizeof(fix), "chown root %s; chmod go-w %s", path, path);
 		if (file_check_writers(path, &st, false, NO_GROUP, fix, err, errlen) != MFA_OK) {
