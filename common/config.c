@@ -108,15 +108,22 @@ static bool text_printable(const char *v)
 	return true;
 }
 
+#define SETTINGS_COUNT (sizeof(settings) / sizeof(settings[0]))
+
+static const struct setting *setting_find(const char *key)
+{
+	for (size_t i = 0; i < SETTINGS_COUNT; i++)
+		if (!strcmp(settings[i].key, key))
+			return &settings[i];
+	return NULL;
+}
+
 int config_set(struct mfa_config *cfg, const char *key, const char *value, char *err,
                size_t errlen)
 {
-	const struct setting *s = NULL;
+	const struct setting *s = setting_find(key);
 	char *field;
 
-	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-		if (!strcmp(settings[i].key, key))
-			s = &settings[i];
 	if (!s) {
 		snprintf(err, errlen, "unknown setting '%s' (see mfa.conf(5) in mfactl(1))", key);
 		return MFA_ERR_CONFIG;
@@ -209,8 +216,10 @@ int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char
 	char msg[CONFIG_PATH_MAX + 64];
 	size_t pos = 0;
 	unsigned lineno = 0;
+	unsigned set_on[SETTINGS_COUNT] = { 0 };   /* line of each setting, 0 = not yet */
 
 	while (pos < len) {
+		const struct setting *s;
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		char *key, *value, *eq;
@@ -238,10 +247,18 @@ int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char
 		*eq = '\0';
 		key = trim(key);
 		value = trim(eq + 1);
+		/* A second line for a key is a mistake either way: which one did
+		 * the admin mean? Never let the later one win quietly. */
+		if ((s = setting_find(key)) && set_on[s - settings]) {
+			snprintf(err, errlen, "%s:%u: %s is already set on line %u: keep one of the two lines",
+			         name, lineno, key, set_on[s - settings]);
+			return MFA_ERR_CONFIG;
+		}
 		if (config_set(cfg, key, value, msg, sizeof(msg)) != MFA_OK) {
 			snprintf(err, errlen, "%s:%u: %s", name, lineno, msg);
 			return MFA_ERR_CONFIG;
 		}
+		set_on[s - settings] = lineno;
 	}
 	return config_check(cfg, name, err, errlen);
 }

@@ -1,6 +1,7 @@
 /* ctx.c - the context: config, key and store of one thread. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,22 @@ static const char *config_choose_path(const char *path)
 	return env && *env ? env : MFA_DEFAULT_CONFIG;
 }
 
+/* Who may read a config this user may not: it names the group only once
+ * read, so name the group its directory was given (mfactl init: 0750). */
+static void config_access_hint(const char *path, char *buf, size_t size)
+{
+	char copy[CONFIG_PATH_MAX], names[1024];
+	struct group grp, *found = NULL;
+	struct stat st;
+
+	str_copy(copy, sizeof(copy), path);
+	if (stat(dirname(copy), &st) == 0 && st.st_gid != 0 && (st.st_mode & 0050) == 0050 &&
+	    getgrgid_r(st.st_gid, &grp, names, sizeof(names), &found) == 0 && found)
+		access_hint(EACCES, found->gr_name, buf, size);
+	else
+		access_hint(EACCES, NULL, buf, size);
+}
+
 int mfa_config_load(mfa_ctx *ctx, const char *path)
 {
 	char *buf = NULL;
@@ -126,14 +143,17 @@ int mfa_config_load(mfa_ctx *ctx, const char *path)
 	path = config_choose_path(path);
 	if (!str_copy(ctx->config_path, sizeof(ctx->config_path), path))
 		return ctx_fail(ctx, MFA_ERR_CONFIG, "config path too long");
-	r = file_read_safely(path, CONFIG_MAX_BYTES, false, NO_GROUP, &buf, &len, ctx->error,
+	r = file_read_safely(path, CONFIG_MAX_BYTES, FILE_TRUSTED, NO_GROUP, &buf, &len, ctx->error,
 	                     sizeof(ctx->error));
 	if (r != MFA_OK) {
-		if (r == MFA_ERR_NOT_FOUND) {
-			size_t n = strlen(ctx->error);
+		size_t n = strlen(ctx->error);
+
+		if (r == MFA_ERR_NOT_FOUND && faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0 &&
+		    errno == EACCES)
+			config_access_hint(path, ctx->error + n, sizeof(ctx->error) - n);
+		else if (r == MFA_ERR_NOT_FOUND)
 			snprintf(ctx->error + n, sizeof(ctx->error) - n,
 			         " (run 'mfactl init', or point MFA_CONFIG or --config at your file)");
-		}
 		return MFA_ERR_CONFIG;
 	}
 	config_defaults(&ctx->cfg);
@@ -193,8 +213,15 @@ int mfa_open(mfa_ctx *ctx)
 	if ((r = config_group_id(ctx, &gid)) != MFA_OK)
 		return r;
 	r = vault_key_load(ctx->cfg.key_file, gid, ctx->key, ctx->error, sizeof(ctx->error));
-	if (r != MFA_OK)
+	if (r != MFA_OK) {
+		char hint[128];
+		size_t n = strlen(ctx->error);
+
+		if (faccessat(AT_FDCWD, ctx->cfg.key_file, R_OK, AT_EACCESS) < 0)
+			snprintf(ctx->error + n, sizeof(ctx->error) - n, "%s",
+			         access_hint(errno, ctx->cfg.group, hint, sizeof(hint)));
 		return r;
+	}
 	ctx->key_loaded = true;
 	r = store_open(&ctx->cfg, false, &ctx->store, ctx->error, sizeof(ctx->error));
 	if (r == MFA_OK && ctx->cfg.user_case_lower)
@@ -267,6 +294,24 @@ static int setup_config_file(mfa_ctx *ctx, const char *path, unsigned *created)
 	return MFA_OK;
 }
 
+/* With a group: the SQLite database and its -wal and -shm files. */
+static int setup_share_store(mfa_ctx *ctx, gid_t gid)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	int r;
+
+	if (gid == NO_GROUP || strncmp(ctx->cfg.store, "sqlite:", 7) != 0)
+		return MFA_OK;
+	for (size_t i = 0; i < 3; i++) {
+		char path[CONFIG_PATH_MAX + 8];
+
+		snprintf(path, sizeof(path), "%s%s", ctx->cfg.store + 7, suffix[i]);
+		if ((r = setup_share(ctx, path, gid, 0660)) != MFA_OK)
+			return r;
+	}
+	return MFA_OK;
+}
+
 int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created)
 {
 	struct stat st;
@@ -307,18 +352,9 @@ int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created)
 			*created |= MFA_SETUP_STORE;
 	}
 	store_close(&ctx->store);
-	if ((r = store_open(&ctx->cfg, true, &ctx->store, ctx->error, sizeof(ctx->error))) != MFA_OK)
+	/* Before the open too: the store checks its files' group. */
+	if ((r = setup_share_store(ctx, gid)) != MFA_OK ||
+	    (r = store_open(&ctx->cfg, true, &ctx->store, ctx->error, sizeof(ctx->error))) != MFA_OK)
 		return r;
-	if (gid != NO_GROUP && strncmp(ctx->cfg.store, "sqlite:", 7) == 0) {
-		static const char *const suffix[] = { "", "-wal", "-shm" };
-
-		for (size_t i = 0; i < 3; i++) {
-			char path[CONFIG_PATH_MAX + 8];
-
-			snprintf(path, sizeof(path), "%s%s", ctx->cfg.store + 7, suffix[i]);
-			if ((r = setup_share(ctx, path, gid, 0660)) != MFA_OK)
-				return r;
-		}
-	}
-	return MFA_OK;
+	return setup_share_store(ctx, gid);
 }

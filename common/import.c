@@ -81,7 +81,7 @@ static int import_file(mfa_ctx *ctx, const char *kind, const char *path, const c
 	memset(out, 0, sizeof(*out));
 	if ((r = ctx_require_open(ctx)) != MFA_OK)
 		return r;
-	r = file_read_safely(path, IMPORT_MAX_BYTES, false, NO_GROUP, &buf, &len, msg, sizeof(msg));
+	r = file_read_safely(path, IMPORT_MAX_BYTES, FILE_DATA, NO_GROUP, &buf, &len, msg, sizeof(msg));
 	if (r != MFA_OK) {
 		r = ctx_fail(ctx, r == MFA_ERR_NOMEM ? r : MFA_ERR_IMPORT, "%s", msg);
 		goto out;

@@ -6,6 +6,7 @@
 #define MFA_INTERNAL_H
 
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "mfa.h"
@@ -56,12 +57,33 @@ bool str_copy(char *dst, size_t size, const char *src);
 
 #define NO_GROUP ((gid_t)-1)
 
-/* Reads a whole file opened defensively: O_NOFOLLOW, a regular file, at
- * most max bytes. If private, refuses a file others can access, or its
- * group unless that is shared_gid and may only read it.
- * *buf is NUL-terminated; free (and wipe, for secrets) by the caller. */
-int file_read_safely(const char *path, size_t max, bool private, gid_t shared_gid, char **buf,
-                     size_t *len, char *err, size_t errlen);
+/* What file_read_safely demands of a file besides being a regular one.
+ * (false and true still mean FILE_DATA and FILE_SECRET.) */
+enum file_guard {
+	FILE_DATA = 0,    /* input the caller names: anyone's file */
+	FILE_SECRET = 1,  /* owned by root or the running user, no access by others, its group
+	                   * only reads and only if it is shared_gid */
+	FILE_TRUSTED = 2, /* policy (the config): owned by root or the running user, writable by
+	                   * nobody else */
+};
+
+/* Reads a whole file opened defensively: O_NOFOLLOW, O_NONBLOCK (a FIFO
+ * fails instead of hanging), a regular file, at most max bytes, and what
+ * guard asks. *buf is NUL-terminated; free (and wipe, for secrets) by the
+ * caller. */
+int file_read_safely(const char *path, size_t max, enum file_guard guard, gid_t shared_gid,
+                     char **buf, size_t *len, char *err, size_t errlen);
+/* Refuses a file or directory st describes that anyone but root or the
+ * running user could change: owned by another user (unless any_owner),
+ * writable by others, or by its group unless that is shared_gid. The
+ * message ends with "run FIX". */
+int file_check_writers(const char *path, const struct stat *st, bool any_owner, gid_t shared_gid,
+                       const char *fix, char *err, size_t errlen);
+/* For access refused (EACCES) to a user other than root: " (run as root or
+ * a member of GROUP)", in buf; "" otherwise. */
+const char *access_hint(int errnum, const char *group, char *buf, size_t size);
+/* The id of group name: 0, ENOENT if there is none, or getgrnam_r's error. */
+int group_id(const char *name, gid_t *gid);
 /* The configured group's id, or NO_GROUP when none is configured. */
 int config_group_id(mfa_ctx *ctx, gid_t *gid);
 

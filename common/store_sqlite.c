@@ -5,6 +5,7 @@
  * first one used.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,11 +282,90 @@ static void sq_close(struct store *s)
 	free(q);
 }
 
+/* What to run to make path (a directory, the database or one of its files)
+ * what `mfactl init` makes it. */
+static void sq_fix(const char *path, const struct stat *st, const struct mfa_config *cfg,
+                   char *fix, size_t size)
+{
+	if (cfg->group[0])
+		snprintf(fix, size, "chown root:%s %s; chmod %s %s", cfg->group, path,
+		         S_ISDIR(st->st_mode) ? "2770" : "660", path);
+	else
+		snprintf(fix, size, "chown root %s; chmod go-w %s", path, path);
+}
+
+/* Whoever can change the store can rewind last_step (replay) or empty it
+ * (no factor: nullok lets everyone in). So nobody but root, the running
+ * user and the configured group may change the file, its -wal (committed
+ * transactions SQLite replays) and -shm, or their directory: who can write
+ * there can put another file in their place. That also makes the check
+ * hold until SQLite opens the path. The directories above are the admin's
+ * to keep (as for the config and key). *exists says whether the database
+ * is there. */
+static int sq_check_files(const char *location, const struct mfa_config *cfg, bool *exists,
+                          char *err, size_t errlen)
+{
+	static const char *const suffix[] = { "-wal", "-shm" };
+	char dir[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + 8], fix[STORE_ERR_MAX], hint[128];
+	struct stat st;
+	gid_t gid = NO_GROUP;
+	int rc;
+
+	*exists = false;
+	if (cfg->group[0] && (rc = group_id(cfg->group, &gid)) != 0) {
+		snprintf(err, errlen, "store %s: group '%s' does not exist%s%s", location, cfg->group,
+		         rc != ENOENT ? ": " : "", rc != ENOENT ? strerror(rc) : "");
+		return MFA_ERR_CONFIG;
+	}
+	str_copy(dir, sizeof(dir), location);
+	str_copy(dir, sizeof(dir), dirname(dir));
+	if (stat(dir, &st) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "store %s: directory %s: %s%s", location, dir, strerror(e),
+		         access_hint(e, cfg->group, hint, sizeof(hint)));
+		return MFA_ERR_STORE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "store %s: %s is not a directory", location, dir);
+		return MFA_ERR_STORE;
+	}
+	sq_fix(dir, &st, cfg, fix, sizeof(fix));
+	if (file_check_writers(dir, &st, false, gid, fix, err, errlen) != MFA_OK)
+		return MFA_ERR_STORE;
+	for (size_t i = 0; i <= 2; i++) {
+		snprintf(path, sizeof(path), "%s%s", location, i ? suffix[i - 1] : "");
+		if (lstat(path, &st) < 0) {
+			int e = errno;
+
+			if (e == ENOENT)
+				continue;
+			snprintf(err, errlen, "store %s: %s%s", path, strerror(e),
+			         access_hint(e, cfg->group, hint, sizeof(hint)));
+			return MFA_ERR_STORE;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "store %s is %s", path,
+			         S_ISLNK(st.st_mode) ? "a symbolic link: not followed (name the file itself)"
+			                             : "not a regular file");
+			return MFA_ERR_STORE;
+		}
+		sq_fix(path, &st, cfg, fix, sizeof(fix));
+		/* A process of the group (radiusd as freerad) makes the -wal and
+		 * -shm it finds missing: theirs, in the group, like the database. */
+		if (file_check_writers(path, &st, i > 0 && gid != NO_GROUP, gid, fix, err, errlen) != MFA_OK)
+			return MFA_ERR_STORE;
+		if (i == 0)
+			*exists = true;
+	}
+	return MFA_OK;
+}
+
 static int sq_open(const char *location, const struct mfa_config *cfg, bool create,
                    struct store **out, char *err, size_t errlen)
 {
 	struct store_sqlite *q;
-	struct stat st;
+	bool exists;
 	int rc, r = MFA_ERR_STORE;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	char pragmas[160];
@@ -298,17 +378,16 @@ static int sq_open(const char *location, const struct mfa_config *cfg, bool crea
 		snprintf(err, errlen, "store path too long");
 		goto out;
 	}
-	if (stat(location, &st) < 0) {
-		if (errno != ENOENT || !create) {
-			snprintf(err, errlen, "store %s: %s%s", location, strerror(errno),
-			         errno == ENOENT ? " (run 'mfactl init' to create it)" : "");
-			goto out;
-		}
-		flags |= SQLITE_OPEN_CREATE;
-	} else if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "store %s is not a regular file", location);
+	if ((r = sq_check_files(location, cfg, &exists, err, errlen)) != MFA_OK)
+		goto out;
+	r = MFA_ERR_STORE;
+	if (!exists && !create) {
+		snprintf(err, errlen, "store %s: %s (run 'mfactl init' to create it)", location,
+		         strerror(ENOENT));
 		goto out;
 	}
+	if (!exists)
+		flags |= SQLITE_OPEN_CREATE;
 	{
 		/* The database and its -wal/-shm files: 0600, or 0660 for a group. */
 		mode_t old = umask(cfg->group[0] ? 007 : 077);
@@ -316,7 +395,14 @@ static int sq_open(const char *location, const struct mfa_config *cfg, bool crea
 		umask(old);
 	}
 	if (rc != SQLITE_OK) {
+		char hint[128];
+		size_t n;
+
 		r = sq_fail(q, rc, "open");
+		n = strlen(q->base.err);
+		if (rc == SQLITE_CANTOPEN || rc == SQLITE_PERM)
+			snprintf(q->base.err + n, sizeof(q->base.err) - n, "%s",
+			         access_hint(EACCES, cfg->group, hint, sizeof(hint)));
 		goto fail_msg;
 	}
 	sqlite3_extended_result_codes(q->db, 0);

@@ -75,8 +75,59 @@ bool label_valid(const char *label)
 	return true;
 }
 
-int file_read_safely(const char *path, size_t max, bool private, gid_t shared_gid, char **buf,
-                     size_t *len, char *err, size_t errlen)
+int file_check_writers(const char *path, const struct stat *st, bool any_owner, gid_t shared_gid,
+                       const char *fix, char *err, size_t errlen)
+{
+	mode_t mode = st->st_mode & 07777;
+
+	if (!any_owner && st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "%s is owned by uid %u, not by root or the running user (uid %u): run %s",
+		         path, (unsigned)st->st_uid, (unsigned)geteuid(), fix);
+		return MFA_ERR_INVALID;
+	}
+	if (mode & S_IWOTH) {
+		snprintf(err, errlen, "%s is writable by others (mode %04o): run %s", path,
+		         (unsigned)mode, fix);
+		return MFA_ERR_INVALID;
+	}
+	if ((mode & S_IWGRP) && (shared_gid == NO_GROUP || st->st_gid != shared_gid)) {
+		snprintf(err, errlen, "%s is writable by group %u (mode %04o)%s: run %s", path,
+		         (unsigned)st->st_gid, (unsigned)mode,
+		         shared_gid == NO_GROUP ? "" : ", not by the configured group", fix);
+		return MFA_ERR_INVALID;
+	}
+	return MFA_OK;
+}
+
+const char *access_hint(int errnum, const char *group, char *buf, size_t size)
+{
+	if (errnum != EACCES || geteuid() == 0)
+		return "";
+	if (group && group[0])
+		snprintf(buf, size, " (run as root or a member of %s)", group);
+	else
+		snprintf(buf, size, " (run as root)");
+	return buf;
+}
+
+int group_id(const char *name, gid_t *gid)
+{
+	struct group grp, *found = NULL;
+	char buf[4096];
+	int rc;
+
+	*gid = NO_GROUP;
+	rc = getgrnam_r(name, &grp, buf, sizeof(buf), &found);
+	if (rc != 0)
+		return rc;
+	if (!found)
+		return ENOENT;
+	*gid = found->gr_gid;
+	return 0;
+}
+
+int file_read_safely(const char *path, size_t max, enum file_guard guard, gid_t shared_gid,
+                     char **buf, size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
 	char *data = NULL;
@@ -85,7 +136,8 @@ int file_read_safely(const char *path, size_t max, bool private, gid_t shared_gi
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in its place must not hang the open. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return errno == ENOMEM ? MFA_ERR_NOMEM : MFA_ERR_NOT_FOUND;
@@ -99,18 +151,27 @@ int file_read_safely(const char *path, size_t max, bool private, gid_t shared_gi
 		r = MFA_ERR_INVALID;
 		goto out;
 	}
-	if (private && ((st.st_mode & 007) ||
+	if (guard == FILE_SECRET && ((st.st_mode & 007) ||
 	                ((st.st_mode & 070) && (st.st_gid != shared_gid || (st.st_mode & 030))))) {
 		snprintf(err, errlen, "%s is accessible by group or others (mode %03o): run chmod 600 %s",
 		         path, (unsigned)(st.st_mode & 0777), path);
 		r = MFA_ERR_INVALID;
 		goto out;
 	}
-	if (private && st.st_uid != 0 && st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s is owned by uid %u, not by root or uid %u", path,
-		         (unsigned)st.st_uid, (unsigned)geteuid());
+	if (guard == FILE_SECRET && st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s is owned by uid %u, not by root or uid %u: run chown root %s",
+		         path, (unsigned)st.st_uid, (unsigned)geteuid(), path);
 		r = MFA_ERR_INVALID;
 		goto out;
+	}
+	if (guard == FILE_TRUSTED) {
+		char fix[1024];   /* err is shorter anyway */
+
+		snprintf(fix, sizeof(fix), "chown root %s; chmod go-w %s", path, path);
+		if (file_check_writers(path, &st, false, NO_GROUP, fix, err, errlen) != MFA_OK) {
+			r = MFA_ERR_INVALID;
+			goto out;
+		}
 	}
 	if ((size_t)st.st_size > max) {
 		snprintf(err, errlen, "%s is larger than %zu bytes", path, max);
@@ -196,18 +257,15 @@ int factor_id_new(char id[MFA_ID_LEN + 1])
 
 int config_group_id(mfa_ctx *ctx, gid_t *gid)
 {
-	struct group grp, *found = NULL;
-	char buf[4096];
 	int rc;
 
 	*gid = NO_GROUP;
 	if (!ctx->cfg.group[0])
 		return MFA_OK;
-	rc = getgrnam_r(ctx->cfg.group, &grp, buf, sizeof(buf), &found);
-	if (rc != 0 || !found)
+	if ((rc = group_id(ctx->cfg.group, gid)) != 0)
 		return ctx_fail(ctx, MFA_ERR_CONFIG, "%s: group '%s' does not exist%s%s",
-		                ctx->config_path, ctx->cfg.group, rc ? ": " : "", rc ? strerror(rc) : "");
-	*gid = found->gr_gid;
+		                ctx->config_path, ctx->cfg.group, rc != ENOENT ? ": " : "",
+		                rc != ENOENT ? strerror(rc) : "");
 	return MFA_OK;
 }
 

@@ -22,7 +22,7 @@ int vault_key_load(const char *path, gid_t shared_gid, unsigned char key[VAULT_K
 	size_t len = 0;
 	int r;
 
-	r = file_read_safely(path, 4096, true, shared_gid, &buf, &len, err, errlen);
+	r = file_read_safely(path, 4096, FILE_SECRET, shared_gid, &buf, &len, err, errlen);
 	if (r != MFA_OK) {
 		if (r == MFA_ERR_NOT_FOUND) {
 			size_t n = strlen(err);

@@ -215,6 +215,52 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 	chmod 700 "$T"
 fi
 
+case_begin files_others_can_change_refused
+# A config another user could write pointed store = at an empty database
+# (no factor: nullok let an enrolled user in); a store another user could
+# write let last_step be rewound (replay). Each is refused, with the fix.
+"$MFACTL" enroll fay --type hotp --secret "$SECRET" --no-confirm --no-qr > /dev/null
+code=$(oathtool --hotp -b -c 0 "$SECRET")
+chmod 666 "$MFA_CONFIG"
+run "$MFACTL" verify fay "$code"
+expect_rc 2
+expect_err "$MFA_CONFIG is writable by others (mode 0666): run chown root $MFA_CONFIG; chmod go-w $MFA_CONFIG"
+chmod 644 "$MFA_CONFIG"
+chmod 666 "$T/mfa.db"
+run "$MFACTL" verify fay "$code"
+expect_rc 2
+expect_err "$T/mfa.db is writable by others (mode 0666): run chown root $T/mfa.db; chmod go-w $T/mfa.db"
+chmod 600 "$T/mfa.db"
+if [ "$(id -u)" -eq 0 ]; then
+	chown nobody "$MFA_CONFIG"
+	run "$MFACTL" verify fay "$code"
+	expect_rc 2
+	expect_err "$MFA_CONFIG is owned by uid $(id -u nobody), not by root"
+	chown root "$MFA_CONFIG"
+	chown nobody "$T/mfa.db"
+	run "$MFACTL" verify fay "$code"
+	expect_rc 2
+	expect_err "$T/mfa.db is owned by uid $(id -u nobody), not by root"
+	chown root "$T/mfa.db"
+fi
+# A second store = line: an error naming both lines, not the later one.
+cp "$MFA_CONFIG" "$T/dup.conf"
+echo "store = sqlite:$T/empty.db" >> "$T/dup.conf"
+run "$MFACTL" --config "$T/dup.conf" verify fay "$code"
+expect_rc 2
+expect_err "$T/dup.conf:$(wc -l < "$T/dup.conf"): store is already set on line 1"
+# A FIFO in the key file's place fails at once instead of hanging.
+mv "$T/mfa.key" "$T/mfa.key.bak"
+mkfifo -m 600 "$T/mfa.key"
+run timeout 20 "$MFACTL" verify fay "$code"
+expect_rc 2
+expect_err "$T/mfa.key is not a regular file"
+rm "$T/mfa.key"
+mv "$T/mfa.key.bak" "$T/mfa.key"
+# None of the refusals used the code.
+run "$MFACTL" verify fay "$code"
+expect_rc 0
+
 case_begin names_that_differ_only_in_case
 "$MFACTL" enroll casey --secret "$SECRET" --no-confirm --no-qr > /dev/null
 run "$MFACTL" enroll Casey --no-confirm --no-qr
@@ -237,7 +283,7 @@ expect_rc 0
 grep -q '"event":"verify","user":"casey","source":"cli","outcome":"accepted"' "$T/audit.json" || fail "not verified as casey"
 run "$MFACTL" --config "$T/lower.conf" list CASEY --json
 expect_out '"user": "casey"'
-echo "user_case = upper" >> "$T/lower.conf"
+sed -i 's/^user_case = lower$/user_case = upper/' "$T/lower.conf"
 run "$MFACTL" --config "$T/lower.conf" list
 expect_rc 2
 expect_err "user_case: 'upper' is not exact or lower"

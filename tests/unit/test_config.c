@@ -1,5 +1,7 @@
 /* test_config.c - the config parser: values, errors naming file and line. */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "config.h"
@@ -120,7 +122,91 @@ static void config_webauthn_origins(void)
 	CHECK(strstr(err, "'https://evil.com'") != NULL);
 }
 
+static void config_duplicate_key(void)
+{
+	struct mfa_config cfg;
+	char err[512] = "", text[4096];
+
+	/* The later line must not quietly win (nor the earlier one). */
+	CHECK_EQ_INT(parse(&cfg, "digits = 6\n\nkey_file = /k\n  digits=8\n", err, sizeof(err)),
+	             MFA_ERR_CONFIG);
+	CHECK(strstr(err, "mfa.conf:4: digits is already set on line 1") != NULL);
+	/* The file mfactl init writes, with a store appended by someone else. */
+	snprintf(text, sizeof(text), "%sstore = sqlite:/tmp/empty.db\n", config_default_text());
+	CHECK_EQ_INT(parse(&cfg, text, err, sizeof(err)), MFA_ERR_CONFIG);
+	CHECK(strstr(err, "store is already set on line 5") != NULL);
+	/* Commented-out lines do not count. */
+	CHECK_EQ_INT(parse(&cfg, "#digits = 6\ndigits = 8\n", err, sizeof(err)), MFA_OK);
+}
+
+/* Writes a config naming a key and store in dir; returns its path in out. */
+static void write_config(const char *dir, char *out, size_t size)
+{
+	FILE *f;
+
+	snprintf(out, size, "%s/mfa.conf", dir);
+	f = fopen(out, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fprintf(f, "store = sqlite:%s/mfa.db\nkey_file = %s/mfa.key\naudit_syslog = no\n", dir, dir);
+	fclose(f);
+	CHECK(chmod(out, 0644) == 0);
+}
+
+static int load(const char *path, char *err, size_t errlen)
+{
+	mfa_ctx *ctx = NULL;
+	int r;
+
+	CHECK_EQ_INT(mfa_ctx_new(&ctx), MFA_OK);
+	r = mfa_config_load(ctx, path);
+	snprintf(err, errlen, "%s", mfa_ctx_error(ctx));
+	mfa_ctx_free(&ctx);
+	return r;
+}
+
+static void config_file_trusted(void)
+{
+	const char *dir = test_tmpdir();
+	char path[300], link[320], fifo[320], fix[700], err[512];
+
+	write_config(dir, path, sizeof(path));
+	snprintf(fix, sizeof(fix), "chown root %s; chmod go-w %s", path, path);
+	CHECK_EQ_INT(load(path, err, sizeof(err)), MFA_OK);
+	/* Writable by others, or by any group: whoever can would pick the
+	 * store (an empty one: no factor, and nullok lets everyone in). */
+	CHECK(chmod(path, 0666) == 0);
+	CHECK_EQ_INT(load(path, err, sizeof(err)), MFA_ERR_CONFIG);
+	CHECK(strstr(err, "writable by others") != NULL && strstr(err, fix) != NULL);
+	CHECK(chmod(path, 0664) == 0);
+	CHECK_EQ_INT(load(path, err, sizeof(err)), MFA_ERR_CONFIG);
+	CHECK(strstr(err, "writable by group") != NULL && strstr(err, fix) != NULL);
+	/* Owned by another user (the unit tests run as root). */
+	CHECK(chmod(path, 0644) == 0);
+	if (geteuid() == 0) {
+		CHECK(chown(path, 65534, (gid_t)-1) == 0);
+		CHECK_EQ_INT(load(path, err, sizeof(err)), MFA_ERR_CONFIG);
+		CHECK(strstr(err, "owned by uid 65534") != NULL && strstr(err, fix) != NULL);
+		CHECK(chown(path, 0, (gid_t)-1) == 0);
+	}
+	CHECK_EQ_INT(load(path, err, sizeof(err)), MFA_OK);
+	/* A symbolic link is not followed. */
+	snprintf(link, sizeof(link), "%s/link.conf", dir);
+	CHECK(symlink(path, link) == 0);
+	CHECK_EQ_INT(load(link, err, sizeof(err)), MFA_ERR_CONFIG);
+	/* A FIFO fails at once instead of hanging (the alarm ends a hang). */
+	snprintf(fifo, sizeof(fifo), "%s/fifo.conf", dir);
+	CHECK(mkfifo(fifo, 0644) == 0);
+	alarm(10);
+	CHECK_EQ_INT(load(fifo, err, sizeof(err)), MFA_ERR_CONFIG);
+	alarm(0);
+	CHECK(strstr(err, "not a regular file") != NULL);
+}
+
 const struct test_case config_tests[] = {
+	{ "config_duplicate_key", config_duplicate_key },
+	{ "config_file_trusted", config_file_trusted },
 	{ "config_webauthn_origins", config_webauthn_origins },
 	{ "config_values", config_values },
 	{ "config_errors_name_line", config_errors },

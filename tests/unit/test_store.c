@@ -1,5 +1,6 @@
 /* test_store.c - the store fails closed: missing, corrupt, tampered, newer. */
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,122 @@ static void store_directory_instead(void)
 	CHECK_EQ_INT(open_env(&env, &c2), MFA_ERR_STORE);
 	CHECK(strstr(mfa_ctx_error(c2), "not a regular file") != NULL);
 	mfa_ctx_free(&c2);
+}
+
+/* Opens env's store and expects a refusal whose message holds want. */
+static void store_refused(const struct test_env *env, const char *want)
+{
+	mfa_ctx *c = NULL;
+
+	CHECK_EQ_INT(open_env(env, &c), MFA_ERR_STORE);
+	if (!strstr(mfa_ctx_error(c), want))
+		fprintf(stderr, "  got: %s\n", mfa_ctx_error(c));
+	CHECK(strstr(mfa_ctx_error(c), want) != NULL);
+	mfa_ctx_free(&c);
+}
+
+static void store_opens(const struct test_env *env)
+{
+	mfa_ctx *c = NULL;
+
+	CHECK_EQ_INT(open_env(env, &c), MFA_OK);
+	if (mfa_ctx_error(c)[0])
+		fprintf(stderr, "  got: %s\n", mfa_ctx_error(c));
+	mfa_ctx_free(&c);
+}
+
+/* Who can write the store can rewind last_step (replay) or empty it; who
+ * can write its directory can put another file in its place. */
+static void store_files_trusted(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	char wal[340], link[340], fix[800];
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	mfa_ctx_free(&ctx);
+	snprintf(wal, sizeof(wal), "%s-wal", env.store);
+	CHECK(access(wal, F_OK) == 0);  /* kept: SQLITE_FCNTL_PERSIST_WAL */
+	snprintf(fix, sizeof(fix), "chown root %s; chmod go-w %s", env.store, env.store);
+	store_opens(&env);
+	CHECK(chmod(env.store, 0666) == 0);
+	store_refused(&env, "writable by others (mode 0666)");
+	store_refused(&env, fix);
+	CHECK(chmod(env.store, 0660) == 0);   /* no group configured */
+	store_refused(&env, "writable by group");
+	CHECK(chmod(env.store, 0600) == 0);
+	CHECK(chown(env.store, 65534, (gid_t)-1) == 0);
+	store_refused(&env, "owned by uid 65534, not by root or the running user");
+	CHECK(chown(env.store, 0, (gid_t)-1) == 0);
+	store_opens(&env);
+	/* The WAL holds committed transactions SQLite replays. */
+	CHECK(chmod(wal, 0606) == 0);
+	store_refused(&env, "-wal is writable by others");
+	CHECK(chmod(wal, 0600) == 0);
+	CHECK(chown(wal, 65534, (gid_t)-1) == 0);
+	store_refused(&env, "-wal is owned by uid 65534");
+	CHECK(chown(wal, 0, (gid_t)-1) == 0);
+	/* The directory. */
+	CHECK(chmod(env.dir, 0777) == 0);
+	store_refused(&env, "writable by others (mode 0777)");
+	CHECK(chmod(env.dir, 01777) == 0);    /* sticky: still others' files beside it */
+	store_refused(&env, "writable by others");
+	CHECK(chmod(env.dir, 0770) == 0);
+	store_refused(&env, "writable by group");
+	CHECK(chmod(env.dir, 0700) == 0);
+	CHECK(chown(env.dir, 65534, (gid_t)-1) == 0);
+	store_refused(&env, "owned by uid 65534");
+	CHECK(chown(env.dir, 0, (gid_t)-1) == 0);
+	store_opens(&env);
+	/* A symbolic link in the store's place is not followed. */
+	snprintf(link, sizeof(link), "%s/real.db", env.dir);
+	CHECK(rename(env.store, link) == 0 && symlink(link, env.store) == 0);
+	store_refused(&env, "symbolic link");
+	CHECK(unlink(env.store) == 0 && rename(link, env.store) == 0);
+	store_opens(&env);
+}
+
+/* With group = G, what mfactl init makes (directory 2770, database 0660,
+ * both G's) opens; the group writing it must be G. */
+static void store_files_group(void)
+{
+	struct group *g = getgrgid(65534);
+	struct test_env env;
+	mfa_ctx *ctx;
+	char extra[128], wal[340];
+	struct stat st;
+
+	if (!g) {
+		fprintf(stderr, "  no group 65534: skipped\n");
+		return;
+	}
+	snprintf(extra, sizeof(extra), "group = %s", g->gr_name);
+	ctx = env_new(&env, extra);
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	mfa_ctx_free(&ctx);
+	CHECK(stat(env.dir, &st) == 0 && (st.st_mode & 07777) == 02770 && st.st_gid == 65534);
+	CHECK(stat(env.store, &st) == 0 && (st.st_mode & 0777) == 0660 && st.st_gid == 65534);
+	store_opens(&env);
+	/* A member of the group (radiusd as freerad) made the -wal: theirs. */
+	snprintf(wal, sizeof(wal), "%s-wal", env.store);
+	CHECK(chown(wal, 65534, (gid_t)-1) == 0);
+	store_opens(&env);
+	CHECK(chmod(wal, 0666) == 0);
+	store_refused(&env, "-wal is writable by others");
+	CHECK(chmod(wal, 0660) == 0 && chown(wal, 0, (gid_t)-1) == 0);
+	/* Writable by another group than the configured one. */
+	CHECK(chown(env.store, (uid_t)-1, 0) == 0);
+	store_refused(&env, "not by the configured group");
+	store_refused(&env, "chmod 660");
+	CHECK(chown(env.store, (uid_t)-1, 65534) == 0);
+	CHECK(chown(env.dir, (uid_t)-1, 0) == 0);
+	store_refused(&env, "chmod 2770");
+	CHECK(chown(env.dir, (uid_t)-1, 65534) == 0);
+	/* The database itself stays root's (or the running user's). */
+	CHECK(chown(env.store, 65534, (gid_t)-1) == 0);
+	store_refused(&env, "owned by uid 65534");
+	CHECK(chown(env.store, 0, (gid_t)-1) == 0);
+	store_opens(&env);
 }
 
 static void store_newer_schema(void)
@@ -295,6 +412,8 @@ const struct test_case store_tests[] = {
 	{ "challenges_once_bound_expiring", challenges_once_bound_expiring },
 	{ "challenges_expired_are_swept", challenges_expired_are_swept },
 	{ "store_missing", store_missing },
+	{ "store_files_trusted", store_files_trusted },
+	{ "store_files_group", store_files_group },
 	{ "store_not_a_database", store_not_a_database },
 	{ "store_directory_instead", store_directory_instead },
 	{ "store_newer_schema", store_newer_schema },

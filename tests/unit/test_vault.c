@@ -93,6 +93,18 @@ static void vault_key_files(void)
 		CHECK(symlink(path, link) == 0);
 		CHECK_EQ_INT(vault_key_load(link, NO_GROUP, key, err, sizeof(err)), MFA_ERR_KEY);
 	}
+	/* A FIFO in its place fails at once: opening one for reading waits for
+	 * a writer (the alarm ends a hang). */
+	{
+		char fifo[320];
+
+		snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+		CHECK(mkfifo(fifo, 0600) == 0);
+		alarm(10);
+		CHECK_EQ_INT(vault_key_load(fifo, NO_GROUP, key, err, sizeof(err)), MFA_ERR_KEY);
+		alarm(0);
+		CHECK(strstr(err, "not a regular file") != NULL);
+	}
 }
 
 const struct test_case vault_tests[] = {
