@@ -22,6 +22,8 @@ int cmd_init(struct cli *cli)
 	       created & MFA_SETUP_CONFIG ? " (created)" : " (kept)");
 	printf("key file: %s\n", created & MFA_SETUP_KEY ? "created, mode 0600" : "kept");
 	printf("store:    %s\n", created & MFA_SETUP_STORE ? "created" : "kept");
+	if (created & MFA_SETUP_AUDIT)
+		printf("audit:    created\n");
 	if (created & MFA_SETUP_KEY)
 		printf("Back up the key file: without it no enrolled token can be used.\n");
 	printf("Next: mfactl enroll USER\n");

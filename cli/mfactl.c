@@ -157,9 +157,11 @@ const char *cli_opt(const struct cli *cli, const char *name)
 	return NULL;
 }
 
+/* arg non-NULL: -v, every level; else errors only (a lost audit event). */
 static void log_to_stderr(void *arg, mfa_log_level level, const char *message)
 {
-	(void)arg;
+	if (!arg && level != MFA_LOG_ERROR)
+		return;
 	if (level <= MFA_LOG_WARNING)
 		fprintf(stderr, "mfactl: %s\n", message);
 	else
@@ -227,8 +229,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mfactl: %s\n", mfa_strerror(r));
 		return EXIT_ERROR;
 	}
-	if (cli_opt(&cli, "verbose"))
-		mfa_ctx_set_log_handler(cli.ctx, log_to_stderr, NULL);
+	mfa_ctx_set_log_handler(cli.ctx, log_to_stderr, cli_opt(&cli, "verbose") ? &cli : NULL);
 	status = cmd->run(&cli);
 	mfa_ctx_free(&cli.ctx);
 	if (fflush(stdout) != 0 && status == EXIT_OK) {

@@ -20,6 +20,33 @@ struct audit_event {
 	const char *detail;   /* extra words for support, or NULL */
 };
 
-void audit_emit(mfa_ctx *ctx, const struct audit_event *ev);
+/* Bytes of a value kept; a longer one is cut and ends in "...". */
+#define AUDIT_VALUE_MAX 256
+/* A value escaped: every byte as \xNN at worst, "..." and NUL. */
+#define AUDIT_ESCAPED_MAX (AUDIT_VALUE_MAX * 4 + 16)
+/* The syslog line: nine quoted values and their names. */
+#define AUDIT_LINE_MAX (9 * (AUDIT_ESCAPED_MAX + 16) + 32)
+
+/* Writes the event to syslog and audit_file. MFA_OK when every configured
+ * sink took it, else MFA_ERR_SYSTEM, logged at ERROR (ctx->error, which
+ * may describe what is being audited, is left alone). */
+int audit_emit(mfa_ctx *ctx, const struct audit_event *ev);
+/* audit_emit for what audit_required protects (an accepted login): a lost
+ * event is MFA_ERR_SYSTEM, with ctx->error set, under audit_required = yes;
+ * MFA_OK otherwise. */
+int audit_must_emit(mfa_ctx *ctx, const struct audit_event *ev);
+/* At mfa_open: whether this process can write audit_file. A problem is
+ * logged at ERROR with the fix; MFA_ERR_SYSTEM under audit_required. */
+int audit_check(mfa_ctx *ctx);
+
+/* The syslog line: `mfa audit: event="verify" user="alice" ...`, every value
+ * quoted and escaped (\" \\ \n \r \t, other control characters and bytes
+ * that are not UTF-8 as \xNN), cut at AUDIT_VALUE_MAX bytes; an absent
+ * value is a bare -. buf holds AUDIT_LINE_MAX bytes. */
+void audit_format_line(const struct audit_event *ev, char *buf, size_t len);
+
+/* For the JSON line: v cut at AUDIT_VALUE_MAX bytes, bytes that are not
+ * UTF-8 as the text \xNN. out holds AUDIT_ESCAPED_MAX bytes. */
+void audit_json_text(const char *v, char *out, size_t len);
 
 #endif

@@ -32,6 +32,7 @@ static const struct setting settings[] = {
 	S_STR("group", SET_TEXT, group),
 	S_STR("audit_file", SET_PATH, audit_file),
 	S_BOOL("audit_syslog", audit_syslog),
+	S_BOOL("audit_required", audit_required),
 	{ "user_case", SET_CASE, offsetof(struct mfa_config, user_case_lower), 0, 0, 0 },
 	S_STR("issuer", SET_TEXT, issuer),
 	S_UINT("digits", default_digits, 6, 8),
@@ -353,6 +354,12 @@ int config_check(const struct mfa_config *cfg, const char *name, char *err, size
 			snprintf(err, errlen, "%s: group: '%s' is not a group name", name, cfg->group);
 			return MFA_ERR_CONFIG;
 		}
+	if (cfg->audit_required && !cfg->audit_file[0]) {
+		/* syslog(3) never says whether a line got through. */
+		snprintf(err, errlen, "%s: audit_required = yes needs audit_file: a lost syslog line "
+		         "cannot be noticed", name);
+		return MFA_ERR_CONFIG;
+	}
 	if (cfg->key_file[0] == '\0') {
 		snprintf(err, errlen, "%s: key_file must be set", name);
 		return MFA_ERR_CONFIG;
@@ -375,6 +382,8 @@ const char *config_default_text(void)
 	       "# Audit events go to syslog (authpriv); audit_file adds JSON lines.\n"
 	       "audit_syslog = yes\n"
 	       "#audit_file = /var/log/mfa/audit.json\n"
+	       "# yes: refuse a login whose event audit_file cannot take.\n"
+	       "#audit_required = no\n"
 	       "\n"
 	       "# User names as typed (exact), or lower-cased by every front end and\n"
 	       "# mfactl (lower: for password backends that ignore case, as LDAP and AD).\n"

@@ -17,6 +17,7 @@ struct mfa_config {
 	char group[64];                   /* may read the key, write the store */
 	char audit_file[CONFIG_PATH_MAX]; /* "" = none */
 	bool audit_syslog;
+	bool audit_required;              /* deny a login whose event audit_file cannot take */
 	bool user_case_lower;             /* user_case = lower: names are lower-cased */
 	char issuer[64];
 	unsigned default_digits;

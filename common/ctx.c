@@ -12,6 +12,7 @@
 #include <liboath/oath.h>
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "internal.h"
 #include "store.h"
 #include "vault.h"
@@ -226,6 +227,8 @@ int mfa_open(mfa_ctx *ctx)
 	r = store_open(&ctx->cfg, false, &ctx->store, ctx->error, sizeof(ctx->error));
 	if (r == MFA_OK && ctx->cfg.user_case_lower)
 		r = names_all_lower(ctx);
+	if (r == MFA_OK)
+		r = audit_check(ctx);
 	if (r != MFA_OK) {
 		store_close(&ctx->store);
 		ctx_key_forget(ctx);
@@ -312,6 +315,44 @@ static int setup_share_store(mfa_ctx *ctx, gid_t gid)
 	return MFA_OK;
 }
 
+/* audit_file and its directory, made like the store's: the directory
+ * setgid 2770 and the file 0660 for the configured group, else 0700 and
+ * 0600. A directory others may enter (/var/log) is not ours: left alone. */
+static int setup_audit_file(mfa_ctx *ctx, gid_t gid, unsigned *created)
+{
+	const char *path = ctx->cfg.audit_file;
+	char copy[CONFIG_PATH_MAX];
+	const char *dir;
+	struct stat st;
+	int fd;
+
+	if (!path[0])
+		return MFA_OK;
+	if (!str_copy(copy, sizeof(copy), path))
+		return ctx_fail(ctx, MFA_ERR_CONFIG, "path too long: %s", path);
+	dir = dirname(copy);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot create directory %s: %s", dir,
+		                strerror(errno));
+	if (lstat(dir, &st) < 0)
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot use %s: %s", dir, strerror(errno));
+	if (S_ISDIR(st.st_mode) && !(st.st_mode & 0007)) {
+		int r = setup_share(ctx, dir, gid, 02770);
+
+		if (r != MFA_OK)
+			return r;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		*created |= MFA_SETUP_AUDIT;
+	} else if (errno != EEXIST) {
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot create audit_file %s: %s", path,
+		                strerror(errno));
+	}
+	return setup_share(ctx, path, gid, 0660);
+}
+
 int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created)
 {
 	struct stat st;
@@ -356,5 +397,7 @@ int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created)
 	if ((r = setup_share_store(ctx, gid)) != MFA_OK ||
 	    (r = store_open(&ctx->cfg, true, &ctx->store, ctx->error, sizeof(ctx->error))) != MFA_OK)
 		return r;
-	return setup_share_store(ctx, gid);
+	if ((r = setup_share_store(ctx, gid)) != MFA_OK)
+		return r;
+	return setup_audit_file(ctx, gid, created);
 }

@@ -197,7 +197,8 @@ static int no_factor(mfa_ctx *ctx, const struct mfa_request *req,
 		         "Two-factor authentication is not set up for this account: %ld day%s left "
 		         "before it is required. Ask your administrator to enroll you.",
 		         left, left == 1 ? "" : "s");
-		mfa_audit(ctx, req, "verify", "grace", "no factor, grace period");
+		if ((r = mfa_audit(ctx, req, "verify", "grace", "no factor, grace period")) != MFA_OK)
+			return unavailable(out, r);
 		return finish(out, MFA_LOGIN_ACCEPT, MFA_OK);
 	}
 	if (pol->no_factor == MFA_NO_FACTOR_IGNORE) {
@@ -205,7 +206,9 @@ static int no_factor(mfa_ctx *ctx, const struct mfa_request *req,
 		return finish(out, MFA_LOGIN_IGNORE, MFA_ERR_NO_FACTOR);
 	}
 	if (pol->no_factor == MFA_NO_FACTOR_ACCEPT) {
-		mfa_audit(ctx, req, "verify", "no_factor", "accepted: no_factor = accept");
+		if ((r = mfa_audit(ctx, req, "verify", "no_factor", "accepted: no_factor = accept")) !=
+		    MFA_OK)
+			return unavailable(out, r);
 		return finish(out, MFA_LOGIN_ACCEPT, MFA_OK);
 	}
 	mfa_audit(ctx, req, "verify", "no_factor", "refused");

@@ -454,11 +454,11 @@ int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen)
 	return MFA_OK;
 }
 
-void mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
-               const char *outcome, const char *detail)
+int mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
+              const char *outcome, const char *detail)
 {
-	audit_emit(ctx, &(struct audit_event){ .event = event, .user = req->user,
-	                                       .source = req->source, .remote = req->remote,
-	                                       .nas_id = req->nas_id, .station = req->station,
-	                                       .outcome = outcome, .detail = detail });
+	return audit_must_emit(ctx, &(struct audit_event){ .event = event, .user = req->user,
+	                                                   .source = req->source, .remote = req->remote,
+	                                                   .nas_id = req->nas_id, .station = req->station,
+	                                                   .outcome = outcome, .detail = detail });
 }

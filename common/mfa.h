@@ -76,14 +76,18 @@ int mfa_config_set(mfa_ctx *ctx, const char *key, const char *value);
 /* The config file in use (after mfa_config_load). */
 const char *mfa_config_path(const mfa_ctx *ctx);
 
-/* Opens key file and store named by the config. Fails closed. */
+/* Opens key file and store named by the config, and checks that audit_file
+ * can be written (an ERROR log line if not; a failure under
+ * audit_required = yes). Fails closed. */
 int mfa_open(mfa_ctx *ctx);
 
-/* mfactl init: creates what is missing (config file, key file, store), each
- * with safe permissions, and reports what it created. Idempotent. */
+/* mfactl init: creates what is missing (config file, key file, store,
+ * audit_file), each with safe permissions, and reports what it created.
+ * Idempotent. */
 #define MFA_SETUP_CONFIG 0x1u
 #define MFA_SETUP_KEY    0x2u
 #define MFA_SETUP_STORE  0x4u
+#define MFA_SETUP_AUDIT  0x8u
 int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created);
 
 typedef enum { MFA_FACTOR_TOTP = 1, MFA_FACTOR_HOTP = 2, MFA_FACTOR_WEBAUTHN = 3 } mfa_factor_type;
@@ -252,8 +256,10 @@ int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen);
 /* Where the code starts in "password" followed by a code, typed as one: a
  * recovery code (XXXX-XXXX-XXXX) or `digits` digits at the end. */
 int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset);
-/* An audit event decided by a front end (a grace login, nullok, ...). */
-void mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
+/* An audit event decided by a front end (a grace login, nullok, ...).
+ * MFA_ERR_SYSTEM when audit_required = yes and the event could not be
+ * written: then refuse what it records. MFA_OK otherwise. */
+int mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
                const char *outcome, const char *detail);
 
 /* Challenges (RADIUS Access-Challenge): kept in the store, so that another

@@ -22,6 +22,7 @@ struct attempt {
 	struct login_facts *facts;
 	bool uniform;            /* no password checked before us: see mfa_login */
 	bool challenge_taken;    /* the transaction must commit, whatever the verdict */
+	bool audited;            /* the accepted event went out before the commit */
 	time_t now;
 	struct store_user user;
 	struct store_factor *factors;
@@ -273,7 +274,8 @@ static const char *outcome_name(int r)
 	}
 }
 
-static void attempt_audit(struct attempt *a, int r)
+/* The event of the attempt; an acceptance through audit_must_emit. */
+static int attempt_audit(struct attempt *a, int r)
 {
 	char detail[256] = "";
 	struct audit_event ev = {
@@ -303,7 +305,10 @@ static void attempt_audit(struct attempt *a, int r)
 		snprintf(detail, sizeof(detail), "%s", a->ctx->error);
 	if (detail[0])
 		ev.detail = detail;
+	if (r == MFA_OK)
+		return audit_must_emit(a->ctx, &ev);
 	audit_emit(a->ctx, &ev);
+	return MFA_OK;
 }
 
 /* Ends the transaction of a refusal that counted no failure. A stranger's
@@ -400,6 +405,14 @@ static int attempt_run(struct attempt *a)
 	if (!(verdict == MFA_OK && found && !user_dirty) &&
 	    (r = ops->user_put(ctx->store, a->req->user, &a->user)) != MFA_OK)
 		return tx_abort(ctx, r);
+	/* audit_required: no acceptance without its event, so the event goes
+	 * out before the commit, and a lost one rolls back (the code stays
+	 * unused). A commit failing after it is audited again as an error. */
+	if (verdict == MFA_OK && ctx->cfg.audit_required) {
+		a->audited = true;
+		if ((r = attempt_audit(a, MFA_OK)) != MFA_OK)
+			return tx_abort(ctx, r);
+	}
 	if ((r = ops->commit(ctx->store)) != MFA_OK)
 		return tx_abort(ctx, r);
 	return verdict;
@@ -418,12 +431,13 @@ int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
 		/* Not a code anyone could have: refused like a wrong one, but
 		 * without touching the store (nothing changes on bad input). */
 		r = MFA_ERR_BAD_CODE;
-		attempt_audit(&a, r);
+		(void)attempt_audit(&a, r);
 		goto out;
 	}
 	if ((r = attempt_recovery_prepare(&a)) == MFA_OK)
 		r = attempt_run(&a);
-	attempt_audit(&a, r);
+	if (!a.audited || r != MFA_OK)
+		attempt_audit(&a, r);
 out:
 	store_factors_free(&a.factors, a.nfactors);
 	OPENSSL_cleanse(a.code, sizeof(a.code));

@@ -938,6 +938,14 @@ static int login_commit(struct ceremony *c, struct cached_key *key, struct store
 	return ctx->store->ops->factor_update(ctx->store, f);
 }
 
+static int login_audit(struct ceremony *c, const struct store_factor *f)
+{
+	return audit_must_emit(c->ctx, &(struct audit_event){
+		.event = "webauthn-login", .user = c->req->user, .factor = f->id,
+		.source = c->req->source, .remote = c->req->remote, .outcome = "accepted",
+		.detail = c->ad.flags & WA_FLAG_UV ? "user verified" : "user present" });
+}
+
 int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
                               const char *response_json, struct mfa_webauthn_result *out)
 {
@@ -971,15 +979,15 @@ int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
 		goto out;
 	}
 	r = login_commit(&c, key, f);
+	/* audit_required: the event before the commit, which a lost one stops. */
+	if (r == MFA_OK && ctx->cfg.audit_required)
+		r = login_audit(&c, f);
 	if ((r = tx_finish(&c, "webauthn-login", r, key->factor_id[0] ? key->factor_id : NULL)) !=
 	    MFA_OK)
 		goto out;
 	result_from(out, &c, f->id);
-	audit_emit(ctx, &(struct audit_event){ .event = "webauthn-login", .user = req->user,
-	                                       .factor = f->id, .source = req->source,
-	                                       .remote = req->remote, .outcome = "accepted",
-	                                       .detail = out->user_verified ? "user verified"
-	                                                                    : "user present" });
+	if (!ctx->cfg.audit_required)
+		login_audit(&c, f);
 out:
 	out->result = r;
 	wa_response_free(&c.resp);

@@ -70,7 +70,11 @@ static void log_to_radius(void *arg, mfa_log_level level, char const *message)
 {
 	REQUEST *request = arg;
 
-	if (level <= MFA_LOG_WARNING) {
+	/* An error (a lost audit event) belongs in radius.log, not only in
+	 * the -X debug output that RERROR and RWDEBUG reach. */
+	if (level == MFA_LOG_ERROR) {
+		ERROR("rlm_mfa: %s", message);
+	} else if (level <= MFA_LOG_WARNING) {
 		RWDEBUG("%s", message);
 	} else {
 		RDEBUG2("%s", message);

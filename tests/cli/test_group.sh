@@ -9,11 +9,12 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv > /dev/null || ! getent group no
 	exit 0
 fi
 chmod 755 "$T"
-mkdir "$T/etc" "$T/lib"
+mkdir "$T/etc" "$T/lib" "$T/log"
 cat > "$T/etc/mfa.conf" <<CONF
 store = sqlite:$T/lib/mfa/mfa.db
 key_file = $T/etc/mfa/mfa.key
 audit_syslog = no
+audit_file = $T/log/mfa/audit.json
 group = nogroup
 CONF
 export MFA_CONFIG=$T/etc/mfa.conf
@@ -27,6 +28,9 @@ expect_rc 0
 [ "$(stat -c '%a %G' "$T/lib/mfa")" = "2770 nogroup" ] || fail "store dir: $(stat -c '%a %G' "$T/lib/mfa")"
 [ "$(stat -c '%a %G' "$T/lib/mfa/mfa.db")" = "660 nogroup" ] || fail "store: $(stat -c '%a %G' "$T/lib/mfa/mfa.db")"
 [ "$(stat -c '%U' "$T/etc/mfa/mfa.key")" = root ] || fail "key not owned by root"
+[ "$(stat -c '%a %G' "$T/log/mfa")" = "2770 nogroup" ] || fail "audit dir: $(stat -c '%a %G' "$T/log/mfa")"
+[ "$(stat -c '%a %U:%G' "$T/log/mfa/audit.json")" = "660 root:nogroup" ] ||
+	fail "audit file: $(stat -c '%a %U:%G' "$T/log/mfa/audit.json")"
 
 case_begin group_member_verifies_root_still_manages
 "$MFACTL" enroll svc --type hotp --secret "$SECRET" --no-confirm --no-qr > /dev/null
@@ -40,6 +44,26 @@ expect_rc 0
 for f in "$T"/lib/mfa/mfa.db*; do
 	[ "$(stat -c '%G' "$f")" = nogroup ] || fail "$f is not the group's"
 done
+[ "$(grep -c '"event":"verify","user":"svc","source":"cli","outcome":"accepted"' "$T/log/mfa/audit.json")" = 2 ] ||
+	fail "the service's event is missing: $(cat "$T/log/mfa/audit.json")"
+
+case_begin group_audit_file_unwritable_is_an_error
+chmod 600 "$T/log/mfa/audit.json"
+run as_service "$MFACTL" verify svc "$(oathtool --hotp -b -c 2 "$SECRET")"
+expect_rc 0
+expect_err "audit_file $T/log/mfa/audit.json"
+expect_err "mfactl init"
+grep -q "Permission denied" <<< "$ERR" || fail "no reason: $ERR"
+# audit_required = yes: the right code is refused, and stays unused.
+sed 's/^audit_syslog = no$/audit_syslog = no\naudit_required = yes/' "$T/etc/mfa.conf" > "$T/etc/required.conf"
+chmod 644 "$T/etc/required.conf"
+run as_service "$MFACTL" --config "$T/etc/required.conf" verify svc "$(oathtool --hotp -b -c 3 "$SECRET")"
+expect_rc 2
+expect_err "audit_required"
+chmod 660 "$T/log/mfa/audit.json"
+run as_service "$MFACTL" --config "$T/etc/required.conf" verify svc "$(oathtool --hotp -b -c 3 "$SECRET")"
+expect_rc 0
+[ -z "$ERR" ] || fail "an error with a writable audit file: $ERR"
 
 case_begin others_stay_out
 run setpriv --reuid=nobody --regid=daemon --clear-groups "$MFACTL" verify svc 123456
@@ -55,24 +79,26 @@ expect_err "chmod 600"
 chmod 640 "$T/etc/mfa/mfa.key"
 
 case_begin init_again_restores_group_permissions
-chmod 700 "$T/lib/mfa"
-chmod 600 "$T/etc/mfa/mfa.key"
+chmod 700 "$T/lib/mfa" "$T/log/mfa"
+chmod 600 "$T/etc/mfa/mfa.key" "$T/log/mfa/audit.json"
 run "$MFACTL" init
 expect_rc 0
 [ "$(stat -c '%a' "$T/lib/mfa")" = 2770 ] || fail "store dir not restored"
 [ "$(stat -c '%a' "$T/etc/mfa/mfa.key")" = 640 ] || fail "key not restored"
+[ "$(stat -c '%a' "$T/log/mfa")" = 2770 ] || fail "audit dir not restored"
+[ "$(stat -c '%a' "$T/log/mfa/audit.json")" = 660 ] || fail "audit file not restored"
 
 case_begin store_of_another_group_refused_until_init
 # Writable by a group, but not the configured one: refused, for root too;
 # mfactl init gives it back to the group.
 chgrp daemon "$T/lib/mfa/mfa.db"
-run as_service "$MFACTL" verify svc "$(oathtool --hotp -b -c 2 "$SECRET")"
+run as_service "$MFACTL" verify svc "$(oathtool --hotp -b -c 4 "$SECRET")"
 expect_rc 2
 expect_err "not by the configured group: run chown root:nogroup $T/lib/mfa/mfa.db; chmod 660"
-run "$MFACTL" verify svc "$(oathtool --hotp -b -c 2 "$SECRET")"
+run "$MFACTL" verify svc "$(oathtool --hotp -b -c 4 "$SECRET")"
 expect_rc 2
 run "$MFACTL" init
 expect_rc 0
 [ "$(stat -c '%G' "$T/lib/mfa/mfa.db")" = nogroup ] || fail "store not given back to the group"
-run as_service "$MFACTL" verify svc "$(oathtool --hotp -b -c 2 "$SECRET")"
+run as_service "$MFACTL" verify svc "$(oathtool --hotp -b -c 4 "$SECRET")"
 expect_rc 0

@@ -205,6 +205,20 @@ radius "$P_APPEND" "User-Name = keyonly, User-Password = hunter2"
 rejected
 says "This account signs in with a security key"
 
+case_begin lost_audit_event_in_radius_log
+# An audit file radiusd cannot append to (a directory in its place, which
+# stops root too): the login goes on (audit_required = no), and radius.log
+# says so without -X.
+enroll hank
+mv "$T/audit.json" "$T/audit.json.kept"
+mkdir "$T/audit.json"
+radius "$P_OTP" "User-Name = hank, User-Password = $(code), NAS-Identifier = \"x outcome=accepted\""
+accepted
+grep -q "rlm_mfa: audit_file $T/audit.json: the verify event of hank was not written" "$T/radlog/radius.log" ||
+	fail "no error in radius.log: $(tail -n 5 "$T/radlog/radius.log")"
+rmdir "$T/audit.json"
+mv "$T/audit.json.kept" "$T/audit.json"
+
 case_begin radiusd_survived
 kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd is gone"
 grep -qiE "segmentation|assert|panic" "$T/radlog/radius.log" && fail "radiusd log: $(grep -iE 'segmentation|assert|panic' "$T/radlog/radius.log")"
