@@ -80,9 +80,9 @@ static int import_set_twice(mfa_ctx *ctx, const struct import_set *set, const ch
 			    CRYPTO_memcmp(a->secret, b->secret, a->secret_len) == 0)
 				return ctx_fail(ctx, MFA_ERR_IMPORT,
 				                "%s: the file holds this secret twice (keys %s and %s, "
-				                "user %s): two factors with one secret would let a code be "
-				                "used twice; keep one of them",
-				                path, a->label, b->label, a->user);
+				                "its tokens %zu and %zu for user %s): two factors with one "
+				                "secret would let a code be used twice; keep one of them",
+				                path, a->label, b->label, i + 1, j + 1, a->user);
 		}
 	}
 	return MFA_OK;
