@@ -255,6 +255,9 @@ int cmd_import(struct cli *cli)
 {
 	const char *kind = cli->pos[1], *path = cli->pos[2];
 	const char *user = cli_opt(cli, "user"), *serial = cli_opt(cli, "serial");
+	struct mfa_pskc_options pskc = { user, serial, cli_opt(cli, "key-file"),
+	                                 cli_opt(cli, "password-file"),
+	                                 cli_opt(cli, "force") ? MFA_IMPORT_FORCE : 0 };
 	struct mfa_import_report rep;
 	int r, status;
 
@@ -263,10 +266,13 @@ int cmd_import(struct cli *cli)
 		return EXIT_ERROR;
 	}
 	if ((!strcmp(kind, "google-authenticator") && (!user || serial)) ||
-	    (!strcmp(kind, "oath") && (user || serial))) {
+	    (!strcmp(kind, "oath") && (user || serial)) ||
+	    (strcmp(kind, "pskc") && (pskc.key_file || pskc.password_file || pskc.flags))) {
 		fprintf(stderr, "usage: mfactl import google-authenticator FILE --user USER\n"
 		                "       mfactl import oath USERSFILE\n"
-		                "       mfactl import pskc FILE [--user USER] [--serial SERIAL]\n");
+		                "       mfactl import pskc FILE [--user USER] [--serial SERIAL]\n"
+		                "                          [--key-file FILE | --password-file FILE] "
+		                "[--force]\n");
 		return EXIT_ERROR;
 	}
 	if ((status = cli_open(cli)) != EXIT_OK)
@@ -276,7 +282,7 @@ int cmd_import(struct cli *cli)
 	else if (!strcmp(kind, "oath"))
 		r = mfa_import_oath_usersfile(cli->ctx, path, CLI_SOURCE, &rep);
 	else
-		r = mfa_import_pskc(cli->ctx, path, user, serial, CLI_SOURCE, &rep);
+		r = mfa_import_pskc(cli->ctx, path, &pskc, CLI_SOURCE, &rep);
 	if (r != MFA_OK) {
 		cli_fail(cli, r);
 		fprintf(stderr, "mfactl: nothing was imported.\n");

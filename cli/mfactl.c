@@ -32,8 +32,10 @@ static const struct command commands[] = {
 	{ "recovery", cmd_recovery, 1, 1, "json", "USER [--json]", "issue new recovery codes" },
 	{ "export", cmd_export, 1, 1, "", "USER", "everything stored about USER, as JSON (no secrets)" },
 	{ "delete", cmd_delete, 1, 1, "", "USER", "erase every record of USER" },
-	{ "import", cmd_import, 2, 2, "user serial json", "google-authenticator FILE --user USER | oath USERSFILE | "
-	  "pskc FILE [--user USER] [--serial SERIAL]", "import tokens from other tools" },
+	{ "import", cmd_import, 2, 2, "user serial key-file password-file force json",
+	  "google-authenticator FILE --user USER | oath USERSFILE | "
+	  "pskc FILE [--user USER] [--serial SERIAL] [--key-file FILE | --password-file FILE] "
+	  "[--force]", "import tokens from other tools" },
 	{ "webauthn", cmd_webauthn, 2, 2, "label json",
 	  "register-begin|register-finish|login-begin|login-finish USER [--label TEXT] [--json]",
 	  "security keys and passkeys: options JSON out, browser response JSON in (stdin)" },
@@ -50,9 +52,10 @@ static void usage(FILE *f)
 
 /* Options that take a value; every other --word is a flag. */
 static const char *const valued[] = { "config", "type", "secret", "digits", "period", "algorithm",
-	                              "counter", "label", "issuer", "user", "serial", "qr", NULL };
+	                              "counter", "label", "issuer", "user", "serial", "qr",
+	                              "key-file", "password-file", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
-	                             NULL };
+	                             "force", NULL };
 
 static bool in_list(const char *const *list, const char *name)
 {

@@ -68,6 +68,28 @@ static int import_store(mfa_ctx *ctx, const struct import_set *set, const char *
 	return r;
 }
 
+/* factor_secret_unique() would name the first token's factor, which the
+ * refusal rolls back: a secret repeated for one user is found here instead. */
+static int import_set_twice(mfa_ctx *ctx, const struct import_set *set, const char *path)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct import_token *a = &set->tokens[i];
+
+		for (size_t j = i + 1; j < set->n; j++) {
+			const struct import_token *b = &set->tokens[j];
+
+			if (a->secret_len == b->secret_len && strcmp(a->user, b->user) == 0 &&
+			    CRYPTO_memcmp(a->secret, b->secret, a->secret_len) == 0)
+				return ctx_fail(ctx, MFA_ERR_IMPORT,
+				                "%s: the file holds this secret twice (keys %s and %s, "
+				                "its tokens %zu and %zu for user %s): two factors with one "
+				                "secret would let a code be used twice; keep one of them",
+				                path, a->label, b->label, i + 1, j + 1, a->user);
+		}
+	}
+	return MFA_OK;
+}
+
 static int import_file(mfa_ctx *ctx, const char *kind, const char *path, const char *scratch_user,
                        const char *source, import_parse_fn *parse, const void *arg,
                        struct mfa_import_report *out)
@@ -94,6 +116,8 @@ static int import_file(mfa_ctx *ctx, const char *kind, const char *path, const c
 		r = ctx_fail(ctx, MFA_ERR_IMPORT, "%s: no token to import", path);
 		goto out;
 	}
+	if ((r = import_set_twice(ctx, &set, path)) != MFA_OK)
+		goto out;
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = import_store(ctx, &set, scratch_user, ctx_now(ctx))) != MFA_OK ||
 	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
@@ -135,17 +159,10 @@ static int parse_oath(const char *buf, size_t len, struct import_set *set, char 
 	return import_oath_parse(buf, len, set, err, errlen);
 }
 
-struct pskc_filter {
-	const char *user;
-	const char *serial;
-};
-
 static int parse_pskc(const char *buf, size_t len, struct import_set *set, char *err,
                       size_t errlen, const void *arg)
 {
-	const struct pskc_filter *filter = arg;
-
-	return import_pskc_parse(buf, len, filter->user, filter->serial, set, err, errlen);
+	return import_pskc_parse(buf, len, arg, set, err, errlen);
 }
 
 int mfa_import_google_authenticator(mfa_ctx *ctx, const char *path, const char *user,
@@ -164,14 +181,80 @@ int mfa_import_oath_usersfile(mfa_ctx *ctx, const char *path, const char *source
 	return import_file(ctx, "pam_oath usersfile", path, NULL, source, parse_oath, NULL, out);
 }
 
-int mfa_import_pskc(mfa_ctx *ctx, const char *path, const char *user, const char *serial,
+int mfa_import_pskc(mfa_ctx *ctx, const char *path, const struct mfa_pskc_options *opts,
                     const char *source, struct mfa_import_report *out)
 {
-	struct pskc_filter filter = { user, serial };
+	static const struct mfa_pskc_options none;
+	struct import_pskc_opts parse = { 0 };
+	unsigned char key[32];
+	char *key_text = NULL, *password = NULL;
+	size_t key_text_len = 0, password_size = 0, password_len;
+	char msg[400];
+	int r;
 
-	if (user && !user_name_valid(user)) {
-		memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(*out));
+	if (!opts)
+		opts = &none;
+	if (opts->user && !user_name_valid(opts->user))
 		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid user name given with --user");
+	if (opts->flags & ~MFA_IMPORT_FORCE)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "unknown import flags");
+	if (opts->key_file && opts->password_file)
+		return ctx_fail(ctx, MFA_ERR_INVALID,
+		                "give --key-file or --password-file, not both: a file is encrypted "
+		                "with one of them");
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		return r;
+	parse.user = opts->user;
+	parse.serial = opts->serial;
+	parse.force = opts->flags & MFA_IMPORT_FORCE;
+	parse.now = ctx_now(ctx);
+	/* Key and password files hold secrets: the key file's rules (0600). */
+	if (opts->key_file) {
+		r = file_read_safely(opts->key_file, 4096, true, NO_GROUP, &key_text, &key_text_len,
+		                     msg, sizeof(msg));
+		if (r == MFA_OK)
+			r = import_pskc_key_parse(key_text, key_text_len, key, &parse.key_len, msg,
+			                          sizeof(msg));
+		if (r != MFA_OK) {
+			r = ctx_fail(ctx, r == MFA_ERR_NOMEM ? r : MFA_ERR_IMPORT, "--key-file: %s", msg);
+			goto out;
+		}
+		parse.key = key;
 	}
-	return import_file(ctx, "PSKC", path, NULL, source, parse_pskc, &filter, out);
+	if (opts->password_file) {
+		r = file_read_safely(opts->password_file, 4096, true, NO_GROUP, &password,
+		                     &password_size, msg, sizeof(msg));
+		if (r != MFA_OK) {
+			r = ctx_fail(ctx, r == MFA_ERR_NOMEM ? r : MFA_ERR_IMPORT, "--password-file: %s",
+			             msg);
+			goto out;
+		}
+		/* The newline an editor or echo adds is not part of it. */
+		password_len = password_size;
+		if (password_len > 0 && password[password_len - 1] == '\n')
+			password[--password_len] = '\0';
+		if (password_len > 0 && password[password_len - 1] == '\r')
+			password[--password_len] = '\0';
+		if (password_len == 0 || memchr(password, '\0', password_len)) {
+			r = ctx_fail(ctx, MFA_ERR_IMPORT,
+			             "--password-file: %s holds no password (or a NUL byte)",
+			             opts->password_file);
+			goto out;
+		}
+		parse.password = password;
+		parse.password_len = password_len;
+	}
+	r = import_file(ctx, "PSKC", path, NULL, source, parse_pskc, &parse, out);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	if (key_text) {
+		OPENSSL_cleanse(key_text, key_text_len);
+		free(key_text);
+	}
+	if (password) {
+		OPENSSL_cleanse(password, password_size);
+		free(password);
+	}
+	return r;
 }

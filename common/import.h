@@ -47,9 +47,22 @@ int import_ga_parse(const char *buf, size_t len, const char *user, struct import
 /* pam_oath's usersfile (liboath format). */
 int import_oath_parse(const char *buf, size_t len, struct import_set *set, char *err,
                       size_t errlen);
-/* RFC 6030 PSKC through libpskc. user: owner of the keys (NULL: each key's
- * UserId); serial: only the key of that device serial number (NULL: all). */
-int import_pskc_parse(const char *buf, size_t len, const char *user, const char *serial,
+/* What a PSKC import is told besides the file. */
+struct import_pskc_opts {
+	const char *user;                /* owner of the keys (NULL: each key's UserId) */
+	const char *serial;              /* only the key of that device serial (NULL: all) */
+	const unsigned char *key;        /* pre-shared AES key, RFC 6030 §6.1 (NULL: none) */
+	size_t key_len;
+	const char *password;            /* PBKDF2 password, RFC 6030 §6.2 (NULL: none) */
+	size_t password_len;
+	bool force;                      /* import keys with a PIN mfa ignores, or expired */
+	time_t now;                      /* what ExpiryDate is compared with */
+};
+/* RFC 6030 PSKC through libpskc; opts may be NULL (no filter, no keys). */
+int import_pskc_parse(const char *buf, size_t len, const struct import_pskc_opts *opts,
                       struct import_set *set, char *err, size_t errlen);
+/* A --key-file's content: 16, 24 or 32 bytes, raw or in hex. */
+int import_pskc_key_parse(const char *buf, size_t len, unsigned char key[32], size_t *key_len,
+                          char *err, size_t errlen);
 
 #endif

@@ -333,7 +333,17 @@ int mfa_import_google_authenticator(mfa_ctx *ctx, const char *path, const char *
                                     const char *source, struct mfa_import_report *out);
 int mfa_import_oath_usersfile(mfa_ctx *ctx, const char *path, const char *source,
                               struct mfa_import_report *out);
-int mfa_import_pskc(mfa_ctx *ctx, const char *path, const char *user, const char *serial,
+/* Import refused keys anyway: a PIN that mfa does not check, a past ExpiryDate. */
+#define MFA_IMPORT_FORCE 0x1u
+/* A zeroed struct (or NULL) imports an unencrypted file as it stands. */
+struct mfa_pskc_options {
+	const char *user;                /* owner of every key (NULL: each key's UserId) */
+	const char *serial;              /* only this device serial number (NULL: all) */
+	const char *key_file;            /* pre-shared AES key, hex or raw (RFC 6030 §6.1) */
+	const char *password_file;       /* PBKDF2 password (RFC 6030 §6.2) */
+	unsigned flags;                  /* MFA_IMPORT_FORCE */
+};
+int mfa_import_pskc(mfa_ctx *ctx, const char *path, const struct mfa_pskc_options *opts,
                     const char *source, struct mfa_import_report *out);
 
 /* How mfa_qr_render draws. Every style keeps the four-module quiet zone. */

@@ -41,6 +41,72 @@ expect_rc 0
 run "$MFACTL" verify hank "$(oathtool --totp -s 60 "$RFC_HEX")"
 expect_rc 0
 
+case_begin import_pskc_key_file
+# RFC 6030 figure 6 (encrypted.xml): AES-128-CBC under a pre-shared key.
+printf '12345678901234567890123456789012\n' > "$T/fig6.key"
+chmod 644 "$T/fig6.key"
+run "$MFACTL" import pskc "$D/pskc/encrypted.xml" --user erin
+expect_rc 2
+expect_err "give it with --key-file FILE"
+run "$MFACTL" import pskc "$D/pskc/encrypted.xml" --user erin --key-file "$T/fig6.key"
+expect_rc 2
+expect_err "chmod 600"
+chmod 600 "$T/fig6.key"
+printf '12345678901234567890123456789013\n' > "$T/wrong.key"
+chmod 600 "$T/wrong.key"
+run "$MFACTL" import pskc "$D/pskc/encrypted.xml" --user erin --key-file "$T/wrong.key"
+expect_rc 2
+expect_err "wrong key"
+expect_err "nothing was imported"
+run "$MFACTL" import pskc "$D/pskc/encrypted.xml" --user erin --key-file "$T/fig6.key"
+expect_rc 0
+expect_out "Imported 1 factor"
+run "$MFACTL" verify erin "$(oathtool --hotp -d 8 -c 0 "$RFC_HEX")"
+expect_rc 0
+
+case_begin import_pskc_password_file
+# RFC 6030 figure 7: PBKDF2 from the password "qwerty".
+printf 'qwerty\n' > "$T/fig7.pw"
+chmod 600 "$T/fig7.pw"
+run "$MFACTL" import pskc "$D/pskc/rfc6030_figure7.xml" --user fred --key-file "$T/fig6.key"
+expect_rc 2
+expect_err "give it with --password-file FILE"
+run "$MFACTL" import pskc "$D/pskc/rfc6030_figure7.xml" --user fred --password-file "$T/fig7.pw"
+expect_rc 0
+run "$MFACTL" verify fred "$(oathtool --hotp -d 8 -c 0 "$RFC_HEX")"
+expect_rc 0
+run "$MFACTL" import oath "$T/users.oath" --password-file "$T/fig7.pw"
+expect_rc 2
+expect_err "usage"
+
+case_begin import_pskc_force
+run "$MFACTL" import pskc "$D/pskc/pin_append.xml" --user gina
+expect_rc 2
+expect_err "PINUsageMode Append"
+expect_err "--force"
+run "$MFACTL" import pskc "$D/pskc/pin_append.xml" --user gina --force
+expect_rc 0
+expect_out "Note: key 987654321: PINUsageMode Append ignored (--force)"
+run "$MFACTL" import pskc "$D/pskc/rfc6030_figure10.xml" --user hugo
+expect_rc 2
+expect_err "ExpiryDate 2006-05-31 has passed"
+# With --force the expiry passes, and the secret the four keys share shows.
+run "$MFACTL" import pskc "$D/pskc/rfc6030_figure10.xml" --user hugo --force
+expect_rc 2
+expect_err "the file holds this secret twice (keys pskc:654321 and pskc:123456"
+grep -qF "already has" <<< "$ERR" && fail "names a factor that does not exist: $ERR"
+run "$MFACTL" list hugo --json
+[ "$(json_get "['factors'].__len__()" <<< "$OUT")" = 0 ] || fail "hugo imported: $OUT"
+
+case_begin import_pskc_pin_and_signature_notes
+run "$MFACTL" import pskc "$D/pskc/rfc6030_figure5.xml" --user ines
+expect_rc 0
+expect_out "Imported 1 factor"
+expect_out "key 987654321 skipped: it is a PIN, not an OTP key"
+run "$MFACTL" import pskc "$D/pskc/rfc6030_figure9.xml" --user jack
+expect_rc 0
+expect_out "signature present, not checked"
+
 case_begin import_oath_usersfile
 printf 'HOTP\tivan\t-\t%s\t3\nHOTP/T30/8\tjane\t-\t%s\n' "$RFC_HEX" "$RFC_HEX" > "$T/users.oath"
 run "$MFACTL" import oath "$T/users.oath"

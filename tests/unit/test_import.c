@@ -12,6 +12,7 @@
 #define RFC4226_SECRET "12345678901234567890"   /* RFC 4226 appendix D */
 #define SECRET_16 "1234567890123456"
 #define SECRET_32 "12345678901234567890123456789012"
+#define PSKC_NOW ((time_t)1700000000)   /* 2023-11-14: RFC 6030 figure 10 has expired */
 
 /* A sample file, NUL-terminated; NULL (and a failed CHECK) if unreadable. */
 static char *read_sample(const char *name, size_t *len)
@@ -104,8 +105,27 @@ static int parse(enum format format, const char *name, const char *text, const c
 		r = import_ga_parse(data, len, user, set, err, errlen);
 	else if (format == OATH)
 		r = import_oath_parse(data, len, set, err, errlen);
-	else
-		r = import_pskc_parse(data, len, user, serial, set, err, errlen);
+	else {
+		struct import_pskc_opts opts = {.user = user, .serial = serial, .now = PSKC_NOW};
+
+		r = import_pskc_parse(data, len, &opts, set, err, errlen);
+	}
+	free(buf);
+	return r;
+}
+
+/* A PSKC sample file (or inline text when name is NULL) with options. */
+static int parse_pskc(const char *name, const char *text, const struct import_pskc_opts *opts,
+                      struct import_set *set, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf = name ? read_sample(name, &len) : NULL;
+	int r = -1;
+
+	memset(set, 0, sizeof(*set));
+	if (name ? buf != NULL : text != NULL)
+		r = import_pskc_parse(name ? buf : text, name ? len : strlen(text), opts, set, err,
+		                      errlen);
 	free(buf);
 	return r;
 }
@@ -595,9 +615,18 @@ static void pskc_malformed_files(void)
 	expect_import_error(PSKC, "pskc/unknown_algorithm.xml", NULL, NULL,
 	                    "key 987654321: algorithm is not HOTP or TOTP", NULL);
 	expect_import_error(PSKC, "pskc/encrypted.xml", NULL, NULL,
-	                    "key 987654321 has no plain secret (encrypted PSKC is not supported: "
-	                    "export it unencrypted)",
+	                    "the file is encrypted with the pre-shared key \"Pre-shared-key\": "
+	                    "give it with --key-file FILE",
 	                    NULL);
+	expect_import_error(PSKC, "pskc/rfc6030_figure7.xml", NULL, NULL,
+	                    "the file is encrypted with a password (PBKDF2, \"My Password 1\"): "
+	                    "give it with --password-file FILE",
+	                    NULL);
+	/* Neither is encrypted: nothing may say so. */
+	expect_import_error(PSKC, "pskc/rfc6030_figure4.xml", NULL, NULL,
+	                    "key 987654321 has no secret: it is derived from a master key", NULL);
+	expect_import_error(PSKC, "pskc/empty_keypackage.xml", NULL, "zoe",
+	                    "KeyPackage 987654323 holds no Key: remove it", NULL);
 }
 
 /* hotp_two.xml's first key with one piece replaced. */
@@ -651,7 +680,7 @@ static void pskc_hostile(void)
 	text = pskc_variant("<ResponseFormat", "<Suite>HMAC-SHA256</Suite><ResponseFormat");
 	memset(&set, 0, sizeof(set));
 	if (text) {
-		CHECK_EQ_INT(import_pskc_parse(text, strlen(text), NULL, NULL, &set, err, sizeof(err)),
+		CHECK_EQ_INT(import_pskc_parse(text, strlen(text), NULL, &set, err, sizeof(err)),
 		             MFA_OK);
 		CHECK(set.n == 2 && set.tokens[0].algorithm == MFA_ALG_SHA256);
 	}
@@ -659,6 +688,215 @@ static void pskc_hostile(void)
 	import_set_free(&set);
 	pskc_variant_error("<ResponseFormat", "<Suite>MD5</Suite><ResponseFormat",
 	                   "key 987654321: Suite");
+}
+
+/* RFC 6030 figure 5: the PIN KeyPackage is left out with a note, the key
+ * it protects (PINUsageMode Local: the token checks the PIN) comes in. */
+static void pskc_pin_package_skipped(void)
+{
+	struct import_set set;
+	char err[256];
+	struct import_pskc_opts opts = {.user = "zoe", .now = PSKC_NOW};
+
+	CHECK_EQ_INT(parse_pskc("pskc/rfc6030_figure5.xml", NULL, &opts, &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	if (set.n == 1) {
+		CHECK_STR(set.tokens[0].label, "pskc:987654321");
+		CHECK(secret_is(&set.tokens[0], RFC4226_SECRET));
+	}
+	CHECK(has(set.notes, "key 987654321 skipped: it is a PIN, not an OTP key"));
+	CHECK_EQ_INT(set.skipped, 0);
+	import_set_free(&set);
+}
+
+/* PINUsageMode Append: mfa would accept the code without the PIN. */
+static void pskc_pin_append_needs_force(void)
+{
+	struct import_set set;
+	char err[256];
+	struct import_pskc_opts opts = {.now = PSKC_NOW};
+
+	expect_import_error(PSKC, "pskc/pin_append.xml", NULL, NULL,
+	                    "key 987654321: PINUsageMode Append: mfa does not check the PIN",
+	                    "give --force");
+	opts.force = true;
+	CHECK_EQ_INT(parse_pskc("pskc/pin_append.xml", NULL, &opts, &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	CHECK(has(set.notes, "PINUsageMode Append ignored (--force)"));
+	import_set_free(&set);
+}
+
+/* RFC 6030 figure 10: every key expired in 2006. */
+static void pskc_expired_needs_force(void)
+{
+	struct import_set set;
+	char err[256];
+	struct import_pskc_opts opts = {.user = "zoe", .now = PSKC_NOW};
+
+	CHECK_EQ_INT(parse_pskc("pskc/rfc6030_figure10.xml", NULL, &opts, &set, err, sizeof(err)),
+	             MFA_ERR_IMPORT);
+	CHECK(has(err, "key 654321: Policy ExpiryDate 2006-05-31 has passed: give --force"));
+	CHECK_EQ_INT(set.n, 0);
+	import_set_free(&set);
+	/* The day before the first ExpiryDate (2006-03-31): all valid. */
+	opts.now = 1143676800;
+	CHECK_EQ_INT(parse_pskc("pskc/rfc6030_figure10.xml", NULL, &opts, &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 4);
+	CHECK_STR(set.notes, "");
+	import_set_free(&set);
+	opts.now = PSKC_NOW;
+	opts.force = true;
+	CHECK_EQ_INT(parse_pskc("pskc/rfc6030_figure10.xml", NULL, &opts, &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 4);
+	CHECK(has(set.notes, "key 654321: ExpiryDate 2006-05-31 passed, imported (--force)"));
+	import_set_free(&set);
+}
+
+static void pskc_signed_file_noted(void)
+{
+	struct import_set set;
+	char err[256];
+	struct import_pskc_opts opts = {.user = "zoe", .now = PSKC_NOW};
+
+	CHECK_EQ_INT(parse_pskc("pskc/rfc6030_figure9.xml", NULL, &opts, &set, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(set.n, 1);
+	CHECK(has(set.notes, "the file is signed: signature present, not checked"));
+	import_set_free(&set);
+	/* An unsigned file says nothing about signatures. */
+	CHECK_EQ_INT(parse_pskc("pskc/hotp_two.xml", NULL, &opts, &set, err, sizeof(err)), MFA_OK);
+	CHECK_STR(set.notes, "");
+	import_set_free(&set);
+}
+
+/* Expects an encrypted file to import as one HOTP key with the RFC 4226
+ * secret, or to fail with err holding part and no token. */
+static void expect_decrypted(const char *name, const char *text, const char *key_hex,
+                             const char *password, const char *part)
+{
+	struct import_set set;
+	char err[256] = "untouched";
+	unsigned char key[32];
+	struct import_pskc_opts opts = {.user = "zoe", .now = PSKC_NOW};
+	int r;
+
+	if (key_hex) {
+		CHECK_EQ_INT(import_pskc_key_parse(key_hex, strlen(key_hex), key, &opts.key_len, err,
+		                                   sizeof(err)),
+		             MFA_OK);
+		opts.key = key;
+	}
+	if (password) {
+		opts.password = password;
+		opts.password_len = strlen(password);
+	}
+	r = parse_pskc(name, text, &opts, &set, err, sizeof(err));
+	if (!part) {
+		CHECK_EQ_INT(r, MFA_OK);
+		CHECK_EQ_INT(set.n, 1);
+		if (set.n == 1) {
+			CHECK(secret_is(&set.tokens[0], RFC4226_SECRET));
+			CHECK_EQ_INT(set.tokens[0].type, MFA_FACTOR_HOTP);
+			CHECK_EQ_INT(set.tokens[0].digits, 8);
+		}
+	} else {
+		CHECK_EQ_INT(r, MFA_ERR_IMPORT);
+		if (!has(err, part))
+			fprintf(stderr, "  %s: err \"%s\"\n", name ? name : "inline", err);
+		CHECK(has(err, part));
+		CHECK(err_free_of_secrets(err));
+		CHECK_EQ_INT(set.n, 0);
+	}
+	import_set_free(&set);
+}
+
+/* RFC 6030 figure 6 (encrypted.xml) and figure 7 as known answers. */
+static void pskc_encrypted_rfc6030(void)
+{
+	static const char fig6_key[] = "12345678901234567890123456789012";
+	size_t len;
+	char *fig6 = read_sample("pskc/encrypted.xml", &len), *text;
+
+	expect_decrypted("pskc/encrypted.xml", NULL, fig6_key, NULL, NULL);
+	expect_decrypted("pskc/encrypted.xml", NULL, "12345678901234567890123456789012\n", NULL,
+	                 NULL);
+	/* The same key raw. */
+	expect_decrypted("pskc/encrypted.xml", NULL,
+	                 "\x12\x34\x56\x78\x90\x12\x34\x56\x78\x90\x12\x34\x56\x78\x90\x12", NULL,
+	                 NULL);
+	expect_decrypted("pskc/rfc6030_figure7.xml", NULL, NULL, "qwerty", NULL);
+
+	expect_decrypted("pskc/encrypted.xml", NULL, "12345678901234567890123456789013", NULL,
+	                 "wrong key");
+	expect_decrypted("pskc/encrypted.xml", NULL, "1234567890123456789012345678901234567890"
+	                 "123456789012345678901234", NULL, "the file uses AES-128 but the key is 32");
+	expect_decrypted("pskc/encrypted.xml", NULL, NULL, "qwerty", "give it with --key-file");
+	expect_decrypted("pskc/rfc6030_figure7.xml", NULL, NULL, "qwertz", "wrong password");
+	expect_decrypted("pskc/rfc6030_figure7.xml", NULL, fig6_key, NULL,
+	                 "give it with --password-file");
+
+	/* The MAC is checked before decrypting: a changed last block would
+	 * fail the padding, but the MAC refuses it first. */
+	if (fig6 && (text = strdup(fig6))) {
+		char *at = strstr(text, "UqGv");
+
+		CHECK(at != NULL);
+		if (at)
+			at[3] = 'w';
+		expect_decrypted(NULL, text, fig6_key, NULL, "key 987654321: the MAC does not match");
+		free(text);
+	}
+	if (fig6 && (text = strdup(fig6))) {
+		char *at = strstr(text, "Su+Nv");
+
+		CHECK(at != NULL);
+		if (at)
+			at[0] = 'T';
+		expect_decrypted(NULL, text, fig6_key, NULL, "key 987654321: the MAC does not match");
+		free(text);
+	}
+	/* No ValueMAC: not decrypted at all. */
+	if (fig6 && (text = strdup(fig6))) {
+		char *from = strstr(text, "<ValueMAC>"), *to = strstr(text, "</ValueMAC>");
+
+		CHECK(from && to);
+		if (from && to)
+			memmove(from, to + strlen("</ValueMAC>"), strlen(to + strlen("</ValueMAC>")) + 1);
+		expect_decrypted(NULL, text, fig6_key, NULL, "has no ValueMAC");
+		free(text);
+	}
+	free(fig6);
+}
+
+static void pskc_key_file_formats(void)
+{
+	unsigned char key[32];
+	size_t key_len = 99;
+	char err[256];
+
+	CHECK_EQ_INT(import_pskc_key_parse("00112233445566778899aabbccddeeff\r\n", 34, key, &key_len,
+	                                   err, sizeof(err)),
+	             MFA_OK);
+	CHECK(key_len == 16 && key[0] == 0x00 && key[15] == 0xff);
+	CHECK_EQ_INT(import_pskc_key_parse("0123456789abcdef0123456789abcdef0123456789abcdef", 48,
+	                                   key, &key_len, err, sizeof(err)),
+	             MFA_OK);
+	CHECK_EQ_INT(key_len, 24);
+	/* 16 bytes that are not 32 hex digits: raw. */
+	CHECK_EQ_INT(import_pskc_key_parse("0123456789abcdef", 16, key, &key_len, err, sizeof(err)),
+	             MFA_OK);
+	CHECK(key_len == 16 && key[0] == '0');
+	CHECK_EQ_INT(import_pskc_key_parse("0123456789abcde", 15, key, &key_len, err, sizeof(err)),
+	             MFA_ERR_IMPORT);
+	CHECK_EQ_INT(key_len, 0);
+	CHECK(has(err, "16, 24 or 32 bytes"));
+	CHECK_EQ_INT(import_pskc_key_parse("0123456789abcdef0123456789abcdeg\n", 33, key, &key_len,
+	                                   err, sizeof(err)),
+	             MFA_ERR_IMPORT);
 }
 
 static void set_growth_and_free(void)
@@ -749,6 +987,12 @@ const struct test_case import_tests[] = {
 	{"import_pskc_no_userid", pskc_no_userid},
 	{"import_pskc_malformed_files", pskc_malformed_files},
 	{"import_pskc_hostile", pskc_hostile},
+	{"import_pskc_pin_package_skipped", pskc_pin_package_skipped},
+	{"import_pskc_pin_append_needs_force", pskc_pin_append_needs_force},
+	{"import_pskc_expired_needs_force", pskc_expired_needs_force},
+	{"import_pskc_signed_file_noted", pskc_signed_file_noted},
+	{"import_pskc_encrypted_rfc6030", pskc_encrypted_rfc6030},
+	{"import_pskc_key_file_formats", pskc_key_file_formats},
 	{"import_set_growth_and_free", set_growth_and_free},
 	{"import_set_token_limit", set_token_limit},
 	{"import_set_notes_bounded", set_notes_bounded},
