@@ -9,6 +9,8 @@
 
 #include "cli.h"
 
+#define CODE_TEXT_MAX 64  /* one code typed on a line: digits, or a recovery code */
+
 /* Prints o and takes it; EXIT_ERROR if there is nothing to print: o is
  * NULL when a value could not be packed (text that is not UTF-8, or no
  * memory). */
@@ -39,16 +41,30 @@ static const char *shown(const char *what, const char *factor, const char *text,
 	return out;
 }
 
+/* CODE, or for "-" the next line of standard input into buf. NULL (after
+ * saying why) if there is none. */
+static const char *code_arg(const char *arg, char *buf, size_t size)
+{
+	if (strcmp(arg, "-") != 0)
+		return arg;
+	return cli_read_line("-", "CODE -", buf, size) < 0 ? NULL : buf;
+}
+
 int cmd_verify(struct cli *cli)
 {
-	struct mfa_request req = { .user = cli->pos[1], .code = cli->pos[2], .source = CLI_SOURCE };
+	struct mfa_request req = { .user = cli->pos[1], .source = CLI_SOURCE };
 	struct mfa_verdict v;
-	char msg[256];
+	char msg[256], code[CODE_TEXT_MAX];
 	int r, status;
 
-	if ((status = cli_open(cli)) != EXIT_OK)
+	if (!(req.code = code_arg(cli->pos[2], code, sizeof(code))))
+		return EXIT_ERROR;
+	if ((status = cli_open(cli)) != EXIT_OK) {
+		explicit_bzero(code, sizeof(code));
 		return status;
+	}
 	r = mfa_verify(cli->ctx, &req, &v);
+	explicit_bzero(code, sizeof(code));
 	if (r != MFA_OK && !mfa_err_is_verdict(r))
 		return cli_fail(cli, r);
 	mfa_verdict_message(&v, msg, sizeof(msg));
@@ -190,12 +206,22 @@ int cmd_rename(struct cli *cli)
 
 int cmd_resync(struct cli *cli)
 {
-	char id[MFA_ID_LEN + 1];
+	char id[MFA_ID_LEN + 1], buf1[CODE_TEXT_MAX], buf2[CODE_TEXT_MAX];
+	const char *code1, *code2 = NULL;
 	int r, status;
 
-	if ((status = cli_open(cli)) != EXIT_OK)
+	if (!(code1 = code_arg(cli->pos[2], buf1, sizeof(buf1))) ||
+	    !(code2 = code_arg(cli->pos[3], buf2, sizeof(buf2))))
+		status = EXIT_ERROR;
+	else
+		status = cli_open(cli);
+	if (status != EXIT_OK) {
+		explicit_bzero(buf1, sizeof(buf1));
 		return status;
-	r = mfa_resync(cli->ctx, cli->pos[1], cli->pos[2], cli->pos[3], CLI_SOURCE, id);
+	}
+	r = mfa_resync(cli->ctx, cli->pos[1], code1, code2, CLI_SOURCE, id);
+	explicit_bzero(buf1, sizeof(buf1));
+	explicit_bzero(buf2, sizeof(buf2));
 	if (r == MFA_ERR_BAD_CODE) {
 		fprintf(stderr, "mfactl: %s\n", mfa_ctx_error(cli->ctx));
 		return EXIT_REFUSED;

@@ -72,6 +72,78 @@ run "$MFACTL" verify carol 123456
 expect_rc 1
 expect_out "No authenticator"
 
+# Secrets and codes can stay off the command line, where ps and the shell's
+# history would show them.
+case_begin secret_file_and_codes_from_stdin
+printf '%s\n' "$SECRET" > "$T/seed"
+run "$MFACTL" enroll gail --secret-file "$T/seed" --no-confirm --json
+expect_rc 0
+[ "$(json_get "['secret']" <<< "$OUT")" = "$SECRET" ] || fail "secret: $OUT"
+"$MFACTL" verify gail - <<< "$(oathtool --totp -b "$SECRET")" > "$T/.out"
+rc=$?
+[ $rc -eq 0 ] || fail "verify - rc $rc: $(cat "$T/.out")"
+grep -q accepted "$T/.out" || fail "not accepted: $(cat "$T/.out")"
+run "$MFACTL" verify gail -
+expect_rc 2
+expect_err "CODE -: nothing in standard input"
+# From standard input: the seed on the first line, the confirmation code on
+# the next; while it waits for the code, the seed is nowhere in its arguments.
+mkfifo "$T/in"
+"$MFACTL" enroll hank --secret-file - --no-qr < "$T/in" > "$T/hank.out" 2>&1 &
+pid=$!
+exec 7> "$T/in"
+printf '%s\n' "$SECRET" >&7
+for i in $(seq 50); do grep -q "Enter the code" "$T/hank.out" && break; sleep 0.1; done
+grep -q "Enter the code" "$T/hank.out" || fail "no prompt: $(cat "$T/hank.out")"
+tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "$SECRET" && fail "the seed is in the arguments"
+oathtool --totp -b "$SECRET" >&7
+exec 7>&-
+wait $pid
+rc=$?
+[ $rc -eq 0 ] || fail "enroll from stdin rc $rc: $(cat "$T/hank.out")"
+grep -q "is active for hank" "$T/hank.out" || fail "not active: $(cat "$T/hank.out")"
+run "$MFACTL" enroll iris --type hotp --secret-file "$T/seed" --no-confirm --no-qr
+expect_rc 0
+printf '%s\n%s\n' "$(oathtool --hotp -b -c 20 "$SECRET")" "$(oathtool --hotp -b -c 21 "$SECRET")" |
+	"$MFACTL" resync iris - - > "$T/.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] || fail "resync - - rc $rc: $(cat "$T/.out")"
+run "$MFACTL" verify iris "$(oathtool --hotp -b -c 22 "$SECRET")"
+expect_rc 0
+
+case_begin secret_file_problems_enroll_nothing
+before=$(sqlite3 "$T/mfa.db" .dump | sha256sum)
+run "$MFACTL" enroll jack --secret-file "$T/no-such-file" --no-confirm
+expect_rc 2
+expect_err "--secret-file: cannot read $T/no-such-file: No such file or directory"
+expect_err "nothing was enrolled"
+run "$MFACTL" enroll jack --secret-file "$T" --no-confirm
+expect_rc 2
+expect_err "is a directory"
+: > "$T/empty"
+run "$MFACTL" enroll jack --secret-file "$T/empty" --no-confirm
+expect_rc 2
+expect_err "--secret-file: nothing in $T/empty"
+run "$MFACTL" enroll jack --secret-file - --no-confirm
+expect_rc 2
+expect_err "--secret-file: nothing in standard input"
+printf '%s\n%s\n' "$SECRET" "$SECRET" > "$T/two"
+run "$MFACTL" enroll jack --secret-file "$T/two" --no-confirm
+expect_rc 2
+expect_err "holds more than one line"
+head -c 300 /dev/zero | tr '\0' A > "$T/long"
+run "$MFACTL" enroll jack --secret-file "$T/long" --no-confirm
+expect_rc 2
+expect_err "longer than 255 bytes"
+printf 'not base32!\n' > "$T/junk"
+run "$MFACTL" enroll jack --secret-file "$T/junk" --no-confirm
+expect_rc 2
+expect_err "not base32"
+run "$MFACTL" enroll jack --secret-file "$T/seed" --secret "$SECRET" --no-confirm
+expect_rc 2
+expect_err "--secret and --secret-file together"
+[ "$before" = "$(sqlite3 "$T/mfa.db" .dump | sha256sum)" ] || fail "store changed"
+
 case_begin hotp_resync
 run "$MFACTL" enroll dan --type hotp --secret "$SECRET" --no-confirm --no-qr
 expect_rc 0
