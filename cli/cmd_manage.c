@@ -68,8 +68,9 @@ int cmd_verify(struct cli *cli)
 	if (r != MFA_OK && !mfa_err_is_verdict(r))
 		return cli_fail(cli, r);
 	mfa_verdict_message(&v, msg, sizeof(msg));
-	if (cli->json && print_json(json_pack("{s:b, s:s, s:s, s:s}", "accepted", r == MFA_OK, "result",
-		                     mfa_strerror(r), "factor", v.factor_id, "message", msg)) != EXIT_OK)
+	if (cli->json && print_json(json_pack("{s:b, s:s, s:s, s:s}", "accepted", r == MFA_OK,
+	                                      "result", mfa_strerror(r), "factor", v.factor_id,
+	                                      "message", msg)) != EXIT_OK)
 		return EXIT_ERROR;
 	if (!cli->json)
 		printf("%s %s\n", r == MFA_OK ? "accepted:" : "refused:", msg);
@@ -273,8 +274,8 @@ int cmd_recovery(struct cli *cli)
 
 		for (int i = 0; arr && i < MFA_RECOVERY_COUNT; i++)
 			json_array_append_new(arr, json_string(codes[i]));
-		if ((status = print_json(json_pack("{s:s, s:o}", "user", shown("user name", NULL, cli->pos[1], name),
-		                                   "codes", arr))) != EXIT_OK)
+		shown("user name", NULL, cli->pos[1], name);
+		if ((status = print_json(json_pack("{s:s, s:o}", "user", name, "codes", arr))) != EXIT_OK)
 			fprintf(stderr, "mfactl: the new codes were stored but not shown: run mfactl "
 			        "recovery %s again (without --json) to issue new ones\n", name);
 	} else {

@@ -164,7 +164,8 @@ static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_pa
 			snprintf(f->label, sizeof(f->label), "%.*s", (int)keep, user);
 	}
 	if (p->issuer && (!label_valid(p->issuer) || strchr(p->issuer, ':')))
-		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid issuer: UTF-8 text without ':' or control characters");
+		return ctx_fail(ctx, MFA_ERR_INVALID,
+		                "invalid issuer: UTF-8 text without ':' or control characters");
 	return MFA_OK;
 }
 
