@@ -43,6 +43,11 @@ const char *cli_opt(const struct cli *cli, const char *name);
 int cli_open(struct cli *cli);
 /* Prints the core's detail for r and returns EXIT_ERROR. */
 int cli_fail(struct cli *cli, int r);
+/* A secret or code without putting it on the command line: the one line of
+ * the file at path, or the next line of standard input for "-"; its final
+ * newline trimmed. -1 (after saying why, buf wiped) if missing, empty or
+ * longer than size - 1. The caller wipes buf after use. */
+int cli_read_line(const char *path, const char *what, char *buf, size_t size);
 
 int cmd_init(struct cli *cli);
 int cmd_enroll(struct cli *cli);

@@ -10,6 +10,9 @@
 #include "cli.h"
 
 #define CONFIRM_TRIES 3
+/* Base32 of the longest secret (64 bytes: 104 characters), with room for
+ * padding and spaces. */
+#define SECRET_TEXT_MAX 256
 
 int cmd_init(struct cli *cli)
 {
@@ -160,7 +163,8 @@ static int enroll_confirm(struct cli *cli, mfa_enrollment *e, FILE *talk)
 
 int cmd_enroll(struct cli *cli)
 {
-	const char *user = cli->pos[1];
+	const char *user = cli->pos[1], *secret_file = cli_opt(cli, "secret-file");
+	char secret[SECRET_TEXT_MAX];
 	struct mfa_otp_params params;
 	mfa_qr_style style;
 	mfa_enrollment *e = NULL;
@@ -169,12 +173,28 @@ int cmd_enroll(struct cli *cli)
 	char *qr = NULL;
 	int r, status = EXIT_ERROR;
 
+	secret[0] = '\0';
 	if (enroll_options(cli, &params) < 0 || qr_style(cli, &style) < 0)
 		return EXIT_ERROR;
+	if (secret_file && params.secret_base32) {
+		fprintf(stderr, "mfactl: --secret and --secret-file together\n");
+		return EXIT_ERROR;
+	}
+	if (secret_file) {
+		if (cli_read_line(secret_file, "--secret-file", secret, sizeof(secret)) < 0) {
+			fprintf(stderr, "mfactl: nothing was enrolled.\n");
+			return EXIT_ERROR;
+		}
+		params.secret_base32 = secret;
+	}
 	if ((status = cli_open(cli)) != EXIT_OK)
-		return status;
-	if ((r = mfa_enroll_begin(cli->ctx, user, &params, &e)) != MFA_OK)
-		return cli_fail(cli, r);
+		goto out;
+	r = mfa_enroll_begin(cli->ctx, user, &params, &e);
+	explicit_bzero(secret, sizeof(secret));
+	if (r != MFA_OK) {
+		status = cli_fail(cli, r);
+		goto out;
+	}
 	if (cli->json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "user", user, "factor",
 		                      mfa_enrollment_factor_id(e), "uri", mfa_enrollment_uri(e),
@@ -183,7 +203,9 @@ int cmd_enroll(struct cli *cli)
 
 		if (!text) {
 			json_decref(o);
-			fprintf(stderr, "mfactl: out of memory\n");
+			fprintf(stderr, "mfactl: cannot write the answer as JSON: the factor was not "
+			                "activated\n");
+			status = EXIT_ERROR;
 			goto out;
 		}
 		printf("%s\n", text);
@@ -211,6 +233,7 @@ int cmd_enroll(struct cli *cli)
 	fprintf(talk, "Factor %s is active for %s.\n", mfa_enrollment_factor_id(e), user);
 	status = EXIT_OK;
 out:
+	explicit_bzero(secret, sizeof(secret));
 	if (qr) {
 		explicit_bzero(qr, strlen(qr));
 		free(qr);

@@ -9,35 +9,70 @@
 
 #include "cli.h"
 
-static void print_json(json_t *o)
+#define CODE_TEXT_MAX 64  /* one code typed on a line: digits, or a recovery code */
+
+/* Prints o and takes it; EXIT_ERROR if there is nothing to print: o is
+ * NULL when a value could not be packed (text that is not UTF-8, or no
+ * memory). */
+static int print_json(json_t *o)
 {
 	char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
-	if (text)
-		printf("%s\n", text);
-	else
-		fprintf(stderr, "mfactl: out of memory\n");
-	free(text);
 	json_decref(o);
+	if (!text) {
+		fprintf(stderr, "mfactl: cannot write the answer as JSON (a text in it is not UTF-8, "
+		                "or memory ran out): nothing printed\n");
+		return EXIT_ERROR;
+	}
+	printf("%s\n", text);
+	free(text);
+	return EXIT_OK;
+}
+
+/* A name or label as it can be shown: escaped (with a warning) if an older
+ * version stored it without being UTF-8, so that no record is hidden. */
+static const char *shown(const char *what, const char *factor, const char *text,
+                         char out[MFA_TEXT_ESCAPED_MAX])
+{
+	if (!mfa_text_escape(text, out, MFA_TEXT_ESCAPED_MAX))
+		fprintf(stderr, "mfactl: warning: the %s%s%s '%s' is not UTF-8 text (stored by an "
+		        "older version?): shown with \\xHH escapes\n", what, factor ? " of factor " : "",
+		        factor ? factor : "", out);
+	return out;
+}
+
+/* CODE, or for "-" the next line of standard input into buf. NULL (after
+ * saying why) if there is none. */
+static const char *code_arg(const char *arg, char *buf, size_t size)
+{
+	if (strcmp(arg, "-") != 0)
+		return arg;
+	return cli_read_line("-", "CODE -", buf, size) < 0 ? NULL : buf;
 }
 
 int cmd_verify(struct cli *cli)
 {
-	struct mfa_request req = { .user = cli->pos[1], .code = cli->pos[2], .source = CLI_SOURCE };
+	struct mfa_request req = { .user = cli->pos[1], .source = CLI_SOURCE };
 	struct mfa_verdict v;
-	char msg[256];
+	char msg[256], code[CODE_TEXT_MAX];
 	int r, status;
 
-	if ((status = cli_open(cli)) != EXIT_OK)
+	if (!(req.code = code_arg(cli->pos[2], code, sizeof(code))))
+		return EXIT_ERROR;
+	if ((status = cli_open(cli)) != EXIT_OK) {
+		explicit_bzero(code, sizeof(code));
 		return status;
+	}
 	r = mfa_verify(cli->ctx, &req, &v);
+	explicit_bzero(code, sizeof(code));
 	if (r != MFA_OK && !mfa_err_is_verdict(r))
 		return cli_fail(cli, r);
 	mfa_verdict_message(&v, msg, sizeof(msg));
-	if (cli->json)
-		print_json(json_pack("{s:b, s:s, s:s, s:s}", "accepted", r == MFA_OK, "result",
-		                     mfa_strerror(r), "factor", v.factor_id, "message", msg));
-	else
+	if (cli->json && print_json(json_pack("{s:b, s:s, s:s, s:s}", "accepted", r == MFA_OK,
+	                                      "result", mfa_strerror(r), "factor", v.factor_id,
+	                                      "message", msg)) != EXIT_OK)
+		return EXIT_ERROR;
+	if (!cli->json)
 		printf("%s %s\n", r == MFA_OK ? "accepted:" : "refused:", msg);
 	return r == MFA_OK ? EXIT_OK : EXIT_REFUSED;
 }
@@ -52,9 +87,13 @@ static void format_time(time_t t, char *buf, size_t len)
 
 static json_t *factor_to_json(const struct mfa_factor_info *f)
 {
+	char user[MFA_TEXT_ESCAPED_MAX], label[MFA_TEXT_ESCAPED_MAX];
+
+	shown("user name", NULL, f->user, user);
+	shown("label", f->id, f->label, label);
 	if (f->type == MFA_FACTOR_WEBAUTHN)
 		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I}",
-		                 "user", f->user, "id", f->id, "label", f->label, "type", "webauthn",
+		                 "user", user, "id", f->id, "label", label, "type", "webauthn",
 		                 "algorithm", mfa_webauthn_algorithm_name(f->webauthn_algorithm),
 		                 "credential_id", f->webauthn_credential_id, "aaguid",
 		                 f->webauthn_aaguid, "transports", f->webauthn_transports,
@@ -63,7 +102,7 @@ static json_t *factor_to_json(const struct mfa_factor_info *f)
 		                 "created", (json_int_t)f->created, "last_used",
 		                 (json_int_t)f->last_used);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:s, s:I, s:I}", "user",
-	                 f->user, "id", f->id, "label", f->label, "type", mfa_factor_type_name(f->type),
+	                 user, "id", f->id, "label", label, "type", mfa_factor_type_name(f->type),
 	                 "algorithm", mfa_algorithm_name(f->algorithm), "digits", (int)f->digits,
 	                 "period", (int)f->period, "counter", (json_int_t)f->counter,
 	                 "drift_seconds", (json_int_t)f->drift_seconds, "state",
@@ -89,15 +128,23 @@ int cmd_list(struct cli *cli)
 	}
 	if (cli->json) {
 		json_t *arr = json_array();
+		char name[MFA_TEXT_ESCAPED_MAX];
 
+		/* One factor that cannot be shown fails the whole answer: a
+		 * shorter list would hide a user. */
 		for (size_t i = 0; arr && i < n; i++)
-			json_array_append_new(arr, factor_to_json(&list[i]));
-		if (user)
-			print_json(json_pack("{s:s, s:i, s:I, s:i, s:o}", "user", user, "failures",
-			                     (int)info.failures, "locked_until", (json_int_t)info.locked_until,
-			                     "recovery_codes_left", (int)info.recovery_left, "factors", arr));
+			if (json_array_append_new(arr, factor_to_json(&list[i])) < 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		if (user && arr)
+			status = print_json(json_pack("{s:s, s:i, s:I, s:i, s:o}", "user",
+			                              shown("user name", NULL, user, name), "failures",
+			                              (int)info.failures, "locked_until",
+			                              (json_int_t)info.locked_until, "recovery_codes_left",
+			                              (int)info.recovery_left, "factors", arr));
 		else
-			print_json(arr);
+			status = print_json(arr);
 	} else {
 		if (n == 0)
 			printf(user ? "%s has no factor: enroll one with 'mfactl enroll %s'\n"
@@ -108,13 +155,15 @@ int cmd_list(struct cli *cli)
 			       "STATE", "DIGITS", "CREATED (UTC)", "LAST USED (UTC)", "LABEL");
 		for (size_t i = 0; i < n; i++) {
 			char created[32], used[32], digits[8];
+			char name[MFA_TEXT_ESCAPED_MAX], label[MFA_TEXT_ESCAPED_MAX];
 
 			format_time(list[i].created, created, sizeof(created));
 			format_time(list[i].last_used, used, sizeof(used));
 			snprintf(digits, sizeof(digits), list[i].digits ? "%u" : "-", list[i].digits);
-			printf("%-16s %-8s %-8s %-7s %-6s %-16s %-16s %s\n", list[i].user, list[i].id,
+			printf("%-16s %-8s %-8s %-7s %-6s %-16s %-16s %s\n",
+			       shown("user name", NULL, list[i].user, name), list[i].id,
 			       mfa_factor_type_name(list[i].type), list[i].active ? "active" : "pending",
-			       digits, created, used, list[i].label);
+			       digits, created, used, shown("label", list[i].id, list[i].label, label));
 		}
 		if (user) {
 			time_t now = time(NULL);
@@ -128,7 +177,7 @@ int cmd_list(struct cli *cli)
 		}
 	}
 	mfa_factor_list_free(&list);
-	return EXIT_OK;
+	return status;
 }
 
 int cmd_remove(struct cli *cli)
@@ -158,12 +207,22 @@ int cmd_rename(struct cli *cli)
 
 int cmd_resync(struct cli *cli)
 {
-	char id[MFA_ID_LEN + 1];
+	char id[MFA_ID_LEN + 1], buf1[CODE_TEXT_MAX], buf2[CODE_TEXT_MAX];
+	const char *code1, *code2 = NULL;
 	int r, status;
 
-	if ((status = cli_open(cli)) != EXIT_OK)
+	if (!(code1 = code_arg(cli->pos[2], buf1, sizeof(buf1))) ||
+	    !(code2 = code_arg(cli->pos[3], buf2, sizeof(buf2))))
+		status = EXIT_ERROR;
+	else
+		status = cli_open(cli);
+	if (status != EXIT_OK) {
+		explicit_bzero(buf1, sizeof(buf1));
 		return status;
-	r = mfa_resync(cli->ctx, cli->pos[1], cli->pos[2], cli->pos[3], CLI_SOURCE, id);
+	}
+	r = mfa_resync(cli->ctx, cli->pos[1], code1, code2, CLI_SOURCE, id);
+	explicit_bzero(buf1, sizeof(buf1));
+	explicit_bzero(buf2, sizeof(buf2));
 	if (r == MFA_ERR_BAD_CODE) {
 		fprintf(stderr, "mfactl: %s\n", mfa_ctx_error(cli->ctx));
 		return EXIT_REFUSED;
@@ -211,9 +270,14 @@ int cmd_recovery(struct cli *cli)
 	if (cli->json) {
 		json_t *arr = json_array();
 
+		char name[MFA_TEXT_ESCAPED_MAX];
+
 		for (int i = 0; arr && i < MFA_RECOVERY_COUNT; i++)
 			json_array_append_new(arr, json_string(codes[i]));
-		print_json(json_pack("{s:s, s:o}", "user", cli->pos[1], "codes", arr));
+		shown("user name", NULL, cli->pos[1], name);
+		if ((status = print_json(json_pack("{s:s, s:o}", "user", name, "codes", arr))) != EXIT_OK)
+			fprintf(stderr, "mfactl: the new codes were stored but not shown: run mfactl "
+			        "recovery %s again (without --json) to issue new ones\n", name);
 	} else {
 		printf("Recovery codes for %s (each works once; earlier codes no longer work):\n\n",
 		       cli->pos[1]);
@@ -222,7 +286,7 @@ int cmd_recovery(struct cli *cli)
 		printf("\nKeep them somewhere safe, away from the phone.\n");
 	}
 	explicit_bzero(codes, sizeof(codes));
-	return EXIT_OK;
+	return status;
 }
 
 int cmd_export(struct cli *cli)
@@ -288,12 +352,10 @@ int cmd_import(struct cli *cli)
 		fprintf(stderr, "mfactl: nothing was imported.\n");
 		return EXIT_ERROR;
 	}
-	if (cli->json) {
-		print_json(json_pack("{s:i, s:i, s:i, s:s}", "factors", (int)rep.factors,
-		                     "recovery_codes", (int)rep.recovery_codes, "skipped", (int)rep.skipped,
-		                     "notes", rep.notes));
-		return EXIT_OK;
-	}
+	if (cli->json)
+		return print_json(json_pack("{s:i, s:i, s:i, s:s}", "factors", (int)rep.factors,
+		                            "recovery_codes", (int)rep.recovery_codes, "skipped",
+		                            (int)rep.skipped, "notes", rep.notes));
 	printf("Imported %u factor%s", rep.factors, rep.factors == 1 ? "" : "s");
 	if (rep.recovery_codes)
 		printf(" and %u scratch code%s (as recovery codes)", rep.recovery_codes,

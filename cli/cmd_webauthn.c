@@ -56,11 +56,15 @@ static int finish(struct cli *cli, bool registration)
 		                      "user_verified", (int)res.user_verified, "message",
 		                      r == MFA_OK ? "" : mfa_ctx_error(cli->ctx));
 
-		if (o && (text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
-			printf("%s\n", text);
-			free(text);
-		}
+		text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(o);
+		if (!text) {
+			fprintf(stderr, "mfactl: cannot write the answer as JSON (a text in it is not "
+			                "UTF-8, or memory ran out): nothing printed\n");
+			return EXIT_ERROR;
+		}
+		printf("%s\n", text);
+		free(text);
 	} else if (r != MFA_OK) {
 		printf("refused: %s\n", mfa_ctx_error(cli->ctx));
 	} else if (registration) {

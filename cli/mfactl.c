@@ -16,16 +16,19 @@
 static const struct command commands[] = {
 	{ "init", cmd_init, 0, 0, "", "", "create config, key file and store" },
 	{ "enroll", cmd_enroll, 1, 1,
-	  "type secret digits period algorithm counter label issuer no-confirm qr no-qr json allow-case",
-	  "USER [--type totp|hotp] [--secret BASE32] [--digits N] "
+	  "type secret secret-file digits period algorithm counter label issuer no-confirm qr no-qr json "
+	  "allow-case",
+	  "USER [--type totp|hotp] [--secret-file FILE|- | --secret BASE32] [--digits N] "
 	  "[--period S] [--algorithm SHA1|SHA256|SHA512] [--counter N] [--label TEXT] "
 	  "[--issuer TEXT] [--no-confirm] [--qr terminal|utf8|ascii] [--no-qr] [--allow-case] [--json]",
 	  "enroll an authenticator" },
-	{ "verify", cmd_verify, 2, 2, "json", "USER CODE", "check a code or recovery code" },
+	{ "verify", cmd_verify, 2, 2, "json", "USER CODE|- (-: the code from standard input)",
+	  "check a code or recovery code" },
 	{ "list", cmd_list, 0, 1, "json", "[USER] [--json]", "list factors" },
 	{ "remove", cmd_remove, 2, 2, "", "USER FACTOR", "remove one factor" },
 	{ "rename", cmd_rename, 3, 3, "", "USER FACTOR LABEL", "relabel a factor" },
-	{ "resync", cmd_resync, 3, 3, "", "USER CODE1 CODE2", "re-align a token from two codes in a row" },
+	{ "resync", cmd_resync, 3, 3, "", "USER CODE1|- CODE2|- (-: the next line of standard input)",
+	  "re-align a token from two codes in a row" },
 	{ "unlock", cmd_unlock, 1, 1, "", "USER", "clear a lockout" },
 	{ "allow-enroll", cmd_allow_enroll, 1, 1, "", "USER",
 	  "let USER, who had a factor removed, enroll again at a login (enroll=inline)" },
@@ -51,8 +54,8 @@ static void usage(FILE *f)
 }
 
 /* Options that take a value; every other --word is a flag. */
-static const char *const valued[] = { "config", "type", "secret", "digits", "period", "algorithm",
-	                              "counter", "label", "issuer", "user", "serial", "qr",
+static const char *const valued[] = { "config", "type", "secret", "secret-file", "digits", "period",
+	                              "algorithm", "counter", "label", "issuer", "user", "serial", "qr",
 	                              "key-file", "password-file", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
 	                             "force", NULL };

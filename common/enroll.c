@@ -125,6 +125,8 @@ static size_t default_secret_len(mfa_algorithm alg)
 static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_params *p,
                          struct store_factor *f)
 {
+	int r;
+
 	memset(f, 0, sizeof(*f));
 	str_copy(f->user, sizeof(f->user), user);
 	f->type = p->type ? p->type : MFA_FACTOR_TOTP;
@@ -146,19 +148,25 @@ static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_pa
 	f->last_step = -1;
 	f->burnt_step = -1;
 	if (p->label) {
-		if (!label_valid(p->label))
-			return ctx_fail(ctx, MFA_ERR_INVALID,
-			                "invalid label: 1 to %d printable characters", MFA_LABEL_MAX);
+		if ((r = label_require(ctx, p->label)) != MFA_OK)
+			return r;
 		str_copy(f->label, sizeof(f->label), p->label);
 	} else {
 		char host[64] = "localhost";
+		size_t keep = strlen(user) < 40 ? strlen(user) : 40;
 
 		gethostname(host, sizeof(host) - 1);
 		host[sizeof(host) - 1] = '\0';
-		snprintf(f->label, sizeof(f->label), "%.40s@%.23s", user, host);
+		/* Cut the name between two UTF-8 characters, not inside one. */
+		while (keep > 0 && ((unsigned char)user[keep] & 0xc0) == 0x80)
+			keep--;
+		snprintf(f->label, sizeof(f->label), "%.*s@%.23s", (int)keep, user, host);
+		if (!label_valid(f->label))  /* a host name that is not UTF-8 */
+			snprintf(f->label, sizeof(f->label), "%.*s", (int)keep, user);
 	}
 	if (p->issuer && (!label_valid(p->issuer) || strchr(p->issuer, ':')))
-		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid issuer: printable text without ':'");
+		return ctx_fail(ctx, MFA_ERR_INVALID,
+		                "invalid issuer: UTF-8 text without ':' or control characters");
 	return MFA_OK;
 }
 
@@ -195,6 +203,7 @@ static int enroll_begin(mfa_ctx *ctx, const char *user_in, const struct mfa_otp_
 	memset(&f, 0, sizeof(f));
 	if ((r = ctx_require_open(ctx)) != MFA_OK ||
 	    (r = mfa_user_canonical(ctx, user_in, user)) != MFA_OK ||
+	    (r = user_name_require(ctx, user)) != MFA_OK ||
 	    (r = enroll_params(ctx, user, params, &f)) != MFA_OK)
 		goto out;
 	if (!(e = calloc(1, sizeof(*e)))) {

@@ -48,10 +48,13 @@ void ctx_log(mfa_ctx *ctx, mfa_log_level level, const char *fmt, ...)
 time_t ctx_now(mfa_ctx *ctx);
 int ctx_require_open(mfa_ctx *ctx);
 
-/* 1..MFA_USER_MAX bytes, no whitespace or control characters. */
+/* For names and labels to be stored: 1..MFA_USER_MAX (MFA_LABEL_MAX)
+ * bytes of UTF-8 without control characters; a name without spaces. */
 bool user_name_valid(const char *user);
-/* 1..MFA_LABEL_MAX bytes, no control characters. */
 bool label_valid(const char *label);
+/* MFA_OK if valid, else MFA_ERR_INVALID with a detail that says why. */
+int user_name_require(mfa_ctx *ctx, const char *user);
+int label_require(mfa_ctx *ctx, const char *label);
 /* Bounded copy that always terminates; false if src did not fit. */
 bool str_copy(char *dst, size_t size, const char *src);
 

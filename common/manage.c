@@ -203,9 +203,8 @@ int mfa_factor_rename(mfa_ctx *ctx, const char *user, const char *factor_id, con
 
 	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
-	if (!label_valid(label))
-		return ctx_fail(ctx, MFA_ERR_INVALID, "invalid label: 1 to %d printable characters",
-		                MFA_LABEL_MAX);
+	if ((r = label_require(ctx, label)) != MFA_OK)
+		return r;
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
 	    (r = factor_find(ctx, user, factor_id, &list, &n, &f)) != MFA_OK) {
 		tx_abort(ctx, r);
@@ -334,8 +333,14 @@ out:
 	return r;
 }
 
-static json_t *factor_json(const struct store_factor *f)
+static json_t *factor_json(mfa_ctx *ctx, const struct store_factor *f)
 {
+	char label[MFA_TEXT_ESCAPED_MAX];
+
+	/* Older versions let labels that are not UTF-8 in: shown escaped. */
+	if (!mfa_text_escape(f->label, label, sizeof(label)))
+		ctx_log(ctx, MFA_LOG_WARNING, "the label of factor %s is not UTF-8 text: exported as %s",
+		        f->id, label);
 	if (f->type == MFA_FACTOR_WEBAUTHN) {
 		char id[(STORE_CRED_ID_MAX + 2) / 3 * 4 + 1], aaguid[37];
 
@@ -343,7 +348,7 @@ static json_t *factor_json(const struct store_factor *f)
 		aaguid_text(f->aaguid, aaguid);
 		b64url_encode(f->cred_id, f->cred_id_len, id);
 		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:I}",
-		                 "id", f->id, "type", "webauthn", "label", f->label, "algorithm",
+		                 "id", f->id, "type", "webauthn", "label", label, "algorithm",
 		                 mfa_webauthn_algorithm_name(f->cose_alg), "credential_id", id,
 		                 "aaguid", aaguid, "transports", f->transports,
 		                 "attestation", f->attestation, "sign_count", (json_int_t)f->counter,
@@ -351,7 +356,7 @@ static json_t *factor_json(const struct store_factor *f)
 		                 "last_used", (json_int_t)f->last_used);
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:b, s:I, s:I}",
-	                 "id", f->id, "type", mfa_factor_type_name(f->type), "label", f->label,
+	                 "id", f->id, "type", mfa_factor_type_name(f->type), "label", label,
 	                 "algorithm", mfa_algorithm_name(f->algorithm), "digits", (int)f->digits,
 	                 "period", (int)f->period, "counter", (json_int_t)f->counter,
 	                 "drift_seconds", (json_int_t)f->drift_steps * (json_int_t)f->period,
@@ -367,6 +372,7 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	struct store_user u;
 	size_t n = 0, nrec = 0, left = 0;
 	json_t *root = NULL, *factors;
+	char shown[MFA_TEXT_ESCAPED_MAX];
 	bool found;
 	int r;
 
@@ -387,8 +393,10 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	}
 	for (size_t i = 0; i < nrec; i++)
 		left += !rec[i].used;
+	if (!mfa_text_escape(user, shown, sizeof(shown)))
+		ctx_log(ctx, MFA_LOG_WARNING, "user name %s is not UTF-8 text: exported escaped", shown);
 	r = MFA_ERR_NOMEM;
-	root = json_pack("{s:s, s:i, s:I, s:I, s:{s:i, s:i}, s:[]}", "user", user, "failures",
+	root = json_pack("{s:s, s:i, s:I, s:I, s:{s:i, s:i}, s:[]}", "user", shown, "failures",
 	                 (int)u.failures, "locked_until", (json_int_t)u.locked_until, "first_seen",
 	                 (json_int_t)u.first_seen, "recovery_codes", "total", (int)nrec, "left",
 	                 (int)left, "factors");
@@ -396,7 +404,7 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 		goto out;
 	factors = json_object_get(root, "factors");
 	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(factors, factor_json(&list[i])) < 0)
+		if (json_array_append_new(factors, factor_json(ctx, &list[i])) < 0)
 			goto out;
 	if (!(*json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
 		goto out;

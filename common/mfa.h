@@ -214,6 +214,13 @@ int mfa_user_allow_enroll(mfa_ctx *ctx, const char *user, const char *source);
 /* user as the store knows it: user_case applied; MFA_ERR_INVALID if no
  * valid name. */
 int mfa_user_canonical(mfa_ctx *ctx, const char *user, char out[MFA_USER_MAX + 1]);
+/* Copies text to out (size bytes, always terminated) with every byte that
+ * is not printable UTF-8 (a malformed sequence, a control character) as
+ * \xHH, so that JSON and terminals can show a name or label an older
+ * version stored. False if anything was escaped or cut. */
+bool mfa_text_escape(const char *text, char *out, size_t size);
+/* Room for any user name or label through mfa_text_escape. */
+#define MFA_TEXT_ESCAPED_MAX (4 * MFA_USER_MAX + 1)
 /* A sentence for the user about a refusal, e.g. lockout time or drift. */
 void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len);
 

@@ -30,13 +30,121 @@ bool str_copy(char *dst, size_t size, const char *src)
 	return true;
 }
 
-bool user_name_valid(const char *user)
+/* Length of the UTF-8 character at p if it is well formed (no overlong form,
+ * surrogate or code point past U+10FFFF) and no control character (C0, DEL,
+ * C1); 0 otherwise. */
+static size_t printable_char_len(const unsigned char *p)
 {
 	size_t n;
+	unsigned cp;
 
-	if (!user)
+	if (p[0] < 0x20 || p[0] == 0x7f)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+/* What every name and label must be, so that JSON output and a terminal
+ * show it as it is: 1..max bytes of UTF-8 text without control characters
+ * (nor spaces, unless space_ok). */
+static bool text_valid(const char *s, size_t max, bool space_ok)
+{
+	size_t n, len;
+
+	if (!s || (len = strlen(s)) == 0 || len > max)
 		return false;
-	n = strlen(user);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p += n)
+		if ((!space_ok && *p == ' ') || (n = printable_char_len(p)) == 0)
+			return false;
+	return true;
+}
+
+bool user_name_valid(const char *user)
+{
+	return text_valid(user, MFA_USER_MAX, false);
+}
+
+bool label_valid(const char *label)
+{
+	return text_valid(label, MFA_LABEL_MAX, true);
+}
+
+bool mfa_text_escape(const char *text, char *out, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t o = 0, n;
+	bool clean = true;
+
+	if (size == 0)
+		return false;
+	for (; *p; p += n) {
+		if ((n = printable_char_len(p)) == 0) {
+			n = 1;
+			clean = false;
+			if (o + 4 >= size)
+				break;
+			snprintf(out + o, 5, "\\x%02x", *p);
+			o += 4;
+			continue;
+		}
+		if (o + n >= size) {
+			clean = false;
+			break;
+		}
+		memcpy(out + o, p, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return clean;
+}
+
+int user_name_require(mfa_ctx *ctx, const char *user)
+{
+	char shown[MFA_TEXT_ESCAPED_MAX];
+
+	if (user_name_valid(user))
+		return MFA_OK;
+	mfa_text_escape(user ? user : "", shown, sizeof(shown));
+	return ctx_fail(ctx, MFA_ERR_INVALID,
+	                "invalid user name '%s': 1 to %d bytes of UTF-8 text, no spaces or control "
+	                "characters (give the name in UTF-8)", shown, MFA_USER_MAX);
+}
+
+int label_require(mfa_ctx *ctx, const char *label)
+{
+	char shown[MFA_TEXT_ESCAPED_MAX];
+
+	if (label_valid(label))
+		return MFA_OK;
+	mfa_text_escape(label ? label : "", shown, sizeof(shown));
+	return ctx_fail(ctx, MFA_ERR_INVALID,
+	                "invalid label '%s': 1 to %d bytes of UTF-8 text without control characters",
+	                shown, MFA_LABEL_MAX);
+}
+
+/* Looser than user_name_valid: names that older versions stored without
+ * being UTF-8 stay reachable, to be listed, exported and deleted. */
+static bool user_name_reachable(const char *user)
+{
+	size_t n = user ? strlen(user) : 0;
+
 	if (n == 0 || n > MFA_USER_MAX)
 		return false;
 	for (const unsigned char *p = (const unsigned char *)user; *p; p++)
@@ -48,7 +156,7 @@ bool user_name_valid(const char *user)
 int mfa_user_canonical(mfa_ctx *ctx, const char *user, char out[MFA_USER_MAX + 1])
 {
 	out[0] = '\0';
-	if (!user_name_valid(user))
+	if (!user_name_reachable(user))
 		return ctx_fail(ctx, MFA_ERR_INVALID,
 		                "invalid user name: 1 to %d characters, no spaces or control characters",
 		                MFA_USER_MAX);
@@ -58,21 +166,6 @@ int mfa_user_canonical(mfa_ctx *ctx, const char *user, char out[MFA_USER_MAX + 1
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
 	return MFA_OK;
-}
-
-bool label_valid(const char *label)
-{
-	size_t n;
-
-	if (!label)
-		return false;
-	n = strlen(label);
-	if (n == 0 || n > MFA_LABEL_MAX)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
 }
 
 int file_check_writers(const char *path, const struct stat *st, bool any_owner, gid_t shared_gid,

@@ -255,7 +255,9 @@ int mfa_webauthn_register_begin(mfa_ctx *ctx, const char *user, char **options_j
 	int r;
 
 	*options_json = NULL;
-	if ((r = require_rp(ctx, &user, canon)) != MFA_OK || (r = user_handle(ctx, user, handle)) != MFA_OK ||
+	if ((r = require_rp(ctx, &user, canon)) != MFA_OK ||
+	    (r = user_name_require(ctx, user)) != MFA_OK ||
+	    (r = user_handle(ctx, user, handle)) != MFA_OK ||
 	    (r = user_credentials(ctx, user, &list, &n, &count)) != MFA_OK)
 		goto out;
 	b64url_encode(handle, sizeof(handle), handle_b64);
@@ -604,11 +606,9 @@ int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
 		goto out;
 	if (!label)
 		label = "security key";
-	if (!label_valid(label)) {
-		r = ctx_fail(ctx, MFA_ERR_INVALID, "invalid label: 1 to %d printable characters",
-		             MFA_LABEL_MAX);
+	if ((r = user_name_require(ctx, creq.user)) != MFA_OK ||
+	    (r = label_require(ctx, label)) != MFA_OK)
 		goto out;
-	}
 	if (!response_json ||
 	    wa_response_parse(response_json, strlen(response_json), true, &c.resp, c.err,
 	                      sizeof(c.err)) != 0) {

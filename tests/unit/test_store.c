@@ -407,6 +407,35 @@ static void challenges_expired_are_swept(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* Older versions stored names and labels that are not UTF-8: such a user
+ * is still listed, exported (escaped) and deleted, never lost. */
+static void store_legacy_names_not_utf8(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_factor_info *list = NULL;
+	char *json = NULL;
+	size_t n = 0;
+
+	CHECK_EQ_INT(env_enroll(ctx, "bob", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	sql(&env, "UPDATE factors SET user = CAST(X'62FF6F62' AS TEXT), "
+	          "label = CAST(X'6C61FE62' AS TEXT)");
+	CHECK_EQ_INT(mfa_factor_list(ctx, NULL, &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 1);
+	if (n == 1)
+		CHECK_STR(list[0].user, "b\xffob");
+	mfa_factor_list_free(&list);
+	CHECK_EQ_INT(mfa_user_export(ctx, "b\xffob", &json), MFA_OK);
+	CHECK(json && strstr(json, "\"user\": \"b\\\\xffob\"") != NULL);
+	CHECK(json && strstr(json, "\"label\": \"la\\\\xfeb\"") != NULL);
+	free(json);
+	CHECK_EQ_INT(mfa_user_delete(ctx, "b\xffob", "test"), MFA_OK);
+	CHECK_EQ_INT(mfa_factor_list(ctx, NULL, &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	mfa_factor_list_free(&list);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case store_tests[] = {
 	{ "store_migrates_v1", store_migrates_v1 },
 	{ "challenges_once_bound_expiring", challenges_once_bound_expiring },
@@ -421,5 +450,6 @@ const struct test_case store_tests[] = {
 	{ "store_moved_secret_denies", store_moved_secret_denies },
 	{ "store_wrong_key_denies", store_wrong_key_denies },
 	{ "store_setup_idempotent", store_setup_idempotent },
+	{ "store_legacy_names_not_utf8", store_legacy_names_not_utf8 },
 	{ NULL, NULL },
 };

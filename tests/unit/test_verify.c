@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "env.h"
+#include "internal.h"
 
 static const char *secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
@@ -398,6 +399,96 @@ static void manage_list_rename_export_delete(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* Names and labels are stored only as UTF-8 text without control
+ * characters, wherever they come in; JSON output depends on it. */
+static void names_labels_utf8(void)
+{
+	static const char *const bad[] = { "b\xffob", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		                           "c\xc2\x9b", "tail\xc3", "\xe2\x82x", "\xf8\x88\x80\x80\x80",
+		                           NULL };
+	static const char longname[] = "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
+	static const char *const good[] = { "jos\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac",
+		                            "\xf0\x9f\x94\x91", "\xef\xbf\xbd", NULL };
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, "webauthn_rp_id = localhost\n"
+	                             "webauthn_origins = http://localhost:8080");
+	struct mfa_otp_params p = { .algorithm = -1, .secret_base32 = secret, .source = "test" };
+	struct mfa_import_report rep;
+	struct mfa_factor_info *list = NULL;
+	struct mfa_webauthn_result res;
+	mfa_enrollment *e = NULL;
+	char id[MFA_ID_LEN + 1], path[400], shown[MFA_TEXT_ESCAPED_MAX], *opts = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	for (int i = 0; bad[i]; i++) {
+		CHECK(!user_name_valid(bad[i]) && !label_valid(bad[i]));
+		CHECK_EQ_INT(mfa_enroll_begin(ctx, bad[i], &p, &e), MFA_ERR_INVALID);
+		CHECK(strstr(mfa_ctx_error(ctx), "UTF-8") != NULL);
+		CHECK(!mfa_text_escape(bad[i], shown, sizeof(shown)));
+	}
+	for (int i = 0; good[i]; i++) {
+		CHECK(user_name_valid(good[i]) && label_valid(good[i]));
+		CHECK(mfa_text_escape(good[i], shown, sizeof(shown)));
+		CHECK_STR(shown, good[i]);
+	}
+	CHECK(!mfa_text_escape("b\xff\x01o", shown, sizeof(shown)));
+	CHECK_STR(shown, "b\\xff\\x01o");
+	CHECK(!mfa_text_escape("\xff\xff", shown, 6));  /* cut, never past the end */
+	CHECK_STR(shown, "\\xff");
+	CHECK(!mfa_text_escape("jos\xc3\xa9", shown, 5));  /* never half a character */
+	CHECK_STR(shown, "jos");
+
+	p.label = "t\xffk";
+	CHECK_EQ_INT(mfa_enroll_begin(ctx, "alice", &p, &e), MFA_ERR_INVALID);
+	CHECK(strstr(mfa_ctx_error(ctx), "invalid label 't\\xffk'") != NULL);
+	p.label = NULL;
+	p.issuer = "Ex\xc2\x85";
+	CHECK_EQ_INT(mfa_enroll_begin(ctx, "alice", &p, &e), MFA_ERR_INVALID);
+	p.issuer = NULL;
+	CHECK_EQ_INT(mfa_webauthn_register_begin(ctx, "b\xffob", &opts), MFA_ERR_INVALID);
+	CHECK(opts == NULL && strstr(mfa_ctx_error(ctx), "UTF-8") != NULL);
+	CHECK_EQ_INT(mfa_webauthn_register_finish(ctx, &(struct mfa_request){ .user = "alice" }, "{}",
+	                                          "t\xffk", &res),
+	             MFA_ERR_INVALID);
+	CHECK(strstr(mfa_ctx_error(ctx), "invalid label") != NULL);
+
+	/* The name from an import file, and the one given for it. */
+	snprintf(path, sizeof(path), "%s/users.oath", env.dir);
+	if ((f = fopen(path, "w"))) {
+		fputs("HOTP alice - 3132333435363738393031323334353637383930\n"
+		      "HOTP b\xffob - 3132333435363738393031323334353637383931\n", f);
+		fclose(f);
+	}
+	CHECK_EQ_INT(mfa_import_oath_usersfile(ctx, path, "test", &rep), MFA_ERR_IMPORT);
+	CHECK(strstr(mfa_ctx_error(ctx), "line 2: user name is not valid") != NULL);
+	CHECK_EQ_INT(mfa_import_google_authenticator(ctx, path, "b\xffob", "test", &rep),
+	             MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_import_pskc(ctx, path, &(struct mfa_pskc_options){ .user = "b\xffob" }, "test",
+	                             &rep), MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_factor_list(ctx, NULL, &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	mfa_factor_list_free(&list);
+
+	/* A long name in UTF-8 (a, then 22 e-acute): the default label is cut
+	 * between characters. */
+	CHECK_EQ_INT(env_enroll(ctx, longname, MFA_FACTOR_TOTP, NULL, 6, secret, id), MFA_OK);
+	CHECK_EQ_INT(mfa_factor_rename(ctx, longname, id, "x\xe9y", "test"), MFA_ERR_INVALID);
+	p.label = NULL;
+	p.secret_base32 = NULL;
+	CHECK_EQ_INT(mfa_enroll_begin(ctx, longname, &p, &e), MFA_OK);
+	CHECK_EQ_INT(mfa_enroll_activate(ctx, e), MFA_OK);
+	mfa_enrollment_free(&e);
+	CHECK_EQ_INT(mfa_factor_list(ctx, NULL, &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 2);
+	for (size_t i = 0; i < n; i++)
+		CHECK(label_valid(list[i].label));
+	mfa_factor_list_free(&list);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case verify_tests[] = {
 	{ "verify_accept_wrong_replay", verify_accept_wrong_replay },
 	{ "verify_clock_drift_message", verify_clock_drift_message },
@@ -409,5 +500,6 @@ const struct test_case verify_tests[] = {
 	{ "verify_race_two_processes_100_rounds", verify_race_two_processes },
 	{ "verify_race_two_threads_100_rounds", verify_race_two_threads },
 	{ "manage_list_rename_export_delete", manage_list_rename_export_delete },
+	{ "names_labels_utf8", names_labels_utf8 },
 	{ NULL, NULL },
 };
