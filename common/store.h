@@ -94,6 +94,7 @@ struct store_ops {
 	void (*rollback)(struct store *s);
 	int (*user_get)(struct store *s, const char *user, struct store_user *u, bool *found);
 	int (*user_put)(struct store *s, const char *user, const struct store_user *u);
+	/* Every row of user, pending challenges too; found: factors or state. */
 	int (*user_delete)(struct store *s, const char *user, bool *found);
 	/* user NULL: every user's factors. Caller frees *list (and wipes). */
 	int (*factors_get)(struct store *s, const char *user, struct store_factor **list, size_t *n);

@@ -963,7 +963,10 @@ int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
 		goto out;
 	}
 	if ((r = login_verify(&c, &key)) != MFA_OK) {
-		r = refuse(&c, "webauthn-login", r, key && key->factor_id[0] ? key->factor_id : NULL);
+		/* Another user's key: its factor id is none of this user's business. */
+		r = refuse(&c, "webauthn-login", r,
+		           key && key->factor_id[0] && !strcmp(key->user, req->user) ? key->factor_id
+		                                                                       : NULL);
 		goto out;
 	}
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK) {

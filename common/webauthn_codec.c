@@ -539,14 +539,15 @@ int wa_response_parse(const char *json, size_t len, bool registration, struct wa
 			FAIL("response.authenticatorData is missing or not base64url");
 		if (!b64_member_fixed(rs, "signature", resp->sig, &resp->sig_len, sizeof(resp->sig)))
 			FAIL("response.signature is missing or not base64url");
+		/* Absent or null: the key sent none. Empty is neither none nor a handle. */
 		v = json_object_get(rs, "userHandle");
 		if (v && !json_is_null(v) &&
 		    (!json_is_string(v) ||
-		     (json_string_length(v) &&
-		      b64url_decode(json_string_value(v), resp->user_handle,
-		                       sizeof(resp->user_handle), &resp->user_handle_len) != 0)))
-			FAIL("response.userHandle is not base64url of at most %d bytes",
-			     WA_USER_HANDLE_MAX);
+		     b64url_decode(json_string_value(v), resp->user_handle,
+		                   sizeof(resp->user_handle), &resp->user_handle_len) != 0 ||
+		     resp->user_handle_len == 0))
+			FAIL("response.userHandle is not base64url of 1 to %d bytes (leave it out, "
+			     "or null, when the key sent none)", WA_USER_HANDLE_MAX);
 	}
 	r = 0;
 out:

@@ -331,11 +331,14 @@ static void webauthn_unsupported_algorithm_and_users(void)
 	struct sa_cred *alice;
 	char *resp;
 
+	char alice_id[MFA_ID_LEN + 1];
+
 	wa_setup(&w, NULL);
 	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES384, SA_FMT_PACKED_SELF, NULL, &res),
 	             MFA_ERR_WEBAUTHN);
 	CHECK(strstr(mfa_ctx_error(w.ctx), "not supported") != NULL);
 	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
+	snprintf(alice_id, sizeof(alice_id), "%s", res.factor_id);
 	alice = w.cred;
 	w.cred = NULL;
 	CHECK_EQ_INT(wa_register(&w, "bob", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
@@ -354,6 +357,10 @@ static void webauthn_unsupported_algorithm_and_users(void)
 		CHECK_EQ_INT(sa_get(alice, options, &w.opts, &resp), 0);
 		CHECK_EQ_INT(wa_finish(&w, "bob", resp, &res), MFA_ERR_WEBAUTHN);
 		CHECK(strstr(mfa_ctx_error(w.ctx), "not registered to bob") != NULL);
+		/* Bob's refusal is audited without naming alice's factor: only
+		 * alice's registration names it. */
+		CHECK_EQ_INT(env_audit_count(&w.env, "\"rejected\""), 2);
+		CHECK_EQ_INT(env_audit_count(&w.env, alice_id), 1);
 		free(resp);
 		free(options);
 	}
@@ -372,6 +379,14 @@ static void webauthn_unsupported_algorithm_and_users(void)
 		bad = json_dumps(j, 0);
 		json_decref(j);
 		CHECK_EQ_INT(wa_finish(&w, "alice", bad, &res), MFA_ERR_WEBAUTHN);
+		CHECK(strstr(mfa_ctx_error(w.ctx), "userHandle") != NULL);
+		free(bad);
+		/* Present but empty is no handle at all: refused, not taken as none sent. */
+		j = json_loads(good, 0, NULL);
+		json_object_set_new(json_object_get(j, "response"), "userHandle", json_string(""));
+		bad = json_dumps(j, 0);
+		json_decref(j);
+		CHECK_EQ_INT(wa_finish(&w, "alice", bad, &res), MFA_ERR_INVALID);
 		CHECK(strstr(mfa_ctx_error(w.ctx), "userHandle") != NULL);
 		CHECK_EQ_INT(wa_finish(&w, "alice", good, &res), MFA_OK);
 		free(bad);
@@ -567,6 +582,58 @@ static void webauthn_managed_like_other_factors(void)
 	wa_teardown(&w);
 }
 
+static int challenges_of(const struct wa *w, const char *user)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_open(w->env.store, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM challenges WHERE user = ?1", -1, &st,
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A ceremony begun before the user was deleted ends with the user. */
+static void webauthn_user_delete_ends_ceremonies(void)
+{
+	struct mfa_request req = { .user = "alice", .source = "test" };
+	struct store_challenge radius = { .id = "00112233445566778899aabbccddeeff",
+		                          .user = "alice", .nas = "nas1" };
+	struct mfa_webauthn_result res;
+	char *options = NULL, *reg = NULL, *login = NULL;
+	struct wa w;
+
+	wa_setup(&w, NULL);
+	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
+	CHECK_EQ_INT(wa_register(&w, "bob", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
+	login = wa_assert(&w, "bob", NULL);                    /* bob's: stays */
+	CHECK_EQ_INT(mfa_webauthn_register_begin(w.ctx, "alice", &options), MFA_OK);
+	radius.expires = test_now + 300;
+	CHECK(w.ctx->store->ops->begin(w.ctx->store, true) == MFA_OK &&
+	      w.ctx->store->ops->challenge_put(w.ctx->store, &radius) == MFA_OK &&
+	      w.ctx->store->ops->commit(w.ctx->store) == MFA_OK);
+	CHECK_EQ_INT(challenges_of(&w, "alice"), 2);
+	CHECK_EQ_INT(mfa_user_delete(w.ctx, "alice", "test"), MFA_OK);
+	CHECK_EQ_INT(challenges_of(&w, "alice"), 0);
+	CHECK_EQ_INT(challenges_of(&w, "bob"), 1);
+	/* The registration begun before the delete cannot add a key after it. */
+	sa_cred_free(&w.cred);
+	CHECK_EQ_INT(sa_create(options, SA_ES256, SA_FMT_NONE, &w.opts, &w.cred, &reg), 0);
+	CHECK_EQ_INT(mfa_webauthn_register_finish(w.ctx, &req, reg, NULL, &res), MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(credentials_of(w.ctx, "alice"), 0);
+	CHECK_EQ_INT(wa_finish(&w, "bob", login, &res), MFA_OK);
+	free(options);
+	free(reg);
+	free(login);
+	wa_teardown(&w);
+}
+
 static void webauthn_stored_key_tamper_fails_closed(void)
 {
 	struct mfa_webauthn_result res;
@@ -739,6 +806,7 @@ const struct test_case webauthn_tests[] = {
 	{ "webauthn_trust_anchors", webauthn_trust_anchors },
 	{ "webauthn_malformed_cbor_and_json", webauthn_malformed_cbor_and_json },
 	{ "webauthn_managed_like_other_factors", webauthn_managed_like_other_factors },
+	{ "webauthn_user_delete_ends_ceremonies", webauthn_user_delete_ends_ceremonies },
 	{ "webauthn_stored_key_tamper_fails_closed", webauthn_stored_key_tamper_fails_closed },
 	{ "webauthn_race_one_winner", webauthn_race_one_winner },
 	{ "webauthn_chromium_recordings", webauthn_chromium_recordings },
