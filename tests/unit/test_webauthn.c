@@ -940,57 +940,86 @@ static char *slurp(const char *path)
 	return s;
 }
 
+/* One recorded ceremony in tests/data/webauthn/DIR: registered with
+ * attestation `kind` and logged in once, or, when meta.json says
+ * "refused", refused with that message. */
+static void replay_recording(const char *dir, const char *kind)
+{
+	char path[512], conf[600], *resp;
+	const char *refused;
+	json_t *meta;
+	struct test_env env;
+	struct mfa_webauthn_result res;
+	struct mfa_request req = { .source = "test" };
+	mfa_ctx *ctx;
+	time_t saved = test_now;
+
+	snprintf(path, sizeof(path), "%s/webauthn/%s/meta.json", test_data_dir(), dir);
+	meta = json_load_file(path, 0, NULL);
+	CHECK(meta != NULL);
+	if (!meta)
+		return;
+	snprintf(conf, sizeof(conf), "webauthn_rp_id = %s\nwebauthn_origins = %s\n",
+	         json_string_value(json_object_get(meta, "rp_id")),
+	         json_string_value(json_object_get(meta, "origin")));
+	req.user = json_string_value(json_object_get(meta, "user"));
+	refused = json_string_value(json_object_get(meta, "refused"));
+	test_now = (time_t)json_integer_value(json_object_get(meta, "recorded_at"));
+	ctx = env_new(&env, conf);
+	snprintf(path, sizeof(path), "%s/webauthn/%s/register-options.json", test_data_dir(), dir);
+	CHECK(plant_challenge(ctx, req.user, path, "webauthn.create", test_now));
+	snprintf(path, sizeof(path), "%s/webauthn/%s/register-response.json", test_data_dir(), dir);
+	resp = slurp(path);
+	if (refused) {
+		CHECK_EQ_INT(mfa_webauthn_register_finish(ctx, &req, resp, NULL, &res),
+		             MFA_ERR_WEBAUTHN);
+		CHECK(strstr(mfa_ctx_error(ctx), refused) != NULL);
+		free(resp);
+		goto out;
+	}
+	CHECK_EQ_INT(mfa_webauthn_register_finish(ctx, &req, resp, NULL, &res), MFA_OK);
+	if (res.result != MFA_OK)
+		fprintf(stderr, "  %s: %s\n", dir, mfa_ctx_error(ctx));
+	CHECK_STR(res.attestation, kind);
+	free(resp);
+	snprintf(path, sizeof(path), "%s/webauthn/%s/login-options-1.json", test_data_dir(), dir);
+	CHECK(plant_challenge(ctx, req.user, path, "webauthn.get", test_now));
+	snprintf(path, sizeof(path), "%s/webauthn/%s/login-response-1.json", test_data_dir(), dir);
+	resp = slurp(path);
+	CHECK_EQ_INT(mfa_webauthn_login_finish(ctx, &req, resp, &res), MFA_OK);
+	/* The recording replayed: its challenge is gone. */
+	CHECK_EQ_INT(mfa_webauthn_login_finish(ctx, &req, resp, &res), MFA_ERR_CHALLENGE);
+	free(resp);
+out:
+	mfa_ctx_free(&ctx);
+	json_decref(meta);
+	test_now = saved;
+}
+
 static void webauthn_chromium_recordings(void)
 {
 	static const char *const dirs[] = { "chromium-ctap2", "chromium-u2f", "chromium-packed",
 		                            "chromium-fido-u2f" };
 	static const char *const kinds[] = { "none", "none", "basic", "basic" };
 
-	for (size_t d = 0; d < 4; d++) {
-		char path[512], conf[600], *resp;
-		json_t *meta;
-		struct test_env env;
-		struct mfa_webauthn_result res;
-		struct mfa_request req = { .source = "test" };
-		mfa_ctx *ctx;
-		time_t saved = test_now;
+	for (size_t d = 0; d < 4; d++)
+		replay_recording(dirs[d], kinds[d]);
+}
 
-		snprintf(path, sizeof(path), "%s/webauthn/%s/meta.json", test_data_dir(), dirs[d]);
-		meta = json_load_file(path, 0, NULL);
-		CHECK(meta != NULL);
-		if (!meta)
-			continue;
-		snprintf(conf, sizeof(conf), "webauthn_rp_id = %s\nwebauthn_origins = %s\n",
-		         json_string_value(json_object_get(meta, "rp_id")),
-		         json_string_value(json_object_get(meta, "origin")));
-		req.user = json_string_value(json_object_get(meta, "user"));
-		test_now = (time_t)json_integer_value(json_object_get(meta, "recorded_at"));
-		ctx = env_new(&env, conf);
-		snprintf(path, sizeof(path), "%s/webauthn/%s/register-options.json", test_data_dir(),
-		         dirs[d]);
-		CHECK(plant_challenge(ctx, req.user, path, "webauthn.create", test_now));
-		snprintf(path, sizeof(path), "%s/webauthn/%s/register-response.json", test_data_dir(),
-		         dirs[d]);
-		resp = slurp(path);
-		CHECK_EQ_INT(mfa_webauthn_register_finish(ctx, &req, resp, NULL, &res), MFA_OK);
-		if (res.result != MFA_OK)
-			fprintf(stderr, "  %s: %s\n", dirs[d], mfa_ctx_error(ctx));
-		CHECK_STR(res.attestation, kinds[d]);
-		free(resp);
-		snprintf(path, sizeof(path), "%s/webauthn/%s/login-options-1.json", test_data_dir(),
-		         dirs[d]);
-		CHECK(plant_challenge(ctx, req.user, path, "webauthn.get", test_now));
-		snprintf(path, sizeof(path), "%s/webauthn/%s/login-response-1.json", test_data_dir(),
-		         dirs[d]);
-		resp = slurp(path);
-		CHECK_EQ_INT(mfa_webauthn_login_finish(ctx, &req, resp, &res), MFA_OK);
-		/* The recording replayed: its challenge is gone. */
-		CHECK_EQ_INT(mfa_webauthn_login_finish(ctx, &req, resp, &res), MFA_ERR_CHALLENGE);
-		free(resp);
-		mfa_ctx_free(&ctx);
-		json_decref(meta);
-		test_now = saved;
-	}
+/* Recorded from the software authenticator by
+ * tests/webauthn/record-softauthn-fixtures.sh: extension outputs in
+ * authData, and RS256 keys of 3072, 4096 and (refused) 8192 bits. */
+static void webauthn_softauthn_recordings(void)
+{
+	static const char *const dirs[] = { "softauthn-cred-protect", "softauthn-hmac-secret",
+		                            "softauthn-cred-blob", "softauthn-min-pin-length",
+		                            "softauthn-rs256-3072", "softauthn-rs256-4096",
+		                            "softauthn-rs256-8192" };
+	static const char *const kinds[] = { "basic", "basic", "self", "basic", "self", "basic",
+		                             NULL };
+
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
+		replay_recording(dirs[d], kinds[d]);
 }
 
 const struct test_case webauthn_tests[] = {
@@ -1010,5 +1039,6 @@ const struct test_case webauthn_tests[] = {
 	{ "webauthn_stored_key_tamper_fails_closed", webauthn_stored_key_tamper_fails_closed },
 	{ "webauthn_race_one_winner", webauthn_race_one_winner },
 	{ "webauthn_chromium_recordings", webauthn_chromium_recordings },
+	{ "webauthn_softauthn_recordings", webauthn_softauthn_recordings },
 	{ NULL, NULL },
 };
