@@ -17,7 +17,7 @@
 #define STORE_NAS_MAX 128
 #define STORE_CHALLENGE_ID_MAX 64
 #define STORE_CRED_ID_MAX 1023    /* WebAuthn credential ids, as the spec bounds them */
-#define STORE_COSE_KEY_MAX 600    /* a COSE RS256 key is about 270 bytes */
+#define STORE_COSE_KEY_MAX 600    /* COSE RS256 keys: 270 bytes (2048 bits) to 528 (4096) */
 #define STORE_AAGUID_LEN 16
 #define STORE_SEALED_MAX (STORE_COSE_KEY_MAX + VAULT_OVERHEAD)
 
