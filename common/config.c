@@ -275,7 +275,9 @@ static bool rp_id_valid(const char *id)
 
 /* An origin a browser would send for rp_id: https://host[:port], or
  * http://localhost[:port] (a secure context too), where host is rp_id or
- * one of its subdomains (WebAuthn §5.1.3 step 8). */
+ * one of its subdomains (WebAuthn §5.1.3 step 8), in DNS labels of
+ * [a-z0-9-]: no fragment, query, backslash or empty label can make
+ * "evil.com#.example.com" end in rp_id. */
 static bool origin_fits(const char *origin, size_t n, const char *rp_id)
 {
 	char host[256];
@@ -293,6 +295,8 @@ static bool origin_fits(const char *origin, size_t n, const char *rp_id)
 		return false;
 	memcpy(host, h, hn);
 	host[hn] = '\0';
+	if (!rp_id_valid(host))
+		return false;
 	if (h[hn] == ':') {
 		size_t pn = n - (size_t)(h + hn + 1 - origin);
 

@@ -17,7 +17,7 @@
 #define STORE_NAS_MAX 128
 #define STORE_CHALLENGE_ID_MAX 64
 #define STORE_CRED_ID_MAX 1023    /* WebAuthn credential ids, as the spec bounds them */
-#define STORE_COSE_KEY_MAX 600    /* a COSE RS256 key is about 270 bytes */
+#define STORE_COSE_KEY_MAX 600    /* COSE RS256 keys: 270 bytes (2048 bits) to 528 (4096) */
 #define STORE_AAGUID_LEN 16
 #define STORE_SEALED_MAX (STORE_COSE_KEY_MAX + VAULT_OVERHEAD)
 
@@ -95,6 +95,7 @@ struct store_ops {
 	void (*rollback)(struct store *s);
 	int (*user_get)(struct store *s, const char *user, struct store_user *u, bool *found);
 	int (*user_put)(struct store *s, const char *user, const struct store_user *u);
+	/* Every row of user, pending challenges too; found: factors or state. */
 	int (*user_delete)(struct store *s, const char *user, bool *found);
 	/* user NULL: every user's factors. Caller frees *list (and wipes). */
 	int (*factors_get)(struct store *s, const char *user, struct store_factor **list, size_t *n);

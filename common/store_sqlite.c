@@ -23,6 +23,7 @@
 enum stmt_id {
 	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK,
 	ST_USER_GET, ST_USER_PUT, ST_USER_DEL, ST_USER_DEL_FACTORS, ST_USER_DEL_RECOVERY,
+	ST_USER_DEL_CHALLENGES,
 	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_BY_CRED, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
 	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
 	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_TAKE, ST_CHALLENGES_EXPIRE, ST_USER_TWIN,
@@ -42,6 +43,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_USER_DEL] = "DELETE FROM users WHERE name = ?1",
 	[ST_USER_DEL_FACTORS] = "DELETE FROM factors WHERE user = ?1",
 	[ST_USER_DEL_RECOVERY] = "DELETE FROM recovery WHERE user = ?1",
+	[ST_USER_DEL_CHALLENGES] = "DELETE FROM challenges WHERE user = ?1",
 #define FACTOR_COLUMNS "user, id, label, type, algorithm, digits, period, counter, last_step, " \
                        "drift, active, created, last_used, secret, cose_alg, cred_id, aaguid, " \
                        "transports, attestation, inline, burnt_step"
@@ -555,6 +557,11 @@ static int sq_user_delete(struct store *s, const char *user, bool *found)
 	    (r = sq_delete_user_rows(q, ST_USER_DEL, user, &changes)) != MFA_OK)
 		return r;
 	*found = changes > 0;
+	/* Pending WebAuthn and RADIUS challenges go too: a ceremony begun
+	 * before the delete must not register a key or log in after it. They
+	 * are no record of the user, so they alone do not make one "found". */
+	if ((r = sq_delete_user_rows(q, ST_USER_DEL_CHALLENGES, user, &changes)) != MFA_OK)
+		return r;
 	return MFA_OK;
 }
 

@@ -13,11 +13,12 @@
 #include <fido.h>
 #include <fido/eddsa.h>
 #include <fido/es256.h>
-#include <fido/rs256.h>
 #include <jansson.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -398,12 +399,60 @@ static STACK_OF(X509) *x5c_certs(const struct wa_attestation *att)
 	return chain;
 }
 
+/* libfido2 compares the extension outputs in authData with those the
+ * relying party asked for, and refuses a difference (FIDO_ERR_INVALID_PARAM).
+ * We ask for none, but keys add their own (YubiKeys send credProtect), and
+ * §7.1 step 18 lets a relying party take unsolicited outputs: so it is
+ * told to expect exactly what authData carries. */
+static bool expect_extensions(fido_cred_t *cred, const struct wa_auth_data *ad)
+{
+	int ext = (ad->hmac_secret ? FIDO_EXT_HMAC_SECRET : 0) |
+	          (ad->cred_blob ? FIDO_EXT_CRED_BLOB : 0);
+
+	return fido_cred_set_extensions(cred, ext) == FIDO_OK &&
+	       fido_cred_set_prot(cred, ad->cred_protect) == FIDO_OK &&
+	       fido_cred_set_pin_minlen(cred, ad->min_pin_length) == FIDO_OK;
+}
+
+static EVP_PKEY *public_key_from(const struct wa_cose_key *key);
+
+/* A packed signature over authData || clientDataHash, checked as libfido2
+ * checks it, for the keys libfido2 cannot hold (RSA other than 2048 bits):
+ * with the certificate's key and attStmt.alg, or the credential's own. */
+static bool packed_signature_ok(struct ceremony *c, const struct wa_attestation *att,
+                                const unsigned char cdh[SHA256_DIGEST_LENGTH])
+{
+	unsigned char msg[WA_AUTH_DATA_MAX + SHA256_DIGEST_LENGTH];
+	const unsigned char *p = att->x5c_count ? att->x5c[0] : NULL;
+	X509 *cert = p ? d2i_X509(NULL, &p, (long)att->x5c_len[0]) : NULL;
+	EVP_PKEY *pkey = att->x5c_count ? (cert ? X509_get_pubkey(cert) : NULL)
+	                                : public_key_from(&c->key);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok;
+
+	memcpy(msg, att->auth_data, att->auth_data_len);
+	memcpy(msg + att->auth_data_len, cdh, SHA256_DIGEST_LENGTH);
+	ok = md && pkey && att->sig &&
+	     (att->att_alg == WA_ALG_ES256 || att->att_alg == WA_ALG_RS256 ||
+	      att->att_alg == WA_ALG_EDDSA) &&
+	     EVP_DigestVerifyInit(md, NULL, att->att_alg == WA_ALG_EDDSA ? NULL : EVP_sha256(), NULL,
+	                          pkey) == 1 &&
+	     EVP_DigestVerify(md, att->sig, att->sig_len, msg,
+	                      att->auth_data_len + SHA256_DIGEST_LENGTH) == 1;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pkey);
+	X509_free(cert);
+	return ok;
+}
+
 /* §8: the attestation statement; sets the kind of attestation it was. */
 static int check_attestation(struct ceremony *c, const struct wa_attestation *att,
                              char kind[16])
 {
 	mfa_ctx *ctx = c->ctx;
 	bool anchors = ctx->cfg.webauthn_trust_anchors[0] != '\0';
+	/* libfido2 reads RS256 keys of 2048 bits only. */
+	bool fido_key = c->key.alg != WA_ALG_RS256 || c->key.rsa_n_len == 256;
 	unsigned char cdh[SHA256_DIGEST_LENGTH];
 	STACK_OF(X509) *chain = NULL;
 	fido_cred_t *cred = NULL;
@@ -421,12 +470,13 @@ static int check_attestation(struct ceremony *c, const struct wa_attestation *at
 		goto out;
 	}
 	/* libfido2 parses authData again, against the key type we expect. */
-	if (fido_cred_set_type(cred, c->key.alg) != FIDO_OK ||
-	    fido_cred_set_clientdata_hash(cred, cdh, sizeof(cdh)) != FIDO_OK ||
-	    fido_cred_set_rp(cred, ctx->cfg.webauthn_rp_id, rp_name(ctx)) != FIDO_OK ||
-	    fido_cred_set_uv(cred, uv_option(ctx)) != FIDO_OK ||
-	    fido_cred_set_authdata_raw(cred, att->auth_data, att->auth_data_len) != FIDO_OK ||
-	    fido_cred_set_fmt(cred, att->fmt) != FIDO_OK) {
+	if (fido_key &&
+	    (fido_cred_set_type(cred, c->key.alg) != FIDO_OK ||
+	     fido_cred_set_clientdata_hash(cred, cdh, sizeof(cdh)) != FIDO_OK ||
+	     fido_cred_set_rp(cred, ctx->cfg.webauthn_rp_id, rp_name(ctx)) != FIDO_OK ||
+	     fido_cred_set_uv(cred, uv_option(ctx)) != FIDO_OK ||
+	     fido_cred_set_authdata_raw(cred, att->auth_data, att->auth_data_len) != FIDO_OK ||
+	     !expect_extensions(cred, &c->ad) || fido_cred_set_fmt(cred, att->fmt) != FIDO_OK)) {
 		snprintf(c->err, sizeof(c->err), "libfido2 refuses the authenticator data");
 		goto out;
 	}
@@ -437,7 +487,7 @@ static int check_attestation(struct ceremony *c, const struct wa_attestation *at
 		}
 		str_copy(kind, 16, "none");
 	} else {
-		if (fido_cred_set_attstmt(cred, att->att_stmt, att->att_stmt_len) != FIDO_OK) {
+		if (fido_key && fido_cred_set_attstmt(cred, att->att_stmt, att->att_stmt_len) != FIDO_OK) {
 			snprintf(c->err, sizeof(c->err), "the %s attestation statement is malformed",
 			         att->fmt);
 			goto out;
@@ -452,10 +502,16 @@ static int check_attestation(struct ceremony *c, const struct wa_attestation *at
 			                                 "credential's");
 			goto out;
 		}
-		fr = att->x5c_count ? fido_cred_verify(cred) : fido_cred_verify_self(cred);
-		if (fr != FIDO_OK) {
-			snprintf(c->err, sizeof(c->err), "the %s attestation signature does not verify "
-			         "(%s)", att->fmt, fido_strerr(fr));
+		if (fido_key) {
+			fr = att->x5c_count ? fido_cred_verify(cred) : fido_cred_verify_self(cred);
+			if (fr != FIDO_OK) {
+				snprintf(c->err, sizeof(c->err), "the %s attestation signature does not "
+				         "verify (%s)", att->fmt, fido_strerr(fr));
+				goto out;
+			}
+		} else if (!packed_signature_ok(c, att, cdh)) {
+			snprintf(c->err, sizeof(c->err), "the %s attestation signature does not verify",
+			         att->fmt);
 			goto out;
 		}
 		str_copy(kind, 16, att->x5c_count ? "basic" : "self");
@@ -766,8 +822,39 @@ static struct cached_key *key_cache_slot(mfa_ctx *ctx)
 	return victim;
 }
 
+/* An RSA public key of any size (libfido2's rs256_pk_t holds 2048 bits
+ * only), checked by OpenSSL as a public key (odd modulus, odd e > 1). */
+static EVP_PKEY *rsa_public_key(const unsigned char *n, size_t n_len, const unsigned char *e,
+                                size_t e_len)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	BIGNUM *bn_n = BN_bin2bn(n, (int)n_len, NULL), *bn_e = BN_bin2bn(e, (int)e_len, NULL);
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY *pkey = NULL;
+	EVP_PKEY_CTX *check = NULL;
+
+	if (!bld || !pctx || !bn_n || !bn_e ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) ||
+	    !(params = OSSL_PARAM_BLD_to_param(bld)) || EVP_PKEY_fromdata_init(pctx) != 1 ||
+	    EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
+	    !(check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) ||
+	    EVP_PKEY_public_check(check) != 1) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	EVP_PKEY_CTX_free(check);
+	OSSL_PARAM_free(params);
+	BN_free(bn_n);
+	BN_free(bn_e);
+	EVP_PKEY_CTX_free(pctx);
+	OSSL_PARAM_BLD_free(bld);
+	return pkey;
+}
+
 /* libfido2 checks the COSE key's material (a P-256 point on the curve, ...)
- * and makes the OpenSSL key. */
+ * and makes the OpenSSL key; OpenSSL does for RSA. */
 static EVP_PKEY *public_key_from(const struct wa_cose_key *key)
 {
 	EVP_PKEY *pkey = NULL;
@@ -785,11 +872,8 @@ static EVP_PKEY *public_key_from(const struct wa_cose_key *key)
 			pkey = eddsa_pk_to_EVP_PKEY(pk);
 		eddsa_pk_free(&pk);
 	} else if (key->alg == WA_ALG_RS256) {
-		rs256_pk_t *pk = rs256_pk_new();
-
-		if (pk && rs256_pk_from_ptr(pk, key->raw, key->raw_len) == FIDO_OK)
-			pkey = rs256_pk_to_EVP_PKEY(pk);
-		rs256_pk_free(&pk);
+		pkey = rsa_public_key(key->raw, key->rsa_n_len, key->raw + key->rsa_n_len,
+		                      key->raw_len - key->rsa_n_len);
 	}
 	return pkey;
 }
@@ -971,7 +1055,10 @@ int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
 		goto out;
 	}
 	if ((r = login_verify(&c, &key)) != MFA_OK) {
-		r = refuse(&c, "webauthn-login", r, key && key->factor_id[0] ? key->factor_id : NULL);
+		/* Another user's key: its factor id is none of this user's business. */
+		r = refuse(&c, "webauthn-login", r,
+		           key && key->factor_id[0] && !strcmp(key->user, req->user) ? key->factor_id
+		                                                                       : NULL);
 		goto out;
 	}
 	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK) {

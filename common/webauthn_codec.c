@@ -172,6 +172,48 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static bool cbor_text_is(cbor_item_t *item, const char *s);
+
+/* A uint in one byte, the only form libfido2 reads credProtect and
+ * minPinLength in. */
+static bool ext_u8(cbor_item_t *v, uint8_t min, uint8_t max, uint8_t *out)
+{
+	if (!cbor_isa_uint(v) || cbor_int_get_width(v) != CBOR_INT_8 || cbor_get_uint8(v) < min ||
+	    cbor_get_uint8(v) > max)
+		return false;
+	*out = cbor_get_uint8(v);
+	return true;
+}
+
+/* The extension outputs libfido2 reads, read the same way (later keys
+ * win), so that what we announce to it is what it finds. */
+static int extensions_read(cbor_item_t *map, struct wa_auth_data *ad, char *err, size_t errlen)
+{
+	struct cbor_pair *pairs = cbor_map_handle(map);
+	int r = -1;
+
+	for (size_t i = 0; i < cbor_map_size(map); i++) {
+		cbor_item_t *k = pairs[i].key, *v = pairs[i].value;
+
+		if (cbor_text_is(k, "hmac-secret") || cbor_text_is(k, "credBlob")) {
+			if (!cbor_is_bool(v))
+				FAIL("authenticatorData extension %s is not a boolean",
+				     cbor_text_is(k, "credBlob") ? "credBlob" : "hmac-secret");
+			*(cbor_text_is(k, "credBlob") ? &ad->cred_blob : &ad->hmac_secret) =
+				cbor_get_bool(v);
+		} else if (cbor_text_is(k, "credProtect")) {
+			if (!ext_u8(v, 1, 3, &ad->cred_protect))
+				FAIL("authenticatorData extension credProtect is not 1, 2 or 3");
+		} else if (cbor_text_is(k, "minPinLength")) {
+			if (!ext_u8(v, 1, UINT8_MAX, &ad->min_pin_length))
+				FAIL("authenticatorData extension minPinLength is not 1 to 255");
+		}
+	}
+	r = 0;
+out:
+	return r;
+}
+
 int wa_auth_data_parse(const unsigned char *buf, size_t len, struct wa_auth_data *ad, char *err,
                        size_t errlen)
 {
@@ -196,7 +238,8 @@ int wa_auth_data_parse(const unsigned char *buf, size_t len, struct wa_auth_data
 			FAIL("authenticatorData holds a credential id of a wrong length");
 		ad->cred_id = buf + pos;
 		pos += ad->cred_id_len;
-		if (!cbor_item_len(buf + pos, len - pos, &used) || used > STORE_COSE_KEY_MAX)
+		/* Its size is wa_cose_key_parse()'s to judge, with a message. */
+		if (!cbor_item_len(buf + pos, len - pos, &used))
 			FAIL("authenticatorData holds no readable COSE public key");
 		ad->cose_key = buf + pos;
 		ad->cose_key_len = used;
@@ -211,6 +254,10 @@ int wa_auth_data_parse(const unsigned char *buf, size_t len, struct wa_auth_data
 		if (!cbor_isa_map(ext)) {
 			cbor_decref(&ext);
 			FAIL("authenticatorData extensions are not a CBOR map");
+		}
+		if (extensions_read(ext, ad, err, errlen) != 0) {
+			cbor_decref(&ext);
+			goto out;
 		}
 		cbor_decref(&ext);
 		pos += used;
@@ -268,7 +315,7 @@ static bool att_stmt_check(cbor_item_t *stmt, struct wa_attestation *att)
 				return false;
 			att->att_alg = (int)alg;
 		} else if (cbor_text_is(k, "sig")) {
-			if (!cbor_isa_bytestring(v) || !cbor_bytestring_is_definite(v))
+			if (att->sig || !cbor_bytes_copy(v, &att->sig, &att->sig_len, WA_SIG_MAX))
 				return false;
 		} else if (cbor_text_is(k, "x5c")) {
 			if (!cbor_isa_array(v) || !cbor_array_is_definite(v) || cbor_array_size(v) == 0 ||
@@ -350,6 +397,7 @@ void wa_attestation_free(struct wa_attestation *att)
 {
 	free(att->auth_data);
 	free(att->att_stmt);
+	free(att->sig);
 	for (size_t i = 0; i < att->x5c_count; i++)
 		free(att->x5c[i]);
 	memset(att, 0, sizeof(*att));
@@ -364,6 +412,25 @@ static bool cose_bytes(cbor_item_t *v, unsigned char *dst, size_t want)
 	return true;
 }
 
+/* RFC 8230 §4: n in its fewest bytes; bits: its size, also when refused. */
+static bool rsa_modulus(cbor_item_t *v, unsigned char *dst, size_t *len, size_t *bits)
+{
+	const unsigned char *n;
+	size_t n_len;
+
+	if (!cbor_isa_bytestring(v) || !cbor_bytestring_is_definite(v) ||
+	    (n_len = cbor_bytestring_length(v)) == 0 || (n = cbor_bytestring_handle(v))[0] == 0)
+		return false;
+	*bits = 8 * (n_len - 1);
+	for (unsigned top = n[0]; top; top >>= 1)
+		(*bits)++;
+	if (n_len > WA_RSA_BITS_MAX / 8)
+		return false;
+	memcpy(dst, n, n_len);
+	*len = n_len;
+	return true;
+}
+
 int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key *key, char *err,
                       size_t errlen)
 {
@@ -372,12 +439,13 @@ int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key 
 	size_t used = 0;
 	int64_t kty = 0, alg = 0, crv = 0;
 	bool have_x = false, have_y = false, have_e = false;
-	unsigned char x[256], y[32], e[3];
-	size_t x_want;
+	unsigned char x[WA_RSA_BITS_MAX / 8], y[32], e[3];
+	size_t x_want, n_bits = 0;
 	int r = -1;
 
 	memset(key, 0, sizeof(*key));
-	if (len > STORE_COSE_KEY_MAX || !(root = cbor_load_checked(cbor, len, &used)) || used != len ||
+	/* Room for an RSA key too large, so that it is refused with its size. */
+	if (len > WA_AUTH_DATA_MAX || !(root = cbor_load_checked(cbor, len, &used)) || used != len ||
 	    !cbor_isa_map(root) || !cbor_map_is_definite(root))
 		FAIL("the public key is not a COSE_Key map");
 	pairs = cbor_map_handle(root);
@@ -408,7 +476,7 @@ int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key 
 	case WA_ALG_RS256:
 		if (kty != 3)
 			FAIL("the COSE_Key says RS256 but is not an RSA key");
-		x_want = 256;
+		x_want = 0;                                 /* n's length is its own */
 		break;
 	default:
 		FAIL("COSE algorithm %lld is not supported (ES256, EdDSA and RS256 are)", (long long)alg);
@@ -419,7 +487,7 @@ int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key 
 
 		cbor_int_value(pairs[i].key, &label);
 		if (alg == WA_ALG_RS256 && label == -1)
-			have_x = cose_bytes(v, x, x_want);         /* n */
+			have_x = rsa_modulus(v, x, &x_want, &n_bits);
 		else if (alg == WA_ALG_RS256 && label == -2)
 			have_e = cose_bytes(v, e, 3);              /* e */
 		else if (alg != WA_ALG_RS256 && label == -2)
@@ -427,16 +495,24 @@ int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key 
 		else if (alg == WA_ALG_ES256 && label == -3)
 			have_y = cose_bytes(v, y, 32);
 	}
+	if (alg == WA_ALG_RS256 && n_bits &&
+	    (n_bits < WA_RSA_BITS_MIN || n_bits > WA_RSA_BITS_MAX))
+		FAIL("the RS256 key has %zu bits: RS256 keys must be %d to %d bits", n_bits,
+		     WA_RSA_BITS_MIN, WA_RSA_BITS_MAX);
 	if (!have_x || (alg == WA_ALG_ES256 && !have_y) || (alg == WA_ALG_RS256 && !have_e))
 		FAIL("the COSE_Key lacks its key material or has it in the wrong size");
+	/* Whatever else the map holds, what is accepted must fit the store. */
+	if (len > STORE_COSE_KEY_MAX)
+		FAIL("the COSE_Key is larger than %u bytes", STORE_COSE_KEY_MAX);
 	memcpy(key->raw, x, x_want);
 	key->raw_len = x_want;
 	if (alg == WA_ALG_ES256) {
 		memcpy(key->raw + 32, y, 32);
 		key->raw_len = 64;
 	} else if (alg == WA_ALG_RS256) {
-		memcpy(key->raw + 256, e, 3);
-		key->raw_len = 259;
+		memcpy(key->raw + x_want, e, 3);
+		key->raw_len = x_want + 3;
+		key->rsa_n_len = x_want;
 	}
 	r = 0;
 out:
@@ -539,14 +615,15 @@ int wa_response_parse(const char *json, size_t len, bool registration, struct wa
 			FAIL("response.authenticatorData is missing or not base64url");
 		if (!b64_member_fixed(rs, "signature", resp->sig, &resp->sig_len, sizeof(resp->sig)))
 			FAIL("response.signature is missing or not base64url");
+		/* Absent or null: the key sent none. Empty is neither none nor a handle. */
 		v = json_object_get(rs, "userHandle");
 		if (v && !json_is_null(v) &&
 		    (!json_is_string(v) ||
-		     (json_string_length(v) &&
-		      b64url_decode(json_string_value(v), resp->user_handle,
-		                       sizeof(resp->user_handle), &resp->user_handle_len) != 0)))
-			FAIL("response.userHandle is not base64url of at most %d bytes",
-			     WA_USER_HANDLE_MAX);
+		     b64url_decode(json_string_value(v), resp->user_handle,
+		                   sizeof(resp->user_handle), &resp->user_handle_len) != 0 ||
+		     resp->user_handle_len == 0))
+			FAIL("response.userHandle is not base64url of 1 to %d bytes (leave it out, "
+			     "or null, when the key sent none)", WA_USER_HANDLE_MAX);
 	}
 	r = 0;
 out:

@@ -60,6 +60,13 @@ struct wa_auth_data {
 	size_t cred_id_len;
 	const unsigned char *cose_key;
 	size_t cose_key_len;
+	/* Extension outputs (CTAP 2.1 §12) libfido2 reads from authData and
+	 * wants announced before it verifies an attestation; 0 or false:
+	 * absent. Others are skipped, as unsolicited outputs may be (§7.1). */
+	bool hmac_secret;
+	bool cred_blob;
+	uint8_t cred_protect;               /* 1 to 3 */
+	uint8_t min_pin_length;
 };
 
 int wa_auth_data_parse(const unsigned char *buf, size_t len, struct wa_auth_data *ad, char *err,
@@ -75,6 +82,8 @@ struct wa_attestation {
 	size_t att_stmt_len;
 	bool att_stmt_empty;
 	int att_alg;                        /* attStmt.alg, 0 if absent */
+	unsigned char *sig;                 /* attStmt.sig, NULL if absent */
+	size_t sig_len;
 	unsigned char *x5c[WA_X5C_MAX];     /* DER certificates, leaf first */
 	size_t x5c_len[WA_X5C_MAX];
 	size_t x5c_count;
@@ -84,12 +93,16 @@ int wa_attestation_parse(const unsigned char *cbor, size_t len, struct wa_attest
                          char *err, size_t errlen);
 void wa_attestation_free(struct wa_attestation *att);
 
+#define WA_RSA_BITS_MIN 2048
+#define WA_RSA_BITS_MAX 4096
+
 /* A COSE_Key (RFC 9053) of one of our algorithms, as raw key bytes in the
- * layout libfido2's *_pk_from_ptr() takes. */
+ * layout libfido2's *_pk_from_ptr() takes (RS256: of a 2048-bit key). */
 struct wa_cose_key {
 	int alg;
-	unsigned char raw[259];             /* ES256 x||y, EdDSA x, RS256 n||e */
+	unsigned char raw[WA_RSA_BITS_MAX / 8 + 3];  /* ES256 x||y, EdDSA x, RS256 n||e */
 	size_t raw_len;
+	size_t rsa_n_len;                   /* RS256: n is raw[0 .. rsa_n_len) */
 };
 
 int wa_cose_key_parse(const unsigned char *cbor, size_t len, struct wa_cose_key *key, char *err,

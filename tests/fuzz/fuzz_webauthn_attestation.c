@@ -28,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ad.cose_key + ad.cose_key_len > att.auth_data + att.auth_data_len)
 			abort();
 		if (wa_cose_key_parse(ad.cose_key, ad.cose_key_len, &key, err, sizeof(err)) == 0 &&
-		    key.raw_len != (key.alg == WA_ALG_RS256 ? 259u : key.alg == WA_ALG_ES256 ? 64u : 32u))
+		    key.raw_len != (key.alg == WA_ALG_RS256   ? key.rsa_n_len + 3
+		                    : key.alg == WA_ALG_ES256 ? 64u
+		                                              : 32u))
 			abort();
 	}
 	wa_attestation_free(&att);

@@ -15,6 +15,8 @@ static int usage(void)
 	fputs("usage: softauthn create KEYFILE --origin O [--alg es256|eddsa|rs256|es384]\n"
 	      "         [--fmt none|packed-self|packed|fido-u2f] [--ca DIR] [--cred-id-len N]\n"
 	      "         [--no-uv] [--no-up] [--counter N] [--rp-id ID] [--type T] [--challenge B64]\n"
+	      "         [--rsa-bits N] [--cred-protect 1|2|3] [--hmac-secret] [--cred-blob]\n"
+	      "         [--min-pin-length N]\n"
 	      "       softauthn get KEYFILE --origin O [--no-uv] [--no-up] [--counter N]\n"
 	      "         [--rp-id ID] [--type T] [--challenge B64]\n"
 	      "       softauthn ca DIR\n"
@@ -87,6 +89,11 @@ int main(int argc, char **argv)
 			o.no_up |= strcmp(a, "--no-up") == 0;
 			continue;
 		}
+		if (create && (strcmp(a, "--hmac-secret") == 0 || strcmp(a, "--cred-blob") == 0)) {
+			o.hmac_secret |= strcmp(a, "--hmac-secret") == 0;
+			o.cred_blob |= strcmp(a, "--cred-blob") == 0;
+			continue;
+		}
 		if (v == NULL)
 			return usage();
 		i++;
@@ -107,6 +114,18 @@ int main(int argc, char **argv)
 			if (!number(v, 1023, &num) || num == 0)
 				return 2;
 			o.cred_id_len = (size_t)num;
+		} else if (create && strcmp(a, "--rsa-bits") == 0) {
+			if (!number(v, 8192, &num) || num < 1024)
+				return 2;
+			o.rsa_bits = (unsigned)num;
+		} else if (create && strcmp(a, "--cred-protect") == 0) {
+			if (!number(v, 3, &num) || num == 0)
+				return 2;
+			o.cred_protect = (uint8_t)num;
+		} else if (create && strcmp(a, "--min-pin-length") == 0) {
+			if (!number(v, 255, &num) || num == 0)
+				return 2;
+			o.min_pin_length = (uint8_t)num;
 		} else if (create && strcmp(a, "--alg") == 0) {
 			if ((alg = lookup(v, algs)) < 0)
 				return 2;

@@ -23,6 +23,7 @@
 #define FLAG_UP 0x01
 #define FLAG_UV 0x04
 #define FLAG_AT 0x40
+#define FLAG_ED 0x80
 #define MAX_CRED_ID 1023	/* WebAuthn's cap on credential ids */
 #define JSON_OUT (JSON_COMPACT | JSON_PRESERVE_ORDER)
 #define FAIL(...) do { fail(__VA_ARGS__); goto out; } while (0)
@@ -114,13 +115,13 @@ static char *origin_host(const char *origin)
 	return strndup(p, strcspn(p, ":/"));
 }
 
-static EVP_PKEY *keygen(enum sa_alg alg)
+static EVP_PKEY *keygen(enum sa_alg alg, unsigned rsa_bits)
 {
 	switch (alg) {
 	case SA_ES256: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	case SA_ES384: return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
 	case SA_EDDSA: return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	case SA_RS256: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	case SA_RS256: return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)rsa_bits);
 	}
 	return NULL;
 }
@@ -132,7 +133,8 @@ static bool key_is(EVP_PKEY *k, enum sa_alg alg)
 	case SA_ES256: return EVP_PKEY_is_a(k, "EC") && EVP_PKEY_get_bits(k) == 256;
 	case SA_ES384: return EVP_PKEY_is_a(k, "EC") && EVP_PKEY_get_bits(k) == 384;
 	case SA_EDDSA: return EVP_PKEY_is_a(k, "ED25519");
-	case SA_RS256: return EVP_PKEY_is_a(k, "RSA") && EVP_PKEY_get_bits(k) == 2048;
+	case SA_RS256: return EVP_PKEY_is_a(k, "RSA") && EVP_PKEY_get_bits(k) >= 1024 &&
+			      EVP_PKEY_get_bits(k) <= 8192;
 	}
 	return false;
 }
@@ -230,8 +232,8 @@ static int bn_bytes(EVP_PKEY *k, const char *param, unsigned char *out, size_t l
 /* COSE_Key, integer keys in canonical order 1, 3, -1, -2, -3. */
 static int cose_key(EVP_PKEY *k, enum sa_alg alg, unsigned char **out, size_t *len)
 {
-	unsigned char a[256], b[48];
-	size_t n = alg == SA_ES384 ? 48 : alg == SA_RS256 ? 256 : 32;
+	unsigned char a[1024], b[48];	/* n of RSA up to 8192 bits */
+	size_t n = alg == SA_ES384 ? 48 : alg == SA_RS256 ? (size_t)EVP_PKEY_get_size(k) : 32;
 	cbor_item_t *m = cbor_new_definite_map(alg == SA_ES256 || alg == SA_ES384 ? 5 : 4);
 	bool ok = false;
 
@@ -257,21 +259,47 @@ static int cose_key(EVP_PKEY *k, enum sa_alg alg, unsigned char **out, size_t *l
 	return cbor_out(m, out, len);
 }
 
-/* rpIdHash || flags || signCount [|| AAGUID || idLen || id || COSE_Key] */
+/* Extension outputs in CTAP2 canonical order (shorter keys first), or
+ * NULL when there are none. */
+static int ext_map(const struct sa_opts *o, unsigned char **out, size_t *len)
+{
+	size_t n = (o->cred_blob ? 1 : 0) + (o->cred_protect != 0 ? 1 : 0) +
+		   (o->hmac_secret ? 1 : 0) + (o->min_pin_length != 0 ? 1 : 0);
+	cbor_item_t *m;
+	bool ok;
+
+	*out = NULL;
+	*len = 0;
+	if (n == 0)
+		return 0;
+	m = cbor_new_definite_map(n);
+	ok = (!o->cred_blob || put(m, cbor_build_string("credBlob"), cbor_build_bool(true))) &&
+	     (o->cred_protect == 0 ||
+	      put(m, cbor_build_string("credProtect"), cbor_build_uint8(o->cred_protect))) &&
+	     (!o->hmac_secret || put(m, cbor_build_string("hmac-secret"), cbor_build_bool(true))) &&
+	     (o->min_pin_length == 0 ||
+	      put(m, cbor_build_string("minPinLength"), cbor_build_uint8(o->min_pin_length)));
+	if (!ok && m != NULL)
+		cbor_decref(&m);
+	return cbor_out(m, out, len);
+}
+
+/* rpIdHash || flags || signCount [|| AAGUID || idLen || id || COSE_Key] [|| extensions] */
 static int auth_data(const struct sa_cred *c, const struct sa_opts *o, uint32_t count,
 		     const unsigned char *guid, const unsigned char *cose, size_t cose_len,
-		     unsigned char **ad, size_t *ad_len)
+		     const unsigned char *ext, size_t ext_len, unsigned char **ad, size_t *ad_len)
 {
 	const char *rp = o->rp_id_override != NULL ? o->rp_id_override : c->rp_id;
 	unsigned char *p;
 
-	*ad_len = 37 + (cose != NULL ? 18 + c->id_len + cose_len : 0);
+	*ad_len = 37 + (cose != NULL ? 18 + c->id_len + cose_len : 0) + ext_len;
 	if ((p = *ad = malloc(*ad_len)) == NULL || sha256(rp, strlen(rp), p) < 0) {
 		free(p);
 		*ad = NULL;
 		return fail("cannot build authenticatorData");
 	}
-	p[32] = (o->no_up ? 0 : FLAG_UP) | (o->no_uv ? 0 : FLAG_UV) | (cose != NULL ? FLAG_AT : 0);
+	p[32] = (o->no_up ? 0 : FLAG_UP) | (o->no_uv ? 0 : FLAG_UV) | (cose != NULL ? FLAG_AT : 0) |
+		(ext != NULL ? FLAG_ED : 0);
 	for (int i = 0; i < 4; i++)
 		p[33 + i] = (unsigned char)(count >> (24 - 8 * i));
 	if (cose != NULL) {
@@ -281,6 +309,8 @@ static int auth_data(const struct sa_cred *c, const struct sa_opts *o, uint32_t 
 		memcpy(p + 55, c->id, c->id_len);
 		memcpy(p + 55 + c->id_len, cose, cose_len);
 	}
+	if (ext != NULL)
+		memcpy(p + *ad_len - ext_len, ext, ext_len);
 	return 0;
 }
 
@@ -395,8 +425,8 @@ int sa_create(const char *options_json, enum sa_alg alg, enum sa_fmt fmt, const 
 	static const char *const fmts[] = { "none", "packed", "packed", "fido-u2f" };
 	struct sa_cred *c = NULL;
 	const char *challenge, *rp_id, *user_id;
-	unsigned char *cose = NULL, *ad = NULL, *ao = NULL, cdh[32];
-	size_t cose_len, ad_len, ao_len;
+	unsigned char *cose = NULL, *ad = NULL, *ao = NULL, *ext = NULL, cdh[32];
+	size_t cose_len, ad_len, ao_len, ext_len;
 	char *cd = NULL, *b[4] = { NULL };	/* b64url: id, clientDataJSON, attObj, authData */
 	cbor_item_t *obj, *st;
 	json_t *opt;
@@ -412,8 +442,10 @@ int sa_create(const char *options_json, enum sa_alg alg, enum sa_fmt fmt, const 
 	if (user_id == NULL)
 		FAIL("creation options lack user.id");
 	if ((unsigned)fmt > SA_FMT_U2F || (fmt == SA_FMT_U2F && alg != SA_ES256) ||
-	    o->cred_id_len > MAX_CRED_ID)
-		FAIL("bad format, fido-u2f without es256, or credential id over %d bytes", MAX_CRED_ID);
+	    o->cred_id_len > MAX_CRED_ID || o->cred_protect > 3 ||
+	    (o->rsa_bits != 0 && (o->rsa_bits < 1024 || o->rsa_bits > 8192)))
+		FAIL("bad format, fido-u2f without es256, credential id over %d bytes, credProtect "
+		     "over 3 or RSA size outside 1024..8192", MAX_CRED_ID);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto out;
 	c->alg = alg;
@@ -421,13 +453,14 @@ int sa_create(const char *options_json, enum sa_alg alg, enum sa_fmt fmt, const 
 	c->counter = o->set_counter ? o->counter : 0;
 	c->rp_id = rp_id != NULL ? strdup(rp_id) : origin_host(o->origin);
 	if (c->rp_id == NULL || (c->id = malloc(c->id_len)) == NULL ||
-	    RAND_bytes(c->id, (int)c->id_len) != 1 || (c->pkey = keygen(alg)) == NULL)
+	    RAND_bytes(c->id, (int)c->id_len) != 1 ||
+	    (c->pkey = keygen(alg, o->rsa_bits != 0 ? o->rsa_bits : 2048)) == NULL)
 		FAIL("cannot make the credential");
 	if (sa_b64url_decode(user_id, &c->user, &c->user_len) < 0 ||
 	    client_data("webauthn.create", challenge, o, &cd, cdh) < 0 ||
-	    cose_key(c->pkey, alg, &cose, &cose_len) < 0 ||
+	    cose_key(c->pkey, alg, &cose, &cose_len) < 0 || ext_map(o, &ext, &ext_len) < 0 ||
 	    auth_data(c, o, c->counter, fmt == SA_FMT_U2F ? zero_aaguid : aaguid, cose, cose_len,
-		      &ad, &ad_len) < 0 ||
+		      ext, ext_len, &ad, &ad_len) < 0 ||
 	    (st = att_stmt(c, fmt, o, ad, ad_len, cdh)) == NULL)
 		goto out;
 	/* text keys in canonical order: fmt, attStmt, authData; st is consumed either way */
@@ -459,6 +492,7 @@ out:
 	for (size_t i = 0; i < 4; i++)
 		free(b[i]);
 	free(cose);
+	free(ext);
 	free(ad);
 	free(ao);
 	free(cd);
@@ -507,7 +541,7 @@ int sa_get(struct sa_cred *c, const char *options_json, const struct sa_opts *o,
 		FAIL("the credential is not in allowCredentials");
 	count = o->set_counter ? o->counter : c->counter + 1;
 	if (client_data("webauthn.get", challenge, o, &cd, cdh) < 0 ||
-	    auth_data(c, o, count, NULL, NULL, 0, &ad, &ad_len) < 0 ||
+	    auth_data(c, o, count, NULL, NULL, 0, NULL, 0, &ad, &ad_len) < 0 ||
 	    (sig = sign(c->pkey, c->alg, ad, ad_len, cdh, 32, &sig_len)) == NULL)
 		goto out;
 	b[0] = sa_b64url_encode(c->id, c->id_len);
@@ -720,7 +754,7 @@ static int write_pem(const char *dir, const char *name, X509 *x, EVP_PKEY *k)
 
 int sa_make_ca(const char *dir)
 {
-	EVP_PKEY *rk = keygen(SA_ES256), *ak = keygen(SA_ES256);
+	EVP_PKEY *rk = keygen(SA_ES256, 0), *ak = keygen(SA_ES256, 0);
 	X509 *root = NULL, *att = NULL;
 	int rc = -1;
 

@@ -39,6 +39,13 @@ struct sa_opts {
 	const char *attest_key_pem;	/* PEM file paths, for PACKED_X5C/U2F */
 	const char *attest_cert_pem;
 	size_t cred_id_len;		/* 1..1023, 0 means 32 */
+	unsigned rsa_bits;		/* RS256 key size at create, 1024..8192;
+					 * 0 means 2048 */
+	/* Extension outputs at create (ED flag and a CBOR map in authData,
+	 * as CTAP2 keys send them); 0 / false leaves one out. */
+	uint8_t cred_protect;		/* 1..3 */
+	bool hmac_secret, cred_blob;
+	uint8_t min_pin_length;
 };
 
 /* Parses PublicKeyCredentialCreationOptionsJSON, makes a key of alg and

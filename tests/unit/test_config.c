@@ -106,6 +106,13 @@ static void config_webauthn_origins(void)
 		"webauthn_rp_id = example.com\nwebauthn_origins = https://example.com:0\n",
 		"webauthn_rp_id = Example.com\n",
 		"webauthn_origins = https://example.com\n",
+		/* Hosts that only look as if they end in the rp id. */
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://evil.com#.example.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://evil.com?.example.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://evil.com\\.example.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://evil.com%2f.example.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://login..example.com\n",
+		"webauthn_rp_id = example.com\nwebauthn_origins = https://.example.com:8443\n",
 	};
 	struct mfa_config cfg;
 	char err[512];
