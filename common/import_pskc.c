@@ -25,7 +25,6 @@
 
 #define PSKC_NS "urn:ietf:params:xml:ns:keyprov:pskc"
 #define PSKC_SECRET_MIN 10      /* 80 bits; RFC 4226 §4 R6 wants 128 */
-#define PSKC_PERIOD_MAX 3600
 
 /* Set once per process, never changed after: libpskc's global state and
  * the compiled schema, which validation only reads. */
@@ -263,9 +262,9 @@ static int pskc_key(struct import_set *set, pskc_key_t *key, const char *name, c
 	} else {
 		interval = pskc_get_key_data_timeinterval(key, &present);
 		period = present ? interval : 30;
-		if (period < 1 || period > PSKC_PERIOD_MAX) {
-			snprintf(err, errlen, "key %s: TimeInterval must be 1 to %d seconds", name,
-			         PSKC_PERIOD_MAX);
+		if (period < MFA_PERIOD_MIN || period > MFA_PERIOD_MAX) {
+			snprintf(err, errlen, "key %s: TimeInterval must be %d to %d seconds", name,
+			         MFA_PERIOD_MIN, MFA_PERIOD_MAX);
 			return MFA_ERR_IMPORT;
 		}
 		t0 = pskc_get_key_data_time(key, &present);
