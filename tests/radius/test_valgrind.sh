@@ -88,7 +88,7 @@ reqs() {
 	done
 }
 # load FILE PORT: the requests in FILE 16 at a time; OUT has the summary.
-load() { run radclient -q -s -p 16 -r 1 -t 20 -f "$1" "127.0.0.1:$2" auth "$RADIUS_SECRET"; }
+load() { with_ma "$1" && run radclient -q -s -p 16 -r 1 -t 20 -f "$1" "127.0.0.1:$2" auth "$RADIUS_SECRET"; }
 count() { sed -n "s/^[[:space:]]*$1[[:space:]]*:[[:space:]]*\([0-9]*\).*/\1/p" <<< "$OUT"; }
 expect_counts() {  # ACCEPTED REJECTED WHAT
 	[ "$(count Accepted)" = "$1" ] && [ "$(count Rejected)" = "$2" ] && [ "$(count Lost)" = 0 ] ||
@@ -191,7 +191,7 @@ expect_counts 0 5 "append, wrong password"
 #    every answer at once with its State; a used State again; a wrong
 #    password gets no challenge.
 for u in "${CHAL[@]}"; do
-	printf 'User-Name = "%s", User-Password = "hunter2"\n' "$u" |
+	printf 'Message-Authenticator = 0x00, User-Name = "%s", User-Password = "hunter2"\n' "$u" |
 		radclient -x -r 1 -t 20 "127.0.0.1:$P_CHALLENGE" auth "$RADIUS_SECRET" > "$T/c1.$u" 2>&1 &
 done
 wait_load() { local p; for p in $(jobs -p); do [ "$p" = "$RADIUSD_PID" ] || wait "$p"; done; }
@@ -200,7 +200,7 @@ for u in "${CHAL[@]}"; do
 	state=$(sed -n 's/^[[:space:]]*State = \(0x[0-9a-f]*\).*/\1/p' "$T/c1.$u" | head -n 1)
 	[ -n "$state" ] || { fail "no challenge for $u: $(cat "$T/c1.$u")"; continue; }
 	echo "$state" > "$T/state.$u"
-	printf 'User-Name = "%s", User-Password = "%s", State = %s\n' "$u" \
+	printf 'Message-Authenticator = 0x00, User-Name = "%s", User-Password = "%s", State = %s\n' "$u" \
 		"$(python3 "$T/codes.py" code "$T" "$u")" "$state" |
 		radclient -x -r 1 -t 20 "127.0.0.1:$P_CHALLENGE" auth "$RADIUS_SECRET" > "$T/c2.$u" 2>&1 &
 done
