@@ -80,7 +80,7 @@ static int enroll_options(struct cli *cli, struct mfa_otp_params *p)
 		p->digits = (unsigned)n;
 	}
 	if ((v = cli_opt(cli, "period"))) {
-		if (parse_uint("period", v, 300, &n) < 0)
+		if (parse_uint("period", v, MFA_PERIOD_MAX, &n) < 0)
 			return -1;
 		p->period = (unsigned)n;
 	}

@@ -36,7 +36,7 @@ static const struct setting settings[] = {
 	{ "user_case", SET_CASE, offsetof(struct mfa_config, user_case_lower), 0, 0, 0 },
 	S_STR("issuer", SET_TEXT, issuer),
 	S_UINT("digits", default_digits, 6, 8),
-	S_UINT("period", default_period, 10, 300),
+	S_UINT("period", default_period, MFA_PERIOD_MIN, MFA_PERIOD_MAX),
 	{ "algorithm", SET_ALG, offsetof(struct mfa_config, default_algorithm), 0, 0, 0 },
 	S_UINT("totp_window_behind", totp_window_behind, 0, 10),
 	S_UINT("totp_window_ahead", totp_window_ahead, 0, 10),

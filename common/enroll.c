@@ -140,8 +140,9 @@ static int enroll_params(mfa_ctx *ctx, const char *user, const struct mfa_otp_pa
 	if (f->digits < 6 || f->digits > 8)
 		return ctx_fail(ctx, MFA_ERR_INVALID, "digits must be 6, 7 or 8");
 	f->period = f->type == MFA_FACTOR_TOTP ? (p->period ? p->period : ctx->cfg.default_period) : 30;
-	if (f->period < 10 || f->period > 300)
-		return ctx_fail(ctx, MFA_ERR_INVALID, "period must be 10 to 300 seconds");
+	if (f->period < MFA_PERIOD_MIN || f->period > MFA_PERIOD_MAX)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "period must be %d to %d seconds",
+		                MFA_PERIOD_MIN, MFA_PERIOD_MAX);
 	f->counter = f->type == MFA_FACTOR_HOTP ? p->counter : 0;
 	if (f->counter > (uint64_t)INT64_MAX / 2)
 		return ctx_fail(ctx, MFA_ERR_INVALID, "counter out of range");

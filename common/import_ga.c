@@ -180,10 +180,11 @@ static int ga_option(struct ga_state *st, struct import_set *set, unsigned linen
 	} else if (strcmp(name, "STEP_SIZE") == 0) {
 		if (!ga_once(&st->step_line, lineno, name, err, errlen))
 			return MFA_ERR_IMPORT;
-		/* The PAM module's own limits. */
-		if (!ga_parse_u64(value, 1, 60, &n)) {
-			snprintf(err, errlen, "line %u: STEP_SIZE needs a number of seconds from 1 to 60",
-			         lineno);
+		/* The PAM module's own limit (60), and mfa's lower one. */
+		if (!ga_parse_u64(value, MFA_PERIOD_MIN, 60, &n)) {
+			snprintf(err, errlen,
+			         "line %u: STEP_SIZE needs a number of seconds from %d (mfa's shortest "
+			         "period) to 60", lineno, MFA_PERIOD_MIN);
 			return MFA_ERR_IMPORT;
 		}
 		st->step = (unsigned)n;

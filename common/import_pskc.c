@@ -36,7 +36,6 @@
 
 #define PSKC_NS "urn:ietf:params:xml:ns:keyprov:pskc"
 #define PSKC_SECRET_MIN 10      /* 80 bits; RFC 4226 §4 R6 wants 128 */
-#define PSKC_PERIOD_MAX 3600
 #define PSKC_ALG_PIN PSKC_NS ":pin"
 #define XMLENC "http://www.w3.org/2001/04/xmlenc#"
 #define XMLDSIG "http://www.w3.org/2000/09/xmldsig#"
@@ -748,9 +747,9 @@ static int pskc_key(struct import_set *set, pskc_key_t *key, const char *name,
 	} else {
 		interval = pskc_get_key_data_timeinterval(key, &present);
 		period = present ? interval : 30;
-		if (period < 1 || period > PSKC_PERIOD_MAX) {
-			snprintf(err, errlen, "key %s: TimeInterval must be 1 to %d seconds", name,
-			         PSKC_PERIOD_MAX);
+		if (period < MFA_PERIOD_MIN || period > MFA_PERIOD_MAX) {
+			snprintf(err, errlen, "key %s: TimeInterval must be %d to %d seconds", name,
+			         MFA_PERIOD_MIN, MFA_PERIOD_MAX);
 			return MFA_ERR_IMPORT;
 		}
 		t0 = pskc_get_key_data_time(key, &present);

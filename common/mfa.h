@@ -97,12 +97,17 @@ const char *mfa_factor_type_name(mfa_factor_type type);
 const char *mfa_algorithm_name(mfa_algorithm alg);
 int mfa_algorithm_parse(const char *name, mfa_algorithm *alg);
 
+/* TOTP periods accepted everywhere: enrollment, the config's default,
+ * imports and the store. */
+#define MFA_PERIOD_MIN 10
+#define MFA_PERIOD_MAX 300
+
 /* Parameters of a new OTP factor. Zero fields take the config's defaults. */
 struct mfa_otp_params {
 	mfa_factor_type type;            /* 0: TOTP */
 	int algorithm;                   /* mfa_algorithm, or -1: default */
 	unsigned digits;                 /* 6..8 */
-	unsigned period;                 /* TOTP seconds */
+	unsigned period;                 /* TOTP seconds, MFA_PERIOD_MIN..MAX */
 	uint64_t counter;                /* HOTP start */
 	const char *label;               /* NULL: user@host */
 	const char *issuer;              /* NULL: config issuer */

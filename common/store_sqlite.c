@@ -591,7 +591,7 @@ static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_
 	    !text_column(st, 17, f->transports, sizeof(f->transports)) ||
 	    !text_column(st, 18, f->attestation, sizeof(f->attestation)) ||
 	    (!otp && type != MFA_FACTOR_WEBAUTHN) || alg < 0 || alg > MFA_ALG_SHA512 ||
-	    (otp && (digits < 6 || digits > 8 || period < 1 || period > 3600 || cred)) ||
+	    (otp && (digits < 6 || digits > 8 || period < MFA_PERIOD_MIN || period > MFA_PERIOD_MAX || cred)) ||
 	    (!otp && (!cred || cred_len < 1 || cred_len > STORE_CRED_ID_MAX ||
 	              (aaguid && aaguid_len != STORE_AAGUID_LEN))) ||
 	    counter < 0 || drift < -100000 || drift > 100000)

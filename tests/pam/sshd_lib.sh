@@ -22,9 +22,10 @@ SVC=mfa-sshd-test-$$
 SSHD=$T/$SVC
 PAMFILE=/etc/pam.d/$SVC
 
+# A package missing (tests/run counts a skip as a failure too).
 skip() { echo "skip $SUITE/$NAME: $*"; exit 0; }
-# A failure of our own tools before the first case.
-abort() { echo "not ok $SUITE/$NAME: $*"; exit 1; }
+# A failure of the setup or of our own tools before the first case.
+abort() { echo "not ok $SUITE/$NAME: $*"; ANY_FAILED=1; exit 1; }
 
 # -- what the test needs from the machine ----------------------------------
 [ "$(id -u)" -eq 0 ] || skip "needs root (local users, /etc/pam.d, sshd)"
@@ -33,8 +34,8 @@ id sshd > /dev/null 2>&1 || skip "no 'sshd' privilege separation user (install o
 for tool in ssh ssh-keygen oathtool ss setsid timeout useradd userdel chpasswd sqlite3; do
 	command -v "$tool" > /dev/null || skip "$tool is not installed"
 done
-[ -f "$PAM_MFA" ] || skip "$PAM_MFA is not built (make all)"
-[ -e "$PAMFILE" ] && skip "$PAMFILE already exists"
+[ -f "$PAM_MFA" ] || abort "$PAM_MFA is not built (make all)"
+[ -e "$PAMFILE" ] && abort "$PAMFILE already exists (left by a killed run? remove it)"
 
 # -- cleanup, even on failure ----------------------------------------------
 SSHD_PID="" MADE_PAMFILE=0 MADE_USERS="" MADE_RUNDIR=0 BTMP=/var/log/btmp BTMP_SIZE=""
@@ -107,10 +108,10 @@ trap '[ -z "$CASE" ] || fail "interrupted by a signal"; exit 130' INT TERM HUP
 # -- users and the PAM service ---------------------------------------------
 # add_user NAME PASSWORD
 add_user() {
-	getent passwd "$1" > /dev/null && skip "user $1 already exists"
-	useradd -M -N -s /bin/sh "$1" || skip "useradd $1 failed"
+	getent passwd "$1" > /dev/null && abort "user $1 already exists (left by a killed run? userdel $1)"
+	useradd -M -N -s /bin/sh "$1" || abort "useradd $1 failed"
 	MADE_USERS="$MADE_USERS $1"
-	echo "$1:$2" | chpasswd || skip "chpasswd for $1 failed"
+	echo "$1:$2" | chpasswd || abort "chpasswd for $1 failed"
 }
 # pam_stack LINE...: the service's auth and account lines; session and
 # password lines are added.
@@ -166,7 +167,7 @@ start_sshd_on_free_port() {
 	fi
 	cp /usr/sbin/sshd "$SSHD"
 	mkdir -p "$T/sshd"
-	ssh-keygen -q -t ed25519 -N '' -f "$T/sshd/host_ed25519" || skip "ssh-keygen failed"
+	ssh-keygen -q -t ed25519 -N '' -f "$T/sshd/host_ed25519" || abort "ssh-keygen failed"
 
 	# sshd records each failed login in /var/log/btmp. Where a private
 	# mount namespace can be had, /dev/null stands in for it there (sshd
@@ -188,7 +189,7 @@ start_sshd_on_free_port() {
 		port_free "$p" || continue
 		write_config "$p"
 		if ! "$SSHD" -t -f "$T/sshd/sshd_config" > "$T/sshd/check" 2>&1; then
-			skip "sshd rejects the test configuration: $(tr '\n' ' ' < "$T/sshd/check")"
+			abort "sshd rejects the test configuration: $(tr '\n' ' ' < "$T/sshd/check")"
 		fi
 		: > "$LOG"
 		run_sshd &
@@ -211,7 +212,7 @@ start_sshd_on_free_port() {
 		local why
 		why=$(grep -iE 'error|fatal|cannot|failed|denied' "$LOG" | tail -n 3)
 		[ -n "$why" ] || why=$(tail -n 3 "$LOG")
-		skip "sshd did not start listening on 127.0.0.1: $(tr '\n' ' ' <<< "${why:-its log is empty}")"
+		abort "sshd did not start listening on 127.0.0.1: $(tr '\n' ' ' <<< "${why:-its log is empty}")"
 	fi
 }
 

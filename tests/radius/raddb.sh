@@ -7,6 +7,8 @@
 #                            +2 (challenge), + 3 (pap only), + 4 (rlm_totp)
 #   raddb_start / raddb_stop runs radiusd in the foreground (background job)
 #   radius PORT ATTRS...     one Access-Request with radclient; OUT, RC
+#   with_ma FILE             adds Message-Authenticator to each request of a
+#                            radclient -f file (the client requires it)
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 RADDB=$T/raddb
 RADIUS_SECRET=testing123
@@ -90,6 +92,9 @@ client localhost {
 	secret = $RADIUS_SECRET
 	shortname = vpn-test
 	nas_type = other
+	# As docs/rlm_mfa.md recommends (Blast-RADIUS): an Access-Request
+	# without Message-Authenticator is dropped.
+	require_message_authenticator = yes
 }
 modules {
 	\$INCLUDE mods-enabled/
@@ -235,11 +240,15 @@ raddb_stop() {
 	RADIUSD_PID=""
 }
 
-# radius PORT 'Attr = "value", ...': one request, 2 s timeout, one retry.
+# radius PORT 'Attr = "value", ...': one request, 2 s timeout, one retry;
+# radclient computes the Message-Authenticator 0x00 stands for.
 radius() {
 	local port=$1
 	shift
-	run sh -c 'printf "%s\n" "$1" | radclient -x -r 2 -t 2 "127.0.0.1:$2" auth "$3"' sh "$*" "$port" "$RADIUS_SECRET"
+	run sh -c 'printf "%s\n" "$1" | radclient -x -r 2 -t 2 "127.0.0.1:$2" auth "$3"' sh \
+		"Message-Authenticator = 0x00, $*" "$port" "$RADIUS_SECRET"
 }
+# with_ma FILE: each request in FILE (one line each) gets a Message-Authenticator.
+with_ma() { sed -i '/^[[:space:]]*$/!{/^Message-Authenticator /!s/^/Message-Authenticator = 0x00, /}' "$1"; }
 # The State radclient printed, as a hex literal to send back.
 reply_state() { sed -n 's/^[[:space:]]*State = \(0x[0-9a-f]*\).*/\1/p' <<< "$OUT" | head -n 1; }

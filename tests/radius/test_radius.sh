@@ -174,6 +174,7 @@ c=$(code)
 for i in $(seq 0 199); do
 	printf 'User-Name = par%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/req"
 done
+with_ma "$T/req"
 run radclient -p 200 -r 3 -t 5 -f "$T/req" "127.0.0.1:$P_OTP" auth "$RADIUS_SECRET"
 n=$(grep -c '"source":"radius:vpn-test","outcome":"accepted"' <(grep '"user":"par' "$T/audit.json"))
 [ "$n" = 200 ] || fail "$n of 200 accepted: $(tail -n 5 <<< "$OUT$ERR")"
@@ -183,6 +184,7 @@ case_begin same_code_twice_at_once_one_accept
 enroll racer
 c=$(code)
 printf 'User-Name = racer, User-Password = %s\n\nUser-Name = racer, User-Password = %s\n\n' "$c" "$c" > "$T/race"
+with_ma "$T/race"
 run radclient -x -p 2 -r 1 -t 5 -f "$T/race" "127.0.0.1:$P_OTP" auth "$RADIUS_SECRET"
 [ "$(grep -c 'Received Access-Accept' <<< "$OUT")" = 1 ] || fail "expected one Access-Accept: $OUT"
 [ "$(grep -c 'Received Access-Reject' <<< "$OUT")" = 1 ] || fail "expected one Access-Reject: $OUT"
@@ -218,6 +220,17 @@ grep -q "rlm_mfa: audit_file $T/audit.json: the verify event of hank was not wri
 	fail "no error in radius.log: $(tail -n 5 "$T/radlog/radius.log")"
 rmdir "$T/audit.json"
 mv "$T/audit.json.kept" "$T/audit.json"
+
+case_begin request_without_message_authenticator_dropped
+# The client requires one (Blast-RADIUS): a valid code without it gets no
+# answer at all, and is not even looked at.
+enroll mona
+run sh -c 'printf "%s\n" "$1" | radclient -x -r 1 -t 2 "127.0.0.1:$2" auth "$3"' sh \
+	"User-Name = mona, User-Password = $(code)" "$P_OTP" "$RADIUS_SECRET"
+grep -q "Received Access-" <<< "$OUT" && fail "answered: $OUT"
+grep -q '"event":"verify","user":"mona"' "$T/audit.json" && fail "audited: $(grep '"user":"mona"' "$T/audit.json")"
+radius "$P_OTP" "User-Name = mona, User-Password = $(code)"
+grep -q "Received Access-Accept" <<< "$OUT" || fail "the same code with it refused: $OUT"
 
 case_begin radiusd_survived
 kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd is gone"

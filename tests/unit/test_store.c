@@ -250,6 +250,76 @@ static void store_corrupt_record_denies(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* One TOTP period range, MFA_PERIOD_MIN..MAX, for enrollment, both
+ * importers that carry a period, and the rows the store reads back. */
+static void period_range_one_everywhere(void)
+{
+	static const unsigned periods[] = { MFA_PERIOD_MIN - 1, MFA_PERIOD_MIN, MFA_PERIOD_MAX,
+		                            MFA_PERIOD_MAX + 1 };
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_import_report rep;
+	char path[400], user[32], stmt[128];
+
+	for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
+		unsigned p = periods[i];
+		int want = p >= MFA_PERIOD_MIN && p <= MFA_PERIOD_MAX ? MFA_OK : -1;
+		struct mfa_otp_params op = { .algorithm = -1, .period = p, .secret_base32 = secret };
+		mfa_enrollment *e = NULL;
+		FILE *f;
+		int r;
+
+		snprintf(user, sizeof(user), "enroll%u", p);
+		r = mfa_enroll_begin(ctx, user, &op, &e);
+		CHECK_EQ_INT(r, want ? MFA_ERR_INVALID : MFA_OK);
+		mfa_enrollment_free(&e);
+
+		snprintf(user, sizeof(user), "pskc%u", p);
+		snprintf(path, sizeof(path), "%s/%s.xml", env.dir, user);
+		CHECK((f = fopen(path, "w")) != NULL);
+		if (f) {
+			fprintf(f, "<KeyContainer Version=\"1.0\" "
+			           "xmlns=\"urn:ietf:params:xml:ns:keyprov:pskc\"><KeyPackage>"
+			           "<Key Id=\"k\" Algorithm=\"urn:ietf:params:xml:ns:keyprov:pskc:totp\">"
+			           "<Data><Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue>"
+			           "</Secret><TimeInterval><PlainValue>%u</PlainValue></TimeInterval>"
+			           "</Data><UserId>%s</UserId></Key></KeyPackage></KeyContainer>\n",
+			        p, user);
+			fclose(f);
+		}
+		r = mfa_import_pskc(ctx, path, NULL, "test", &rep);
+		CHECK_EQ_INT(r, want ? MFA_ERR_IMPORT : MFA_OK);
+		if (want)
+			CHECK(strstr(mfa_ctx_error(ctx), "TimeInterval must be 10 to 300 seconds") != NULL);
+
+		/* google-authenticator's own limit is 60: only the low end applies. */
+		if (p > 60)
+			continue;
+		snprintf(user, sizeof(user), "ga%u", p);
+		snprintf(path, sizeof(path), "%s/%s", env.dir, user);
+		CHECK((f = fopen(path, "w")) != NULL);
+		if (f) {
+			fprintf(f, "%s\n\" TOTP_AUTH\n\" STEP_SIZE %u\n", secret, p);
+			fclose(f);
+		}
+		r = mfa_import_google_authenticator(ctx, path, user, "test", &rep);
+		CHECK_EQ_INT(r, want ? MFA_ERR_IMPORT : MFA_OK);
+	}
+
+	/* A row outside the range is malformed, whoever wrote it. */
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
+		unsigned p = periods[i];
+		int want = p >= MFA_PERIOD_MIN && p <= MFA_PERIOD_MAX ? MFA_ERR_BAD_CODE
+		                                                      : MFA_ERR_CORRUPT;
+
+		snprintf(stmt, sizeof(stmt), "UPDATE factors SET period = %u WHERE user = 'alice'", p);
+		sql(&env, stmt);
+		CHECK_EQ_INT(env_verify(ctx, "alice", "000000", NULL), want);
+	}
+	mfa_ctx_free(&ctx);
+}
+
 static void store_moved_secret_denies(void)
 {
 	struct test_env env;
@@ -447,6 +517,7 @@ const struct test_case store_tests[] = {
 	{ "store_directory_instead", store_directory_instead },
 	{ "store_newer_schema", store_newer_schema },
 	{ "store_corrupt_record_denies", store_corrupt_record_denies },
+	{ "period_range_one_everywhere", period_range_one_everywhere },
 	{ "store_moved_secret_denies", store_moved_secret_denies },
 	{ "store_wrong_key_denies", store_wrong_key_denies },
 	{ "store_setup_idempotent", store_setup_idempotent },
