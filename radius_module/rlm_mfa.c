@@ -81,6 +81,19 @@ static void log_to_radius(void *arg, mfa_log_level level, char const *message)
 	}
 }
 
+/* At start-up there is no request: radius.log only. */
+static void log_at_start(void *arg, mfa_log_level level, char const *message)
+{
+	(void)arg;
+	if (level == MFA_LOG_ERROR) {
+		ERROR("rlm_mfa: %s", message);
+	} else if (level == MFA_LOG_WARNING) {
+		WARN("rlm_mfa: %s", message);
+	} else {
+		DEBUG2("rlm_mfa: %s", message);
+	}
+}
+
 static mfa_ctx *pool_get(rlm_mfa_t *inst, REQUEST *request)
 {
 	ctx_slot_t *slot;
@@ -98,6 +111,8 @@ static mfa_ctx *pool_get(rlm_mfa_t *inst, REQUEST *request)
 	} else {
 		if (mfa_ctx_new(&ctx) != MFA_OK)
 			return NULL;
+		/* Before the open: it checks the audit file and says so. */
+		mfa_ctx_set_log_handler(ctx, log_to_radius, request);
 		if ((r = mfa_config_load(ctx, inst->config_file)) != MFA_OK ||
 		    (r = mfa_open(ctx)) != MFA_OK) {
 			RERROR("mfa: %s", mfa_ctx_error(ctx)[0] ? mfa_ctx_error(ctx) : mfa_strerror(r));
@@ -447,6 +462,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	/* Fail at start-up, loudly, rather than at the first login. */
 	if (mfa_ctx_new(&ctx) != MFA_OK)
 		return -1;
+	mfa_ctx_set_log_handler(ctx, log_at_start, NULL);
 	if ((r = mfa_config_load(ctx, inst->config_file)) != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
 		cf_log_err_cs(conf, "%s", mfa_ctx_error(ctx)[0] ? mfa_ctx_error(ctx) : mfa_strerror(r));
 		mfa_ctx_free(&ctx);
