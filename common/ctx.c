@@ -256,20 +256,29 @@ static int setup_share(mfa_ctx *ctx, const char *path, gid_t gid, mode_t mode)
 	return MFA_OK;
 }
 
+/* Makes the directory holding path (one level, 0700 when new); *dir
+ * points into copy. */
+static int parent_dir_make(mfa_ctx *ctx, const char *path, char copy[CONFIG_PATH_MAX],
+                           const char **dir)
+{
+	if (!str_copy(copy, CONFIG_PATH_MAX, path))
+		return ctx_fail(ctx, MFA_ERR_CONFIG, "path too long: %s", path);
+	*dir = dirname(copy);
+	if (mkdir(*dir, 0700) < 0 && errno != EEXIST)
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot create directory %s: %s", *dir,
+		                strerror(errno));
+	return MFA_OK;
+}
+
 /* Creates the directory holding path (one level), private to root, or
  * shared_mode for the configured group. */
 static int setup_parent_dir(mfa_ctx *ctx, const char *path, gid_t gid, mode_t shared_mode)
 {
 	char copy[CONFIG_PATH_MAX];
 	const char *dir;
+	int r = parent_dir_make(ctx, path, copy, &dir);
 
-	if (!str_copy(copy, sizeof(copy), path))
-		return ctx_fail(ctx, MFA_ERR_CONFIG, "path too long: %s", path);
-	dir = dirname(copy);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot create directory %s: %s", dir,
-		                strerror(errno));
-	return setup_share(ctx, dir, gid, shared_mode);
+	return r != MFA_OK ? r : setup_share(ctx, dir, gid, shared_mode);
 }
 
 static int setup_config_file(mfa_ctx *ctx, const char *path, unsigned *created)
@@ -324,24 +333,17 @@ static int setup_audit_file(mfa_ctx *ctx, gid_t gid, unsigned *created)
 	char copy[CONFIG_PATH_MAX];
 	const char *dir;
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	if (!path[0])
 		return MFA_OK;
-	if (!str_copy(copy, sizeof(copy), path))
-		return ctx_fail(ctx, MFA_ERR_CONFIG, "path too long: %s", path);
-	dir = dirname(copy);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot create directory %s: %s", dir,
-		                strerror(errno));
+	if ((r = parent_dir_make(ctx, path, copy, &dir)) != MFA_OK)
+		return r;
 	if (lstat(dir, &st) < 0)
 		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot use %s: %s", dir, strerror(errno));
-	if (S_ISDIR(st.st_mode) && !(st.st_mode & 0007)) {
-		int r = setup_share(ctx, dir, gid, 02770);
-
-		if (r != MFA_OK)
-			return r;
-	}
+	if (S_ISDIR(st.st_mode) && !(st.st_mode & 0007) &&
+	    (r = setup_share(ctx, dir, gid, 02770)) != MFA_OK)
+		return r;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		close(fd);
