@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "internal.h"
+#include "store.h"
 
 enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG, SET_UV, SET_CASE };
 
@@ -132,10 +133,8 @@ int config_set(struct mfa_config *cfg, const char *key, const char *value, char 
 	field = (char *)cfg + s->offset;
 	switch (s->kind) {
 	case SET_STORE:
-		if (strncmp(value, "sqlite:", 7) != 0 || value[7] != '/') {
-			snprintf(err, errlen, "store: '%s' is not supported; use sqlite:/absolute/path", value);
+		if (store_uri_check(value, err, errlen) != MFA_OK)
 			return MFA_ERR_CONFIG;
-		}
 		/* fall through */
 	case SET_PATH:
 		if (s->kind == SET_PATH && value[0] != '\0' && value[0] != '/') {

@@ -240,20 +240,7 @@ int mfa_open(mfa_ctx *ctx)
  * never through a symbolic link); without one, does nothing. */
 static int setup_share(mfa_ctx *ctx, const char *path, gid_t gid, mode_t mode)
 {
-	struct stat st;
-
-	if (gid == NO_GROUP)
-		return MFA_OK;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? MFA_OK
-		       : ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot use %s: %s", path, strerror(errno));
-	if (S_ISLNK(st.st_mode))
-		return ctx_fail(ctx, MFA_ERR_SYSTEM, "%s is a symbolic link: not followed", path);
-	if ((st.st_gid != gid && lchown(path, (uid_t)-1, gid) < 0) ||
-	    ((st.st_mode & 07777) != mode && chmod(path, mode) < 0))
-		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot give %s to group %s: %s", path,
-		                ctx->cfg.group, strerror(errno));
-	return MFA_OK;
+	return path_share(path, gid, ctx->cfg.group, mode, ctx->error, sizeof(ctx->error));
 }
 
 /* Makes the directory holding path (one level, 0700 when new); *dir
@@ -261,13 +248,7 @@ static int setup_share(mfa_ctx *ctx, const char *path, gid_t gid, mode_t mode)
 static int parent_dir_make(mfa_ctx *ctx, const char *path, char copy[CONFIG_PATH_MAX],
                            const char **dir)
 {
-	if (!str_copy(copy, CONFIG_PATH_MAX, path))
-		return ctx_fail(ctx, MFA_ERR_CONFIG, "path too long: %s", path);
-	*dir = dirname(copy);
-	if (mkdir(*dir, 0700) < 0 && errno != EEXIST)
-		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot create directory %s: %s", *dir,
-		                strerror(errno));
-	return MFA_OK;
+	return dir_make_parent(path, copy, dir, ctx->error, sizeof(ctx->error));
 }
 
 /* Creates the directory holding path (one level), private to root, or
@@ -303,24 +284,6 @@ static int setup_config_file(mfa_ctx *ctx, const char *path, unsigned *created)
 	}
 	close(fd);
 	*created |= MFA_SETUP_CONFIG;
-	return MFA_OK;
-}
-
-/* With a group: the SQLite database and its -wal and -shm files. */
-static int setup_share_store(mfa_ctx *ctx, gid_t gid)
-{
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	int r;
-
-	if (gid == NO_GROUP || strncmp(ctx->cfg.store, "sqlite:", 7) != 0)
-		return MFA_OK;
-	for (size_t i = 0; i < 3; i++) {
-		char path[CONFIG_PATH_MAX + 8];
-
-		snprintf(path, sizeof(path), "%s%s", ctx->cfg.store + 7, suffix[i]);
-		if ((r = setup_share(ctx, path, gid, 0660)) != MFA_OK)
-			return r;
-	}
 	return MFA_OK;
 }
 
@@ -385,21 +348,9 @@ int mfa_setup(mfa_ctx *ctx, const char *config_path, unsigned *created)
 	if ((r = vault_key_load(ctx->cfg.key_file, gid, ctx->key, ctx->error, sizeof(ctx->error))) != MFA_OK)
 		return r;
 	ctx->key_loaded = true;
-	if (strncmp(ctx->cfg.store, "sqlite:", 7) == 0) {
-		const char *db = ctx->cfg.store + 7;
-
-		/* setgid: the -wal and -shm files SQLite makes get the group too. */
-		if ((r = setup_parent_dir(ctx, db, gid, 02770)) != MFA_OK)
-			return r;
-		if (lstat(db, &st) < 0)
-			*created |= MFA_SETUP_STORE;
-	}
 	store_close(&ctx->store);
-	/* Before the open too: the store checks its files' group. */
-	if ((r = setup_share_store(ctx, gid)) != MFA_OK ||
-	    (r = store_open(&ctx->cfg, true, &ctx->store, ctx->error, sizeof(ctx->error))) != MFA_OK)
-		return r;
-	if ((r = setup_share_store(ctx, gid)) != MFA_OK)
+	if ((r = store_setup(&ctx->cfg, gid, created, ctx->error, sizeof(ctx->error))) != MFA_OK ||
+	    (r = store_open(&ctx->cfg, false, &ctx->store, ctx->error, sizeof(ctx->error))) != MFA_OK)
 		return r;
 	return setup_audit_file(ctx, gid, created);
 }

@@ -85,6 +85,14 @@ int file_check_writers(const char *path, const struct stat *st, bool any_owner, 
 /* For access refused (EACCES) to a user other than root: " (run as root or
  * a member of GROUP)", in buf; "" otherwise. */
 const char *access_hint(int errnum, const char *group, char *buf, size_t size);
+/* With gid not NO_GROUP, gives path to that group (named group in
+ * messages) with mode: only what exists, never through a symbolic link. */
+int path_share(const char *path, gid_t gid, const char *group, mode_t mode, char *err,
+               size_t errlen);
+/* Makes the directory holding path (one level, 0700 when new); *dir
+ * points into copy. */
+int dir_make_parent(const char *path, char copy[CONFIG_PATH_MAX], const char **dir, char *err,
+                    size_t errlen);
 /* The id of group name: 0, ENOENT if there is none, or getgrnam_r's error. */
 int group_id(const char *name, gid_t *gid);
 /* The configured group's id, or NO_GROUP when none is configured. */

@@ -1,4 +1,5 @@
 /* store.c - picks the store backend named by the config. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +10,123 @@
 
 static const struct store_ops *const backends[] = { &store_sqlite_ops };
 
-int store_open(const struct mfa_config *cfg, bool create, struct store **out, char *err,
-               size_t errlen)
+/* The backend uri names, and *location the text after "scheme:". */
+static const struct store_ops *backend_find(const char *uri, const char **location)
 {
-	const char *colon = strchr(cfg->store, ':');
+	const char *colon = strchr(uri, ':');
 
-	*out = NULL;
 	for (size_t i = 0; colon && i < sizeof(backends) / sizeof(backends[0]); i++) {
 		size_t n = strlen(backends[i]->scheme);
 
-		if ((size_t)(colon - cfg->store) == n && !strncmp(cfg->store, backends[i]->scheme, n))
-			return backends[i]->open(colon + 1, cfg, create, out, err, errlen);
+		if ((size_t)(colon - uri) == n && !strncmp(uri, backends[i]->scheme, n)) {
+			*location = colon + 1;
+			return backends[i];
+		}
 	}
+	return NULL;
+}
+
+int store_uri_check(const char *uri, char *err, size_t errlen)
+{
+	const char *location;
+	const struct store_ops *ops = backend_find(uri, &location);
+
+	if (ops)
+		return ops->location_check(location, err, errlen);
+	snprintf(err, errlen, "store: '%s' is not supported; use sqlite:/absolute/path", uri);
+	return MFA_ERR_CONFIG;
+}
+
+int store_open(const struct mfa_config *cfg, bool create, struct store **out, char *err,
+               size_t errlen)
+{
+	const char *location;
+	const struct store_ops *ops = backend_find(cfg->store, &location);
+
+	*out = NULL;
+	if (ops)
+		return ops->open(location, cfg, create, out, err, errlen);
 	snprintf(err, errlen, "store '%s': unknown kind of store (use sqlite:/path)", cfg->store);
 	return MFA_ERR_CONFIG;
+}
+
+int store_setup(const struct mfa_config *cfg, gid_t gid, unsigned *created, char *err,
+                size_t errlen)
+{
+	const char *location;
+	const struct store_ops *ops = backend_find(cfg->store, &location);
+
+	if (ops)
+		return ops->setup(location, cfg, gid, created, err, errlen);
+	snprintf(err, errlen, "store '%s': unknown kind of store (use sqlite:/path)", cfg->store);
+	return MFA_ERR_CONFIG;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int store_begin_users(struct store *s, const char *const *users, size_t n)
+{
+	const char **sorted;
+	int r;
+
+	if (n == 0)
+		return s->ops->begin(s, true);
+	if (!(sorted = malloc(n * sizeof(*sorted))))
+		return MFA_ERR_NOMEM;
+	memcpy(sorted, users, n * sizeof(*sorted));
+	/* One order for every writer: two never wait on each other. */
+	qsort(sorted, n, sizeof(*sorted), name_cmp);
+	r = s->ops->begin(s, true);
+	for (size_t i = 0; i < n && r == MFA_OK; i++)
+		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
+			r = s->ops->lock_user(s, sorted[i]);
+	free(sorted);
+	if (r != MFA_OK)
+		s->ops->rollback(s);
+	return r;
+}
+
+int store_begin_user(struct store *s, const char *user)
+{
+	return store_begin_users(s, &user, 1);
+}
+
+int store_retry(int (*body)(void *arg), void *arg)
+{
+	int r = STORE_RETRY;
+
+	for (unsigned i = 0; i < STORE_TRIES && r == STORE_RETRY; i++)
+		r = body(arg);
+	return r == STORE_RETRY ? MFA_ERR_STORE : r;
+}
+
+bool store_factor_ok(const struct store_factor *f)
+{
+	bool otp = f->type == MFA_FACTOR_TOTP || f->type == MFA_FACTOR_HOTP;
+
+	if (strlen(f->id) != MFA_ID_LEN || (!otp && f->type != MFA_FACTOR_WEBAUTHN) ||
+	    (int)f->algorithm < 0 || f->algorithm > MFA_ALG_SHA512 || f->counter > INT64_MAX ||
+	    f->drift_steps < -100000 || f->drift_steps > 100000 ||
+	    f->sealed_len < VAULT_OVERHEAD || f->sealed_len > sizeof(f->sealed))
+		return false;
+	if (otp)
+		return f->digits >= 6 && f->digits <= 8 && f->period >= MFA_PERIOD_MIN &&
+		       f->period <= MFA_PERIOD_MAX && f->cred_id_len == 0;
+	return f->cred_id_len >= 1 && f->cred_id_len <= STORE_CRED_ID_MAX;
+}
+
+bool store_user_ok(const struct store_user *u)
+{
+	return u->failures <= 1000000 && u->enroll >= STORE_ENROLL_NEW &&
+	       u->enroll <= STORE_ENROLL_ALLOWED;
+}
+
+bool store_recovery_ok(const struct store_recovery *r)
+{
+	return r->kind == RECOVERY_KIND_PBKDF2 || r->kind == RECOVERY_KIND_HMAC;
 }
 
 void store_close(struct store **sp)

@@ -1,11 +1,34 @@
 /*
  * store.h - the token store, in the core's own terms. Backends (SQLite now,
  * PostgreSQL next) implement store_ops; no SQL leaves a backend's file.
- * Every change runs inside begin/commit, and begin(write) serialises writers
- * for a user, so two logins racing with one code give exactly one success.
+ *
+ * The contract every backend meets and every core write path keeps:
+ * - Every change runs inside begin/commit. begin(false) reads a consistent
+ *   snapshot; begin(true) starts a write.
+ * - A write that changes a user's rows (factors, recovery codes, lockout
+ *   state, challenges taken for them) locks that user first, in the same
+ *   transaction, with lock_user right after begin(true) (store_begin_user).
+ *   Writers of one user are then serialised until commit or rollback, so
+ *   two logins racing with one code give exactly one success. The lock is
+ *   held whether or not the user has rows yet. Several users are locked in
+ *   sorted order (strcmp: store_begin_users), so that two writers never
+ *   wait on each other. Writes for no user in particular (expiring
+ *   challenges, the decoy row, a challenge put) need no user lock.
+ * - A backend that detects a serialisation failure or a deadlock returns
+ *   STORE_RETRY (never an mfa_err) and leaves the transaction to be rolled
+ *   back; the core runs the whole transaction again, from begin, at most
+ *   STORE_TRIES times (store_retry), then fails closed with MFA_ERR_STORE.
+ *   A lock wait that times out (SQLite's busy timeout) is a plain
+ *   MFA_ERR_STORE: it already waited.
+ * - Rows read back pass store_*_ok before the core sees them, whatever
+ *   wrote them: a malformed row is MFA_ERR_CORRUPT, never used.
+ * - setup (mfactl init) makes what the store needs and gives it to the
+ *   configured group; open(create = false) never creates anything.
  */
 #ifndef MFA_STORE_H
 #define MFA_STORE_H
+
+#include <sys/types.h>
 
 #include "config.h"
 #include "mfa.h"
@@ -85,14 +108,30 @@ struct store_challenge {
 
 struct store;
 
+/* A backend's answer, not an mfa_err: serialisation failure or deadlock,
+ * run the whole transaction again (see above). */
+#define STORE_RETRY (-1)
+#define STORE_TRIES 3
+
 struct store_ops {
 	const char *scheme;   /* "sqlite" in "sqlite:/path" */
+	/* Whether location (after "scheme:") names a store this backend can
+	 * use: MFA_OK, or MFA_ERR_CONFIG and a message. Looks at the text only. */
+	int (*location_check)(const char *location, char *err, size_t errlen);
+	/* mfactl init: makes the store (schema included) and, with gid not
+	 * NO_GROUP, gives it to that group; MFA_SETUP_STORE in *created when
+	 * it was not there. Safe to run again. */
+	int (*setup)(const char *location, const struct mfa_config *cfg, gid_t gid,
+	             unsigned *created, char *err, size_t errlen);
 	int (*open)(const char *location, const struct mfa_config *cfg, bool create,
 	            struct store **out, char *err, size_t errlen);
 	void (*close)(struct store *s);
 	int (*begin)(struct store *s, bool write);
 	int (*commit)(struct store *s);
 	void (*rollback)(struct store *s);
+	/* Locks user's rows (existing or not) for the rest of this write
+	 * transaction; see the contract above. */
+	int (*lock_user)(struct store *s, const char *user);
 	int (*user_get)(struct store *s, const char *user, struct store_user *u, bool *found);
 	int (*user_put)(struct store *s, const char *user, const struct store_user *u);
 	/* Every row of user, pending challenges too; found: factors or state. */
@@ -132,6 +171,25 @@ struct store {
 
 extern const struct store_ops store_sqlite_ops;
 
+/* Whether uri ("scheme:location") names a known backend and a location it
+ * takes: MFA_OK, or MFA_ERR_CONFIG and a message. */
+int store_uri_check(const char *uri, char *err, size_t errlen);
+/* Runs the backend's setup for cfg->store. */
+int store_setup(const struct mfa_config *cfg, gid_t gid, unsigned *created, char *err,
+                size_t errlen);
+/* begin(true), then lock_user for user, or for each of users (any order,
+ * repeats allowed: locked sorted, once each). Rolled back on failure. */
+int store_begin_user(struct store *s, const char *user);
+int store_begin_users(struct store *s, const char *const *users, size_t n);
+/* Runs body (a whole transaction, begin to commit, rolled back on failure)
+ * again while it returns STORE_RETRY, STORE_TRIES times at most; then
+ * MFA_ERR_STORE. */
+int store_retry(int (*body)(void *arg), void *arg);
+/* Row checks every backend applies to what it reads (the values, not the
+ * encoding): false for values no version of mfa writes. */
+bool store_factor_ok(const struct store_factor *f);
+bool store_user_ok(const struct store_user *u);
+bool store_recovery_ok(const struct store_recovery *r);
 /* Picks the backend from the URI scheme of cfg->store. */
 int store_open(const struct mfa_config *cfg, bool create, struct store **out, char *err,
                size_t errlen);

@@ -5,6 +5,7 @@
  * first one used.
  */
 #include <errno.h>
+#include <limits.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -457,6 +458,19 @@ static int sq_begin(struct store *s, bool write)
 	return r;
 }
 
+/* BEGIN IMMEDIATE took the database's one write lock: every user is
+ * locked already. Outside a write it is the caller's mistake. */
+static int sq_lock_user(struct store *s, const char *user)
+{
+	struct store_sqlite *q = as_sqlite(s);
+
+	if (q->holds_writer_lock)
+		return MFA_OK;
+	snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s locked outside a write",
+	         q->path, user);
+	return MFA_ERR_STORE;
+}
+
 static int sq_commit(struct store *s)
 {
 	struct store_sqlite *q = as_sqlite(s);
@@ -477,6 +491,12 @@ static void sq_rollback(struct store *s)
 	sq_writer_release(q);
 }
 
+/* Out-of-range numbers saturate, for store_*_ok to refuse. */
+static int64_t saturate(sqlite3_int64 v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
 static int sq_user_get(struct store *s, const char *user, struct store_user *u, bool *found)
 {
 	struct store_sqlite *q = as_sqlite(s);
@@ -492,20 +512,16 @@ static int sq_user_get(struct store *s, const char *user, struct store_user *u, 
 	if (rc == SQLITE_ROW) {
 		sqlite3_int64 failures = sqlite3_column_int64(st, 0);
 
-		if (failures < 0 || failures > 1000000) {
-			sqlite3_reset(st);
-			snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: bad failure count",
-			         q->path, user);
-			return MFA_ERR_CORRUPT;
-		}
-		u->failures = (unsigned)failures;
+		u->failures = (unsigned)saturate(failures < 0 ? UINT_MAX : failures, 0, UINT_MAX);
 		u->locked_until = sqlite3_column_int64(st, 1);
 		u->first_seen = sqlite3_column_int64(st, 2);
-		u->enroll = sqlite3_column_int(st, 3);
-		if (u->enroll < STORE_ENROLL_NEW || u->enroll > STORE_ENROLL_ALLOWED) {
+		u->enroll = (int)saturate(sqlite3_column_int64(st, 3), INT_MIN, INT_MAX);
+		if (!store_user_ok(u)) {
+			bool failures_bad = u->failures > 1000000;
+
 			sqlite3_reset(st);
-			snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: bad enroll state",
-			         q->path, user);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: %s", q->path, user,
+			         failures_bad ? "bad failure count" : "bad enroll state");
 			return MFA_ERR_CORRUPT;
 		}
 		*found = true;
@@ -572,29 +588,24 @@ static bool text_column(sqlite3_stmt *st, int col, char *dst, size_t size)
 	return t && str_copy(dst, size, (const char *)t);
 }
 
-/* Reads one factor row, refusing values no version of mfa writes. */
+/* Reads one factor row; store_factor_ok refuses values no version of mfa
+ * writes, this only what would not fit. */
 static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_factor *f)
 {
 	const void *blob;
 	int blob_len;
-	sqlite3_int64 type = sqlite3_column_int64(st, 3), alg = sqlite3_column_int64(st, 4);
-	sqlite3_int64 digits = sqlite3_column_int64(st, 5), period = sqlite3_column_int64(st, 6);
-	sqlite3_int64 counter = sqlite3_column_int64(st, 7), drift = sqlite3_column_int64(st, 9);
+	sqlite3_int64 counter = sqlite3_column_int64(st, 7);
 	const void *cred = sqlite3_column_blob(st, 15), *aaguid = sqlite3_column_blob(st, 16);
 	int cred_len = sqlite3_column_bytes(st, 15), aaguid_len = sqlite3_column_bytes(st, 16);
-	bool otp = type == MFA_FACTOR_TOTP || type == MFA_FACTOR_HOTP;
 
 	memset(f, 0, sizeof(*f));
 	if (!text_column(st, 0, f->user, sizeof(f->user)) ||
-	    !text_column(st, 1, f->id, sizeof(f->id)) || strlen(f->id) != MFA_ID_LEN ||
+	    !text_column(st, 1, f->id, sizeof(f->id)) ||
 	    !text_column(st, 2, f->label, sizeof(f->label)) ||
 	    !text_column(st, 17, f->transports, sizeof(f->transports)) ||
 	    !text_column(st, 18, f->attestation, sizeof(f->attestation)) ||
-	    (!otp && type != MFA_FACTOR_WEBAUTHN) || alg < 0 || alg > MFA_ALG_SHA512 ||
-	    (otp && (digits < 6 || digits > 8 || period < MFA_PERIOD_MIN || period > MFA_PERIOD_MAX || cred)) ||
-	    (!otp && (!cred || cred_len < 1 || cred_len > STORE_CRED_ID_MAX ||
-	              (aaguid && aaguid_len != STORE_AAGUID_LEN))) ||
-	    counter < 0 || drift < -100000 || drift > 100000)
+	    (cred && (cred_len < 1 || cred_len > STORE_CRED_ID_MAX)) ||
+	    (aaguid && aaguid_len != STORE_AAGUID_LEN))
 		goto corrupt;
 	if (cred) {
 		memcpy(f->cred_id, cred, (size_t)cred_len);
@@ -603,13 +614,13 @@ static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_
 	if (aaguid)
 		memcpy(f->aaguid, aaguid, STORE_AAGUID_LEN);
 	f->cose_alg = sqlite3_column_int(st, 14);
-	f->type = (mfa_factor_type)type;
-	f->algorithm = (mfa_algorithm)alg;
-	f->digits = (unsigned)digits;
-	f->period = (unsigned)period;
-	f->counter = (uint64_t)counter;
+	f->type = (mfa_factor_type)saturate(sqlite3_column_int64(st, 3), -1, INT_MAX);
+	f->algorithm = (mfa_algorithm)saturate(sqlite3_column_int64(st, 4), -1, INT_MAX);
+	f->digits = (unsigned)saturate(sqlite3_column_int64(st, 5), 0, UINT_MAX);
+	f->period = (unsigned)saturate(sqlite3_column_int64(st, 6), 0, UINT_MAX);
+	f->counter = counter < 0 ? UINT64_MAX : (uint64_t)counter;
 	f->last_step = sqlite3_column_int64(st, 8);
-	f->drift_steps = (int)drift;
+	f->drift_steps = (int)saturate(sqlite3_column_int64(st, 9), INT_MIN, INT_MAX);
 	f->active = sqlite3_column_int64(st, 10) != 0;
 	f->created = sqlite3_column_int64(st, 11);
 	f->last_used = sqlite3_column_int64(st, 12);
@@ -617,11 +628,12 @@ static int sq_factor_row(struct store_sqlite *q, sqlite3_stmt *st, struct store_
 	f->burnt_step = sqlite3_column_int64(st, 20);
 	blob = sqlite3_column_blob(st, 13);
 	blob_len = sqlite3_column_bytes(st, 13);
-	if (!blob || blob_len < VAULT_OVERHEAD || (size_t)blob_len > sizeof(f->sealed))
+	if (!blob || (size_t)blob_len > sizeof(f->sealed))
 		goto corrupt;
 	memcpy(f->sealed, blob, (size_t)blob_len);
 	f->sealed_len = (size_t)blob_len;
-	return MFA_OK;
+	if (store_factor_ok(f))
+		return MFA_OK;
 corrupt:
 	snprintf(q->base.err, sizeof(q->base.err),
 	         "store %s: factor %s of user %s is malformed (remove it with 'mfactl remove' and enroll again)",
@@ -816,7 +828,7 @@ static int sq_recovery_get(struct store *s, const char *user, struct store_recov
 		memcpy(v[count].hash, sqlite3_column_blob(st, 1), STORE_HASH_LEN);
 		v[count].used = sqlite3_column_int(st, 2) != 0;
 		v[count].kind = sqlite3_column_int(st, 3);
-		if (v[count].kind != RECOVERY_KIND_PBKDF2 && v[count].kind != RECOVERY_KIND_HMAC) {
+		if (!store_recovery_ok(&v[count])) {
 			snprintf(q->base.err, sizeof(q->base.err),
 			         "store %s: a recovery code of %s has an unknown kind (issue new ones with 'mfactl recovery')",
 			         q->path, user);
@@ -991,13 +1003,65 @@ static int sq_decoy_touch(struct store *s, int64_t now)
 	return sq_done(q, st, "write");
 }
 
+static int sq_location_check(const char *location, char *err, size_t errlen)
+{
+	if (location[0] == '/')
+		return MFA_OK;
+	snprintf(err, errlen, "store: 'sqlite:%s' is not supported; use sqlite:/absolute/path",
+	         location);
+	return MFA_ERR_CONFIG;
+}
+
+/* With a group: the database and its -wal and -shm files. */
+static int sq_share_files(const char *location, const struct mfa_config *cfg, gid_t gid,
+                          char *err, size_t errlen)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	int r;
+
+	for (size_t i = 0; i < 3; i++) {
+		char path[CONFIG_PATH_MAX + 8];
+
+		snprintf(path, sizeof(path), "%s%s", location, suffix[i]);
+		if ((r = path_share(path, gid, cfg->group, 0660, err, errlen)) != MFA_OK)
+			return r;
+	}
+	return MFA_OK;
+}
+
+static int sq_setup(const char *location, const struct mfa_config *cfg, gid_t gid,
+                    unsigned *created, char *err, size_t errlen)
+{
+	char copy[CONFIG_PATH_MAX];
+	const char *dir;
+	struct stat st;
+	struct store *s = NULL;
+	int r;
+
+	/* setgid: the -wal and -shm files SQLite makes get the group too. */
+	if ((r = dir_make_parent(location, copy, &dir, err, errlen)) != MFA_OK ||
+	    (r = path_share(dir, gid, cfg->group, 02770, err, errlen)) != MFA_OK)
+		return r;
+	if (lstat(location, &st) < 0)
+		*created |= MFA_SETUP_STORE;
+	/* Before the open too: it checks the files' group. */
+	if ((r = sq_share_files(location, cfg, gid, err, errlen)) != MFA_OK ||
+	    (r = sq_open(location, cfg, true, &s, err, errlen)) != MFA_OK)
+		return r;
+	sq_close(s);
+	return sq_share_files(location, cfg, gid, err, errlen);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
+	.location_check = sq_location_check,
+	.setup = sq_setup,
 	.open = sq_open,
 	.close = sq_close,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.lock_user = sq_lock_user,
 	.user_get = sq_user_get,
 	.user_put = sq_user_put,
 	.user_delete = sq_user_delete,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,46 @@ const char *access_hint(int errnum, const char *group, char *buf, size_t size)
 	else
 		snprintf(buf, size, " (run as root)");
 	return buf;
+}
+
+int path_share(const char *path, gid_t gid, const char *group, mode_t mode, char *err,
+               size_t errlen)
+{
+	struct stat st;
+
+	if (gid == NO_GROUP)
+		return MFA_OK;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return MFA_OK;
+		snprintf(err, errlen, "cannot use %s: %s", path, strerror(errno));
+		return MFA_ERR_SYSTEM;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "%s is a symbolic link: not followed", path);
+		return MFA_ERR_SYSTEM;
+	}
+	if ((st.st_gid != gid && lchown(path, (uid_t)-1, gid) < 0) ||
+	    ((st.st_mode & 07777) != mode && chmod(path, mode) < 0)) {
+		snprintf(err, errlen, "cannot give %s to group %s: %s", path, group, strerror(errno));
+		return MFA_ERR_SYSTEM;
+	}
+	return MFA_OK;
+}
+
+int dir_make_parent(const char *path, char copy[CONFIG_PATH_MAX], const char **dir, char *err,
+                    size_t errlen)
+{
+	if (!str_copy(copy, CONFIG_PATH_MAX, path)) {
+		snprintf(err, errlen, "path too long: %s", path);
+		return MFA_ERR_CONFIG;
+	}
+	*dir = dirname(copy);
+	if (mkdir(*dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create directory %s: %s", *dir, strerror(errno));
+		return MFA_ERR_SYSTEM;
+	}
+	return MFA_OK;
 }
 
 int group_id(const char *name, gid_t *gid)
