@@ -15,6 +15,33 @@
  * reads every pending one, and a busy RADIUS server has thousands. */
 #define CHALLENGE_SWEEP_EVERY 60
 
+struct challenge_tx {
+	mfa_ctx *ctx;
+	const struct store_challenge *put;   /* or take: */
+	const char *id, *user;
+	struct store_challenge *taken;
+	bool *found;
+	time_t now;
+	bool sweep;
+};
+
+/* A run for store_retry: the user locked, so that a delete of the user
+ * cannot miss a challenge put for them. */
+static int challenge_tx_run(void *arg)
+{
+	struct challenge_tx *t = arg;
+	struct store *s = t->ctx->store;
+	int r;
+
+	if ((r = store_begin_user(s, t->put ? t->put->user : t->user)) != MFA_OK ||
+	    (t->sweep && (r = s->ops->challenges_expire(s, t->now)) != MFA_OK) ||
+	    (t->put && (r = s->ops->challenge_put(s, t->put)) != MFA_OK) ||
+	    (!t->put && (r = s->ops->challenge_take(s, t->id, t->taken, t->found)) != MFA_OK) ||
+	    (r = s->ops->commit(s)) != MFA_OK)
+		return tx_abort(t->ctx, r);
+	return MFA_OK;
+}
+
 int challenge_store(mfa_ctx *ctx, const struct store_challenge *c)
 {
 	time_t now = ctx_now(ctx);
@@ -22,11 +49,10 @@ int challenge_store(mfa_ctx *ctx, const struct store_challenge *c)
 	             now < ctx->challenges_swept;
 	int r;
 
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
-	    (sweep && (r = ctx->store->ops->challenges_expire(ctx->store, now)) != MFA_OK) ||
-	    (r = ctx->store->ops->challenge_put(ctx->store, c)) != MFA_OK ||
-	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
-		return tx_abort(ctx, r);
+	r = store_retry(challenge_tx_run,
+	                &(struct challenge_tx){ .ctx = ctx, .put = c, .now = now, .sweep = sweep });
+	if (r != MFA_OK)
+		return r;
 	if (sweep)
 		ctx->challenges_swept = now;
 	return MFA_OK;
@@ -107,10 +133,11 @@ int mfa_challenge_take(mfa_ctx *ctx, const struct mfa_request *req_in, const cha
 	if (!challenge_id_wellformed(id)) {
 		why = "malformed";
 	} else {
-		if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
-		    (r = ctx->store->ops->challenge_take(ctx->store, id, &c, &found)) != MFA_OK ||
-		    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
-			return tx_abort(ctx, r);
+		r = store_retry(challenge_tx_run,
+		                &(struct challenge_tx){ .ctx = ctx, .id = id, .user = req->user,
+		                                        .taken = &c, .found = &found });
+		if (r != MFA_OK)
+			return r;
 		why = challenge_refusal(&c, found, req->user, nas, ctx_now(ctx));
 	}
 	if (!why)

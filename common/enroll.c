@@ -187,6 +187,36 @@ static int enroll_case_check(mfa_ctx *ctx, const char *user, const struct mfa_ot
 	                user, twin, twin);
 }
 
+/* The transaction that stores a pending factor (a run for store_retry). */
+struct enroll_tx {
+	mfa_ctx *ctx;
+	const char *user;
+	const struct mfa_otp_params *params;
+	const struct mfa_login_policy *inline_pol;
+	const unsigned char *secret;
+	size_t secret_len;
+	const struct store_factor *f;
+};
+
+static int enroll_tx_run(void *arg)
+{
+	const struct enroll_tx *t = arg;
+	mfa_ctx *ctx = t->ctx;
+	int r;
+
+	/* An enrollment abandoned earlier leaves a pending factor: drop it (a
+	 * login may, as login_enroll_check found none of an admin's). */
+	if ((r = store_begin_user(ctx->store, t->user)) != MFA_OK ||
+	    (t->inline_pol && (r = login_enroll_check(ctx, t->user, t->inline_pol, ctx_now(ctx))) != MFA_OK) ||
+	    (r = enroll_case_check(ctx, t->user, t->params)) != MFA_OK ||
+	    (r = ctx->store->ops->factors_delete_pending(ctx->store, t->user)) != MFA_OK ||
+	    (r = factor_secret_unique(ctx, t->user, t->secret, t->secret_len)) != MFA_OK ||
+	    (r = ctx->store->ops->factor_insert(ctx->store, t->f)) != MFA_OK ||
+	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK)
+		return tx_abort(ctx, r);
+	return MFA_OK;
+}
+
 /* inline_pol: a login's enrollment (checked again here), NULL: an admin's. */
 static int enroll_begin(mfa_ctx *ctx, const char *user_in, const struct mfa_otp_params *params,
                         const struct mfa_login_policy *inline_pol, mfa_enrollment **out)
@@ -260,18 +290,11 @@ static int enroll_begin(mfa_ctx *ctx, const char *user_in, const struct mfa_otp_
 	if (params->remote)
 		str_copy(e->remote, sizeof(e->remote), params->remote);
 	e->inline_login = f.inline_pending = inline_pol != NULL;
-	/* An enrollment abandoned earlier leaves a pending factor: drop it (a
-	 * login may, as login_enroll_check found none of an admin's). */
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
-	    (inline_pol && (r = login_enroll_check(ctx, user, inline_pol, ctx_now(ctx))) != MFA_OK) ||
-	    (r = enroll_case_check(ctx, user, params)) != MFA_OK ||
-	    (r = ctx->store->ops->factors_delete_pending(ctx->store, user)) != MFA_OK ||
-	    (r = factor_secret_unique(ctx, user, secret, secret_len)) != MFA_OK ||
-	    (r = ctx->store->ops->factor_insert(ctx->store, &f)) != MFA_OK ||
-	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
-		tx_abort(ctx, r);
+	if ((r = store_retry(enroll_tx_run,
+	                     &(struct enroll_tx){ .ctx = ctx, .user = user, .params = params,
+	                                          .inline_pol = inline_pol, .secret = secret,
+	                                          .secret_len = secret_len, .f = &f })) != MFA_OK)
 		goto out;
-	}
 	if (inline_pol)
 		audit_emit(ctx, &(struct audit_event){ .event = "enroll", .user = user, .factor = f.id,
 		                                       .source = e->source, .remote = params->remote,
@@ -345,7 +368,7 @@ static int enroll_allowance_used(mfa_ctx *ctx, const char *user)
 }
 
 /* Finds the pending factor, checks code if given, and activates it. */
-static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
+static int enroll_finish_once(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
 {
 	const struct store_ops *ops;
 	struct store_factor *list = NULL, *f = NULL;
@@ -357,7 +380,7 @@ static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
 	if ((r = ctx_require_open(ctx)) != MFA_OK)
 		return r;
 	ops = ctx->store->ops;
-	if ((r = ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, e->user)) != MFA_OK ||
 	    (r = ops->factors_get(ctx->store, e->user, &list, &n)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
@@ -429,6 +452,25 @@ out:
 	OPENSSL_cleanse(clean, sizeof(clean));
 	store_factors_free(&list, n);
 	return r;
+}
+
+struct enroll_finish_args {
+	mfa_ctx *ctx;
+	mfa_enrollment *e;
+	const char *code;
+};
+
+static int enroll_finish_run(void *arg)
+{
+	const struct enroll_finish_args *a = arg;
+
+	return enroll_finish_once(a->ctx, a->e, a->code);
+}
+
+static int enroll_finish(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
+{
+	return store_retry(enroll_finish_run,
+	                   &(struct enroll_finish_args){ .ctx = ctx, .e = e, .code = code });
 }
 
 int mfa_enroll_confirm(mfa_ctx *ctx, mfa_enrollment *e, const char *code)

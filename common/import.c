@@ -90,6 +90,24 @@ static int import_set_twice(mfa_ctx *ctx, const struct import_set *set, const ch
 	return MFA_OK;
 }
 
+/* A write transaction with every user the set changes locked. */
+static int import_begin(mfa_ctx *ctx, const struct import_set *set, const char *scratch_user)
+{
+	const char **users = calloc(set->n + 1, sizeof(*users));
+	size_t n = 0;
+	int r;
+
+	if (!users)
+		return MFA_ERR_NOMEM;
+	for (size_t i = 0; i < set->n; i++)
+		users[n++] = set->tokens[i].user;
+	if (set->nscratch && scratch_user)
+		users[n++] = scratch_user;
+	r = store_begin_users(ctx->store, users, n);
+	free(users);
+	return r;
+}
+
 static int import_file(mfa_ctx *ctx, const char *kind, const char *path, const char *scratch_user,
                        const char *source, import_parse_fn *parse, const void *arg,
                        struct mfa_import_report *out)
@@ -118,7 +136,7 @@ static int import_file(mfa_ctx *ctx, const char *kind, const char *path, const c
 	}
 	if ((r = import_set_twice(ctx, &set, path)) != MFA_OK)
 		goto out;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = import_begin(ctx, &set, scratch_user)) != MFA_OK ||
 	    (r = import_store(ctx, &set, scratch_user, ctx_now(ctx))) != MFA_OK ||
 	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
 		tx_abort(ctx, r);

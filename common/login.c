@@ -135,7 +135,7 @@ static int first_seen_record(mfa_ctx *ctx, const char *user, struct user_state *
 
 	if (s->u.first_seen)
 		return MFA_OK;
-	if ((r = ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = ops->user_get(ctx->store, user, &s->u, &found)) != MFA_OK)
 		return tx_abort(ctx, r);
 	if (s->u.first_seen) {
@@ -350,7 +350,7 @@ int mfa_user_allow_enroll(mfa_ctx *ctx, const char *user, const char *source)
 	if ((r = ctx_require_open(ctx)) != MFA_OK || (r = mfa_user_canonical(ctx, user, canon)) != MFA_OK)
 		return r;
 	ops = ctx->store->ops;
-	if ((r = ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, canon)) != MFA_OK ||
 	    (r = ops->user_get(ctx->store, canon, &u, &found)) != MFA_OK)
 		return tx_abort(ctx, r);
 	u.enroll = STORE_ENROLL_ALLOWED;

@@ -172,7 +172,7 @@ int mfa_factor_remove(mfa_ctx *ctx, const char *user, const char *factor_id, con
 
 	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = ctx->store->ops->factor_delete(ctx->store, user, factor_id, &found)) != MFA_OK)
 		return tx_abort(ctx, r);
 	if (!found)
@@ -205,7 +205,7 @@ int mfa_factor_rename(mfa_ctx *ctx, const char *user, const char *factor_id, con
 		return r;
 	if ((r = label_require(ctx, label)) != MFA_OK)
 		return r;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = factor_find(ctx, user, factor_id, &list, &n, &f)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
@@ -240,7 +240,7 @@ int mfa_resync(mfa_ctx *ctx, const char *user, const char *code1, const char *co
 	if (!code_clean(code1, c1, sizeof(c1)) || !code_clean(code2, c2, sizeof(c2)))
 		return ctx_fail(ctx, MFA_ERR_INVALID, "give two consecutive codes, digits only");
 	factor_policy(ctx, &pol);
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &n)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
@@ -290,7 +290,7 @@ int mfa_unlock(mfa_ctx *ctx, const char *user, const char *source)
 
 	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK)
 		return tx_abort(ctx, r);
 	if (!found) {
@@ -319,7 +319,7 @@ int mfa_recovery_generate(mfa_ctx *ctx, const char *user, const char *source,
 		return r;
 	if ((r = recovery_generate(ctx, user, codes, rec)) != MFA_OK)
 		return ctx_fail(ctx, r, "cannot generate recovery codes");
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = ctx->store->ops->recovery_replace(ctx->store, user, rec, MFA_RECOVERY_COUNT)) != MFA_OK ||
 	    (r = ctx->store->ops->commit(ctx->store)) != MFA_OK) {
 		tx_abort(ctx, r);
@@ -424,7 +424,7 @@ int mfa_user_delete(mfa_ctx *ctx, const char *user, const char *source)
 
 	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = ctx->store->ops->user_delete(ctx->store, user, &found)) != MFA_OK)
 		return tx_abort(ctx, r);
 	if (!found)
@@ -447,7 +447,7 @@ int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen)
 	*first_seen = 0;
 	if ((r = check_user(ctx, &user, canon)) != MFA_OK)
 		return r;
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK ||
+	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK)
 		return tx_abort(ctx, r);
 	if (!found || u.first_seen == 0) {

@@ -338,7 +338,7 @@ static int attempt_run(struct attempt *a)
 	bool found, twin = false, has_codes = false, user_dirty = false;
 	int r, verdict;
 
-	if ((r = ops->begin(ctx->store, true)) != MFA_OK)
+	if ((r = store_begin_user(ctx->store, a->req->user)) != MFA_OK)
 		return tx_abort(ctx, r);
 	if (a->req->challenge && (r = attempt_challenge(a)) != MFA_OK)
 		return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
@@ -418,6 +418,23 @@ static int attempt_run(struct attempt *a)
 	return verdict;
 }
 
+/* A run for store_retry: what a run before it found is forgotten; the
+ * recovery code matched before the transaction stays. */
+static int attempt_try(void *arg)
+{
+	struct attempt *a = arg;
+
+	store_factors_free(&a->factors, a->nfactors);
+	a->nfactors = 0;
+	a->active = 0;
+	a->challenge_taken = false;
+	a->audited = false;
+	memset(&a->user, 0, sizeof(a->user));
+	memset(a->out, 0, sizeof(*a->out));
+	memset(a->facts, 0, sizeof(*a->facts));
+	return attempt_run(a);
+}
+
 int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
                    struct mfa_verdict *out, struct login_facts *facts)
 {
@@ -435,7 +452,7 @@ int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
 		goto out;
 	}
 	if ((r = attempt_recovery_prepare(&a)) == MFA_OK)
-		r = attempt_run(&a);
+		r = store_retry(attempt_try, &a);
 	if (!a.audited || r != MFA_OK)
 		attempt_audit(&a, r);
 out:

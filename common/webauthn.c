@@ -679,7 +679,7 @@ int mfa_webauthn_register_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
 		r = refuse(&c, "webauthn-register", r, NULL);
 		goto out;
 	}
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK) {
+	if ((r = store_begin_user(ctx->store, req->user)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
@@ -1061,7 +1061,7 @@ int mfa_webauthn_login_finish(mfa_ctx *ctx, const struct mfa_request *req_in,
 		                                                                       : NULL);
 		goto out;
 	}
-	if ((r = ctx->store->ops->begin(ctx->store, true)) != MFA_OK) {
+	if ((r = store_begin_user(ctx->store, req->user)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
