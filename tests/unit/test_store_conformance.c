@@ -1,0 +1,534 @@
+/*
+ * test_store_conformance.c - the store contract (store.h), case by case,
+ * through store_ops alone: every backend must pass the same cases.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "internal.h"
+#include "store.h"
+
+/* The backends under test: %s is the case's private directory. The
+ * PostgreSQL backend adds its URI here (its test database, reset per case). */
+static const char *const store_uris[] = {
+	"sqlite:%s/conformance.db",
+};
+#define N_URIS (sizeof(store_uris) / sizeof(store_uris[0]))
+
+/* Makes a fresh store for uri (setup, as mfactl init does) and opens it. */
+static struct store *conf_open(const char *uri, struct mfa_config *cfg)
+{
+	struct store *s = NULL;
+	char err[STORE_ERR_MAX] = "";
+	unsigned created = 0;
+
+	config_defaults(cfg);
+	cfg->group[0] = '\0';
+	snprintf(cfg->store, sizeof(cfg->store), uri, test_tmpdir());
+	CHECK_EQ_INT(store_uri_check(cfg->store, err, sizeof(err)), MFA_OK);
+	CHECK_EQ_INT(store_setup(cfg, NO_GROUP, &created, err, sizeof(err)), MFA_OK);
+	CHECK(created & MFA_SETUP_STORE);
+	CHECK_EQ_INT(store_open(cfg, false, &s, err, sizeof(err)), MFA_OK);
+	if (err[0])
+		fprintf(stderr, "  %s: %s\n", cfg->store, err);
+	return s;
+}
+
+static void factor_make(struct store_factor *f, const char *user, const char *id,
+                        mfa_factor_type type)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->user, sizeof(f->user), "%s", user);
+	snprintf(f->id, sizeof(f->id), "%.*s%s", MFA_ID_LEN - (int)strlen(id), "0000000000000000", id);
+	snprintf(f->label, sizeof(f->label), "label %s", id);
+	f->type = type;
+	f->algorithm = MFA_ALG_SHA1;
+	f->digits = 6;
+	f->period = 30;
+	f->last_step = -1;
+	f->burnt_step = -1;
+	f->active = true;
+	f->created = 1000;
+	f->sealed_len = VAULT_OVERHEAD + 20;
+	memset(f->sealed, 0xA5, f->sealed_len);
+	if (type == MFA_FACTOR_WEBAUTHN) {
+		f->cose_alg = -7;
+		f->cred_id_len = 32;
+		memset(f->cred_id, id[0], f->cred_id_len);
+		memset(f->aaguid, 1, sizeof(f->aaguid));
+		snprintf(f->transports, sizeof(f->transports), "usb");
+		snprintf(f->attestation, sizeof(f->attestation), "none");
+	}
+}
+
+/* Runs one write transaction for user through the contract's entry. */
+static int tx_insert(struct store *s, const struct store_factor *f)
+{
+	int r;
+
+	if ((r = store_begin_user(s, f->user)) != MFA_OK)
+		return r;
+	if ((r = s->ops->factor_insert(s, f)) != MFA_OK) {
+		s->ops->rollback(s);
+		return r;
+	}
+	return s->ops->commit(s);
+}
+
+static size_t factor_count(struct store *s, const char *user)
+{
+	struct store_factor *list = NULL;
+	size_t n = 0;
+
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->factors_get(s, user, &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	store_factors_free(&list, n);
+	return n;
+}
+
+static void conf_users_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_user u = { .failures = 3, .locked_until = 77, .first_seen = 5,
+		                .enroll = STORE_ENROLL_BLOCKED }, got;
+	bool found = true;
+
+	if (!s)
+		return;
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_get(s, "alice", &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->user_put(s, "alice", &u), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_get(s, "alice", &got, &found), MFA_OK);
+	s->ops->rollback(s);
+	CHECK(found);
+	CHECK_EQ_INT(got.failures, 3);
+	CHECK_EQ_INT(got.locked_until, 77);
+	CHECK_EQ_INT(got.first_seen, 5);
+	CHECK_EQ_INT(got.enroll, STORE_ENROLL_BLOCKED);
+	/* Rolled back: nothing written. */
+	u.failures = 9;
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_put(s, "alice", &u), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_get(s, "alice", &got, &found), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(got.failures, 3);
+	store_close(&s);
+}
+
+static void conf_factors_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_factor a, b, wa, *list = NULL, by;
+	size_t n = 0;
+	bool found;
+
+	if (!s)
+		return;
+	factor_make(&a, "alice", "a", MFA_FACTOR_TOTP);
+	factor_make(&b, "alice", "b", MFA_FACTOR_HOTP);
+	b.active = false;
+	b.created = 2000;
+	factor_make(&wa, "bob", "w", MFA_FACTOR_WEBAUTHN);
+	CHECK_EQ_INT(tx_insert(s, &a), MFA_OK);
+	CHECK_EQ_INT(tx_insert(s, &b), MFA_OK);
+	CHECK_EQ_INT(tx_insert(s, &wa), MFA_OK);
+	CHECK_EQ_INT(factor_count(s, "alice"), 2);
+	CHECK_EQ_INT(factor_count(s, NULL), 3);
+
+	/* Update writes the mutable fields. */
+	a.counter = 12;
+	a.last_step = 4242;
+	a.drift_steps = -2;
+	a.last_used = 99;
+	snprintf(a.label, sizeof(a.label), "renamed");
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->factor_update(s, &a), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->factors_get(s, "alice", &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(list[0].id, a.id);  /* creation order */
+		CHECK_STR(list[0].label, "renamed");
+		CHECK_EQ_INT(list[0].counter, 12);
+		CHECK_EQ_INT(list[0].last_step, 4242);
+		CHECK_EQ_INT(list[0].drift_steps, -2);
+		CHECK_EQ_INT(list[0].last_used, 99);
+		CHECK_EQ_INT(list[0].sealed_len, a.sealed_len);
+		CHECK(!memcmp(list[0].sealed, a.sealed, a.sealed_len));
+		CHECK(!list[1].active);
+	}
+	store_factors_free(&list, n);
+
+	/* A credential id finds its factor, whoever's. */
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->factor_by_cred(s, wa.cred_id, wa.cred_id_len, &by, &found), MFA_OK);
+	CHECK(found);
+	CHECK_STR(by.user, "bob");
+	CHECK_EQ_INT(by.cred_id_len, 32);
+	CHECK(!memcmp(by.aaguid, wa.aaguid, sizeof(wa.aaguid)));
+	CHECK_EQ_INT(s->ops->factor_by_cred(s, a.sealed, 32, &by, &found), MFA_OK);
+	CHECK(!found);
+	s->ops->rollback(s);
+
+	/* Pending ones go; a delete says whether it found one. */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->factors_delete_pending(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(factor_count(s, "alice"), 1);
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->factor_delete(s, "alice", a.id, &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->factor_delete(s, "alice", a.id, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(factor_count(s, "alice"), 0);
+	store_close(&s);
+}
+
+static void conf_recovery_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_recovery rec[3], *list = NULL;
+	size_t n = 0;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		memset(&rec[i], 0, sizeof(rec[i]));
+		memset(rec[i].salt, (int)i + 1, sizeof(rec[i].salt));
+		memset(rec[i].hash, (int)i + 10, sizeof(rec[i].hash));
+		rec[i].kind = RECOVERY_KIND_HMAC;
+	}
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->recovery_replace(s, "alice", rec, 3), MFA_OK);
+	CHECK_EQ_INT(s->ops->recovery_use(s, "alice", 1), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->recovery_get(s, "alice", &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 3);
+	for (size_t i = 0; i < n && n == 3; i++) {
+		CHECK(!memcmp(list[i].hash, rec[i].hash, STORE_HASH_LEN));  /* issue order */
+		CHECK_EQ_INT(list[i].used, i == 1);
+		CHECK_EQ_INT(list[i].kind, RECOVERY_KIND_HMAC);
+	}
+	free(list);
+	/* Replace: the old ones are gone. */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->recovery_replace(s, "alice", rec + 2, 1), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->recovery_get(s, "alice", &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 1);
+	CHECK(n == 1 && !list[0].used);
+	free(list);
+	store_close(&s);
+}
+
+static void conf_challenges_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_challenge c1 = { .id = "c1", .user = "alice", .nas = "nas1", .expires = 100 };
+	struct store_challenge c2 = { .id = "c2", .user = "alice", .nas = "nas2", .expires = 200 };
+	struct store_challenge got;
+	bool found;
+
+	if (!s)
+		return;
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_put(s, &c1), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_put(s, &c2), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* Take reads and deletes: a second take finds nothing. */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_take(s, "c2", &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_STR(got.user, "alice");
+	CHECK_STR(got.nas, "nas2");
+	CHECK_EQ_INT(got.expires, 200);
+	CHECK_EQ_INT(s->ops->challenge_take(s, "c2", &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* Expiry: what expires at or before now. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenges_expire(s, 100), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_take(s, "c1", &got, &found), MFA_OK);
+	CHECK(!found);
+	s->ops->rollback(s);
+	store_close(&s);
+}
+
+static void conf_names_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_factor f;
+	char twin[MFA_USER_MAX + 1], name[MFA_USER_MAX + 1];
+	bool found;
+
+	if (!s)
+		return;
+	factor_make(&f, "Alice", "a", MFA_FACTOR_TOTP);
+	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_twin(s, "alice", twin, &found), MFA_OK);
+	CHECK(found);
+	CHECK_STR(twin, "Alice");
+	CHECK_EQ_INT(s->ops->user_twin(s, "Alice", twin, &found), MFA_OK);
+	CHECK(!found);  /* the name itself is no twin */
+	CHECK_EQ_INT(s->ops->user_capitals(s, name, &found), MFA_OK);
+	CHECK(found);
+	CHECK_STR(name, "Alice");
+	s->ops->rollback(s);
+	/* The decoy row is no one's: no user appears. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->decoy_touch(s, 50), MFA_OK);
+	CHECK_EQ_INT(s->ops->decoy_touch(s, 51), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(factor_count(s, NULL), 1);
+	store_close(&s);
+}
+
+static void conf_user_delete_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_user u = { .failures = 1 }, got;
+	struct store_recovery rec = { .kind = RECOVERY_KIND_HMAC }, *list = NULL;
+	struct store_challenge c = { .id = "c1", .user = "alice", .nas = "n", .expires = 100 }, gc;
+	struct store_factor f, other;
+	size_t n = 9;
+	bool found;
+
+	if (!s)
+		return;
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	factor_make(&other, "bob", "b", MFA_FACTOR_TOTP);
+	CHECK_EQ_INT(tx_insert(s, &other), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->factor_insert(s, &f), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_put(s, "alice", &u), MFA_OK);
+	CHECK_EQ_INT(s->ops->recovery_replace(s, "alice", &rec, 1), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_put(s, &c), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_delete(s, "alice", &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_get(s, "alice", &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->recovery_get(s, "alice", &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	free(list);
+	CHECK_EQ_INT(s->ops->challenge_take(s, "c1", &gc, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->user_delete(s, "alice", &found), MFA_OK);
+	CHECK(!found);  /* nothing left */
+	s->ops->rollback(s);
+	CHECK_EQ_INT(factor_count(s, "alice"), 0);
+	CHECK_EQ_INT(factor_count(s, "bob"), 1);  /* another user's rows stay */
+	store_close(&s);
+}
+
+/* A row no version of mfa writes is refused on read, whoever wrote it. */
+static void conf_corrupt_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_factor f, *list = NULL;
+	size_t n = 0;
+
+	if (!s)
+		return;
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	f.digits = 42;
+	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->factors_get(s, "alice", &list, &n), MFA_ERR_CORRUPT);
+	CHECK(list == NULL && n == 0);
+	CHECK(strstr(s->err, "malformed") != NULL);
+	s->ops->rollback(s);
+	store_close(&s);
+}
+
+struct racer {
+	const struct mfa_config *cfg;
+	pthread_barrier_t *start;
+	int result;    /* MFA_OK: this one moved the counter from 0 */
+};
+
+/* One verification in miniature: read the counter, and only if it is
+ * still 0, move it on. */
+static int race_body(void *arg)
+{
+	struct store *s = arg;
+	struct store_factor *list = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = store_begin_user(s, "alice")) != MFA_OK)
+		return r;
+	if ((r = s->ops->factors_get(s, "alice", &list, &n)) != MFA_OK || n != 1) {
+		s->ops->rollback(s);
+		store_factors_free(&list, n);
+		return r != MFA_OK ? r : MFA_ERR_NOT_FOUND;
+	}
+	usleep(20000);  /* the other one reads now, if the lock let it */
+	if (list[0].counter != 0) {
+		s->ops->rollback(s);
+		store_factors_free(&list, n);
+		return MFA_ERR_REPLAY;
+	}
+	list[0].counter = 1;
+	if ((r = s->ops->factor_update(s, &list[0])) != MFA_OK || (r = s->ops->commit(s)) != MFA_OK)
+		s->ops->rollback(s);
+	store_factors_free(&list, n);
+	return r;
+}
+
+static void *racer_run(void *arg)
+{
+	struct racer *rc = arg;
+	struct store *s = NULL;
+	char err[STORE_ERR_MAX];
+
+	rc->result = store_open(rc->cfg, false, &s, err, sizeof(err));
+	pthread_barrier_wait(rc->start);
+	if (rc->result == MFA_OK)
+		rc->result = store_retry(race_body, s);
+	store_close(&s);
+	return NULL;
+}
+
+static int conf_reset_counter(const struct mfa_config *cfg)
+{
+	struct store *s = NULL;
+	struct store_factor *list = NULL;
+	size_t n = 0;
+	char err[STORE_ERR_MAX];
+	int r;
+
+	if ((r = store_open(cfg, false, &s, err, sizeof(err))) != MFA_OK)
+		return r;
+	if ((r = store_begin_user(s, "alice")) == MFA_OK &&
+	    (r = s->ops->factors_get(s, "alice", &list, &n)) == MFA_OK && n == 1) {
+		list[0].counter = 0;
+		r = s->ops->factor_update(s, &list[0]);
+	}
+	if (r == MFA_OK)
+		r = s->ops->commit(s);
+	else
+		s->ops->rollback(s);
+	store_factors_free(&list, n);
+	store_close(&s);
+	return r;
+}
+
+/* Two handles, two threads, one user's counter: exactly one wins. */
+static void conf_race_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_factor f;
+	pthread_barrier_t start;
+	struct racer rc[2] = { { .cfg = &cfg, .start = &start }, { .cfg = &cfg, .start = &start } };
+	pthread_t t[2];
+
+	if (!s)
+		return;
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
+	store_close(&s);
+	for (int round = 0; round < 5; round++) {
+		CHECK_EQ_INT(conf_reset_counter(&cfg), MFA_OK);
+		pthread_barrier_init(&start, NULL, 2);
+		for (int i = 0; i < 2; i++)
+			CHECK_EQ_INT(pthread_create(&t[i], NULL, racer_run, &rc[i]), 0);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&start);
+		CHECK((rc[0].result == MFA_OK) != (rc[1].result == MFA_OK));
+		CHECK(rc[0].result == MFA_ERR_REPLAY || rc[1].result == MFA_ERR_REPLAY);
+	}
+}
+
+#define FOR_EACH_URI(name, fn)                      \
+	static void name(void)                      \
+	{                                           \
+		for (size_t i = 0; i < N_URIS; i++) \
+			fn(store_uris[i]);          \
+	}
+FOR_EACH_URI(conf_users, conf_users_case)
+FOR_EACH_URI(conf_factors, conf_factors_case)
+FOR_EACH_URI(conf_recovery, conf_recovery_case)
+FOR_EACH_URI(conf_challenges, conf_challenges_case)
+FOR_EACH_URI(conf_names, conf_names_case)
+FOR_EACH_URI(conf_user_delete, conf_user_delete_case)
+FOR_EACH_URI(conf_corrupt, conf_corrupt_case)
+FOR_EACH_URI(conf_race, conf_race_case)
+
+/* The shared row checks, on their own. */
+static void conf_row_checks(void)
+{
+	struct store_factor f;
+	struct store_user u = { .enroll = STORE_ENROLL_ALLOWED };
+	struct store_recovery r = { .kind = RECOVERY_KIND_PBKDF2 };
+
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	CHECK(store_factor_ok(&f));
+	f.period = MFA_PERIOD_MAX + 1;
+	CHECK(!store_factor_ok(&f));
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	f.counter = (uint64_t)INT64_MAX + 1;
+	CHECK(!store_factor_ok(&f));
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	f.cred_id_len = 1;  /* an OTP factor with a credential */
+	CHECK(!store_factor_ok(&f));
+	factor_make(&f, "alice", "w", MFA_FACTOR_WEBAUTHN);
+	CHECK(store_factor_ok(&f));
+	f.cred_id_len = 0;
+	CHECK(!store_factor_ok(&f));
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	f.sealed_len = VAULT_OVERHEAD - 1;
+	CHECK(!store_factor_ok(&f));
+	CHECK(store_user_ok(&u));
+	u.enroll = 3;
+	CHECK(!store_user_ok(&u));
+	CHECK(store_recovery_ok(&r));
+	r.kind = 2;
+	CHECK(!store_recovery_ok(&r));
+}
+
+const struct test_case store_conformance_tests[] = {
+	{ "store_conf_users", conf_users },
+	{ "store_conf_factors", conf_factors },
+	{ "store_conf_recovery", conf_recovery },
+	{ "store_conf_challenges", conf_challenges },
+	{ "store_conf_names", conf_names },
+	{ "store_conf_user_delete", conf_user_delete },
+	{ "store_conf_corrupt", conf_corrupt },
+	{ "store_conf_race", conf_race },
+	{ "store_conf_row_checks", conf_row_checks },
+	{ NULL, NULL },
+};
