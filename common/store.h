@@ -12,7 +12,7 @@
  *   two logins racing with one code give exactly one success. The lock is
  *   held whether or not the user has rows yet. Several users are locked in
  *   sorted order (strcmp: store_begin_users), so that two writers never
- *   wait on each other. A challenge put or taken locks its user (a delete
+ *   wait on each other in a cycle (deadlock). A challenge put or taken locks its user (a delete
  *   of the user must not miss it); writes for no user in particular
  *   (expiring challenges alone, the decoy row) need no user lock.
  * - A backend that detects a serialisation failure or a deadlock returns
