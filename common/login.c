@@ -126,29 +126,6 @@ int login_enroll_check(mfa_ctx *ctx, const char *user, const struct mfa_login_po
 	return ctx_fail(ctx, MFA_ERR_NOT_FOUND, "%s may not enroll at a login: %s", user, why);
 }
 
-/* When a grace period starts: the first login without a factor. */
-static int first_seen_record(mfa_ctx *ctx, const char *user, struct user_state *s, time_t now)
-{
-	const struct store_ops *ops = ctx->store->ops;
-	bool found;
-	int r;
-
-	if (s->u.first_seen)
-		return MFA_OK;
-	if ((r = store_begin_user(ctx->store, user)) != MFA_OK ||
-	    (r = ops->user_get(ctx->store, user, &s->u, &found)) != MFA_OK)
-		return tx_abort(ctx, r);
-	if (s->u.first_seen) {
-		ops->rollback(ctx->store);
-		return MFA_OK;
-	}
-	s->u.first_seen = now;
-	if ((r = ops->user_put(ctx->store, user, &s->u)) != MFA_OK ||
-	    (r = ops->commit(ctx->store)) != MFA_OK)
-		return tx_abort(ctx, r);
-	return MFA_OK;
-}
-
 static int finish(struct mfa_login_result *out, mfa_login_action action, int result)
 {
 	out->action = action;
@@ -186,8 +163,14 @@ static int no_factor(mfa_ctx *ctx, const struct mfa_request *req,
 		                    out->message, sizeof(out->message));
 		return finish(out, MFA_LOGIN_REFUSE, MFA_ERR_NO_FACTOR);
 	}
-	if (pol->grace_days && (r = first_seen_record(ctx, req->user, s, now)) != MFA_OK)
-		return unavailable(out, r);
+	/* A grace period starts at the first login without a factor. */
+	if (pol->grace_days && !s->u.first_seen) {
+		time_t first_seen;
+
+		if ((r = mfa_user_first_seen(ctx, req->user, &first_seen)) != MFA_OK)
+			return unavailable(out, r);
+		s->u.first_seen = first_seen;
+	}
 	if (enroll_now && may_enroll(pol, s, now, &why))
 		return finish(out, MFA_LOGIN_ENROLL, MFA_ERR_NO_FACTOR);
 	if (pol->grace_days && newcomer(s) && !grace_over(pol, s, now)) {

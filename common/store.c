@@ -37,29 +37,35 @@ int store_uri_check(const char *uri, char *err, size_t errlen)
 	return MFA_ERR_CONFIG;
 }
 
+/* The configured store's backend, or NULL with the reason in err. */
+static const struct store_ops *backend_of(const struct mfa_config *cfg, const char **location,
+                                          char *err, size_t errlen)
+{
+	const struct store_ops *ops = backend_find(cfg->store, location);
+
+	if (!ops)
+		snprintf(err, errlen, "store '%s': unknown kind of store (use sqlite:/path)",
+		         cfg->store);
+	return ops;
+}
+
 int store_open(const struct mfa_config *cfg, bool create, struct store **out, char *err,
                size_t errlen)
 {
 	const char *location;
-	const struct store_ops *ops = backend_find(cfg->store, &location);
+	const struct store_ops *ops = backend_of(cfg, &location, err, errlen);
 
 	*out = NULL;
-	if (ops)
-		return ops->open(location, cfg, create, out, err, errlen);
-	snprintf(err, errlen, "store '%s': unknown kind of store (use sqlite:/path)", cfg->store);
-	return MFA_ERR_CONFIG;
+	return ops ? ops->open(location, cfg, create, out, err, errlen) : MFA_ERR_CONFIG;
 }
 
 int store_setup(const struct mfa_config *cfg, gid_t gid, unsigned *created, char *err,
                 size_t errlen)
 {
 	const char *location;
-	const struct store_ops *ops = backend_find(cfg->store, &location);
+	const struct store_ops *ops = backend_of(cfg, &location, err, errlen);
 
-	if (ops)
-		return ops->setup(location, cfg, gid, created, err, errlen);
-	snprintf(err, errlen, "store '%s': unknown kind of store (use sqlite:/path)", cfg->store);
-	return MFA_ERR_CONFIG;
+	return ops ? ops->setup(location, cfg, gid, created, err, errlen) : MFA_ERR_CONFIG;
 }
 
 static int name_cmp(const void *a, const void *b)
