@@ -162,6 +162,11 @@ struct store_ops {
 	int (*user_capitals)(struct store *s, char name[MFA_USER_MAX + 1], bool *found);
 	/* Writes as much as a failure does, for no one (see verify.c). */
 	int (*decoy_touch)(struct store *s, int64_t now);
+	/* Every name with a row of its own (user state, factors or recovery
+	 * codes), sorted by strcmp, each once. Caller frees *names. */
+	int (*users_list)(struct store *s, char (**names)[MFA_USER_MAX + 1], size_t *n);
+	/* Every pending challenge (RADIUS and WebAuthn), by id. Caller frees *list. */
+	int (*challenges_get)(struct store *s, struct store_challenge **list, size_t *n);
 };
 
 /* Every backend's handle starts with this. */
