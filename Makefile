@@ -12,7 +12,7 @@ PAMDIR ?= /lib/$(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu
 CC ?= cc
 CLANG ?= clang
 
-PKGS := liboath libpskc libxml-2.0 jansson sqlite3 libqrencode libcrypto libfido2 libcbor
+PKGS := liboath libpskc libxml-2.0 jansson sqlite3 libpq libqrencode libcrypto libfido2 libcbor
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

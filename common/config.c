@@ -49,6 +49,7 @@ static const struct setting settings[] = {
 	S_UINT("lockout_max_delay", lockout_max_delay, 1, 7 * 86400),
 	S_BOOL("sqlite_sync_full", sqlite_sync_full),
 	S_UINT("store_busy_timeout", store_busy_timeout, 10, 600000),
+	S_UINT("store_timeout", store_timeout, 1, 60),
 	S_STR("webauthn_rp_id", SET_TEXT, webauthn_rp_id),
 	S_STR("webauthn_rp_name", SET_TEXT, webauthn_rp_name),
 	S_STR("webauthn_origins", SET_TEXT, webauthn_origins),
@@ -86,6 +87,7 @@ void config_defaults(struct mfa_config *cfg)
 	cfg->lockout_max_delay = 3600;
 	cfg->sqlite_sync_full = false;
 	cfg->store_busy_timeout = 5000;
+	cfg->store_timeout = 5;
 	cfg->webauthn_user_verification = WEBAUTHN_UV_PREFERRED;
 	/* WebAuthn §5.4.6 recommends 300 s while user verification may be asked. */
 	cfg->webauthn_timeout = 300;

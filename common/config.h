@@ -32,7 +32,8 @@ struct mfa_config {
 	unsigned lockout_delay;           /* first lock, seconds */
 	unsigned lockout_max_delay;
 	bool sqlite_sync_full;            /* fsync every commit */
-	unsigned store_busy_timeout;      /* milliseconds */
+	unsigned store_busy_timeout;      /* milliseconds (SQLite) */
+	unsigned store_timeout;           /* seconds: connect and each transaction (PostgreSQL) */
 	/* WebAuthn relying party; off while webauthn_rp_id is empty. */
 	char webauthn_rp_id[254];         /* a DNS name */
 	char webauthn_rp_name[64];        /* "" = issuer */

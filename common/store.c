@@ -8,7 +8,8 @@
 
 #include "store.h"
 
-static const struct store_ops *const backends[] = { &store_sqlite_ops };
+static const struct store_ops *const backends[] = { &store_sqlite_ops, &store_pg_ops,
+	                                                  &store_postgres_ops };
 
 /* The backend uri names, and *location the text after "scheme:". */
 static const struct store_ops *backend_find(const char *uri, const char **location)
@@ -33,7 +34,8 @@ int store_uri_check(const char *uri, char *err, size_t errlen)
 
 	if (ops)
 		return ops->location_check(location, err, errlen);
-	snprintf(err, errlen, "store: '%s' is not supported; use sqlite:/absolute/path", uri);
+	snprintf(err, errlen, "store: '%s' is not supported; use sqlite:/absolute/path or "
+	         "postgresql://USER@HOST/DB?sslmode=verify-full", uri);
 	return MFA_ERR_CONFIG;
 }
 
@@ -44,7 +46,7 @@ static const struct store_ops *backend_of(const struct mfa_config *cfg, const ch
 	const struct store_ops *ops = backend_find(cfg->store, location);
 
 	if (!ops)
-		snprintf(err, errlen, "store '%s': unknown kind of store (use sqlite:/path)",
+		snprintf(err, errlen, "store '%s': unknown kind of store (use sqlite:/path or postgresql://...)",
 		         cfg->store);
 	return ops;
 }

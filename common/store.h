@@ -1,6 +1,6 @@
 /*
- * store.h - the token store, in the core's own terms. Backends (SQLite now,
- * PostgreSQL next) implement store_ops; no SQL leaves a backend's file.
+ * store.h - the token store, in the core's own terms. Backends (SQLite,
+ * PostgreSQL) implement store_ops; no SQL leaves a backend's file.
  *
  * The contract every backend meets and every core write path keeps:
  * - Every change runs inside begin/commit. begin(false) reads a consistent
@@ -176,6 +176,8 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;        /* postgresql://... */
+extern const struct store_ops store_postgres_ops;  /* postgres://..., the same */
 
 /* Whether uri ("scheme:location") names a known backend and a location it
  * takes: MFA_OK, or MFA_ERR_CONFIG and a message. */

@@ -1,0 +1,1364 @@
+/*
+ * store_pg.c - the shared store: PostgreSQL through libpq, so that several
+ * RADIUS servers, PAM hosts and the portal keep one replay, lockout and
+ * challenge state.
+ *
+ * Writes run at READ COMMITTED under a transaction-scoped advisory lock per
+ * user (lock_user): a second login with the same code waits at the lock and
+ * then reads the step the first one committed. Every wait on the server,
+ * connecting included, is bounded by store_timeout for the whole
+ * transaction, measured here (poll), not only by the server: a server that
+ * is down, slow or unreachable costs a request that long at most. A
+ * connection that timed out or broke is dropped; the next transaction
+ * connects again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
+
+#include "internal.h"
+#include "store.h"
+
+/* Version 1 is what SQLite's schema 4 holds. migrations[v] takes v to v + 1. */
+#define PG_SCHEMA_VERSION 1
+/* The first key of every advisory lock we take: other applications sharing
+ * the database use their own. (0x6d6661: "mfa" in ASCII.) */
+#define PG_LOCK_CLASS "7169633"
+#define PG_PARAMS_MAX 24
+#define PG_FOLD "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'"
+
+enum pg_stmt {
+	PS_LOCK_USER, PS_USER_GET, PS_USER_PUT, PS_USER_DEL, PS_USER_DEL_FACTORS,
+	PS_USER_DEL_RECOVERY, PS_USER_DEL_CHALLENGES, PS_FACTORS_USER, PS_FACTORS_ALL,
+	PS_FACTOR_BY_CRED, PS_FACTOR_INSERT, PS_FACTOR_UPDATE, PS_FACTOR_DEL, PS_FACTORS_DEL_PENDING,
+	PS_RECOVERY_GET, PS_RECOVERY_DEL, PS_RECOVERY_INSERT, PS_RECOVERY_USE, PS_CHALLENGE_PUT,
+	PS_CHALLENGE_TAKE, PS_CHALLENGES_EXPIRE, PS_USER_TWIN, PS_USER_CAPITALS, PS_DECOY_TOUCH,
+	PS_USERS_LIST, PS_CHALLENGES_ALL,
+	PS__COUNT
+};
+
+#define FACTOR_COLUMNS "username, id, label, type, algorithm, digits, period, counter, last_step, " \
+                       "drift, active, created, last_used, secret, cose_alg, cred_id, aaguid, " \
+                       "transports, attestation, inline_pending, burnt_step"
+
+/* Parameters are sent as text, bytea as binary; results come back binary
+ * (integers as 8 bytes: every integer column is a bigint). */
+static const char *const stmt_sql[PS__COUNT] = {
+	[PS_LOCK_USER] = "SELECT pg_advisory_xact_lock(" PG_LOCK_CLASS ", hashtext($1))",
+	[PS_USER_GET] = "SELECT failures, locked_until, first_seen, enroll FROM mfa_users WHERE name = $1",
+	[PS_USER_PUT] = ("INSERT INTO mfa_users(name, failures, locked_until, first_seen, enroll) "
+	                 "VALUES($1, $2, $3, $4, $5) ON CONFLICT(name) DO UPDATE SET "
+	                 "failures = $2, locked_until = $3, first_seen = $4, enroll = $5"),
+	[PS_USER_DEL] = "DELETE FROM mfa_users WHERE name = $1",
+	[PS_USER_DEL_FACTORS] = "DELETE FROM mfa_factors WHERE username = $1",
+	[PS_USER_DEL_RECOVERY] = "DELETE FROM mfa_recovery WHERE username = $1",
+	[PS_USER_DEL_CHALLENGES] = "DELETE FROM mfa_challenges WHERE username = $1",
+	[PS_FACTORS_USER] = ("SELECT " FACTOR_COLUMNS " FROM mfa_factors WHERE username = $1 "
+	                     "ORDER BY created, id"),
+	[PS_FACTORS_ALL] = "SELECT " FACTOR_COLUMNS " FROM mfa_factors ORDER BY username, created, id",
+	[PS_FACTOR_BY_CRED] = "SELECT " FACTOR_COLUMNS " FROM mfa_factors WHERE cred_id = $1",
+	[PS_FACTOR_INSERT] = ("INSERT INTO mfa_factors(" FACTOR_COLUMNS ") VALUES($1, $2, $3, $4, $5,"
+	                      " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
+	                      " $21)"),
+	[PS_FACTOR_UPDATE] = ("UPDATE mfa_factors SET label = $3, counter = $4, last_step = $5, "
+	                      "drift = $6, active = $7, last_used = $8, burnt_step = $9 "
+	                      "WHERE username = $1 AND id = $2"),
+	[PS_FACTOR_DEL] = "DELETE FROM mfa_factors WHERE username = $1 AND id = $2",
+	[PS_FACTORS_DEL_PENDING] = "DELETE FROM mfa_factors WHERE username = $1 AND active = 0",
+	[PS_RECOVERY_GET] = "SELECT salt, hash, used, kind FROM mfa_recovery WHERE username = $1 ORDER BY idx",
+	[PS_RECOVERY_DEL] = "DELETE FROM mfa_recovery WHERE username = $1",
+	[PS_RECOVERY_INSERT] = ("INSERT INTO mfa_recovery(username, idx, salt, hash, used, kind) "
+	                        "VALUES($1, $2, $3, $4, $5, $6)"),
+	[PS_RECOVERY_USE] = "UPDATE mfa_recovery SET used = 1 WHERE username = $1 AND idx = $2",
+	[PS_CHALLENGE_PUT] = "INSERT INTO mfa_challenges(id, username, nas, expires) VALUES($1, $2, $3, $4)",
+	[PS_CHALLENGE_TAKE] = "DELETE FROM mfa_challenges WHERE id = $1 RETURNING username, nas, expires",
+	[PS_CHALLENGES_EXPIRE] = "DELETE FROM mfa_challenges WHERE expires <= $1",
+	[PS_USER_TWIN] = ("SELECT username FROM mfa_factors WHERE translate(username, " PG_FOLD ") = "
+	                  "translate($1, " PG_FOLD ") AND username <> $1 LIMIT 1"),
+	[PS_USER_CAPITALS] = ("SELECT username FROM mfa_factors WHERE username <> "
+	                      "translate(username, " PG_FOLD ") LIMIT 1"),
+	/* Spread over slots: one hot row would queue every stranger's attempt
+	 * on every server behind one row lock. */
+	[PS_DECOY_TOUCH] = ("INSERT INTO mfa_decoy(slot, failures, locked_until, first_seen, enroll) "
+	                    "VALUES($1, 1, $2, $2, 0) ON CONFLICT(slot) DO UPDATE SET "
+	                    "failures = (mfa_decoy.failures + 1) % 1000, locked_until = $2, first_seen = $2"),
+	[PS_USERS_LIST] = ("SELECT name FROM mfa_users UNION SELECT username FROM mfa_factors "
+	                   "UNION SELECT username FROM mfa_recovery ORDER BY 1"),
+	[PS_CHALLENGES_ALL] = "SELECT id, username, nas, expires FROM mfa_challenges ORDER BY id",
+};
+
+/* Text columns compare as bytes (COLLATE "C"), as SQLite's do: names are
+ * ordered and matched the same on both. */
+static const char *const migrations[PG_SCHEMA_VERSION] = {
+	"CREATE TABLE mfa_users(name text COLLATE \"C\" PRIMARY KEY,"
+	" failures bigint NOT NULL DEFAULT 0, locked_until bigint NOT NULL DEFAULT 0,"
+	" first_seen bigint NOT NULL DEFAULT 0, enroll bigint NOT NULL DEFAULT 0);"
+	"CREATE TABLE mfa_factors(username text COLLATE \"C\" NOT NULL, id text COLLATE \"C\" NOT NULL,"
+	" label text NOT NULL, type bigint NOT NULL, algorithm bigint NOT NULL,"
+	" digits bigint NOT NULL, period bigint NOT NULL, counter bigint NOT NULL,"
+	" last_step bigint NOT NULL, drift bigint NOT NULL, active bigint NOT NULL,"
+	" created bigint NOT NULL, last_used bigint NOT NULL, secret bytea NOT NULL,"
+	" cose_alg bigint NOT NULL DEFAULT 0, cred_id bytea UNIQUE, aaguid bytea,"
+	" transports text NOT NULL DEFAULT '', attestation text NOT NULL DEFAULT '',"
+	" inline_pending bigint NOT NULL DEFAULT 0, burnt_step bigint NOT NULL DEFAULT -1,"
+	" PRIMARY KEY(username, id));"
+	"CREATE INDEX mfa_factors_user_fold ON mfa_factors((translate(username, " PG_FOLD ")));"
+	"CREATE TABLE mfa_recovery(username text COLLATE \"C\" NOT NULL, idx bigint NOT NULL,"
+	" salt bytea NOT NULL, hash bytea NOT NULL, used bigint NOT NULL,"
+	" kind bigint NOT NULL DEFAULT 0, PRIMARY KEY(username, idx));"
+	"CREATE TABLE mfa_challenges(id text COLLATE \"C\" PRIMARY KEY,"
+	" username text COLLATE \"C\" NOT NULL, nas text NOT NULL, expires bigint NOT NULL);"
+	"CREATE INDEX mfa_challenges_expires ON mfa_challenges(expires);"
+	"CREATE INDEX mfa_challenges_user ON mfa_challenges(username);"
+	"CREATE TABLE mfa_decoy(slot bigint PRIMARY KEY, failures bigint NOT NULL,"
+	" locked_until bigint NOT NULL, first_seen bigint NOT NULL, enroll bigint NOT NULL);",
+};
+
+struct store_pg {
+	struct store base;
+	PGconn *conn;
+	char uri[CONFIG_PATH_MAX];
+	unsigned timeout_ms;
+	int64_t deadline;             /* ms, monotonic: this transaction's end at the latest */
+	bool prepared[PS__COUNT];
+	bool in_tx, writing;
+};
+
+struct pg_params {
+	int n;
+	const char *values[PG_PARAMS_MAX];
+	int lengths[PG_PARAMS_MAX];
+	int formats[PG_PARAMS_MAX];
+	char numbers[PG_PARAMS_MAX][24];
+};
+
+static struct store_pg *as_pg(struct store *s)
+{
+	return (struct store_pg *)(void *)s;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void p_text(struct pg_params *p, const char *s)
+{
+	p->values[p->n] = s;
+	p->lengths[p->n] = 0;
+	p->formats[p->n] = 0;
+	p->n++;
+}
+
+static void p_int(struct pg_params *p, int64_t v)
+{
+	snprintf(p->numbers[p->n], sizeof(p->numbers[p->n]), "%lld", (long long)v);
+	p_text(p, p->numbers[p->n]);
+}
+
+static void p_blob(struct pg_params *p, const void *b, size_t len)
+{
+	p->values[p->n] = b;
+	p->lengths[p->n] = (int)len;
+	p->formats[p->n] = 1;
+	p->n++;
+}
+
+static void p_null(struct pg_params *p)
+{
+	p_text(p, NULL);
+}
+
+/* Drops the connection: the next transaction connects again. */
+static void pg_drop(struct store_pg *q)
+{
+	if (q->conn)
+		PQfinish(q->conn);
+	q->conn = NULL;
+	q->in_tx = q->writing = false;
+	memset(q->prepared, 0, sizeof(q->prepared));
+}
+
+/* The server's words, on one line. */
+static const char *pg_message(const PGconn *conn, const PGresult *res, char *buf, size_t size)
+{
+	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	size_t n;
+
+	if (!m || !*m)
+		m = conn ? PQerrorMessage(conn) : "no connection";
+	str_copy(buf, size, m ? m : "");
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *c = buf; *c; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+	return buf;
+}
+
+/* Records a failure with what to do about it; STORE_RETRY for the
+ * failures running the transaction again can cure. */
+static int pg_fail(struct store_pg *q, const PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char msg[STORE_ERR_MAX / 2];
+	const char *hint = "";
+	int code = MFA_ERR_STORE;
+
+	pg_message(q->conn, res, msg, sizeof(msg));
+	if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01"))) {
+		snprintf(q->base.err, sizeof(q->base.err), "store %s: %s: %s", q->uri, what, msg);
+		return STORE_RETRY;
+	}
+	if (state && !strcmp(state, "42501"))
+		hint = " (grant this role SELECT, INSERT, UPDATE, DELETE on the mfa_ tables: see docs/postgresql.md)";
+	else if (state && !strcmp(state, "42P01"))
+		hint = " (run 'mfactl init' with a role that may create tables)";
+	else if (state && (!strcmp(state, "57014") || !strcmp(state, "55P03")))
+		hint = " (PostgreSQL is overloaded, or a lock is held too long: see store_timeout)";
+	else if (q->conn && PQstatus(q->conn) == CONNECTION_BAD && strstr(msg, "FATAL:"))
+		hint = " (check the role, database, pg_hba.conf and passfile: see docs/postgresql.md)";
+	else if (!res || !q->conn || PQstatus(q->conn) != CONNECTION_OK)
+		hint = " (is PostgreSQL running and reachable?)";
+	snprintf(q->base.err, sizeof(q->base.err), "store %s: %s: %s%s", q->uri, what, msg, hint);
+	/* A connection in doubt is not used again. */
+	if (!q->conn || PQstatus(q->conn) != CONNECTION_OK)
+		pg_drop(q);
+	return code;
+}
+
+static int pg_timed_out(struct store_pg *q, const char *what)
+{
+	snprintf(q->base.err, sizeof(q->base.err),
+	         "store %s: %s: no answer within store_timeout (%u s): is PostgreSQL running and reachable?",
+	         q->uri, what, q->timeout_ms / 1000);
+	pg_drop(q);
+	return MFA_ERR_STORE;
+}
+
+/* Sends what is queued and reads until a whole result is in, by the
+ * transaction's deadline. */
+static int pg_wait(struct store_pg *q, const char *what)
+{
+	for (;;) {
+		int flushed = PQflush(q->conn);
+		struct pollfd pfd = { .fd = PQsocket(q->conn), .events = POLLIN };
+		int64_t left;
+
+		if (flushed < 0)
+			return pg_fail(q, NULL, what);
+		if (flushed == 0 && !PQisBusy(q->conn))
+			return MFA_OK;
+		if (flushed == 1)
+			pfd.events |= POLLOUT;
+		if ((left = q->deadline - now_ms()) <= 0)
+			return pg_timed_out(q, what);
+		if (poll(&pfd, 1, (int)(left > INT_MAX ? INT_MAX : left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return pg_fail(q, NULL, what);
+		}
+		if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(q->conn))
+			return pg_fail(q, NULL, what);
+	}
+}
+
+/* The one result of what was sent (the caller clears it), or NULL with the
+ * failure recorded in *r. */
+static PGresult *pg_result(struct store_pg *q, const char *what, int *r)
+{
+	PGresult *res, *last = NULL;
+
+	if ((*r = pg_wait(q, what)) != MFA_OK)
+		return NULL;
+	while ((res = PQgetResult(q->conn))) {
+		PQclear(last);
+		last = res;
+		if (PQisBusy(q->conn) && (*r = pg_wait(q, what)) != MFA_OK) {
+			PQclear(last);
+			return NULL;
+		}
+	}
+	if (!last || (PQresultStatus(last) != PGRES_COMMAND_OK &&
+	              PQresultStatus(last) != PGRES_TUPLES_OK)) {
+		*r = pg_fail(q, last, what);
+		PQclear(last);
+		return NULL;
+	}
+	*r = MFA_OK;
+	return last;
+}
+
+/* Runs text SQL (no parameters); for transactions and setup. */
+static int pg_exec(struct store_pg *q, const char *sql, const char *what)
+{
+	PGresult *res;
+	int r;
+
+	if (!q->conn)
+		return pg_fail(q, NULL, what);
+	if (!PQsendQuery(q->conn, sql))
+		return pg_fail(q, NULL, what);
+	if ((res = pg_result(q, what, &r)))
+		PQclear(res);
+	return r;
+}
+
+/* Runs a prepared statement (prepared on first use on this connection). */
+static PGresult *pg_run(struct store_pg *q, enum pg_stmt id, const struct pg_params *p,
+                        const char *what, int *r)
+{
+	char name[16];
+	PGresult *res;
+
+	if (!q->conn || !q->in_tx) {
+		/* Only ever inside begin/commit: the caller's mistake, or a dropped connection. */
+		if (q->conn) {
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: %s outside a transaction",
+			         q->uri, what);
+			*r = MFA_ERR_STORE;
+		} else {
+			*r = pg_fail(q, NULL, what);
+		}
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "mfa%d", (int)id);
+	if (!q->prepared[id]) {
+		if (!PQsendPrepare(q->conn, name, stmt_sql[id], 0, NULL)) {
+			*r = pg_fail(q, NULL, what);
+			return NULL;
+		}
+		if (!(res = pg_result(q, what, r)))
+			return NULL;
+		PQclear(res);
+		q->prepared[id] = true;
+	}
+	if (!PQsendQueryPrepared(q->conn, name, p ? p->n : 0, p ? p->values : NULL,
+	                         p ? p->lengths : NULL, p ? p->formats : NULL, 1)) {
+		*r = pg_fail(q, NULL, what);
+		return NULL;
+	}
+	return pg_result(q, what, r);
+}
+
+/* For statements whose rows nobody reads: *changed, when asked, gets the
+ * number of rows changed. */
+static int pg_do(struct store_pg *q, enum pg_stmt id, const struct pg_params *p, const char *what,
+                 long *changed)
+{
+	int r;
+	PGresult *res = pg_run(q, id, p, what, &r);
+
+	if (!res)
+		return r;
+	if (changed)
+		*changed = strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return MFA_OK;
+}
+
+/* Binary columns: a bigint is 8 bytes, big-endian. */
+static bool col_int(const PGresult *res, int row, int col, int64_t *v)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(res, row, col);
+	uint64_t u = 0;
+
+	if (PQgetisnull(res, row, col) || PQgetlength(res, row, col) != 8)
+		return false;
+	for (int i = 0; i < 8; i++)
+		u = u << 8 | b[i];
+	*v = (int64_t)u;
+	return true;
+}
+
+static bool col_text(const PGresult *res, int row, int col, char *dst, size_t size)
+{
+	int len = PQgetlength(res, row, col);
+	const char *t = PQgetvalue(res, row, col);
+
+	if (PQgetisnull(res, row, col) || len < 0 || (size_t)len >= size || memchr(t, '\0', (size_t)len))
+		return false;
+	memcpy(dst, t, (size_t)len);
+	dst[len] = '\0';
+	return true;
+}
+
+/* NULL for SQL NULL. */
+static const void *col_blob(const PGresult *res, int row, int col, size_t *len)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	*len = (size_t)PQgetlength(res, row, col);
+	return PQgetvalue(res, row, col);
+}
+
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The checks that make a URI safe to follow, on libpq's own parse of it. */
+struct pg_uri_facts {
+	bool password;        /* a password in the URI */
+	bool verify_full;
+	bool remote_tcp;      /* some host is neither a socket nor loopback */
+	char remote[256];
+	char passfile[CONFIG_PATH_MAX];
+};
+
+static bool host_is_local(const char *h, size_t n)
+{
+	char buf[256];
+	unsigned char addr[16];
+
+	if (n == 0 || h[0] == '/' || h[0] == '@')
+		return true;   /* a Unix socket (or the default one) */
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		return addr[0] == 127;
+	if (inet_pton(AF_INET6, buf, addr) == 1)
+		return !memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16);
+	return false;
+}
+
+/* Every host of a comma-separated list. */
+static void hosts_check(const char *list, struct pg_uri_facts *f)
+{
+	const char *p = list;
+
+	while (p && !f->remote_tcp) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (!host_is_local(p, n)) {
+			f->remote_tcp = true;
+			snprintf(f->remote, sizeof(f->remote), "%.*s", (int)(n < 200 ? n : 200), p);
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+}
+
+static int pg_uri_facts(const char *uri, struct pg_uri_facts *f, char *err, size_t errlen)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(uri, &perr), *o;
+	const char *host = NULL, *hostaddr = NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (!opts) {
+		char msg[256];
+
+		str_copy(msg, sizeof(msg), perr ? perr : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		snprintf(err, errlen, "store: '%s' is not a PostgreSQL URI: %s", uri, msg);
+		PQfreemem(perr);
+		return MFA_ERR_CONFIG;
+	}
+	for (o = opts; o->keyword; o++) {
+		if (!o->val || !o->val[0])
+			continue;
+		if (!strcmp(o->keyword, "password"))
+			f->password = true;
+		else if (!strcmp(o->keyword, "sslmode"))
+			f->verify_full = !strcmp(o->val, "verify-full");
+		else if (!strcmp(o->keyword, "host"))
+			host = o->val;
+		else if (!strcmp(o->keyword, "hostaddr"))
+			hostaddr = o->val;
+		else if (!strcmp(o->keyword, "passfile"))
+			str_copy(f->passfile, sizeof(f->passfile), o->val);
+	}
+	/* hostaddr, when given, is where libpq connects to. */
+	hosts_check(hostaddr ? hostaddr : host ? host : "", f);
+	PQconninfoFree(opts);
+	return MFA_OK;
+}
+
+/* location is what follows "postgresql:" (or "postgres:"). */
+static int pg_location_check_as(const char *scheme, const char *location, char *err, size_t errlen)
+{
+	char uri[CONFIG_PATH_MAX];
+	struct pg_uri_facts f;
+	int r;
+
+	if (strncmp(location, "//", 2) != 0) {
+		snprintf(err, errlen, "store: '%s:%s' is not supported; use %s://USER@HOST:PORT/DB?"
+		         "sslmode=verify-full or %s:///DB?host=/socket/dir", scheme, location, scheme, scheme);
+		return MFA_ERR_CONFIG;
+	}
+	if (snprintf(uri, sizeof(uri), "%s:%s", scheme, location) >= (int)sizeof(uri)) {
+		snprintf(err, errlen, "store: URI too long");
+		return MFA_ERR_CONFIG;
+	}
+	if ((r = pg_uri_facts(uri, &f, err, errlen)) != MFA_OK)
+		return r;
+	if (f.password) {
+		snprintf(err, errlen, "store: a password in the store URI would sit in mfa.conf; remove "
+		         "it and use a passfile (passfile=/etc/mfa/pgpass in the URI, mode 0600) or client "
+		         "certificates (sslcert=, sslkey=)");
+		return MFA_ERR_CONFIG;
+	}
+	/* Without verify-full, whoever is on the path could answer for the
+	 * database: "no factor" (nullok lets them in) or a rewound step. */
+	if (f.remote_tcp && !f.verify_full) {
+		snprintf(err, errlen, "store: PostgreSQL at %s is reached over the network: add "
+		         "sslmode=verify-full and sslrootcert=/path/to/ca.crt to the URI (or use a Unix "
+		         "socket or loopback)", f.remote);
+		return MFA_ERR_CONFIG;
+	}
+	return MFA_OK;
+}
+
+static int pg_location_check(const char *location, char *err, size_t errlen)
+{
+	return pg_location_check_as("postgresql", location, err, errlen);
+}
+
+static int pg_location_check_short(const char *location, char *err, size_t errlen)
+{
+	return pg_location_check_as("postgres", location, err, errlen);
+}
+
+/* libpq ignores a passfile others may read (with a warning on stderr,
+ * where radiusd's goes nowhere), and one others may write names the
+ * server we trust: say so instead. */
+static int pg_passfile_check(const struct pg_uri_facts *f, char *err, size_t errlen)
+{
+	const char *path = f->passfile[0] ? f->passfile : getenv("PGPASSFILE");
+	struct stat st;
+
+	if (!path || !path[0] || stat(path, &st) < 0)
+		return MFA_OK;   /* none: libpq uses another way, or says what is missing */
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		snprintf(err, errlen, "store: passfile %s has mode %04o: libpq ignores it; run chmod 600 "
+		         "%s and chown it to the user the service runs as", path,
+		         (unsigned)(st.st_mode & 07777), path);
+		return MFA_ERR_CONFIG;
+	}
+	return MFA_OK;
+}
+
+/* The connection's own options: the caller's (a URI), then ours, which
+ * win; statement and idle-in-transaction limits on the server end a
+ * transaction whose client went silent, so its user's lock is freed. */
+static int pg_connect(struct store_pg *q)
+{
+	const char *keys[5], *values[5];
+	char timeout_s[16], options[160];
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	int n = 0;
+
+	pg_drop(q);
+	snprintf(timeout_s, sizeof(timeout_s), "%u", q->timeout_ms / 1000 < 2 ? 2 : q->timeout_ms / 1000);
+	snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u "
+	         "-c idle_in_transaction_session_timeout=%u", q->timeout_ms, q->timeout_ms,
+	         q->timeout_ms);
+	keys[n] = "dbname", values[n++] = q->uri;
+	keys[n] = "connect_timeout", values[n++] = timeout_s;
+	keys[n] = "options", values[n++] = options;
+	keys[n] = "application_name", values[n++] = "mfa";
+	keys[n] = NULL, values[n] = NULL;
+	if (!(q->conn = PQconnectStartParams(keys, values, 1)))
+		return pg_fail(q, NULL, "connect");
+	if (PQstatus(q->conn) == CONNECTION_BAD)
+		return pg_fail(q, NULL, "connect");
+	while (st != PGRES_POLLING_OK) {
+		struct pollfd pfd = { .fd = PQsocket(q->conn) };
+		int64_t left = q->deadline - now_ms();
+
+		if (st == PGRES_POLLING_FAILED)
+			return pg_fail(q, NULL, "connect");
+		if (left <= 0)
+			return pg_timed_out(q, "connect");
+		pfd.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return pg_fail(q, NULL, "connect");
+		st = PQconnectPoll(q->conn);
+	}
+	if (PQsetnonblocking(q->conn, 1) != 0)
+		return pg_fail(q, NULL, "connect");
+	return MFA_OK;
+}
+
+static int pg_schema_version(struct store_pg *q, int64_t *version)
+{
+	PGresult *res;
+	int r;
+
+	*version = 0;
+	if (!PQsendQueryParams(q->conn, "SELECT to_regclass('mfa_schema') IS NOT NULL", 0, NULL, NULL,
+	                       NULL, NULL, 0) ||
+	    !(res = pg_result(q, "read schema version", &r)))
+		return PQstatus(q->conn) == CONNECTION_OK ? pg_fail(q, NULL, "read schema version") : r;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		PQclear(res);
+		return MFA_OK;
+	}
+	PQclear(res);
+	if (!PQsendQueryParams(q->conn, "SELECT max(version) FROM mfa_schema", 0, NULL, NULL, NULL,
+	                       NULL, 1) ||
+	    !(res = pg_result(q, "read schema version", &r)))
+		return r == MFA_OK ? pg_fail(q, NULL, "read schema version") : r;
+	if (PQntuples(res) == 1 && !col_int(res, 0, 0, version))
+		*version = 0;
+	PQclear(res);
+	return MFA_OK;
+}
+
+/* Servers need no DDL rights: only mfactl init (setup) migrates. */
+static int pg_migrate(struct store_pg *q, bool create)
+{
+	int64_t version;
+	int r;
+
+	if ((r = pg_schema_version(q, &version)) != MFA_OK)
+		return r;
+	if (version == PG_SCHEMA_VERSION)
+		return MFA_OK;
+	if (version > PG_SCHEMA_VERSION) {
+		snprintf(q->base.err, sizeof(q->base.err),
+		         "store %s has schema version %lld, newer than this mfa (%d): upgrade mfa",
+		         q->uri, (long long)version, PG_SCHEMA_VERSION);
+		return MFA_ERR_STORE;
+	}
+	if (!create) {
+		snprintf(q->base.err, sizeof(q->base.err),
+		         version == 0 ? "store %s is not initialised (run 'mfactl init' with a role that may create tables)"
+		                      : "store %s has an older schema (run 'mfactl init' with a role that may create tables)",
+		         q->uri);
+		return MFA_ERR_STORE;
+	}
+	q->in_tx = true;
+	/* One migrator at a time; the version is read again under the lock. */
+	if ((r = pg_exec(q, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_CLASS ", 0); "
+	                    "CREATE TABLE IF NOT EXISTS mfa_schema(version bigint NOT NULL)",
+	                 "upgrade schema")) != MFA_OK ||
+	    (r = pg_schema_version(q, &version)) != MFA_OK)
+		goto out;
+	for (; version < PG_SCHEMA_VERSION; version++) {
+		char sql[96];
+
+		snprintf(sql, sizeof(sql), "DELETE FROM mfa_schema; INSERT INTO mfa_schema VALUES(%lld)",
+		         (long long)version + 1);
+		if ((r = pg_exec(q, migrations[version], "upgrade schema")) != MFA_OK ||
+		    (r = pg_exec(q, sql, "upgrade schema")) != MFA_OK)
+			goto out;
+	}
+	r = pg_exec(q, "COMMIT", "upgrade schema");
+out:
+	if (r != MFA_OK && q->conn)
+		pg_exec(q, "ROLLBACK", "rollback");
+	q->in_tx = false;
+	return r;
+}
+
+static void pg_close(struct store *s)
+{
+	struct store_pg *q = as_pg(s);
+
+	pg_drop(q);
+	free(q);
+}
+
+static int pg_open_as(const char *scheme, const char *location, const struct mfa_config *cfg,
+                      bool create, struct store **out, char *err, size_t errlen)
+{
+	struct store_pg *q;
+	struct pg_uri_facts f;
+	int r;
+
+	*out = NULL;
+	if ((r = pg_location_check_as(scheme, location, err, errlen)) != MFA_OK)
+		return r;
+	if (!(q = calloc(1, sizeof(*q))))
+		return MFA_ERR_NOMEM;
+	q->base.ops = !strcmp(scheme, "postgres") ? &store_postgres_ops : &store_pg_ops;
+	snprintf(q->uri, sizeof(q->uri), "%s:%s", scheme, location);
+	q->timeout_ms = cfg->store_timeout * 1000;
+	if ((r = pg_uri_facts(q->uri, &f, err, errlen)) != MFA_OK ||
+	    (r = pg_passfile_check(&f, err, errlen)) != MFA_OK)
+		goto out;
+	q->deadline = now_ms() + q->timeout_ms;
+	if ((r = pg_connect(q)) != MFA_OK || (r = pg_migrate(q, create)) != MFA_OK) {
+		snprintf(err, errlen, "%s", q->base.err);
+		goto out;
+	}
+	*out = &q->base;
+	return MFA_OK;
+out:
+	pg_close(&q->base);
+	return r;
+}
+
+static int pg_open(const char *location, const struct mfa_config *cfg, bool create,
+                   struct store **out, char *err, size_t errlen)
+{
+	return pg_open_as("postgresql", location, cfg, create, out, err, errlen);
+}
+
+static int pg_open_short(const char *location, const struct mfa_config *cfg, bool create,
+                         struct store **out, char *err, size_t errlen)
+{
+	return pg_open_as("postgres", location, cfg, create, out, err, errlen);
+}
+
+/* No files here: the group setting is for the key and the audit file. */
+static int pg_setup_as(const char *scheme, const char *location, const struct mfa_config *cfg,
+                       unsigned *created, char *err, size_t errlen)
+{
+	struct store *s = NULL;
+	struct store_pg *q;
+	int64_t version = -1;
+	int r;
+
+	/* Open without migrating first, to tell whether the schema was there. */
+	if ((r = pg_open_as(scheme, location, cfg, false, &s, err, errlen)) == MFA_OK) {
+		pg_close(s);
+		return MFA_OK;
+	}
+	if (!(q = calloc(1, sizeof(*q))))
+		return MFA_ERR_NOMEM;
+	q->base.ops = &store_pg_ops;
+	snprintf(q->uri, sizeof(q->uri), "%s:%s", scheme, location);
+	q->timeout_ms = cfg->store_timeout * 1000;
+	q->deadline = now_ms() + q->timeout_ms * 4;   /* DDL may wait for running logins */
+	if ((r = pg_connect(q)) == MFA_OK && (r = pg_schema_version(q, &version)) == MFA_OK &&
+	    (r = pg_migrate(q, true)) == MFA_OK && version == 0)
+		*created |= MFA_SETUP_STORE;
+	if (r != MFA_OK)
+		snprintf(err, errlen, "%s", q->base.err);
+	pg_close(&q->base);
+	return r;
+}
+
+static int pg_setup(const char *location, const struct mfa_config *cfg, gid_t gid,
+                    unsigned *created, char *err, size_t errlen)
+{
+	(void)gid;
+	return pg_setup_as("postgresql", location, cfg, created, err, errlen);
+}
+
+static int pg_setup_short(const char *location, const struct mfa_config *cfg, gid_t gid,
+                          unsigned *created, char *err, size_t errlen)
+{
+	(void)gid;
+	return pg_setup_as("postgres", location, cfg, created, err, errlen);
+}
+
+/* A read sees one snapshot; a write sees what committed before each of
+ * its statements, which after lock_user is everything its user's last
+ * writer did. */
+static int pg_begin(struct store *s, bool write)
+{
+	struct store_pg *q = as_pg(s);
+	int r;
+
+	q->deadline = now_ms() + q->timeout_ms;
+	if (q->conn && (PQstatus(q->conn) != CONNECTION_OK ||
+	                PQtransactionStatus(q->conn) != PQTRANS_IDLE))
+		pg_drop(q);
+	if (!q->conn && (r = pg_connect(q)) != MFA_OK)
+		return r;
+	q->in_tx = true;
+	q->writing = write;
+	r = pg_exec(q, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	            "begin transaction");
+	if (r != MFA_OK)
+		q->in_tx = false;
+	return r;
+}
+
+static int pg_lock_user(struct store *s, const char *user)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+
+	if (!q->in_tx || !q->writing) {
+		snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s locked outside a write",
+		         q->uri, user);
+		return MFA_ERR_STORE;
+	}
+	p_text(&p, user);
+	return pg_do(q, PS_LOCK_USER, &p, "lock user", NULL);
+}
+
+static int pg_commit(struct store *s)
+{
+	struct store_pg *q = as_pg(s);
+	int r = pg_exec(q, "COMMIT", "commit");
+
+	q->in_tx = q->writing = false;
+	return r;
+}
+
+static void pg_rollback(struct store *s)
+{
+	struct store_pg *q = as_pg(s);
+
+	if (q->conn && PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+		pg_exec(q, "ROLLBACK", "rollback");
+	q->in_tx = q->writing = false;
+}
+
+static int pg_user_get(struct store *s, const char *user, struct store_user *u, bool *found)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int64_t v[4];
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	*found = false;
+	p_text(&p, user);
+	if (!(res = pg_run(q, PS_USER_GET, &p, "read user", &r)))
+		return r;
+	if (PQntuples(res) == 1) {
+		for (int i = 0; i < 4; i++)
+			if (!col_int(res, 0, i, &v[i]))
+				v[0] = -1;
+		u->failures = (unsigned)(v[0] < 0 ? UINT_MAX : clamp(v[0], 0, UINT_MAX));
+		u->locked_until = v[1];
+		u->first_seen = v[2];
+		u->enroll = (int)clamp(v[3], INT_MIN, INT_MAX);
+		if (!store_user_ok(u)) {
+			PQclear(res);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: bad failure count "
+			         "or enroll state", q->uri, user);
+			return MFA_ERR_CORRUPT;
+		}
+		*found = true;
+	}
+	PQclear(res);
+	return MFA_OK;
+}
+
+static int pg_user_put(struct store *s, const char *user, const struct store_user *u)
+{
+	struct pg_params p = { 0 };
+
+	p_text(&p, user);
+	p_int(&p, u->failures);
+	p_int(&p, u->locked_until);
+	p_int(&p, u->first_seen);
+	p_int(&p, u->enroll);
+	return pg_do(as_pg(s), PS_USER_PUT, &p, "write user", NULL);
+}
+
+static int pg_delete_user_rows(struct store_pg *q, enum pg_stmt id, const char *user, long *changed)
+{
+	struct pg_params p = { 0 };
+	long n = 0;
+	int r;
+
+	p_text(&p, user);
+	r = pg_do(q, id, &p, "delete", &n);
+	*changed += n;
+	return r;
+}
+
+static int pg_user_delete(struct store *s, const char *user, bool *found)
+{
+	struct store_pg *q = as_pg(s);
+	long changed = 0, ignored = 0;
+	int r;
+
+	*found = false;
+	if ((r = pg_delete_user_rows(q, PS_USER_DEL_FACTORS, user, &changed)) != MFA_OK ||
+	    (r = pg_delete_user_rows(q, PS_USER_DEL_RECOVERY, user, &changed)) != MFA_OK ||
+	    (r = pg_delete_user_rows(q, PS_USER_DEL, user, &changed)) != MFA_OK)
+		return r;
+	*found = changed > 0;
+	/* Pending challenges go too, but alone make no one "found" (store_sqlite.c). */
+	return pg_delete_user_rows(q, PS_USER_DEL_CHALLENGES, user, &ignored);
+}
+
+/* One factor row; store_factor_ok refuses values no version of mfa writes. */
+static int pg_factor_row(struct store_pg *q, const PGresult *res, int row, struct store_factor *f)
+{
+	int64_t v[21];
+	const void *sealed, *cred, *aaguid;
+	size_t sealed_len = 0, cred_len = 0, aaguid_len = 0;
+	static const int ints[] = { 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 19, 20 };
+
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (!col_int(res, row, ints[i], &v[ints[i]]))
+			goto corrupt;
+	sealed = col_blob(res, row, 13, &sealed_len);
+	cred = col_blob(res, row, 15, &cred_len);
+	aaguid = col_blob(res, row, 16, &aaguid_len);
+	if (!col_text(res, row, 0, f->user, sizeof(f->user)) ||
+	    !col_text(res, row, 1, f->id, sizeof(f->id)) ||
+	    !col_text(res, row, 2, f->label, sizeof(f->label)) ||
+	    !col_text(res, row, 17, f->transports, sizeof(f->transports)) ||
+	    !col_text(res, row, 18, f->attestation, sizeof(f->attestation)) ||
+	    !sealed || sealed_len > sizeof(f->sealed) ||
+	    (cred && (cred_len < 1 || cred_len > STORE_CRED_ID_MAX)) ||
+	    (aaguid && aaguid_len != STORE_AAGUID_LEN))
+		goto corrupt;
+	memcpy(f->sealed, sealed, sealed_len);
+	f->sealed_len = sealed_len;
+	if (cred) {
+		memcpy(f->cred_id, cred, cred_len);
+		f->cred_id_len = cred_len;
+	}
+	if (aaguid)
+		memcpy(f->aaguid, aaguid, STORE_AAGUID_LEN);
+	f->type = (mfa_factor_type)clamp(v[3], -1, INT_MAX);
+	f->algorithm = (mfa_algorithm)clamp(v[4], -1, INT_MAX);
+	f->digits = (unsigned)clamp(v[5], 0, UINT_MAX);
+	f->period = (unsigned)clamp(v[6], 0, UINT_MAX);
+	f->counter = v[7] < 0 ? UINT64_MAX : (uint64_t)v[7];
+	f->last_step = v[8];
+	f->drift_steps = (int)clamp(v[9], INT_MIN, INT_MAX);
+	f->active = v[10] != 0;
+	f->created = v[11];
+	f->last_used = v[12];
+	f->cose_alg = (int)clamp(v[14], INT_MIN, INT_MAX);
+	f->inline_pending = v[19] != 0;
+	f->burnt_step = v[20];
+	if (store_factor_ok(f))
+		return MFA_OK;
+corrupt:
+	snprintf(q->base.err, sizeof(q->base.err),
+	         "store %s: factor %.*s of user %.*s is malformed (remove it with 'mfactl remove' and enroll again)",
+	         q->uri, 40, PQgetisnull(res, row, 1) ? "?" : PQgetvalue(res, row, 1),
+	         MFA_USER_MAX, PQgetisnull(res, row, 0) ? "?" : PQgetvalue(res, row, 0));
+	OPENSSL_cleanse(f, sizeof(*f));
+	return MFA_ERR_CORRUPT;
+}
+
+static int pg_factors_get(struct store *s, const char *user, struct store_factor **list, size_t *n)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	struct store_factor *v = NULL;
+	PGresult *res;
+	int rows, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	if (user)
+		p_text(&p, user);
+	if (!(res = pg_run(q, user ? PS_FACTORS_USER : PS_FACTORS_ALL, &p, "read factors", &r)))
+		return r;
+	rows = PQntuples(res);
+	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
+		r = MFA_ERR_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < rows; i++)
+		if ((r = pg_factor_row(q, res, i, &v[i])) != MFA_OK)
+			goto out;
+	*list = v;
+	*n = (size_t)rows;
+	v = NULL;
+out:
+	PQclear(res);
+	store_factors_free(&v, (size_t)rows);
+	return r;
+}
+
+/* $1..$21 in FACTOR_COLUMNS order. */
+static void pg_bind_factor(struct pg_params *p, const struct store_factor *f)
+{
+	p_text(p, f->user);
+	p_text(p, f->id);
+	p_text(p, f->label);
+	p_int(p, f->type);
+	p_int(p, f->algorithm);
+	p_int(p, f->digits);
+	p_int(p, f->period);
+	p_int(p, (int64_t)f->counter);
+	p_int(p, f->last_step);
+	p_int(p, f->drift_steps);
+	p_int(p, f->active);
+	p_int(p, f->created);
+	p_int(p, f->last_used);
+	p_blob(p, f->sealed, f->sealed_len);
+	p_int(p, f->cose_alg);
+	if (f->type == MFA_FACTOR_WEBAUTHN) {
+		p_blob(p, f->cred_id, f->cred_id_len);
+		p_blob(p, f->aaguid, STORE_AAGUID_LEN);
+	} else {
+		p_null(p);
+		p_null(p);
+	}
+	p_text(p, f->transports);
+	p_text(p, f->attestation);
+	p_int(p, f->inline_pending);
+	p_int(p, f->burnt_step);
+}
+
+static int pg_factor_insert(struct store *s, const struct store_factor *f)
+{
+	struct pg_params p = { 0 };
+
+	pg_bind_factor(&p, f);
+	return pg_do(as_pg(s), PS_FACTOR_INSERT, &p, "add factor", NULL);
+}
+
+static int pg_factor_update(struct store *s, const struct store_factor *f)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	long changed = 0;
+	int r;
+
+	p_text(&p, f->user);
+	p_text(&p, f->id);
+	p_text(&p, f->label);
+	p_int(&p, (int64_t)f->counter);
+	p_int(&p, f->last_step);
+	p_int(&p, f->drift_steps);
+	p_int(&p, f->active);
+	p_int(&p, f->last_used);
+	p_int(&p, f->burnt_step);
+	if ((r = pg_do(q, PS_FACTOR_UPDATE, &p, "update factor", &changed)) != MFA_OK)
+		return r;
+	if (changed != 1) {
+		snprintf(q->base.err, sizeof(q->base.err), "store %s: factor %s of %s vanished",
+		         q->uri, f->id, f->user);
+		return MFA_ERR_NOT_FOUND;
+	}
+	return MFA_OK;
+}
+
+static int pg_factor_by_cred(struct store *s, const unsigned char *cred_id, size_t len,
+                             struct store_factor *f, bool *found)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int r = MFA_OK;
+
+	*found = false;
+	p_blob(&p, cred_id, len);
+	if (!(res = pg_run(q, PS_FACTOR_BY_CRED, &p, "read credential", &r)))
+		return r;
+	if (PQntuples(res) == 1 && (r = pg_factor_row(q, res, 0, f)) == MFA_OK)
+		*found = true;
+	PQclear(res);
+	return r;
+}
+
+static int pg_factor_delete(struct store *s, const char *user, const char *id, bool *found)
+{
+	struct pg_params p = { 0 };
+	long changed = 0;
+	int r;
+
+	p_text(&p, user);
+	p_text(&p, id);
+	r = pg_do(as_pg(s), PS_FACTOR_DEL, &p, "remove factor", &changed);
+	*found = r == MFA_OK && changed > 0;
+	return r;
+}
+
+static int pg_factors_delete_pending(struct store *s, const char *user)
+{
+	long changed = 0;
+
+	return pg_delete_user_rows(as_pg(s), PS_FACTORS_DEL_PENDING, user, &changed);
+}
+
+static int pg_recovery_get(struct store *s, const char *user, struct store_recovery **list,
+                           size_t *n)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	struct store_recovery *v = NULL;
+	PGresult *res;
+	int rows, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	p_text(&p, user);
+	if (!(res = pg_run(q, PS_RECOVERY_GET, &p, "read recovery codes", &r)))
+		return r;
+	rows = PQntuples(res);
+	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
+		r = MFA_ERR_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < rows; i++) {
+		size_t salt_len = 0, hash_len = 0;
+		const void *salt = col_blob(res, i, 0, &salt_len), *hash = col_blob(res, i, 1, &hash_len);
+		int64_t used, kind;
+
+		if (!salt || !hash || salt_len != STORE_SALT_LEN || hash_len != STORE_HASH_LEN ||
+		    !col_int(res, i, 2, &used) || !col_int(res, i, 3, &kind)) {
+			snprintf(q->base.err, sizeof(q->base.err),
+			         "store %s: a recovery code of %s is malformed (issue new ones with 'mfactl recovery')",
+			         q->uri, user);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+		memcpy(v[i].salt, salt, STORE_SALT_LEN);
+		memcpy(v[i].hash, hash, STORE_HASH_LEN);
+		v[i].used = used != 0;
+		v[i].kind = (int)clamp(kind, INT_MIN, INT_MAX);
+		if (!store_recovery_ok(&v[i])) {
+			snprintf(q->base.err, sizeof(q->base.err),
+			         "store %s: a recovery code of %s has an unknown kind (issue new ones with 'mfactl recovery')",
+			         q->uri, user);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+	}
+	*list = v;
+	*n = (size_t)rows;
+	v = NULL;
+out:
+	PQclear(res);
+	if (v)
+		OPENSSL_cleanse(v, (size_t)rows * sizeof(*v));
+	free(v);
+	return r;
+}
+
+static int pg_recovery_replace(struct store *s, const char *user, const struct store_recovery *list,
+                               size_t n)
+{
+	struct store_pg *q = as_pg(s);
+	long changed = 0;
+	int r;
+
+	if ((r = pg_delete_user_rows(q, PS_RECOVERY_DEL, user, &changed)) != MFA_OK)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct pg_params p = { 0 };
+
+		p_text(&p, user);
+		p_int(&p, (int64_t)i);
+		p_blob(&p, list[i].salt, STORE_SALT_LEN);
+		p_blob(&p, list[i].hash, STORE_HASH_LEN);
+		p_int(&p, list[i].used);
+		p_int(&p, list[i].kind);
+		if ((r = pg_do(q, PS_RECOVERY_INSERT, &p, "store recovery codes", NULL)) != MFA_OK)
+			return r;
+	}
+	return MFA_OK;
+}
+
+static int pg_recovery_use(struct store *s, const char *user, size_t index)
+{
+	struct pg_params p = { 0 };
+
+	p_text(&p, user);
+	p_int(&p, (int64_t)index);
+	return pg_do(as_pg(s), PS_RECOVERY_USE, &p, "use recovery code", NULL);
+}
+
+static int pg_challenge_put(struct store *s, const struct store_challenge *c)
+{
+	struct pg_params p = { 0 };
+
+	p_text(&p, c->id);
+	p_text(&p, c->user);
+	p_text(&p, c->nas);
+	p_int(&p, c->expires);
+	return pg_do(as_pg(s), PS_CHALLENGE_PUT, &p, "store challenge", NULL);
+}
+
+static bool pg_challenge_row(const PGresult *res, int row, int col, struct store_challenge *c)
+{
+	return col_text(res, row, col, c->user, sizeof(c->user)) &&
+	       col_text(res, row, col + 1, c->nas, sizeof(c->nas)) &&
+	       col_int(res, row, col + 2, &c->expires);
+}
+
+static int pg_challenge_take(struct store *s, const char *id, struct store_challenge *c, bool *found)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	*found = false;
+	p_text(&p, id);
+	if (!(res = pg_run(q, PS_CHALLENGE_TAKE, &p, "use challenge", &r)))
+		return r;
+	if (PQntuples(res) == 1) {
+		if (!pg_challenge_row(res, 0, 0, c)) {
+			PQclear(res);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed challenge", q->uri);
+			return MFA_ERR_CORRUPT;
+		}
+		str_copy(c->id, sizeof(c->id), id);
+		*found = true;
+	}
+	PQclear(res);
+	return MFA_OK;
+}
+
+static int pg_challenges_expire(struct store *s, int64_t now)
+{
+	struct pg_params p = { 0 };
+
+	p_int(&p, now);
+	return pg_do(as_pg(s), PS_CHALLENGES_EXPIRE, &p, "expire challenges", NULL);
+}
+
+/* The first name a one-column query returns, if any. */
+static int pg_first_name(struct store_pg *q, enum pg_stmt id, const char *user,
+                         char name[MFA_USER_MAX + 1], bool *found)
+{
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int r;
+
+	name[0] = '\0';
+	*found = false;
+	if (user)
+		p_text(&p, user);
+	if (!(res = pg_run(q, id, &p, "look up names", &r)))
+		return r;
+	if (PQntuples(res) >= 1) {
+		*found = true;
+		if (!col_text(res, 0, 0, name, MFA_USER_MAX + 1))
+			name[0] = '\0';
+	}
+	PQclear(res);
+	return MFA_OK;
+}
+
+static int pg_user_twin(struct store *s, const char *user, char twin[MFA_USER_MAX + 1], bool *found)
+{
+	return pg_first_name(as_pg(s), PS_USER_TWIN, user, twin, found);
+}
+
+static int pg_user_capitals(struct store *s, char name[MFA_USER_MAX + 1], bool *found)
+{
+	return pg_first_name(as_pg(s), PS_USER_CAPITALS, NULL, name, found);
+}
+
+static int pg_decoy_touch(struct store *s, int64_t now)
+{
+	struct pg_params p = { 0 };
+	unsigned char slot = 0;
+
+	if (random_bytes(&slot, 1) != MFA_OK)
+		slot = (unsigned char)now;
+	p_int(&p, slot);
+	p_int(&p, now);
+	return pg_do(as_pg(s), PS_DECOY_TOUCH, &p, "write", NULL);
+}
+
+static int pg_users_list(struct store *s, char (**names)[MFA_USER_MAX + 1], size_t *n)
+{
+	struct store_pg *q = as_pg(s);
+	char (*v)[MFA_USER_MAX + 1] = NULL;
+	PGresult *res;
+	int rows, r = MFA_OK;
+
+	*names = NULL;
+	*n = 0;
+	if (!(res = pg_run(q, PS_USERS_LIST, NULL, "list users", &r)))
+		return r;
+	rows = PQntuples(res);
+	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
+		r = MFA_ERR_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < rows; i++)
+		if (!col_text(res, i, 0, v[i], sizeof(v[i]))) {
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed user name", q->uri);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+	*names = v;
+	*n = (size_t)rows;
+	v = NULL;
+out:
+	PQclear(res);
+	free(v);
+	return r;
+}
+
+static int pg_challenges_get(struct store *s, struct store_challenge **list, size_t *n)
+{
+	struct store_pg *q = as_pg(s);
+	struct store_challenge *v = NULL;
+	PGresult *res;
+	int rows, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	if (!(res = pg_run(q, PS_CHALLENGES_ALL, NULL, "read challenges", &r)))
+		return r;
+	rows = PQntuples(res);
+	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
+		r = MFA_ERR_NOMEM;
+		goto out;
+	}
+	for (int i = 0; i < rows; i++)
+		if (!col_text(res, i, 0, v[i].id, sizeof(v[i].id)) || !pg_challenge_row(res, i, 1, &v[i])) {
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed challenge", q->uri);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+	*list = v;
+	*n = (size_t)rows;
+	v = NULL;
+out:
+	PQclear(res);
+	free(v);
+	return r;
+}
+
+#define PG_OPS(name, scheme_text, check, open_fn, setup_fn) \
+	const struct store_ops name = { \
+		.scheme = scheme_text, \
+		.location_check = check, \
+		.setup = setup_fn, \
+		.open = open_fn, \
+		.close = pg_close, \
+		.begin = pg_begin, \
+		.commit = pg_commit, \
+		.rollback = pg_rollback, \
+		.lock_user = pg_lock_user, \
+		.user_get = pg_user_get, \
+		.user_put = pg_user_put, \
+		.user_delete = pg_user_delete, \
+		.factors_get = pg_factors_get, \
+		.factor_insert = pg_factor_insert, \
+		.factor_update = pg_factor_update, \
+		.factor_by_cred = pg_factor_by_cred, \
+		.factor_delete = pg_factor_delete, \
+		.factors_delete_pending = pg_factors_delete_pending, \
+		.recovery_get = pg_recovery_get, \
+		.recovery_replace = pg_recovery_replace, \
+		.recovery_use = pg_recovery_use, \
+		.challenge_put = pg_challenge_put, \
+		.challenge_take = pg_challenge_take, \
+		.challenges_expire = pg_challenges_expire, \
+		.user_twin = pg_user_twin, \
+		.user_capitals = pg_user_capitals, \
+		.decoy_touch = pg_decoy_touch, \
+		.users_list = pg_users_list, \
+		.challenges_get = pg_challenges_get, \
+	}
+
+PG_OPS(store_pg_ops, "postgresql", pg_location_check, pg_open, pg_setup);
+PG_OPS(store_postgres_ops, "postgres", pg_location_check_short, pg_open_short, pg_setup_short);
