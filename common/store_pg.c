@@ -743,8 +743,7 @@ static int pg_setup_as(const char *scheme, const char *location, const struct mf
 	if ((r = pg_connect(q)) == MFA_OK && (r = pg_schema_version(q, &version)) == MFA_OK &&
 	    (r = pg_migrate(q, true)) == MFA_OK && version == 0)
 		*created |= MFA_SETUP_STORE;
-	if (r != MFA_OK)
-		snprintf(err, errlen, "%s", q->base.err);
+	snprintf(err, errlen, "%s", r == MFA_OK ? "" : q->base.err);
 	pg_close(&q->base);
 	return r;
 }
@@ -771,19 +770,31 @@ static int pg_begin(struct store *s, bool write)
 	struct store_pg *q = as_pg(s);
 	int r;
 
+	bool fresh = false;
+
 	q->deadline = now_ms() + q->timeout_ms;
 	if (q->conn && (PQstatus(q->conn) != CONNECTION_OK ||
 	                PQtransactionStatus(q->conn) != PQTRANS_IDLE))
 		pg_drop(q);
-	if (!q->conn && (r = pg_connect(q)) != MFA_OK)
-		return r;
-	q->in_tx = true;
-	q->writing = write;
-	r = pg_exec(q, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	            "begin transaction");
-	if (r != MFA_OK)
-		q->in_tx = false;
-	return r;
+	for (;;) {
+		if (!q->conn) {
+			if ((r = pg_connect(q)) != MFA_OK)
+				return r;
+			fresh = true;
+		}
+		q->in_tx = true;
+		q->writing = write;
+		r = pg_exec(q, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		            "begin transaction");
+		if (r == MFA_OK)
+			return MFA_OK;
+		q->in_tx = q->writing = false;
+		/* A connection the server closed while idle (a restart, a
+		 * failover) is found out here, before anything was done:
+		 * connect again once, within the same deadline. */
+		if (fresh || q->conn)
+			return r;
+	}
 }
 
 static int pg_lock_user(struct store *s, const char *user)

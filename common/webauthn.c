@@ -893,11 +893,14 @@ static int credential_key(struct ceremony *c, struct cached_key **out)
 		return MFA_OK;
 	if (!(f = malloc(sizeof(*f))))
 		return ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
-	if ((r = ctx->store->ops->factor_by_cred(ctx->store, c->resp.cred_id, c->resp.cred_id_len, f,
+	/* A read transaction of its own: the store reads only inside one. */
+	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
+	    (r = ctx->store->ops->factor_by_cred(ctx->store, c->resp.cred_id, c->resp.cred_id_len, f,
 	                                         &found)) != MFA_OK) {
 		r = tx_abort(ctx, r);
 		goto out;
 	}
+	ctx->store->ops->rollback(ctx->store);
 	if (!found || f->type != MFA_FACTOR_WEBAUTHN) {
 		snprintf(c->err, sizeof(c->err), "this security key is not registered to %s",
 		         c->req->user);

@@ -64,5 +64,10 @@ extern const struct test_case store_conformance_tests[];
 const char *test_data_dir(void);
 /* A fresh private temporary directory for this case; removed at exit. */
 const char *test_tmpdir(void);
+/* $MFA_TEST_PG_URI, or NULL: tests/run's second pass runs the store-backed
+ * suites on that PostgreSQL database instead of SQLite files. */
+const char *test_pg_uri(void);
+/* Empties that database (drops the mfa_ tables): a fresh store per case. */
+void test_pg_reset(void);
 
 #endif

@@ -6,6 +6,8 @@
 #include "check.h"
 #include "env.h"
 #include <liboath/oath.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "otp.h"
 
@@ -21,6 +23,7 @@ mfa_ctx *env_new(struct test_env *env, const char *extra)
 {
 	mfa_ctx *ctx = NULL;
 	unsigned created = 0;
+	char uri[1024];
 	FILE *f;
 
 	memset(env, 0, sizeof(*env));
@@ -32,8 +35,11 @@ mfa_ctx *env_new(struct test_env *env, const char *extra)
 	f = fopen(env->config, "w");
 	if (!f)
 		abort();
-	fprintf(f, "store = sqlite:%s\nkey_file = %s\naudit_syslog = no\naudit_file = %s\n%s\n",
-	        env->store, env->key, env->audit, extra ? extra : "");
+	if (test_pg_uri())
+		test_pg_reset();
+	fprintf(f, "store = %s\n", env_store_uri(env, uri, sizeof(uri)));
+	fprintf(f, "key_file = %s\naudit_syslog = no\naudit_file = %s\n%s\n", env->key, env->audit,
+	        extra ? extra : "");
 	fclose(f);
 	if (mfa_ctx_new(&ctx) != MFA_OK)
 		abort();
@@ -114,4 +120,68 @@ int env_audit_count(const struct test_env *env, const char *needle)
 		n += strstr(line, needle) != NULL;
 	fclose(f);
 	return n;
+}
+
+const char *env_store_uri(const struct test_env *env, char *buf, size_t size)
+{
+	if (test_pg_uri())
+		snprintf(buf, size, "%s", test_pg_uri());
+	else
+		snprintf(buf, size, "sqlite:%s", env->store);
+	return buf;
+}
+
+/* Runs sql on the store; a number from the first column, if asked. */
+static bool env_sql_run(const struct test_env *env, const char *sqlite, const char *pg, long *number)
+{
+	bool ok = false;
+
+	if (test_pg_uri()) {
+		PGconn *conn = PQconnectdb(test_pg_uri());
+		PGresult *res = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, pg) : NULL;
+		ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+		ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+		if (ok && number)
+			ok = PQntuples(res) > 0 && (*number = strtol(PQgetvalue(res, 0, 0), NULL, 10), true);
+		if (!ok)
+			fprintf(stderr, "  env_sql: %s\n", PQerrorMessage(conn));
+		PQclear(res);
+		PQfinish(conn);
+		return ok;
+	}
+	{
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st = NULL;
+
+		if (sqlite3_open(env->store, &db) != SQLITE_OK)
+			goto out;
+		if (!number) {
+			ok = sqlite3_exec(db, sqlite, NULL, NULL, NULL) == SQLITE_OK;
+			goto out;
+		}
+		if (sqlite3_prepare_v2(db, sqlite, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW) {
+			*number = (long)sqlite3_column_int64(st, 0);
+			ok = true;
+		}
+out:
+		if (!ok)
+			fprintf(stderr, "  env_sql: %s\n", db ? sqlite3_errmsg(db) : "no database");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	return ok;
+}
+
+bool env_sql(const struct test_env *env, const char *sqlite, const char *pg)
+{
+	return env_sql_run(env, sqlite, pg, NULL);
+}
+
+long env_sql_number(const struct test_env *env, const char *sqlite, const char *pg)
+{
+	long n = -1;
+
+	return env_sql_run(env, sqlite, pg, &n) ? n : -1;
 }

@@ -2,6 +2,9 @@
 #ifndef MFA_TEST_ENV_H
 #define MFA_TEST_ENV_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "mfa.h"
 
 /* The clock every test context uses; tests move it by hand. */
@@ -26,6 +29,14 @@ int env_enroll(mfa_ctx *ctx, const char *user, mfa_factor_type type, const char 
 void env_code(const char *secret_b32, const char *alg, unsigned digits, uint64_t factor,
               char out[9]);
 int env_verify(mfa_ctx *ctx, const char *user, const char *code, struct mfa_verdict *v);
+/* Runs SQL on the installation's store, as someone with write access to it
+ * would: sqlite on a SQLite store, pg on PostgreSQL (tests/run's second
+ * pass). false if it failed. */
+bool env_sql(const struct test_env *env, const char *sqlite, const char *pg);
+/* The first column of the first row of a query, as a number; -1 on failure. */
+long env_sql_number(const struct test_env *env, const char *sqlite, const char *pg);
+/* The config's "store = ..." value for this installation. */
+const char *env_store_uri(const struct test_env *env, char *buf, size_t size);
 /* Counts lines of the audit file containing needle. */
 int env_audit_count(const struct test_env *env, const char *needle);
 

@@ -1,17 +1,26 @@
 /* main.c - runs every unit test case; one "ok"/"not ok" line per case. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "check.h"
 
 int check_case_failed;
 
-static const struct test_case *const suites[] = {
-	otp_tests, config_tests, vault_tests, store_tests, verify_tests, login_tests, recovery_tests,
-	import_tests, webauthn_tests, qr_tests, audit_tests, store_conformance_tests,
+/* backed: the suite runs through a store, and so on PostgreSQL too. */
+static const struct {
+	const struct test_case *cases;
+	bool backed;
+} suites[] = {
+	{ otp_tests, false }, { config_tests, false }, { vault_tests, false },
+	{ store_tests, false }, { verify_tests, true }, { login_tests, true },
+	{ recovery_tests, true }, { import_tests, true }, { webauthn_tests, true },
+	{ qr_tests, false }, { audit_tests, true }, { store_conformance_tests, true },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";
@@ -33,6 +42,29 @@ const char *test_tmpdir(void)
 		abort();
 	}
 	return tmp_case;
+}
+
+const char *test_pg_uri(void)
+{
+	const char *uri = getenv("MFA_TEST_PG_URI");
+
+	return uri && *uri ? uri : NULL;
+}
+
+void test_pg_reset(void)
+{
+	PGconn *conn = PQconnectdb(test_pg_uri());
+	PGresult *res = NULL;
+
+	if (PQstatus(conn) == CONNECTION_OK)
+		res = PQexec(conn, "SET client_min_messages = warning; DROP TABLE IF EXISTS mfa_schema, "
+		                   "mfa_users, mfa_factors, mfa_recovery, mfa_challenges, mfa_decoy");
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "test_pg_reset: %s\n", PQerrorMessage(conn));
+		abort();
+	}
+	PQclear(res);
+	PQfinish(conn);
 }
 
 static void remove_tmp(void)
@@ -57,12 +89,15 @@ int main(int argc, char **argv)
 	}
 	atexit(remove_tmp);
 	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
-		for (const struct test_case *t = suites[s]; t->name; t++) {
+		if (test_pg_uri() && !suites[s].backed)
+			continue;
+		for (const struct test_case *t = suites[s].cases; t->name; t++) {
 			if (only && !strstr(t->name, only))
 				continue;
 			check_case_failed = 0;
 			t->fn();
-			printf("%s unit/%s\n", check_case_failed ? "not ok" : "ok", t->name);
+			printf("%s %s/%s\n", check_case_failed ? "not ok" : "ok",
+			       test_pg_uri() ? "unit-pg" : "unit", t->name);
 			fflush(stdout);
 			if (check_case_failed)
 				failed++;

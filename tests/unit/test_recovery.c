@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "check.h"
 #include "env.h"
@@ -124,15 +123,6 @@ static unsigned long verify_cost(mfa_ctx *ctx, const char *user, const char *cod
 	return ctx->recovery_hashes - before;
 }
 
-static void sql(const struct test_env *env, const char *stmt)
-{
-	sqlite3 *db = NULL;
-
-	CHECK(sqlite3_open(env->store, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, stmt, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
-}
-
 static void rows_get(mfa_ctx *ctx, const char *user, struct store_recovery **list, size_t *n)
 {
 	*list = NULL;
@@ -240,12 +230,15 @@ static void recovery_row_moved(void)
 	CHECK_EQ_INT(mfa_recovery_generate(ctx, "pia", "test", codes), MFA_OK);
 	CHECK_EQ_INT(mfa_recovery_generate(ctx, "quinn", "test", own), MFA_OK);
 	/* quinn's own codes no longer, pia's instead. */
-	sql(&env, "DELETE FROM recovery WHERE user = 'quinn';"
-	          "UPDATE recovery SET user = 'quinn' WHERE user = 'pia'");
+	CHECK(env_sql(&env, "DELETE FROM recovery WHERE user = 'quinn';"
+	                    "UPDATE recovery SET user = 'quinn' WHERE user = 'pia'",
+	              "DELETE FROM mfa_recovery WHERE username = 'quinn';"
+	              "UPDATE mfa_recovery SET username = 'quinn' WHERE username = 'pia'"));
 	CHECK_EQ_INT(env_verify(ctx, "quinn", codes[0], &v), MFA_ERR_BAD_CODE);
 	CHECK_EQ_INT(env_verify(ctx, "quinn", codes[4], &v), MFA_ERR_BAD_CODE);
 	/* Moved back, they work for pia. */
-	sql(&env, "UPDATE recovery SET user = 'pia' WHERE user = 'quinn'");
+	CHECK(env_sql(&env, "UPDATE recovery SET user = 'pia' WHERE user = 'quinn'",
+	              "UPDATE mfa_recovery SET username = 'pia' WHERE username = 'quinn'"));
 	CHECK_EQ_INT(env_verify(ctx, "pia", codes[0], &v), MFA_OK);
 	mfa_ctx_free(&ctx);
 }
@@ -256,7 +249,7 @@ static void recovery_other_key(void)
 	struct test_env env;
 	mfa_ctx *ctx = env_new(&env, NULL), *other = NULL;
 	char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT];
-	char key2[400], config2[400], err[256];
+	char key2[400], config2[400], err[256], uri[1024];
 	struct mfa_verdict v;
 	FILE *f;
 
@@ -268,8 +261,8 @@ static void recovery_other_key(void)
 	CHECK(f != NULL);
 	if (!f)
 		goto out;
-	fprintf(f, "store = sqlite:%s\nkey_file = %s\naudit_syslog = no\naudit_file = %s\n",
-	        env.store, key2, env.audit);
+	fprintf(f, "store = %s\nkey_file = %s\naudit_syslog = no\naudit_file = %s\n",
+	        env_store_uri(&env, uri, sizeof(uri)), key2, env.audit);
 	fclose(f);
 	CHECK_EQ_INT(mfa_ctx_new(&other), MFA_OK);
 	CHECK_EQ_INT(mfa_config_load(other, config2), MFA_OK);

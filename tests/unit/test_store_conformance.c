@@ -12,8 +12,9 @@
 #include "internal.h"
 #include "store.h"
 
-/* The backends under test: %s is the case's private directory. The
- * PostgreSQL backend adds its URI here (its test database, reset per case). */
+/* The backends under test: %s is the case's private directory. On
+ * tests/run's PostgreSQL pass, its database (test_pg_uri) alone, emptied
+ * for each case. */
 static const char *const store_uris[] = {
 	"sqlite:%s/conformance.db",
 };
@@ -28,7 +29,12 @@ static struct store *conf_open(const char *uri, struct mfa_config *cfg)
 
 	config_defaults(cfg);
 	cfg->group[0] = '\0';
-	snprintf(cfg->store, sizeof(cfg->store), uri, test_tmpdir());
+	if (uri == test_pg_uri()) {
+		test_pg_reset();
+		snprintf(cfg->store, sizeof(cfg->store), "%s", uri);
+	} else {
+		snprintf(cfg->store, sizeof(cfg->store), uri, test_tmpdir());
+	}
 	CHECK_EQ_INT(store_uri_check(cfg->store, err, sizeof(err)), MFA_OK);
 	CHECK_EQ_INT(store_setup(cfg, NO_GROUP, &created, err, sizeof(err)), MFA_OK);
 	CHECK(created & MFA_SETUP_STORE);
@@ -476,7 +482,9 @@ static void conf_race_case(const char *uri)
 #define FOR_EACH_URI(name, fn)                      \
 	static void name(void)                      \
 	{                                           \
-		for (size_t i = 0; i < N_URIS; i++) \
+		if (test_pg_uri())                  \
+			fn(test_pg_uri());          \
+		for (size_t i = 0; !test_pg_uri() && i < N_URIS; i++) \
 			fn(store_uris[i]);          \
 	}
 FOR_EACH_URI(conf_users, conf_users_case)

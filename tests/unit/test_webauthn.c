@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "check.h"
 #include "env.h"
@@ -779,21 +778,14 @@ static void webauthn_managed_like_other_factors(void)
 	wa_teardown(&w);
 }
 
-static int challenges_of(const struct wa *w, const char *user)
+/* alice's or bob's pending challenges (names the SQL can hold as they are). */
+static long challenges_of(const struct wa *w, const char *user)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int n = -1;
+	char sqlite[128], pg[128];
 
-	if (sqlite3_open(w->env.store, &db) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT count(*) FROM challenges WHERE user = ?1", -1, &st,
-	                       NULL) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
+	snprintf(sqlite, sizeof(sqlite), "SELECT count(*) FROM challenges WHERE user = '%s'", user);
+	snprintf(pg, sizeof(pg), "SELECT count(*) FROM mfa_challenges WHERE username = '%s'", user);
+	return env_sql_number(&w->env, sqlite, pg);
 }
 
 /* A ceremony begun before the user was deleted ends with the user. */
@@ -836,7 +828,6 @@ static void webauthn_stored_key_tamper_fails_closed(void)
 	struct mfa_webauthn_result res;
 	struct sa_cred *alice;
 	struct wa w;
-	sqlite3 *db = NULL;
 
 	wa_setup(&w, NULL);
 	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
@@ -844,10 +835,10 @@ static void webauthn_stored_key_tamper_fails_closed(void)
 	w.cred = NULL;
 	CHECK_EQ_INT(wa_register(&w, "bob", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
 	/* Someone with write access to the store gives alice bob's public key. */
-	CHECK(sqlite3_open(w.env.store, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "UPDATE factors SET secret = (SELECT secret FROM factors WHERE "
-	                       "user = 'bob') WHERE user = 'alice'", NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
+	CHECK(env_sql(&w.env, "UPDATE factors SET secret = (SELECT secret FROM factors WHERE "
+	                      "user = 'bob') WHERE user = 'alice'",
+	              "UPDATE mfa_factors SET secret = (SELECT secret FROM mfa_factors WHERE "
+	              "username = 'bob') WHERE username = 'alice'"));
 	CHECK_EQ_INT(wa_login(&w, "bob", NULL, &res), MFA_OK);
 	/* The sealed key names its owner: it does not open as alice's. */
 	sa_cred_free(&w.cred);
