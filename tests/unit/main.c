@@ -12,15 +12,18 @@
 
 int check_case_failed;
 
-/* backed: the suite runs through a store, and so on PostgreSQL too. */
+/* Where a suite runs: SQLITE on the first pass only, BOTH through a store
+ * on either, PG on tests/run's PostgreSQL pass only. */
+enum pass { SQLITE = 1, PG = 2, BOTH = 3 };
 static const struct {
 	const struct test_case *cases;
-	bool backed;
+	enum pass pass;
 } suites[] = {
-	{ otp_tests, false }, { config_tests, false }, { vault_tests, false },
-	{ store_tests, false }, { verify_tests, true }, { login_tests, true },
-	{ recovery_tests, true }, { import_tests, true }, { webauthn_tests, true },
-	{ qr_tests, false }, { audit_tests, true }, { store_conformance_tests, true },
+	{ otp_tests, SQLITE }, { config_tests, SQLITE }, { vault_tests, SQLITE },
+	{ store_tests, SQLITE }, { verify_tests, BOTH }, { login_tests, BOTH },
+	{ recovery_tests, BOTH }, { import_tests, BOTH }, { webauthn_tests, BOTH },
+	{ qr_tests, SQLITE }, { audit_tests, BOTH }, { store_conformance_tests, BOTH },
+	{ store_pg_tests, SQLITE }, { store_pg_live_tests, PG },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";
@@ -89,7 +92,7 @@ int main(int argc, char **argv)
 	}
 	atexit(remove_tmp);
 	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
-		if (test_pg_uri() && !suites[s].backed)
+		if (!(suites[s].pass & (test_pg_uri() ? PG : SQLITE)))
 			continue;
 		for (const struct test_case *t = suites[s].cases; t->name; t++) {
 			if (only && !strstr(t->name, only))
