@@ -277,10 +277,12 @@ static int pg_wait(struct store_pg *q, const char *what)
 }
 
 /* The one result of what was sent (the caller clears it), or NULL with the
- * failure recorded in *r. */
-static PGresult *pg_result(struct store_pg *q, const char *what, int *r)
+ * failure recorded in *r. A failure with SQLSTATE tolerate, if given, is
+ * returned as a result instead. */
+static PGresult *pg_result_or(struct store_pg *q, const char *what, const char *tolerate, int *r)
 {
 	PGresult *res, *last = NULL;
+	const char *state;
 
 	if ((*r = pg_wait(q, what)) != MFA_OK)
 		return NULL;
@@ -292,14 +294,21 @@ static PGresult *pg_result(struct store_pg *q, const char *what, int *r)
 			return NULL;
 		}
 	}
+	state = last ? PQresultErrorField(last, PG_DIAG_SQLSTATE) : NULL;
 	if (!last || (PQresultStatus(last) != PGRES_COMMAND_OK &&
-	              PQresultStatus(last) != PGRES_TUPLES_OK)) {
+	              PQresultStatus(last) != PGRES_TUPLES_OK &&
+	              !(tolerate && state && !strcmp(state, tolerate)))) {
 		*r = pg_fail(q, last, what);
 		PQclear(last);
 		return NULL;
 	}
 	*r = MFA_OK;
 	return last;
+}
+
+static PGresult *pg_result(struct store_pg *q, const char *what, int *r)
+{
+	return pg_result_or(q, what, NULL, r);
 }
 
 /* Runs text SQL (no parameters); for transactions and setup. */
@@ -598,26 +607,21 @@ static int pg_connect(struct store_pg *q)
 	return MFA_OK;
 }
 
+/* 0 when there is no schema yet. One round trip: every PAM login opens. */
 static int pg_schema_version(struct store_pg *q, int64_t *version)
 {
 	PGresult *res;
 	int r;
 
 	*version = 0;
-	if (!PQsendQueryParams(q->conn, "SELECT to_regclass('mfa_schema') IS NOT NULL", 0, NULL, NULL,
-	                       NULL, NULL, 0) ||
-	    !(res = pg_result(q, "read schema version", &r)))
-		return PQstatus(q->conn) == CONNECTION_OK ? pg_fail(q, NULL, "read schema version") : r;
-	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-		PQclear(res);
-		return MFA_OK;
-	}
-	PQclear(res);
 	if (!PQsendQueryParams(q->conn, "SELECT max(version) FROM mfa_schema", 0, NULL, NULL, NULL,
-	                       NULL, 1) ||
-	    !(res = pg_result(q, "read schema version", &r)))
-		return r == MFA_OK ? pg_fail(q, NULL, "read schema version") : r;
-	if (PQntuples(res) == 1 && !col_int(res, 0, 0, version))
+	                       NULL, 1))
+		return pg_fail(q, NULL, "read schema version");
+	/* 42P01: no such table, no schema. */
+	if (!(res = pg_result_or(q, "read schema version", "42P01", &r)))
+		return r;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !col_int(res, 0, 0, version))
 		*version = 0;
 	PQclear(res);
 	return MFA_OK;
