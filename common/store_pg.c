@@ -5,11 +5,11 @@
  *
  * Writes run at READ COMMITTED under a transaction-scoped advisory lock per
  * user (lock_user): a second login with the same code waits at the lock and
- * then reads the step the first one committed. Every wait on the server,
- * connecting included, is bounded by store_timeout for the whole
- * transaction, measured here (poll), not only by the server: a server that
- * is down, slow or unreachable costs a request that long at most. A
- * connection that timed out or broke is dropped; the next transaction
+ * then reads the step the first one committed. Every wait on the server is
+ * bounded by store_timeout, measured here (poll), not only by the server:
+ * connecting, and each statement. A server that is down, slow or
+ * unreachable costs one statement's timeout at most: the connection is
+ * then dropped, so what follows fails at once, and the next transaction
  * connects again.
  */
 #include <arpa/inet.h>
@@ -128,7 +128,7 @@ struct store_pg {
 	PGconn *conn;
 	char uri[CONFIG_PATH_MAX];
 	unsigned timeout_ms;
-	int64_t deadline;             /* ms, monotonic: this transaction's end at the latest */
+	int64_t deadline;             /* ms, monotonic: the running statement's (or connect's) end */
 	bool prepared[PS__COUNT];
 	bool in_tx, writing;
 };
@@ -250,7 +250,7 @@ static int pg_timed_out(struct store_pg *q, const char *what)
 }
 
 /* Sends what is queued and reads until a whole result is in, by the
- * transaction's deadline. */
+ * statement's deadline. */
 static int pg_wait(struct store_pg *q, const char *what)
 {
 	for (;;) {
@@ -319,6 +319,7 @@ static int pg_exec(struct store_pg *q, const char *sql, const char *what)
 
 	if (!q->conn)
 		return pg_fail(q, NULL, what);
+	q->deadline = now_ms() + q->timeout_ms;
 	if (!PQsendQuery(q->conn, sql))
 		return pg_fail(q, NULL, what);
 	if ((res = pg_result(q, what, &r)))
@@ -345,6 +346,7 @@ static PGresult *pg_run(struct store_pg *q, enum pg_stmt id, const struct pg_par
 		return NULL;
 	}
 	snprintf(name, sizeof(name), "mfa%d", (int)id);
+	q->deadline = now_ms() + q->timeout_ms;
 	if (!q->prepared[id]) {
 		if (!PQsendPrepare(q->conn, name, stmt_sql[id], 0, NULL)) {
 			*r = pg_fail(q, NULL, what);
@@ -576,6 +578,7 @@ static int pg_connect(struct store_pg *q)
 	int n = 0;
 
 	pg_drop(q);
+	q->deadline = now_ms() + q->timeout_ms;
 	snprintf(timeout_s, sizeof(timeout_s), "%u", q->timeout_ms / 1000 < 2 ? 2 : q->timeout_ms / 1000);
 	snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u "
 	         "-c idle_in_transaction_session_timeout=%u", q->timeout_ms, q->timeout_ms,
@@ -614,6 +617,7 @@ static int pg_schema_version(struct store_pg *q, int64_t *version)
 	int r;
 
 	*version = 0;
+	q->deadline = now_ms() + q->timeout_ms;
 	if (!PQsendQueryParams(q->conn, "SELECT max(version) FROM mfa_schema", 0, NULL, NULL, NULL,
 	                       NULL, 1))
 		return pg_fail(q, NULL, "read schema version");
@@ -700,7 +704,6 @@ static int pg_open_as(const char *scheme, const char *location, const struct mfa
 	if ((r = pg_uri_facts(q->uri, &f, err, errlen)) != MFA_OK ||
 	    (r = pg_passfile_check(&f, err, errlen)) != MFA_OK)
 		goto out;
-	q->deadline = now_ms() + q->timeout_ms;
 	if ((r = pg_connect(q)) != MFA_OK || (r = pg_migrate(q, create)) != MFA_OK) {
 		snprintf(err, errlen, "%s", q->base.err);
 		goto out;
@@ -742,8 +745,7 @@ static int pg_setup_as(const char *scheme, const char *location, const struct mf
 		return MFA_ERR_NOMEM;
 	q->base.ops = &store_pg_ops;
 	snprintf(q->uri, sizeof(q->uri), "%s:%s", scheme, location);
-	q->timeout_ms = cfg->store_timeout * 1000;
-	q->deadline = now_ms() + q->timeout_ms * 4;   /* DDL may wait for running logins */
+	q->timeout_ms = cfg->store_timeout * 1000 * 4;   /* DDL may wait for running logins */
 	if ((r = pg_connect(q)) == MFA_OK && (r = pg_schema_version(q, &version)) == MFA_OK &&
 	    (r = pg_migrate(q, true)) == MFA_OK && version == 0)
 		*created |= MFA_SETUP_STORE;
@@ -776,7 +778,6 @@ static int pg_begin(struct store *s, bool write)
 
 	bool fresh = false;
 
-	q->deadline = now_ms() + q->timeout_ms;
 	if (q->conn && (PQstatus(q->conn) != CONNECTION_OK ||
 	                PQtransactionStatus(q->conn) != PQTRANS_IDLE))
 		pg_drop(q);
@@ -795,7 +796,7 @@ static int pg_begin(struct store *s, bool write)
 		q->in_tx = q->writing = false;
 		/* A connection the server closed while idle (a restart, a
 		 * failover) is found out here, before anything was done:
-		 * connect again once, within the same deadline. */
+		 * connect again, once. */
 		if (fresh || q->conn)
 			return r;
 	}

@@ -9,8 +9,12 @@
 #   radius PORT ATTRS...     one Access-Request with radclient; OUT, RC
 #   with_ma FILE             adds Message-Authenticator to each request of a
 #                            radclient -f file (the client requires it)
+# A second radiusd: set RADDB, RADLOG and RADRUN to directories of its own
+# before raddb_make and raddb_start, and keep P_* and RADIUSD_PID of each.
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 RADDB=$T/raddb
+RADLOG=$T/radlog
+RADRUN=$T/radrun
 RADIUS_SECRET=testing123
 RADIUSD_PID=""
 
@@ -19,7 +23,7 @@ raddb_make() {
 	P_OTP=$base P_APPEND=$((base + 1)) P_CHALLENGE=$((base + 2)) P_PAP=$((base + 3)) P_TOTP=$((base + 4))
 	rm -rf "$RADDB"
 	cp -a /etc/freeradius/3.0 "$RADDB"
-	mkdir -p "$T/radlog" "$T/radrun"
+	mkdir -p "$RADLOG" "$RADRUN"
 	# Only what these servers use is enabled: no certificates, no EAP.
 	rm -f "$RADDB"/sites-enabled/* "$RADDB"/mods-enabled/*
 	for m in always pap files expr; do ln -s ../mods-available/$m "$RADDB/mods-enabled/$m"; done
@@ -49,7 +53,7 @@ exec_prefix = /usr
 sysconfdir = /etc
 localstatedir = /var
 sbindir = /usr/sbin
-logdir = $T/radlog
+logdir = $RADLOG
 raddbdir = $RADDB
 radacctdir = \${logdir}/radacct
 name = freeradius
@@ -57,7 +61,7 @@ confdir = \${raddbdir}
 modconfdir = \${confdir}/mods-config
 certdir = \${confdir}/certs
 cadir = \${confdir}/certs
-run_dir = $T/radrun
+run_dir = $RADRUN
 db_dir = \${raddbdir}
 libdir = $ROOT/build:/usr/lib/freeradius
 pidfile = \${run_dir}/radiusd.pid
@@ -210,13 +214,13 @@ CONF
 }
 
 raddb_start() {
-	: > "$T/radlog/radius.log"
-	if ! freeradius -C -d "$RADDB" -n radiusd > "$T/radlog/check.log" 2>&1; then
+	: > "$RADLOG/radius.log"
+	if ! freeradius -C -d "$RADDB" -n radiusd > "$RADLOG/check.log" 2>&1; then
 		echo "  radiusd -C failed:" >&2
-		tail -n 20 "$T/radlog/check.log" >&2
+		tail -n 20 "$RADLOG/check.log" >&2
 		return 1
 	fi
-	freeradius -f -d "$RADDB" -n radiusd > "$T/radlog/stdout.log" 2>&1 &
+	freeradius -f -d "$RADDB" -n radiusd > "$RADLOG/stdout.log" 2>&1 &
 	RADIUSD_PID=$!
 	for _ in $(seq 100); do
 		if [ -n "$(ss -lunH "src 127.0.0.1 and sport = :$P_CHALLENGE" 2> /dev/null)" ]; then
@@ -226,7 +230,7 @@ raddb_start() {
 		sleep 0.1
 	done
 	echo "  radiusd did not start:" >&2
-	tail -n 20 "$T/radlog/radius.log" "$T/radlog/stdout.log" >&2
+	tail -n 20 "$RADLOG/radius.log" "$RADLOG/stdout.log" >&2
 	return 1
 }
 

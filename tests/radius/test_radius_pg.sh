@@ -1,0 +1,270 @@
+#!/bin/bash
+# test_radius_pg.sh - two FreeRADIUS servers (A and B) with rlm_mfa on one
+# PostgreSQL store, as a VPN's pair of RADIUS servers: replay, lockout and
+# challenges are shared; races between them give one winner; a server
+# killed mid-load or a database stopped or hung lets nothing in twice and
+# nothing in at all, and logins come back by themselves.
+. "$(dirname "$0")/../cli/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/raddb.sh"
+. "$ROOT/tests/pg/lib.sh"
+SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+STORE_TIMEOUT=2
+
+code() { oathtool --totp -b "${1:-$SECRET}"; }
+accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
+rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
+says() { grep -qF "Reply-Message = \"$1" <<< "$OUT" || fail "no Reply-Message '$1': $OUT"; }
+audited() { grep -q "$1" "$T/audit.json" || fail "no audit line matching $1"; }
+
+A_PID="" B_PID=""
+stop_all() {
+	RADIUSD_PID=$A_PID raddb_stop
+	RADIUSD_PID=$B_PID raddb_stop
+	pg_stop
+}
+trap 'stop_all; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
+
+case_begin postgresql_starts
+pg_start || { fail "PostgreSQL did not start"; exit 1; }
+
+# The admin host's config: the database owner, who may create tables.
+# The servers' (MFA_CONFIG): a role with no DDL rights, over the socket.
+cat > "$T/admin.conf" <<CONF
+store = $MFA_PG_URI_SOCK
+key_file = $T/mfa.key
+audit_syslog = no
+audit_file = $T/audit.json
+store_timeout = $STORE_TIMEOUT
+CONF
+cat > "$MFA_CONFIG" <<CONF
+store = $MFA_PG_APP_URI_SOCK
+key_file = $T/mfa.key
+audit_syslog = no
+audit_file = $T/audit.json
+store_timeout = $STORE_TIMEOUT
+CONF
+case_begin init_by_owner_servers_without_ddl
+run "$MFACTL" --config "$MFA_CONFIG" init
+expect_rc 2
+expect_err "mfactl init"
+run "$MFACTL" --config "$T/admin.conf" init
+expect_rc 0
+expect_out "store:    created"
+pg_grant_app
+run "$MFACTL" --config "$T/admin.conf" init
+expect_rc 0
+expect_out "store:    kept"
+
+enroll() { "$MFACTL" enroll "$1" --secret "${2:-$SECRET}" --no-confirm --no-qr > /dev/null; }
+for u in alice bob carol dave; do enroll "$u"; done
+
+case_begin two_servers_start
+base_a=$((30000 + RANDOM % 10000))
+base_b=$((base_a + 10))
+RADDB=$T/raddbA RADLOG=$T/radlogA RADRUN=$T/radrunA
+raddb_make "$base_a"
+A_OTP=$P_OTP A_CHALLENGE=$P_CHALLENGE
+raddb_start || fail "radiusd A did not start"
+A_PID=$RADIUSD_PID
+RADDB=$T/raddbB RADLOG=$T/radlogB RADRUN=$T/radrunB
+raddb_make "$base_b"
+B_OTP=$P_OTP B_CHALLENGE=$P_CHALLENGE
+raddb_start || fail "radiusd B did not start"
+B_PID=$RADIUSD_PID
+[ -n "$A_PID" ] && [ -n "$B_PID" ] || exit 1
+
+case_begin accepted_at_a_replayed_at_b
+c=$(code)
+radius "$A_OTP" "User-Name = alice, User-Password = $c"
+accepted
+radius "$B_OTP" "User-Name = alice, User-Password = $c"
+rejected
+says "This code was already used"
+
+case_begin lockout_counts_across_servers
+for i in 1 2 3; do radius "$A_OTP" "User-Name = bob, User-Password = 11111$i"; rejected; done
+for i in 4 5; do radius "$B_OTP" "User-Name = bob, User-Password = 11111$i"; rejected; done
+audited '"user":"bob".*"outcome":"rejected".*"detail":"5 failures, locked for 30 s"'
+radius "$A_OTP" "User-Name = bob, User-Password = $(code)"
+rejected
+radius "$B_OTP" "User-Name = bob, User-Password = $(code)"
+rejected
+[ "$(grep -c '"user":"bob".*"outcome":"locked"' "$T/audit.json")" = 2 ] || fail "bob not locked at both"
+
+case_begin challenge_from_a_answered_at_b
+radius "$A_CHALLENGE" "User-Name = carol, User-Password = hunter2"
+grep -q "Received Access-Challenge" <<< "$OUT" || fail "no challenge: $OUT"
+state=$(reply_state)
+radius "$B_CHALLENGE" "User-Name = carol, User-Password = $(code), State = $state"
+accepted
+# Used up at B: A does not take it again.
+radius "$A_CHALLENGE" "User-Name = carol, User-Password = $(code), State = $state"
+rejected
+
+# Enrolls N users sharing the test secret (one transaction: mfactl import).
+make_users() {
+	local prefix=$1 n=$2 hex
+	hex=$(python3 -c 'import base64,sys; print(base64.b32decode(sys.argv[1]).hex())' "$SECRET")
+	: > "$T/$prefix.users"
+	for i in $(seq 0 $((n - 1))); do
+		printf 'HOTP/T30/6\t%s%03d\t-\t%s\n' "$prefix" "$i" "$hex" >> "$T/$prefix.users"
+	done
+	"$MFACTL" import oath "$T/$prefix.users" > /dev/null || fail "import of $prefix users failed"
+}
+# Access-Accepts radclient -s counted.
+approved() { sed -n 's/.*Total approved auths: *\([0-9]*\).*/\1/p' "$1" | tail -n 1; }
+
+case_begin same_code_at_a_and_b_200_rounds_one_winner
+make_users race 200
+: > "$T/race.req"
+c=$(code)
+for i in $(seq 0 199); do printf 'User-Name = race%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/race.req"; done
+with_ma "$T/race.req"
+radclient -s -p 200 -r 1 -t 5 -f "$T/race.req" "127.0.0.1:$A_OTP" auth "$RADIUS_SECRET" > "$T/race.a" 2>&1 &
+ra=$!
+radclient -s -p 200 -r 1 -t 5 -f "$T/race.req" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/race.b" 2>&1
+wait "$ra"
+na=$(approved "$T/race.a") nb=$(approved "$T/race.b")
+[ $((na + nb)) = 200 ] || fail "$na accepted at A + $nb at B, expected 200 in all (one per user)"
+# And per user: one accept, one replay, whichever server won.
+for i in $(seq 0 199); do
+	u=$(printf 'race%03d' "$i")
+	ok=$(grep -c "\"user\":\"$u\".*\"outcome\":\"accepted\"" "$T/audit.json")
+	rp=$(grep -c "\"user\":\"$u\".*\"outcome\":\"replayed\"" "$T/audit.json")
+	if [ "$ok" != 1 ] || [ "$rp" != 1 ]; then
+		fail "$u: $ok accepted, $rp replayed"
+		break
+	fi
+done
+[ "$na" -gt 0 ] && [ "$nb" -gt 0 ] || echo "  note: one server won every race ($na/$nb)" >&2
+
+case_begin kill_9_mid_load_nothing_accepted_twice
+make_users kill 300
+: > "$T/kill.req"
+c=$(code)
+for i in $(seq 0 299); do printf 'User-Name = kill%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/kill.req"; done
+with_ma "$T/kill.req"
+radclient -s -p 20 -r 1 -t 3 -f "$T/kill.req" "127.0.0.1:$A_OTP" auth "$RADIUS_SECRET" > "$T/kill.a" 2>&1 &
+ra=$!
+radclient -s -p 20 -r 1 -t 3 -f "$T/kill.req" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/kill.b" 2>&1 &
+rb=$!
+sleep 0.3
+kill -9 "$A_PID"
+wait "$A_PID" 2> /dev/null
+A_PID=""
+wait "$ra" "$rb"
+na=$(approved "$T/kill.a") nb=$(approved "$T/kill.b")
+used=$(pg_psql -tAc "SELECT count(*) FROM mfa_factors WHERE username LIKE 'kill%' AND last_used > 0")
+# Every Access-Accept used a user's code: more accepts than users whose
+# code was used would be a code accepted twice.
+[ -n "$na" ] && [ -n "$nb" ] && [ $((na + nb)) -le "$used" ] ||
+	fail "$na + $nb Access-Accepts for $used codes used"
+[ "$nb" -gt 0 ] || fail "B accepted nothing: $(tail -n 3 "$T/kill.b")"
+kill -0 "$B_PID" 2> /dev/null || fail "radiusd B died"
+# A comes back and takes part again.
+RADDB=$T/raddbA RADLOG=$T/radlogA RADRUN=$T/radrunA P_CHALLENGE=$A_CHALLENGE
+raddb_start || fail "radiusd A did not start again"
+A_PID=$RADIUSD_PID
+
+# radius_timed PORT ATTRS: like radius, one try, and the seconds it took in $TOOK.
+radius_timed() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	run sh -c 'printf "%s\n" "$1" | radclient -x -r 1 -t 20 "127.0.0.1:$2" auth "$3"' sh \
+		"Message-Authenticator = 0x00, $2" "$1" "$RADIUS_SECRET"
+	t1=$(date +%s.%N)
+	TOOK=$(echo "$t1 - $t0" | bc)
+}
+
+case_begin postgresql_stopped_every_request_refused
+make_users down 100
+pg_stop_server
+: > "$T/down.req"
+c=$(code)
+for i in $(seq 0 99); do printf 'User-Name = down%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/down.req"; done
+with_ma "$T/down.req"
+radclient -s -p 50 -r 1 -t 10 -f "$T/down.req" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/down.b" 2>&1
+[ "$(approved "$T/down.b")" = 0 ] || fail "accepted with PostgreSQL down: $(tail -n 5 "$T/down.b")"
+grep -q "Total denied auths: *100" "$T/down.b" || fail "not all 100 refused: $(tail -n 5 "$T/down.b")"
+radius_timed "$B_OTP" "User-Name = down000, User-Password = $c"
+rejected
+says "Verification is unavailable: ask your administrator."
+kill -0 "$B_PID" 2> /dev/null || fail "radiusd B died"
+grep -q "store .*running and reachable" "$T/radlogB/radius.log" ||
+	fail "no log line naming the store: $(tail -n 3 "$T/radlogB/radius.log")"
+
+case_begin postgresql_back_logins_succeed
+pg_start_server
+ok=""
+for _ in $(seq 20); do
+	radius "$B_OTP" "User-Name = down001, User-Password = $c"
+	if grep -q "Received Access-Accept" <<< "$OUT"; then ok=1; break; fi
+	sleep 0.5
+done
+[ -n "$ok" ] || fail "not accepted within 10 s of PostgreSQL's return: $OUT"
+radius "$A_OTP" "User-Name = down002, User-Password = $c"
+accepted
+
+case_begin postgresql_hung_answer_within_store_timeout
+# A database that accepts connections and never answers (SIGSTOP): each
+# request is refused within store_timeout, never held longer.
+pg_freeze
+radius_timed "$B_OTP" "User-Name = down003, User-Password = $c"
+rejected
+says "Verification is unavailable"
+awk -v t="$TOOK" -v max=$((STORE_TIMEOUT + 2)) 'BEGIN { exit !(t < max) }' ||
+	fail "answered after $TOOK s, store_timeout is $STORE_TIMEOUT s"
+pg_thaw
+ok=""
+for _ in $(seq 20); do
+	radius "$B_OTP" "User-Name = down004, User-Password = $c"
+	if grep -q "Received Access-Accept" <<< "$OUT"; then ok=1; break; fi
+	sleep 0.5
+done
+[ -n "$ok" ] || fail "not accepted within 10 s of PostgreSQL's thaw: $OUT"
+
+case_begin pam_mfa_on_postgresql
+# pam_mfa through a real PAM stack (pam_wrapper) on the same store: a
+# code accepted by RADIUS is refused at the ssh prompt, and the other way.
+PAM_MFA=$ROOT/build/pam_mfa.so
+mkdir -p "$T/svc"
+echo "auth required pam_deny.so" > "$T/svc/other"
+echo "auth required $PAM_MFA config=$MFA_CONFIG" > "$T/svc/mfa"
+pam() { run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" "$@"; }
+enroll dave2
+c=$(code)
+pam sh -c "echo $c | pamtester mfa dave2 authenticate"
+expect_rc 0
+expect_out "successfully authenticated"
+radius "$A_OTP" "User-Name = dave2, User-Password = $c"
+rejected
+says "This code was already used"
+enroll erin
+c=$(code)
+radius "$B_OTP" "User-Name = erin, User-Password = $c"
+accepted
+pam sh -c "echo $c | pamtester mfa erin authenticate"
+[ "$RC" -ne 0 ] || fail "pam_mfa accepted a code RADIUS had taken"
+audited '"user":"erin","source":"pam:mfa".*"outcome":"replayed"'
+
+case_begin tls_verify_full
+cat > "$T/tls.conf" <<CONF
+store = $MFA_PG_APP_URI_TLS
+key_file = $T/mfa.key
+audit_syslog = no
+store_timeout = $STORE_TIMEOUT
+CONF
+run "$MFACTL" --config "$T/tls.conf" list
+expect_rc 0
+expect_out "alice"
+sed "s|sslrootcert=[^&]*|sslrootcert=$MFA_PG_OTHER_CA|" "$T/tls.conf" > "$T/tls-other.conf"
+run "$MFACTL" --config "$T/tls-other.conf" list
+[ "$RC" -ne 0 ] || fail "a server signed by another CA was trusted"
+expect_err "certificate verify failed"
+
+case_begin radiusd_logs_clean
+for l in "$T/radlogA/radius.log" "$T/radlogB/radius.log"; do
+	grep -qiE "segmentation|assert|panic" "$l" && fail "$l: $(grep -iE 'segmentation|assert|panic' "$l")"
+done
+true
