@@ -1,12 +1,12 @@
 #!/bin/bash
-# test_radius_pg.sh - two FreeRADIUS servers (A and B) with rlm_mfa on one
+# test_pg_servers.sh - two FreeRADIUS servers (A and B) with rlm_mfa on one
 # PostgreSQL store, as a VPN's pair of RADIUS servers: replay, lockout and
 # challenges are shared; races between them give one winner; a server
 # killed mid-load or a database stopped or hung lets nothing in twice and
 # nothing in at all, and logins come back by themselves.
 . "$(dirname "$0")/../cli/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$(dirname "$0")/raddb.sh"
+. "$ROOT/tests/radius/raddb.sh"
 . "$ROOT/tests/pg/lib.sh"
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 STORE_TIMEOUT=2
