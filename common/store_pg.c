@@ -128,6 +128,7 @@ struct store_pg {
 	PGconn *conn;
 	char uri[CONFIG_PATH_MAX];
 	unsigned timeout_ms;
+	unsigned hosts;               /* in the URI: connecting may take each its timeout */
 	int64_t deadline;             /* ms, monotonic: the running statement's (or connect's) end */
 	bool prepared[PS__COUNT];
 	bool in_tx, writing;
@@ -426,6 +427,7 @@ struct pg_uri_facts {
 	bool password;        /* a password in the URI */
 	bool verify_full;
 	bool remote_tcp;      /* some host is neither a socket nor loopback */
+	unsigned hosts;       /* how many libpq may try, in turn */
 	char remote[256];
 	char passfile[CONFIG_PATH_MAX];
 };
@@ -455,11 +457,12 @@ static void hosts_check(const char *list, struct pg_uri_facts *f)
 {
 	const char *p = list;
 
-	while (p && !f->remote_tcp) {
+	while (p) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 
-		if (!host_is_local(p, n)) {
+		f->hosts++;
+		if (!f->remote_tcp && !host_is_local(p, n)) {
 			f->remote_tcp = true;
 			snprintf(f->remote, sizeof(f->remote), "%.*s", (int)(n < 200 ? n : 200), p);
 		}
@@ -578,7 +581,9 @@ static int pg_connect(struct store_pg *q)
 	int n = 0;
 
 	pg_drop(q);
-	q->deadline = now_ms() + q->timeout_ms;
+	/* libpq's connect_timeout is per host: the next one is tried when the
+	 * first does not answer (a failover pair). */
+	q->deadline = now_ms() + (int64_t)q->timeout_ms * (q->hosts ? q->hosts : 1);
 	snprintf(timeout_s, sizeof(timeout_s), "%u", q->timeout_ms / 1000 < 2 ? 2 : q->timeout_ms / 1000);
 	snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u "
 	         "-c idle_in_transaction_session_timeout=%u", q->timeout_ms, q->timeout_ms,
@@ -704,6 +709,7 @@ static int pg_open_as(const char *scheme, const char *location, const struct mfa
 	if ((r = pg_uri_facts(q->uri, &f, err, errlen)) != MFA_OK ||
 	    (r = pg_passfile_check(&f, err, errlen)) != MFA_OK)
 		goto out;
+	q->hosts = f.hosts;
 	if ((r = pg_connect(q)) != MFA_OK || (r = pg_migrate(q, create)) != MFA_OK) {
 		snprintf(err, errlen, "%s", q->base.err);
 		goto out;
