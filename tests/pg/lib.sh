@@ -36,8 +36,10 @@ MFA_PG_BIN=${MFA_PG_BIN:-/usr/lib/postgresql/15/bin}
 
 # _pg_as_postgres CMD...: CMD as the postgres user, from /, with a clean
 # environment (no PG* variable of the caller's, no unreadable cwd or HOME).
+# setpriv rather than runuser: no PAM session, so no dependence on the PAM
+# configuration other tests change.
 _pg_as_postgres() {
-	(cd / && exec runuser -u postgres -- env -i PATH="$MFA_PG_BIN:/usr/bin:/bin" \
+	(cd / && exec setpriv --reuid=postgres --regid=postgres --init-groups env -i PATH="$MFA_PG_BIN:/usr/bin:/bin" \
 		LC_ALL=C HOME=/var/lib/postgresql "$@")
 }
 
@@ -136,7 +138,7 @@ _pg_watchdog() {
 		trap "" INT TERM HUP
 		while kill -0 "$1" 2>/dev/null && [ -d "$2/data" ]; do sleep 1; done
 		[ -d "$2/data" ] || exit 0
-		cd / && runuser -u postgres -- env -i PATH="$3:/usr/bin:/bin" \
+		cd / && setpriv --reuid=postgres --regid=postgres --init-groups env -i PATH="$3:/usr/bin:/bin" \
 			pg_ctl stop -m immediate -w -t 10 -D "$2/data"
 		rm -rf "$2"' pg-watchdog "$script" "$MFA_PG_DIR" "$MFA_PG_BIN" \
 		< /dev/null > /dev/null 2>&1 &
