@@ -23,7 +23,9 @@ tree() {
 	stub build/asan/unit_tests "ok unit/a"
 	stub build/asan/mfactl
 	stub build/asan/softauthn_selfcheck
-	for s in cli pam radius webauthn; do stub "tests/$s/test_a.sh" "ok $s/a"; done
+	for s in cli pam radius webauthn pg; do stub "tests/$s/test_a.sh" "ok $s/a"; done
+	# The PostgreSQL pass of the unit tests needs no server here.
+	printf 'pg_start() { MFA_PG_URI_SOCK=stub; }\npg_stop() { :; }\n' > "$R/tests/pg/lib.sh"
 	: > "$R/tests/fuzz/fuzz_x.c"
 	stub build/asan/fuzz_x "1 inputs ran"
 	stub build/bench_verify "a 10 verifications/s" "b 10 verifications/s" "c 10 verifications/s" \
@@ -40,7 +42,7 @@ case_begin runner_passes_when_every_case_passes
 tree
 runner
 expect_rc 0
-[ "$LAST" = "9 passed, 0 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "11 passed, 0 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_skipped_case
 tree
@@ -48,7 +50,7 @@ stub tests/radius/test_a.sh "ok radius/a" "skip radius/b: freeradius is not inst
 runner
 expect_rc 1
 expect_out "skip radius/b: freeradius is not installed"
-[ "$LAST" = "9 passed, 0 failed, 1 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "11 passed, 0 failed, 1 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_suite_with_no_case
 tree
@@ -56,7 +58,7 @@ stub tests/pam/test_a.sh
 runner
 expect_rc 1
 expect_out "not ok test_a (no case ran)"
-[ "$LAST" = "8 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "10 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_fuzz_target_not_built
 tree
@@ -64,7 +66,7 @@ rm "$R/build/asan/fuzz_x"
 runner
 expect_rc 1
 expect_out "not ok fuzz_corpus/x (build/asan/fuzz_x was not built"
-[ "$LAST" = "8 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "10 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_programs_not_built
 tree
@@ -74,7 +76,7 @@ expect_rc 1
 expect_out "not ok softauthn_selfcheck (build/asan/softauthn_selfcheck was not built"
 expect_out "not ok bench_verify_smoke_run (build/bench_verify was not built"
 expect_out "not ok bench_webauthn_smoke_run (build/bench_webauthn was not built"
-[ "$LAST" = "6 passed, 3 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "8 passed, 3 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_benchmark_that_measured_nothing
 tree
@@ -85,4 +87,4 @@ runner
 expect_rc 1
 expect_out "not ok bench_verify_smoke_run"
 expect_out "not ok bench_webauthn_smoke_run"
-[ "$LAST" = "7 passed, 2 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "9 passed, 2 failed, 0 skipped" ] || fail "final line: $LAST"
