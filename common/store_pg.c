@@ -132,6 +132,7 @@ struct store_pg {
 	int64_t deadline;             /* ms, monotonic: the running statement's (or connect's) end */
 	bool prepared[PS__COUNT];
 	bool in_tx, writing;
+	bool timed_out;               /* the last failure was a timeout */
 };
 
 struct pg_params {
@@ -224,7 +225,9 @@ static int pg_fail(struct store_pg *q, const PGresult *res, const char *what)
 		snprintf(q->base.err, sizeof(q->base.err), "store %s: %s: %s", q->uri, what, msg);
 		return STORE_RETRY;
 	}
-	if (state && !strcmp(state, "42501"))
+	if (state && !strcmp(state, "42501") && !strcmp(what, "upgrade schema"))
+		hint = " (this role may not create tables: run 'mfactl init' with the database owner's role)";
+	else if (state && !strcmp(state, "42501"))
 		hint = " (grant this role SELECT, INSERT, UPDATE, DELETE on the mfa_ tables: see docs/postgresql.md)";
 	else if (state && !strcmp(state, "42P01"))
 		hint = " (run 'mfactl init' with a role that may create tables)";
@@ -247,6 +250,7 @@ static int pg_timed_out(struct store_pg *q, const char *what)
 	         "store %s: %s: no answer within store_timeout (%u s): is PostgreSQL running and reachable?",
 	         q->uri, what, q->timeout_ms / 1000);
 	pg_drop(q);
+	q->timed_out = true;
 	return MFA_ERR_STORE;
 }
 
@@ -795,6 +799,7 @@ static int pg_begin(struct store *s, bool write)
 		}
 		q->in_tx = true;
 		q->writing = write;
+		q->timed_out = false;
 		r = pg_exec(q, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 		            "begin transaction");
 		if (r == MFA_OK)
@@ -802,8 +807,9 @@ static int pg_begin(struct store *s, bool write)
 		q->in_tx = q->writing = false;
 		/* A connection the server closed while idle (a restart, a
 		 * failover) is found out here, before anything was done:
-		 * connect again, once. */
-		if (fresh || q->conn)
+		 * connect again, once. Not after a timeout: that would wait
+		 * as long again. */
+		if (fresh || q->conn || q->timed_out)
 			return r;
 	}
 }

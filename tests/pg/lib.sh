@@ -101,6 +101,17 @@ pg_stop_server() {
 	_pg_as_postgres pg_ctl stop -m fast -w -t 30 -D "$MFA_PG_DIR/data" > /dev/null
 }
 
+# pg_freeze / pg_thaw: SIGSTOP / SIGCONT to the postmaster and every one of
+# its processes: a server that takes connections into its backlog and
+# answers nothing (hung, or a network that drops packets).
+_pg_procs() {
+	local pm
+	pm=$(head -n 1 "$MFA_PG_DIR/data/postmaster.pid" 2>/dev/null) || return 1
+	echo "$pm" $(pgrep -P "$pm")
+}
+pg_freeze() { kill -STOP $(_pg_procs); }
+pg_thaw() { kill -CONT $(_pg_procs); }
+
 # pg_stop: stops the cluster and removes its files; safe to call twice and
 # from an EXIT trap (whatever pg_start got to).
 pg_stop() {
