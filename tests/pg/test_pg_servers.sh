@@ -141,27 +141,40 @@ done
 [ "$na" -gt 0 ] && [ "$nb" -gt 0 ] || echo "  note: one server won every race ($na/$nb)" >&2
 
 case_begin kill_9_mid_load_nothing_accepted_twice
-make_users kill 300
+make_users kill 600
 : > "$T/kill.req"
 c=$(code)
-for i in $(seq 0 299); do printf 'User-Name = kill%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/kill.req"; done
+for i in $(seq 0 599); do printf 'User-Name = kill%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/kill.req"; done
 with_ma "$T/kill.req"
-radclient -s -p 20 -r 1 -t 3 -f "$T/kill.req" "127.0.0.1:$A_OTP" auth "$RADIUS_SECRET" > "$T/kill.a" 2>&1 &
+# B takes the users in the other order: A's transactions in flight when it
+# dies are for users B reaches later.
+awk 'BEGIN { RS = ""; ORS = "\n\n" } { r[NR] = $0 } END { for (i = NR; i > 0; i--) print r[i] }' \
+	"$T/kill.req" > "$T/kill.rev"
+# A's replies are counted as they come (-x, line-buffered): A and its
+# client are killed in the middle.
+stdbuf -oL radclient -x -p 50 -r 1 -t 1 -f "$T/kill.req" "127.0.0.1:$A_OTP" auth "$RADIUS_SECRET" > "$T/kill.a" 2>&1 &
 ra=$!
-radclient -s -p 20 -r 1 -t 3 -f "$T/kill.req" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/kill.b" 2>&1 &
+radclient -s -p 50 -r 1 -t 3 -f "$T/kill.rev" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/kill.b" 2>&1 &
 rb=$!
-sleep 0.3
+for _ in $(seq 500); do
+	[ "$(grep -c 'Received Access-' "$T/kill.a")" -ge 100 ] && break
+	sleep 0.01
+done
 kill -9 "$A_PID"
-wait "$A_PID" 2> /dev/null
+answered_a=$(grep -c 'Received Access-' "$T/kill.a")
+sleep 0.2
+kill "$ra" 2> /dev/null
+{ wait "$A_PID"; wait "$ra"; } 2> /dev/null
 A_PID=""
-wait "$ra" "$rb"
-na=$(approved "$T/kill.a") nb=$(approved "$T/kill.b")
+wait "$rb"
+na=$(grep -c 'Received Access-Accept' "$T/kill.a") nb=$(approved "$T/kill.b")
 used=$(pg_psql -tAc "SELECT count(*) FROM mfa_factors WHERE username LIKE 'kill%' AND last_used > 0")
 # Every Access-Accept used a user's code: more accepts than users whose
 # code was used would be a code accepted twice.
-[ -n "$na" ] && [ -n "$nb" ] && [ $((na + nb)) -le "$used" ] ||
-	fail "$na + $nb Access-Accepts for $used codes used"
-[ "$nb" -gt 0 ] || fail "B accepted nothing: $(tail -n 3 "$T/kill.b")"
+[ -n "$nb" ] && [ $((na + nb)) -le "$used" ] || fail "$na + $nb Access-Accepts for $used codes used"
+[ "$answered_a" -ge 100 ] && [ "$answered_a" -lt 600 ] || fail "A was not killed mid-load ($answered_a of 600 answered)"
+echo "  A answered $answered_a before kill -9, $na Access-Accepts from A, $nb from B, $used codes used" >&2
+[ "$na" -gt 0 ] && [ "$nb" -gt 0 ] || fail "A or B accepted nothing: $(tail -n 3 "$T/kill.b")"
 kill -0 "$B_PID" 2> /dev/null || fail "radiusd B died"
 # A comes back and takes part again.
 RADDB=$T/raddbA RADLOG=$T/radlogA RADRUN=$T/radrunA P_CHALLENGE=$A_CHALLENGE
