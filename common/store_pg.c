@@ -133,6 +133,9 @@ struct store_pg {
 	bool prepared[PS__COUNT];
 	bool in_tx, writing;
 	bool timed_out;               /* the last failure was a timeout */
+	bool fresh;                   /* connected for this transaction */
+	const char *begin_pending;    /* the BEGIN not sent yet */
+	bool pending_write;
 };
 
 struct pg_params {
@@ -142,6 +145,8 @@ struct pg_params {
 	int formats[PG_PARAMS_MAX];
 	char numbers[PG_PARAMS_MAX][24];
 };
+
+static int pg_send_begin(struct store_pg *q, const char *user);
 
 static struct store_pg *as_pg(struct store *s)
 {
@@ -350,6 +355,8 @@ static PGresult *pg_run(struct store_pg *q, enum pg_stmt id, const struct pg_par
 		}
 		return NULL;
 	}
+	if (q->begin_pending && (*r = pg_send_begin(q, NULL)) != MFA_OK)
+		return NULL;
 	snprintf(name, sizeof(name), "mfa%d", (int)id);
 	q->deadline = now_ms() + q->timeout_ms;
 	if (!q->prepared[id]) {
@@ -781,37 +788,62 @@ static int pg_setup_short(const char *location, const struct mfa_config *cfg, gi
 /* A read sees one snapshot; a write sees what committed before each of
  * its statements, which after lock_user is everything its user's last
  * writer did. */
+/* Sends the BEGIN that pg_begin left pending, with lock_user's statement
+ * when user is given: one round trip for both. A connection the server
+ * closed while idle (a restart, a failover) is found out here, before
+ * anything was done: connect again, once. Not after a timeout: that would
+ * wait as long again. */
+static int pg_send_begin(struct store_pg *q, const char *user)
+{
+	for (;;) {
+		char sql[MFA_USER_MAX * 2 + 160];
+		char *literal = NULL;
+		int r;
+
+		if (!q->conn && (r = pg_connect(q)) != MFA_OK)
+			return r;
+		if (user && !(literal = PQescapeLiteral(q->conn, user, strlen(user))))
+			return pg_fail(q, NULL, "lock user");
+		snprintf(sql, sizeof(sql), "%s%s%s%s", q->begin_pending,
+		         literal ? "; SELECT pg_advisory_xact_lock(" PG_LOCK_CLASS ", hashtext(" : "",
+		         literal ? literal : "", literal ? "))" : "");
+		PQfreemem(literal);
+		q->timed_out = false;
+		r = pg_exec(q, sql, user ? "lock user" : "begin transaction");
+		if (r == MFA_OK) {
+			q->begin_pending = NULL;
+			q->fresh = false;
+			q->in_tx = true;     /* a reconnect (pg_drop) cleared them */
+			q->writing = q->pending_write;
+			return MFA_OK;
+		}
+		if (q->fresh || q->conn || q->timed_out) {
+			q->in_tx = q->writing = false;
+			q->begin_pending = NULL;
+			return r;
+		}
+		q->fresh = true;
+	}
+}
+
+/* A read sees one snapshot; a write sees what committed before each of
+ * its statements, which after lock_user is everything its user's last
+ * writer did. The BEGIN goes out with the first statement. */
 static int pg_begin(struct store *s, bool write)
 {
 	struct store_pg *q = as_pg(s);
 	int r;
 
-	bool fresh = false;
-
 	if (q->conn && (PQstatus(q->conn) != CONNECTION_OK ||
 	                PQtransactionStatus(q->conn) != PQTRANS_IDLE))
 		pg_drop(q);
-	for (;;) {
-		if (!q->conn) {
-			if ((r = pg_connect(q)) != MFA_OK)
-				return r;
-			fresh = true;
-		}
-		q->in_tx = true;
-		q->writing = write;
-		q->timed_out = false;
-		r = pg_exec(q, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-		            "begin transaction");
-		if (r == MFA_OK)
-			return MFA_OK;
-		q->in_tx = q->writing = false;
-		/* A connection the server closed while idle (a restart, a
-		 * failover) is found out here, before anything was done:
-		 * connect again, once. Not after a timeout: that would wait
-		 * as long again. */
-		if (fresh || q->conn || q->timed_out)
-			return r;
-	}
+	q->fresh = !q->conn;
+	if (!q->conn && (r = pg_connect(q)) != MFA_OK)
+		return r;
+	q->in_tx = true;
+	q->writing = q->pending_write = write;
+	q->begin_pending = write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+	return MFA_OK;
 }
 
 static int pg_lock_user(struct store *s, const char *user)
@@ -824,6 +856,8 @@ static int pg_lock_user(struct store *s, const char *user)
 		         q->uri, user);
 		return MFA_ERR_STORE;
 	}
+	if (q->begin_pending)
+		return pg_send_begin(q, user);
 	p_text(&p, user);
 	return pg_do(q, PS_LOCK_USER, &p, "lock user", NULL);
 }
@@ -831,9 +865,10 @@ static int pg_lock_user(struct store *s, const char *user)
 static int pg_commit(struct store *s)
 {
 	struct store_pg *q = as_pg(s);
-	int r = pg_exec(q, "COMMIT", "commit");
+	int r = q->begin_pending ? MFA_OK : pg_exec(q, "COMMIT", "commit");
 
 	q->in_tx = q->writing = false;
+	q->begin_pending = NULL;
 	return r;
 }
 
@@ -841,9 +876,10 @@ static void pg_rollback(struct store *s)
 {
 	struct store_pg *q = as_pg(s);
 
-	if (q->conn && PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+	if (!q->begin_pending && q->conn && PQtransactionStatus(q->conn) != PQTRANS_IDLE)
 		pg_exec(q, "ROLLBACK", "rollback");
 	q->in_tx = q->writing = false;
+	q->begin_pending = NULL;
 }
 
 static int pg_user_get(struct store *s, const char *user, struct store_user *u, bool *found)
