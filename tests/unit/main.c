@@ -12,6 +12,7 @@ int check_case_failed;
 static const struct test_case *const suites[] = {
 	otp_tests, config_tests, vault_tests, store_tests, verify_tests, login_tests, recovery_tests,
 	import_tests, webauthn_tests, qr_tests, audit_tests, store_conformance_tests,
+	store_copy_tests,
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";
