@@ -134,7 +134,7 @@ static int extra_users(struct copy *c, char (*dst_users)[MFA_USER_MAX + 1], size
 		return MFA_OK;
 	return ctx_fail(c->ctx, MFA_ERR_INVALID,
 	                "store copy to %s: the target holds users this store does not (e.g. %s; "
-	                "%zu in all): copy into an empty store (nothing was copied)",
+	                "%zu in all): copy into an empty store",
 	                c->uri, first, extra);
 }
 
@@ -252,7 +252,7 @@ static int mismatch(struct copy *c, const char *what, const char *user)
 {
 	return ctx_fail(c->ctx, MFA_ERR_STORE,
 	                "store copy to %s: read back, the target does not hold what was written "
-	                "(%s%s%s): nothing was copied", c->uri, what, user ? " of " : "",
+	                "(%s%s%s)", c->uri, what, user ? " of " : "",
 	                user ? user : "");
 }
 
