@@ -63,5 +63,6 @@ int cmd_export(struct cli *cli);
 int cmd_delete(struct cli *cli);
 int cmd_import(struct cli *cli);
 int cmd_webauthn(struct cli *cli);
+int cmd_store(struct cli *cli);
 
 #endif

@@ -1,5 +1,5 @@
 /* cmd_manage.c - verify, list, remove, rename, resync, unlock, recovery,
- * export, delete and import. */
+ * export, delete, import and store copy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,5 +366,33 @@ int cmd_import(struct cli *cli)
 	if (rep.notes[0])
 		printf("Note: %s\n", rep.notes);
 	printf("'mfactl list' shows them.\n");
+	return EXIT_OK;
+}
+
+int cmd_store(struct cli *cli)
+{
+	const char *to = cli_opt(cli, "to");
+	struct mfa_copy_counts n;
+	int r, status;
+
+	if (strcmp(cli->pos[1], "copy") != 0 || !to) {
+		fprintf(stderr, "usage: mfactl store copy --to URI\n");
+		return EXIT_ERROR;
+	}
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_store_copy(cli->ctx, to, CLI_SOURCE, &n)) != MFA_OK) {
+		cli_fail(cli, r);
+		fprintf(stderr, "mfactl: nothing was copied: the target is as it was.\n");
+		return EXIT_ERROR;
+	}
+	if (cli->json)
+		return print_json(json_pack("{s:i, s:i, s:i, s:i, s:s}", "users", (int)n.users,
+		                            "factors", (int)n.factors, "recovery_codes",
+		                            (int)n.recovery_codes, "challenges", (int)n.challenges,
+		                            "to", to));
+	printf("copied %u user%s, %u factor%s, %u recovery code%s, %u challenge%s to %s\n", n.users,
+	       n.users == 1 ? "" : "s", n.factors, n.factors == 1 ? "" : "s", n.recovery_codes,
+	       n.recovery_codes == 1 ? "" : "s", n.challenges, n.challenges == 1 ? "" : "s", to);
 	return EXIT_OK;
 }

@@ -42,6 +42,8 @@ static const struct command commands[] = {
 	{ "webauthn", cmd_webauthn, 2, 2, "label json",
 	  "register-begin|register-finish|login-begin|login-finish USER [--label TEXT] [--json]",
 	  "security keys and passkeys: options JSON out, browser response JSON in (stdin)" },
+	{ "store", cmd_store, 1, 1, "to json", "copy --to URI [--json]",
+	  "copy every record of the configured store into another, made by 'mfactl init'" },
 };
 
 static void usage(FILE *f)
@@ -56,7 +58,7 @@ static void usage(FILE *f)
 /* Options that take a value; every other --word is a flag. */
 static const char *const valued[] = { "config", "type", "secret", "secret-file", "digits", "period",
 	                              "algorithm", "counter", "label", "issuer", "user", "serial", "qr",
-	                              "key-file", "password-file", NULL };
+	                              "key-file", "password-file", "to", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
 	                             "force", NULL };
 

@@ -334,6 +334,23 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json);
 /* Erases every record of user. */
 int mfa_user_delete(mfa_ctx *ctx, const char *user, const char *source);
 
+/* What mfa_store_copy copied. */
+struct mfa_copy_counts {
+	unsigned users;                  /* names with records of their own */
+	unsigned factors;                /* OTP and WebAuthn, active and pending */
+	unsigned recovery_codes;         /* used ones too */
+	unsigned challenges;             /* pending and unexpired */
+};
+/* mfactl store copy: every record of the configured store (lockout and
+ * enrollment state, factors with their secrets sealed as they are,
+ * recovery codes, pending challenges) into the store to_uri, made before
+ * by 'mfactl init'. There, each copied user's rows are replaced (safe to
+ * run again), in one transaction, read back and compared before the
+ * commit: all or nothing. Refused, changing nothing, when to_uri is the
+ * configured store or holds users it does not. Audited. */
+int mfa_store_copy(mfa_ctx *ctx, const char *to_uri, const char *source,
+                   struct mfa_copy_counts *out);
+
 /* Imports: the whole file in one transaction, or nothing. */
 struct mfa_import_report {
 	unsigned factors;                /* factors added */

@@ -28,7 +28,7 @@ enum stmt_id {
 	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_BY_CRED, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
 	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
 	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_TAKE, ST_CHALLENGES_EXPIRE, ST_USER_TWIN,
-	ST_USER_CAPITALS, ST_DECOY_TOUCH,
+	ST_USER_CAPITALS, ST_DECOY_TOUCH, ST_USERS_LIST, ST_CHALLENGES_ALL,
 	ST__COUNT
 };
 
@@ -73,6 +73,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_DECOY_TOUCH] = ("INSERT INTO decoy(name, failures, locked_until, first_seen, enroll) "
 	                    "VALUES('', ?1, ?2, ?3, 0) ON CONFLICT(name) DO UPDATE SET "
 	                    "failures = (failures + 1) % 1000, locked_until = ?2, first_seen = ?3"),
+	/* BINARY is strcmp's order; UNION makes each name once. */
+	[ST_USERS_LIST] = ("SELECT name FROM users UNION SELECT user FROM factors "
+	                   "UNION SELECT user FROM recovery ORDER BY 1 COLLATE BINARY"),
+	[ST_CHALLENGES_ALL] = "SELECT id, user, nas, expires FROM challenges ORDER BY id",
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -1003,6 +1007,100 @@ static int sq_decoy_touch(struct store *s, int64_t now)
 	return sq_done(q, st, "write");
 }
 
+static int sq_users_list(struct store *s, char (**names)[MFA_USER_MAX + 1], size_t *n)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_USERS_LIST);
+	char (*v)[MFA_USER_MAX + 1] = NULL;
+	size_t count = 0, cap = 0;
+	int rc, r = MFA_OK;
+
+	*names = NULL;
+	*n = 0;
+	if (!st)
+		return MFA_ERR_STORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char (*nv)[MFA_USER_MAX + 1] = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				r = MFA_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (!text_column(st, 0, v[count], sizeof(v[count])) || !v[count][0]) {
+			snprintf(q->base.err, sizeof(q->base.err),
+			         "store %s: a user name is empty or longer than %d bytes (restore it from a backup)",
+			         q->path, MFA_USER_MAX);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(q, rc, "list users");
+		goto out;
+	}
+	*names = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_reset(st);
+	free(v);
+	return r;
+}
+
+static int sq_challenges_get(struct store *s, struct store_challenge **list, size_t *n)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_CHALLENGES_ALL);
+	struct store_challenge *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	if (!st)
+		return MFA_ERR_STORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct store_challenge *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				r = MFA_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		memset(&v[count], 0, sizeof(v[count]));
+		if (!text_column(st, 0, v[count].id, sizeof(v[count].id)) ||
+		    !text_column(st, 1, v[count].user, sizeof(v[count].user)) ||
+		    !text_column(st, 2, v[count].nas, sizeof(v[count].nas))) {
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed challenge", q->path);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+		v[count].expires = sqlite3_column_int64(st, 3);
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(q, rc, "read challenges");
+		goto out;
+	}
+	*list = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_reset(st);
+	free(v);
+	return r;
+}
+
 static int sq_location_check(const char *location, char *err, size_t errlen)
 {
 	if (location[0] == '/')
@@ -1080,4 +1178,6 @@ const struct store_ops store_sqlite_ops = {
 	.user_twin = sq_user_twin,
 	.user_capitals = sq_user_capitals,
 	.decoy_touch = sq_decoy_touch,
+	.users_list = sq_users_list,
+	.challenges_get = sq_challenges_get,
 };

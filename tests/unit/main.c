@@ -23,7 +23,7 @@ static const struct {
 	{ store_tests, SQLITE }, { verify_tests, BOTH }, { login_tests, BOTH },
 	{ recovery_tests, BOTH }, { import_tests, BOTH }, { webauthn_tests, BOTH },
 	{ qr_tests, SQLITE }, { audit_tests, BOTH }, { store_conformance_tests, BOTH },
-	{ store_pg_tests, SQLITE }, { store_pg_live_tests, PG },
+	{ store_pg_tests, SQLITE }, { store_pg_live_tests, PG }, { store_copy_tests, BOTH },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";

@@ -357,6 +357,104 @@ static void conf_user_delete_case(const char *uri)
 	store_close(&s);
 }
 
+/* Every name with a row of its own, once each, in strcmp order; a
+ * challenge alone or the decoy row makes no user. */
+static void conf_users_list_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_user u = { .failures = 2 };
+	struct store_recovery rec = { .kind = RECOVERY_KIND_HMAC };
+	struct store_challenge c = { .id = "c1", .user = "erin", .nas = "n", .expires = 100 };
+	struct store_factor a1, a2, b, z;
+	static const char *const want[] = { "Zed", "alice", "bob", "carol", "dave" };
+	char (*names)[MFA_USER_MAX + 1] = NULL;
+	size_t n = 9;
+
+	if (!s)
+		return;
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->users_list(s, &names, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 0);
+	free(names);
+	factor_make(&b, "bob", "b", MFA_FACTOR_TOTP);
+	factor_make(&a1, "alice", "a", MFA_FACTOR_TOTP);
+	factor_make(&a2, "alice", "w", MFA_FACTOR_WEBAUTHN);
+	factor_make(&z, "Zed", "z", MFA_FACTOR_HOTP);
+	CHECK_EQ_INT(tx_insert(s, &b), MFA_OK);
+	CHECK_EQ_INT(tx_insert(s, &a1), MFA_OK);
+	CHECK_EQ_INT(tx_insert(s, &a2), MFA_OK);
+	CHECK_EQ_INT(tx_insert(s, &z), MFA_OK);
+	CHECK_EQ_INT(store_begin_users(s, (const char *const[]){ "alice", "carol", "dave", "erin" }, 4),
+	             MFA_OK);
+	CHECK_EQ_INT(s->ops->user_put(s, "alice", &u), MFA_OK);   /* factors and state: once */
+	CHECK_EQ_INT(s->ops->user_put(s, "carol", &u), MFA_OK);   /* state only */
+	CHECK_EQ_INT(s->ops->recovery_replace(s, "dave", &rec, 1), MFA_OK);  /* codes only */
+	CHECK_EQ_INT(s->ops->challenge_put(s, &c), MFA_OK);       /* a challenge only */
+	CHECK_EQ_INT(s->ops->decoy_touch(s, 50), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->users_list(s, &names, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 5);
+	for (size_t i = 0; i < n && n == 5; i++)
+		CHECK_STR(names[i], want[i]);
+	free(names);
+	store_close(&s);
+}
+
+/* Every pending challenge, expired ones too (expiry is challenges_expire's). */
+static void conf_challenges_get_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_challenge c1 = { .id = "wa:Zm9v", .user = "bob", .nas = "login", .expires = 10 };
+	struct store_challenge c2 = { .id = "0a1b", .user = "alice", .nas = "nas1", .expires = 200 };
+	struct store_challenge *list = NULL, got;
+	size_t n = 9;
+	bool found;
+
+	if (!s)
+		return;
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenges_get(s, &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 0);
+	free(list);
+	CHECK_EQ_INT(store_begin_users(s, (const char *const[]){ "alice", "bob" }, 2), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_put(s, &c1), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_put(s, &c2), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenges_get(s, &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 2);
+	if (n == 2) {
+		CHECK_STR(list[0].id, "0a1b");  /* by id */
+		CHECK_STR(list[0].user, "alice");
+		CHECK_STR(list[0].nas, "nas1");
+		CHECK_EQ_INT(list[0].expires, 200);
+		CHECK_STR(list[1].id, "wa:Zm9v");
+		CHECK_STR(list[1].user, "bob");
+		CHECK_STR(list[1].nas, "login");
+		CHECK_EQ_INT(list[1].expires, 10);
+	}
+	free(list);
+	/* A taken one is gone from the list. */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenge_take(s, "0a1b", &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->challenges_get(s, &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 1);
+	CHECK(n == 1 && !strcmp(list[0].id, "wa:Zm9v"));
+	free(list);
+	store_close(&s);
+}
+
 /* A row no version of mfa writes is refused on read, whoever wrote it. */
 static void conf_corrupt_case(const char *uri)
 {
@@ -493,6 +591,8 @@ FOR_EACH_URI(conf_recovery, conf_recovery_case)
 FOR_EACH_URI(conf_challenges, conf_challenges_case)
 FOR_EACH_URI(conf_names, conf_names_case)
 FOR_EACH_URI(conf_user_delete, conf_user_delete_case)
+FOR_EACH_URI(conf_users_list, conf_users_list_case)
+FOR_EACH_URI(conf_challenges_get, conf_challenges_get_case)
 FOR_EACH_URI(conf_corrupt, conf_corrupt_case)
 FOR_EACH_URI(conf_race, conf_race_case)
 
@@ -535,6 +635,8 @@ const struct test_case store_conformance_tests[] = {
 	{ "store_conf_challenges", conf_challenges },
 	{ "store_conf_names", conf_names },
 	{ "store_conf_user_delete", conf_user_delete },
+	{ "store_conf_users_list", conf_users_list },
+	{ "store_conf_challenges_get", conf_challenges_get },
 	{ "store_conf_corrupt", conf_corrupt },
 	{ "store_conf_race", conf_race },
 	{ "store_conf_row_checks", conf_row_checks },
