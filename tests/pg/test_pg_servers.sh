@@ -57,6 +57,58 @@ expect_rc 0
 expect_out "store:    kept"
 
 enroll() { "$MFACTL" enroll "$1" --secret "${2:-$SECRET}" --no-confirm --no-qr > /dev/null; }
+
+# list_all CONFIG: every factor (mfactl list), then each of their users'
+# records (mfactl export).
+list_all() {
+	local u
+	"$MFACTL" --config "$1" list --json
+	for u in $("$MFACTL" --config "$1" list --json |
+		python3 -c 'import json, sys; print("\n".join(sorted({f["user"] for f in json.load(sys.stdin)})))'); do
+		"$MFACTL" --config "$1" export "$u"
+	done
+}
+case_begin moving_from_sqlite_store_copy
+# Users start on a SQLite store (the same key file) and move: factors,
+# replay state, recovery codes, a lockout, a security key and a pending
+# WebAuthn ceremony.
+sed "s|^store = .*|store = sqlite:$T/old.db|" "$MFA_CONFIG" > "$T/old.conf"
+webauthn_config
+printf 'webauthn_rp_id = localhost\nwebauthn_origins = %s\n' "$WA_ORIGIN" >> "$T/old.conf"
+old() { "$MFACTL" --config "$T/old.conf" "$@"; }
+old init > /dev/null || fail "init of the SQLite store failed"
+for u in m_used m_codes m_locked; do old enroll "$u" --secret "$SECRET" --no-confirm --no-qr > /dev/null; done
+c=$(code)
+old verify m_used "$c" > /dev/null || fail "m_used's code refused on SQLite"
+rc1=$(old recovery m_codes --json | json_get "['codes'][0]")
+old verify m_codes "$rc1" > /dev/null || fail "m_codes's recovery code refused on SQLite"
+for i in 1 2 3 4 5; do old verify m_locked 00000$i > /dev/null; done
+MFA_CONFIG=$T/old.conf webauthn_register m_key || fail "security key registration on SQLite failed"
+old webauthn login-begin m_key > "$T/pending-login"      # a ceremony left pending
+run "$MFACTL" --config "$T/old.conf" store copy --to "$MFA_PG_APP_URI_SOCK"
+expect_rc 0
+expect_out "copied 4 users, 4 factors, 10 recovery codes, 1 challenge"
+# Safe to run again (before the new store is used): the same store.
+run "$MFACTL" --config "$T/old.conf" store copy --to "$MFA_PG_APP_URI_SOCK"
+expect_rc 0
+expect_out "copied 4 users, 4 factors, 10 recovery codes, 1 challenge"
+list_all "$T/old.conf" > "$T/old.export"
+list_all "$MFA_CONFIG" > "$T/pg.export"
+grep -q m_key "$T/pg.export" && cmp -s "$T/old.export" "$T/pg.export" ||
+	fail "the stores differ: $(diff "$T/old.export" "$T/pg.export" | head -n 10)"
+# Replay state, used recovery codes and the lockout came along.
+run "$MFACTL" verify m_used "$c"
+expect_out "already used"
+run "$MFACTL" verify m_codes "$rc1"
+expect_rc 1
+run "$MFACTL" verify m_locked "$c"
+expect_out "Too many failed attempts"
+# The security key answers the ceremony begun on SQLite, at the new store.
+"$SOFTAUTHN" get "$T/m_key.key" --origin "$WA_ORIGIN" < "$T/pending-login" > "$T/m_key.assert" ||
+	fail "softauthn get failed"
+run sh -c '"$1" webauthn login-finish m_key < "$2"' sh "$MFACTL" "$T/m_key.assert"
+expect_rc 0
+
 for u in alice bob carol dave; do enroll "$u"; done
 
 case_begin two_servers_start
@@ -276,6 +328,23 @@ sed "s|sslrootcert=[^&]*|sslrootcert=$MFA_PG_OTHER_CA|" "$T/tls.conf" > "$T/tls-
 run "$MFACTL" --config "$T/tls-other.conf" list
 [ "$RC" -ne 0 ] || fail "a server signed by another CA was trusted"
 expect_err "certificate verify failed"
+
+case_begin back_to_sqlite_store_copy
+sed "s|^store = .*|store = sqlite:$T/back.db|" "$MFA_CONFIG" > "$T/back.conf"
+"$MFACTL" --config "$T/back.conf" init > /dev/null || fail "init of the SQLite store failed"
+enroll backer
+c=$(code)
+"$MFACTL" verify backer "$c" > /dev/null || fail "backer's code refused"
+run "$MFACTL" store copy --to "sqlite:$T/back.db"
+expect_rc 0
+expect_out "copied "
+list_all "$MFA_CONFIG" > "$T/pg.export"
+list_all "$T/back.conf" > "$T/back.export"
+[ "$(grep -c '"recovery_codes"' "$T/back.export")" -gt 900 ] || fail "too few users copied back: $OUT"
+cmp -s "$T/pg.export" "$T/back.export" ||
+	fail "the stores differ: $(diff "$T/pg.export" "$T/back.export" | head -n 10)"
+run "$MFACTL" --config "$T/back.conf" verify backer "$c"
+expect_out "already used"
 
 case_begin radiusd_logs_clean
 for l in "$T/radlogA/radius.log" "$T/radlogB/radius.log"; do
