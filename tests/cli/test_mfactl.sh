@@ -344,6 +344,47 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 fi
 fi
 
+# PostgreSQL stopped: every command fails closed and says what to check; once
+# it is back, everything works again without a restart, and nothing was used.
+if on_pg; then
+case_begin store_unreachable_fails_closed
+"$MFACTL" enroll lou --type hotp --secret "$SECRET" --no-confirm --no-qr > /dev/null
+code=$(oathtool --hotp -b -c 0 "$SECRET")
+pg_stop_server || fail "PostgreSQL did not stop"
+for args in "verify lou $code" "list" "list lou" "export lou" "unlock lou" "recovery lou" \
+	"enroll max --secret $SECRET --no-confirm --no-qr" "delete lou" "init"; do
+	run "$MFACTL" $args
+	expect_rc 2
+	expect_err "(is PostgreSQL running and reachable?)"
+done
+pg_start_server || fail "PostgreSQL did not start again"
+run "$MFACTL" verify lou "$code"
+expect_rc 0
+[ "$(store_sql "" "select count(*) from mfa_factors where username in ('lou', 'max')")" = 1 ] ||
+	fail "an enroll or delete went through"
+
+# The schema missing (a new or wrong database): 'mfactl init', and nothing is
+# created by other commands; a schema of a newer mfa: upgrade.
+case_begin store_schema_missing_or_newer_fails_closed
+pg_psql -q <<< "ALTER SCHEMA public RENAME TO saved; CREATE SCHEMA public AUTHORIZATION mfa_owner;"
+for args in "verify lou $code" "list" "enroll max --secret $SECRET --no-confirm --no-qr" "unlock lou"; do
+	run "$MFACTL" $args
+	expect_rc 2
+	expect_err "is not initialised (run 'mfactl init' with a role that may create tables)"
+done
+[ -z "$(store_dump)" ] || fail "a table was created: $(store_dump)"
+pg_psql -q <<< "DROP SCHEMA public; ALTER SCHEMA saved RENAME TO public;"
+pg_psql -q <<< "UPDATE mfa_schema SET version = version + 1"
+code=$(oathtool --hotp -b -c 1 "$SECRET")
+run "$MFACTL" verify lou "$code"
+expect_rc 2
+expect_err ", newer than this mfa ("
+expect_err "upgrade mfa"
+pg_psql -q <<< "UPDATE mfa_schema SET version = version - 1"
+run "$MFACTL" verify lou "$code"
+expect_rc 0
+fi
+
 case_begin files_others_can_change_refused
 # A config another user could write pointed store = at an empty database
 # (no factor: nullok let an enrolled user in); a store another user could
