@@ -264,6 +264,26 @@ expect_rc 0
 [ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = CAST(X'62FF6F62' AS TEXT)")" = 0 ] || fail "not deleted"
 fi
 
+# Valid UTF-8 that is no valid name or label (control characters, written by
+# hand): the same on both stores, escaped with a warning, never left out.
+case_begin legacy_names_with_control_characters_are_shown_escaped
+"$MFACTL" enroll nina --secret "$SECRET" --no-confirm --no-qr > /dev/null
+store_sql "UPDATE factors SET user = 'n' || char(155) || 'a', label = 'l' || char(27) || 'b' WHERE user = 'nina'" \
+	"UPDATE mfa_factors SET username = E'n\\u009ba', label = E'l\\u001bb' WHERE username = 'nina'"
+total=$(store_sql "select count(*) from factors" "select count(*) from mfa_factors")
+run "$MFACTL" list --json
+expect_rc 0
+expect_err "warning: the user name 'n\xc2\x9ba'"
+expect_err "'l\x1bb'"
+[ "$(json_get ".__len__()" <<< "$OUT")" = "$total" ] || fail "$total factors stored, listed: $OUT"
+grep -q $'\x1b\|\xc2\x9b' <<< "$OUT$ERR" && fail "a control character reached the output"
+run "$MFACTL" export $'n\xc2\x9ba'
+expect_rc 0
+[ "$(json_get "['user'] + ' ' + d['factors'][0]['label']" <<< "$OUT")" = 'n\xc2\x9ba l\x1bb' ] || fail "export: $OUT"
+run "$MFACTL" delete $'n\xc2\x9ba'
+expect_rc 0
+[ "$(store_sql "select count(*) from factors" "select count(*) from mfa_factors")" = $((total - 1)) ] || fail "not deleted"
+
 case_begin usage_errors_change_nothing
 before=$(store_dump | sha256sum)
 run "$MFACTL" enroll erin --digits 9 --no-confirm
