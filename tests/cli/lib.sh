@@ -64,12 +64,14 @@ store_dump() {
 		sqlite3 "$T/mfa.db" .dump
 		return
 	fi
-	local t sql="SELECT table_name, column_name, data_type, column_default FROM information_schema.columns
-		WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;"
-	for t in $(pg_psql -qtAc "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"); do
-		sql+=" SELECT '$t'; SELECT * FROM $t AS r ORDER BY r;"
-	done
-	pg_psql -qtA <<< "$sql"
+	# One psql (each costs a connection): \gexec runs the queries made
+	# for each table, in order.
+	pg_psql -qtA <<-'EOF'
+	SELECT table_name, column_name, data_type, column_default FROM information_schema.columns
+		WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;
+	SELECT format('SELECT %L', tablename), format('SELECT * FROM %I AS r ORDER BY r', tablename)
+		FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename \gexec
+	EOF
 }
 
 # run CMD...: runs it, keeping stdout in $OUT, stderr in $ERR, status in $RC.
