@@ -5,8 +5,19 @@ MFACTL=${MFACTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/asan/
 T=$(mktemp -d /tmp/mfa-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export MFA_CONFIG=$T/mfa.conf
+# MFA_TEST_BACKEND=pg: the same cases on a private PostgreSQL (tests/pg/lib.sh)
+# instead of the SQLite file $T/mfa.db, named SUITE-pg/... (tests/run runs the
+# suites marked "# backends: sqlite pg" both ways).
+MFA_TEST_BACKEND=${MFA_TEST_BACKEND:-sqlite}
+case $MFA_TEST_BACKEND in
+sqlite) STORE_URI=sqlite:$T/mfa.db ;;
+pg) STORE_URI="" ;;  # set once the cluster runs, below
+*) echo "not ok $(basename "$0"): MFA_TEST_BACKEND=$MFA_TEST_BACKEND is not sqlite or pg"; exit 1 ;;
+esac
+on_sqlite() { [ "$MFA_TEST_BACKEND" = sqlite ]; }
+on_pg() { [ "$MFA_TEST_BACKEND" = pg ]; }
 cat > "$MFA_CONFIG" <<CONF
-store = sqlite:$T/mfa.db
+store = $STORE_URI
 key_file = $T/mfa.key
 audit_syslog = no
 audit_file = $T/audit.json
@@ -14,6 +25,7 @@ CONF
 
 # case NAME: starts a case; later failures in it are recorded.
 SUITE=${SUITE:-$(basename "$(dirname "$0")")}
+on_pg && SUITE=$SUITE-pg
 CASE="" CASE_FAILED=0 ANY_FAILED=0
 case_begin() { case_end; CASE=$1; CASE_FAILED=0; }
 case_end() {
@@ -24,6 +36,43 @@ case_end() {
 # The exit status says whether any case failed, whatever ran last.
 trap 'case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
 fail() { echo "  FAILED in $CASE: $*" >&2; CASE_FAILED=1; }
+
+if on_pg; then
+	. "$(dirname "${BASH_SOURCE[0]}")/../pg/lib.sh"
+	pg_trap_exit
+	pg_start || { echo "not ok $SUITE/postgresql_starts"; ANY_FAILED=1; exit 1; }
+	STORE_URI=$MFA_PG_URI_SOCK
+	# The store stays on line 1, where the SQLite config has it.
+	{ echo "store = $STORE_URI"; grep -v '^store = ' "$MFA_CONFIG"; } > "$T/.conf" &&
+		mv "$T/.conf" "$MFA_CONFIG"
+fi
+# store_sql SQLITE_SQL PG_SQL: the rows the statements give on this suite's
+# store, one a line, columns separated by '|' (the two schemas differ: SQLite's
+# users, factors(user, ...), recovery(user, ...) are PostgreSQL's mfa_users,
+# mfa_factors(username, ...), mfa_recovery(username, ...)).
+store_sql() {
+	if on_sqlite; then
+		sqlite3 "$T/mfa.db" "$1"
+	else
+		pg_psql -qtA <<< "$2"
+	fi
+}
+# store_dump: every table's definition and rows, the same text for the same
+# contents (PostgreSQL: rows sorted, as their physical order may change).
+store_dump() {
+	if on_sqlite; then
+		sqlite3 "$T/mfa.db" .dump
+		return
+	fi
+	# One psql (each costs a connection): \gexec runs the queries made
+	# for each table, in order.
+	pg_psql -qtA <<-'EOF'
+	SELECT table_name, column_name, data_type, column_default FROM information_schema.columns
+		WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;
+	SELECT format('SELECT %L', tablename), format('SELECT * FROM %I AS r ORDER BY r', tablename)
+		FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename \gexec
+	EOF
+}
 
 # run CMD...: runs it, keeping stdout in $OUT, stderr in $ERR, status in $RC.
 run() {

@@ -1,10 +1,15 @@
 #!/bin/bash
 # test_import.sh - mfactl import on the sample files, codes from oathtool.
+# backends: sqlite pg
 . "$(dirname "$0")/lib.sh"
 D=${MFA_TEST_DATA:-$(dirname "$0")/../data}/import
 RFC_HEX=3132333435363738393031323334353637383930
 "$MFACTL" init > /dev/null
-snapshot() { sqlite3 "$T/mfa.db" "select user, type, digits, counter, label from factors order by user, label; select user, count(*) from recovery group by user;" | sha256sum; }
+snapshot() {
+	store_sql "select user, type, digits, counter, label from factors order by user, label; select user, count(*) from recovery group by user order by user;" \
+		"select username, type, digits, counter, label from mfa_factors order by username, label; select username, count(*) from mfa_recovery group by username order by username;" |
+		sha256sum
+}
 
 case_begin import_google_authenticator
 run "$MFACTL" import google-authenticator "$D/ga/totp_basic" --user gus

@@ -1,5 +1,6 @@
 #!/bin/bash
 # test_mfactl.sh - mfactl end to end, with oathtool as the independent oracle.
+# backends: sqlite pg
 . "$(dirname "$0")/lib.sh"
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 
@@ -9,11 +10,13 @@ expect_rc 0
 expect_out "key file: created, mode 0600"
 [ "$(stat -c %a "$T/mfa.key")" = 600 ] || fail "key mode $(stat -c %a "$T/mfa.key")"
 [ "$(stat -c %s "$T/mfa.key")" = 32 ] || fail "key size"
-[ "$(stat -c %a "$T/mfa.db")" = 600 ] || fail "store mode $(stat -c %a "$T/mfa.db")"
+on_pg || [ "$(stat -c %a "$T/mfa.db")" = 600 ] || fail "store mode $(stat -c %a "$T/mfa.db")"
+expect_out "store:    created"
 sum1=$(sha256sum "$T/mfa.key" "$MFA_CONFIG")
 run "$MFACTL" init
 expect_rc 0
 expect_out "key file: kept"
+expect_out "store:    kept"
 [ "$sum1" = "$(sha256sum "$T/mfa.key" "$MFA_CONFIG")" ] || fail "second init changed files"
 
 case_begin enroll_scripted_and_verify_oathtool_codes
@@ -112,7 +115,7 @@ run "$MFACTL" verify iris "$(oathtool --hotp -b -c 22 "$SECRET")"
 expect_rc 0
 
 case_begin secret_file_problems_enroll_nothing
-before=$(sqlite3 "$T/mfa.db" .dump | sha256sum)
+before=$(store_dump | sha256sum)
 run "$MFACTL" enroll jack --secret-file "$T/no-such-file" --no-confirm
 expect_rc 2
 expect_err "--secret-file: cannot read $T/no-such-file: No such file or directory"
@@ -142,7 +145,7 @@ expect_err "not base32"
 run "$MFACTL" enroll jack --secret-file "$T/seed" --secret "$SECRET" --no-confirm
 expect_rc 2
 expect_err "--secret and --secret-file together"
-[ "$before" = "$(sqlite3 "$T/mfa.db" .dump | sha256sum)" ] || fail "store changed"
+[ "$before" = "$(store_dump | sha256sum)" ] || fail "store changed"
 
 case_begin hotp_resync
 run "$MFACTL" enroll dan --type hotp --secret "$SECRET" --no-confirm --no-qr
@@ -207,11 +210,13 @@ expect_rc 0
 run "$MFACTL" export alice
 expect_rc 2
 expect_err "nothing is stored about user alice"
-sqlite3 "$T/mfa.db" "select count(*) from factors where user='alice'; select count(*) from recovery where user='alice'; select count(*) from users where name='alice';" | tr '\n' ' ' | grep -q '^0 0 0 $' ||
+store_sql "select count(*) from factors where user='alice'; select count(*) from recovery where user='alice'; select count(*) from users where name='alice';" \
+	"select count(*) from mfa_factors where username='alice'; select count(*) from mfa_recovery where username='alice'; select count(*) from mfa_users where name='alice';" |
+	tr '\n' ' ' | grep -q '^0 0 0 $' ||
 	fail "rows of alice remain"
 
 case_begin names_and_labels_must_be_utf8
-before=$(sqlite3 "$T/mfa.db" .dump | sha256sum)
+before=$(store_dump | sha256sum)
 run "$MFACTL" enroll $'b\xffob' --secret "$SECRET" --no-confirm --no-qr
 expect_rc 2
 expect_err "invalid user name 'b\xffob': 1 to 128 bytes of UTF-8 text"
@@ -223,7 +228,7 @@ run "$MFACTL" import oath "$T/bad.oath"
 expect_rc 2
 expect_err "line 1: user name is not valid"
 expect_err "nothing was imported"
-[ "$before" = "$(sqlite3 "$T/mfa.db" .dump | sha256sum)" ] || fail "store changed"
+[ "$before" = "$(store_dump | sha256sum)" ] || fail "store changed"
 "$MFACTL" enroll frank --secret "$SECRET" --no-confirm --no-qr --label "Frank's phone" > /dev/null
 id=$("$MFACTL" list frank --json | json_get "['factors'][0]['id']")
 run "$MFACTL" rename frank "$id" $'x\xe9y'
@@ -233,6 +238,8 @@ expect_err "invalid label 'x\xe9y'"
 
 # A store written by an older version (or by hand) may hold such names:
 # list and export show them escaped, with a warning, and never leave one out.
+# SQLite only: PostgreSQL refuses to store text that is not UTF-8.
+if on_sqlite; then
 case_begin legacy_names_not_utf8_are_shown_escaped
 sqlite3 "$T/mfa.db" "UPDATE factors SET user = CAST(X'62FF6F62' AS TEXT), label = CAST(X'6C61FE62' AS TEXT) WHERE user = 'frank'"
 total=$(sqlite3 "$T/mfa.db" "select count(*) from factors")
@@ -255,9 +262,30 @@ expect_rc 0
 run "$MFACTL" delete $'b\xffob'
 expect_rc 0
 [ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = CAST(X'62FF6F62' AS TEXT)")" = 0 ] || fail "not deleted"
+fi
+
+# Valid UTF-8 that is no valid name or label (control characters, written by
+# hand): the same on both stores, escaped with a warning, never left out.
+case_begin legacy_names_with_control_characters_are_shown_escaped
+"$MFACTL" enroll nina --secret "$SECRET" --no-confirm --no-qr > /dev/null
+store_sql "UPDATE factors SET user = 'n' || char(155) || 'a', label = 'l' || char(27) || 'b' WHERE user = 'nina'" \
+	"UPDATE mfa_factors SET username = E'n\\u009ba', label = E'l\\u001bb' WHERE username = 'nina'"
+total=$(store_sql "select count(*) from factors" "select count(*) from mfa_factors")
+run "$MFACTL" list --json
+expect_rc 0
+expect_err "warning: the user name 'n\xc2\x9ba'"
+expect_err "'l\x1bb'"
+[ "$(json_get ".__len__()" <<< "$OUT")" = "$total" ] || fail "$total factors stored, listed: $OUT"
+grep -q $'\x1b\|\xc2\x9b' <<< "$OUT$ERR" && fail "a control character reached the output"
+run "$MFACTL" export $'n\xc2\x9ba'
+expect_rc 0
+[ "$(json_get "['user'] + ' ' + d['factors'][0]['label']" <<< "$OUT")" = 'n\xc2\x9ba l\x1bb' ] || fail "export: $OUT"
+run "$MFACTL" delete $'n\xc2\x9ba'
+expect_rc 0
+[ "$(store_sql "select count(*) from factors" "select count(*) from mfa_factors")" = $((total - 1)) ] || fail "not deleted"
 
 case_begin usage_errors_change_nothing
-before=$(sqlite3 "$T/mfa.db" .dump | sha256sum)
+before=$(store_dump | sha256sum)
 run "$MFACTL" enroll erin --digits 9 --no-confirm
 expect_rc 2
 expect_err "--digits"
@@ -277,7 +305,7 @@ run "$MFACTL" frobnicate
 expect_rc 2
 run "$MFACTL" --bogus list
 expect_rc 2
-[ "$before" = "$(sqlite3 "$T/mfa.db" .dump | sha256sum)" ] || fail "store changed"
+[ "$before" = "$(store_dump | sha256sum)" ] || fail "store changed"
 
 case_begin bad_config_names_file_and_line
 cp "$MFA_CONFIG" "$T/bad.conf"
@@ -307,6 +335,8 @@ mv "$T/mfa.key.bak" "$T/mfa.key"
 run "$MFACTL" verify kim "$code"
 expect_rc 0
 
+# The SQLite file missing, corrupt or unreadable (PostgreSQL: the cases below).
+if on_sqlite; then
 case_begin store_problems_fail_closed
 mv "$T/mfa.db" "$T/mfa.db.bak"
 run "$MFACTL" verify bob 12345678
@@ -332,6 +362,48 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 	grep -q "readable and writable" <<< "$out" || fail "no hint: $out"
 	chmod 700 "$T"
 fi
+fi
+
+# PostgreSQL stopped: every command fails closed and says what to check; once
+# it is back, everything works again without a restart, and nothing was used.
+if on_pg; then
+case_begin store_unreachable_fails_closed
+"$MFACTL" enroll lou --type hotp --secret "$SECRET" --no-confirm --no-qr > /dev/null
+code=$(oathtool --hotp -b -c 0 "$SECRET")
+pg_stop_server || fail "PostgreSQL did not stop"
+for args in "verify lou $code" "list" "list lou" "export lou" "unlock lou" "recovery lou" \
+	"enroll max --secret $SECRET --no-confirm --no-qr" "delete lou" "init"; do
+	run "$MFACTL" $args
+	expect_rc 2
+	expect_err "(is PostgreSQL running and reachable?)"
+done
+pg_start_server || fail "PostgreSQL did not start again"
+run "$MFACTL" verify lou "$code"
+expect_rc 0
+[ "$(store_sql "" "select count(*) from mfa_factors where username in ('lou', 'max')")" = 1 ] ||
+	fail "an enroll or delete went through"
+
+# The schema missing (a new or wrong database): 'mfactl init', and nothing is
+# created by other commands; a schema of a newer mfa: upgrade.
+case_begin store_schema_missing_or_newer_fails_closed
+pg_psql -q <<< "ALTER SCHEMA public RENAME TO saved; CREATE SCHEMA public AUTHORIZATION mfa_owner;"
+for args in "verify lou $code" "list" "enroll max --secret $SECRET --no-confirm --no-qr" "unlock lou"; do
+	run "$MFACTL" $args
+	expect_rc 2
+	expect_err "is not initialised (run 'mfactl init' with a role that may create tables)"
+done
+[ -z "$(store_dump)" ] || fail "a table was created: $(store_dump)"
+pg_psql -q <<< "DROP SCHEMA public; ALTER SCHEMA saved RENAME TO public;"
+pg_psql -q <<< "UPDATE mfa_schema SET version = version + 1"
+code=$(oathtool --hotp -b -c 1 "$SECRET")
+run "$MFACTL" verify lou "$code"
+expect_rc 2
+expect_err ", newer than this mfa ("
+expect_err "upgrade mfa"
+pg_psql -q <<< "UPDATE mfa_schema SET version = version - 1"
+run "$MFACTL" verify lou "$code"
+expect_rc 0
+fi
 
 case_begin files_others_can_change_refused
 # A config another user could write pointed store = at an empty database
@@ -344,22 +416,26 @@ run "$MFACTL" verify fay "$code"
 expect_rc 2
 expect_err "$MFA_CONFIG is writable by others (mode 0666): run chown root $MFA_CONFIG; chmod go-w $MFA_CONFIG"
 chmod 644 "$MFA_CONFIG"
-chmod 666 "$T/mfa.db"
-run "$MFACTL" verify fay "$code"
-expect_rc 2
-expect_err "$T/mfa.db is writable by others (mode 0666): run chown root $T/mfa.db; chmod go-w $T/mfa.db"
-chmod 600 "$T/mfa.db"
+if on_sqlite; then
+	chmod 666 "$T/mfa.db"
+	run "$MFACTL" verify fay "$code"
+	expect_rc 2
+	expect_err "$T/mfa.db is writable by others (mode 0666): run chown root $T/mfa.db; chmod go-w $T/mfa.db"
+	chmod 600 "$T/mfa.db"
+fi
 if [ "$(id -u)" -eq 0 ]; then
 	chown nobody "$MFA_CONFIG"
 	run "$MFACTL" verify fay "$code"
 	expect_rc 2
 	expect_err "$MFA_CONFIG is owned by uid $(id -u nobody), not by root"
 	chown root "$MFA_CONFIG"
-	chown nobody "$T/mfa.db"
-	run "$MFACTL" verify fay "$code"
-	expect_rc 2
-	expect_err "$T/mfa.db is owned by uid $(id -u nobody), not by root"
-	chown root "$T/mfa.db"
+	if on_sqlite; then
+		chown nobody "$T/mfa.db"
+		run "$MFACTL" verify fay "$code"
+		expect_rc 2
+		expect_err "$T/mfa.db is owned by uid $(id -u nobody), not by root"
+		chown root "$T/mfa.db"
+	fi
 fi
 # A second store = line: an error naming both lines, not the later one.
 cp "$MFA_CONFIG" "$T/dup.conf"
@@ -384,7 +460,8 @@ case_begin names_that_differ_only_in_case
 run "$MFACTL" enroll Casey --no-confirm --no-qr
 expect_rc 2
 expect_err "differs only in case from the enrolled user casey"
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = 'Casey'")" = 0 ] || fail "Casey enrolled"
+[ "$(store_sql "select count(*) from factors where user = 'Casey'" \
+	"select count(*) from mfa_factors where username = 'Casey'")" = 0 ] || fail "Casey enrolled"
 run "$MFACTL" enroll Casey --no-confirm --no-qr --allow-case
 expect_rc 0
 # user_case = lower: every name is lower-cased. Casey could never be typed
@@ -410,10 +487,10 @@ case_begin allow_enroll_after_remove
 run "$MFACTL" allow-enroll casey
 expect_rc 0
 expect_out "casey may enroll an authenticator at their next login"
-[ "$(sqlite3 "$T/mfa.db" "select enroll from users where name = 'casey'")" = 2 ] || fail "not allowed"
+[ "$(store_sql "select enroll from users where name = 'casey'" "select enroll from mfa_users where name = 'casey'")" = 2 ] || fail "not allowed"
 grep -q '"event":"allow-enroll","user":"casey","source":"cli","outcome":"ok"' "$T/audit.json" || fail "not audited"
 fid=$("$MFACTL" list casey --json | json_get "['factors'][0]['id']")
 "$MFACTL" remove casey "$fid" > /dev/null
-[ "$(sqlite3 "$T/mfa.db" "select enroll from users where name = 'casey'")" = 1 ] || fail "a removal does not block self-enrollment"
+[ "$(store_sql "select enroll from users where name = 'casey'" "select enroll from mfa_users where name = 'casey'")" = 1 ] || fail "a removal does not block self-enrollment"
 run "$MFACTL" allow-enroll "bad name"
 expect_rc 2

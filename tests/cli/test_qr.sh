@@ -2,6 +2,7 @@
 # test_qr.sh - the QR code scans in every style: zbarimg, an independent
 # decoder, reads back exactly the otpauth:// URI. Half blocks carry escape
 # sequences only in the terminal style; ASCII is printable ASCII only.
+# backends: sqlite pg
 . "$(dirname "$0")/lib.sh"
 "$MFACTL" init > /dev/null
 DECODE=$(dirname "$0")/qr_decode.py

@@ -88,3 +88,33 @@ expect_rc 1
 expect_out "not ok bench_verify_smoke_run"
 expect_out "not ok bench_webauthn_smoke_run"
 [ "$LAST" = "9 passed, 2 failed, 0 skipped" ] || fail "final line: $LAST"
+
+# stand_in_both [EXIT_ON_PG]: tests/cli/test_b.sh, marked to run on both
+# stores, names its case for the store it is given; exits EXIT_ON_PG there.
+stand_in_both() {
+	cat > "$R/tests/cli/test_b.sh" <<-EOF
+	#!/bin/sh
+	# backends: sqlite pg
+	[ "\${MFA_TEST_BACKEND:-sqlite}" = pg ] || { echo "ok cli/b"; exit 0; }
+	[ "${1:-0}" -eq 0 ] && echo "ok cli-pg/b" || echo "not ok cli-pg/b"
+	exit ${1:-0}
+	EOF
+}
+
+case_begin runner_runs_marked_suites_again_on_postgresql
+tree
+stand_in_both
+runner
+expect_rc 0
+expect_out "ok cli/b"
+expect_out "ok cli-pg/b"
+[ "$LAST" = "13 passed, 0 failed, 0 skipped" ] || fail "final line: $LAST"
+
+case_begin runner_counts_the_postgresql_pass_apart
+tree
+stand_in_both 1
+runner
+expect_rc 1
+expect_out "not ok cli-pg/b"
+expect_out "---- test_b-pg output (failures) ----"
+[ "$LAST" = "12 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_webauthn.sh - mfactl webauthn end to end, with the software
 # authenticator in the browser's place; every refusal changes nothing.
+# backends: sqlite pg
 . "$(dirname "$0")/lib.sh"
 "$MFACTL" init > /dev/null
 
@@ -83,7 +84,8 @@ expect_out "may have been cloned"
 grep -q '"outcome":"cloned"' "$T/audit.json" || fail "clone not audited"
 
 case_begin bad_input_changes_nothing
-before=$(sqlite3 "$T/mfa.db" "select count(*), sum(counter) from factors")
+counters() { store_sql "select count(*), sum(counter) from factors" "select count(*), sum(counter) from mfa_factors"; }
+before=$(counters)
 for body in '' '{' '[]' '{"type":"public-key"}'; do
 	printf '%s' "$body" > "$T/bad"
 	finish login-finish alice "$T/bad"
@@ -99,7 +101,7 @@ expect_rc 2
 expect_err "is not register-begin"
 run "$MFACTL" webauthn login-begin alice --label x
 expect_rc 2
-[ "$(sqlite3 "$T/mfa.db" "select count(*), sum(counter) from factors")" = "$before" ] ||
+[ "$(counters)" = "$before" ] ||
 	fail "the store changed"
 
 case_begin other_users_key_refused
@@ -112,7 +114,7 @@ finish login-finish bob "$T/assert"
 expect_rc 1
 
 case_begin removed_key_cannot_log_in
-id=$(sqlite3 "$T/mfa.db" "select id from factors where user = 'alice'")
+id=$(store_sql "select id from factors where user = 'alice'" "select id from mfa_factors where username = 'alice'")
 run "$MFACTL" rename alice "$id" "old key"
 expect_rc 0
 sign alice
