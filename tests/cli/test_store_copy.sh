@@ -1,7 +1,9 @@
 #!/bin/bash
-# test_store_copy.sh - mfactl store copy, SQLite to SQLite: the target is
+# test_store_copy.sh - mfactl store copy into a SQLite store (from SQLite, and
+# from PostgreSQL on the second pass, tests/run): the target is
 # made by mfactl init, holds the same factors after the copy, and takes
 # codes with their replay state; bad targets are refused, nothing made.
+# backends: sqlite pg
 . "$(dirname "$0")/lib.sh"
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 webauthn_config
@@ -71,7 +73,7 @@ expect_rc 2
 run "$MFACTL" store copy --to "sqlite:$T/none.db"
 expect_rc 2
 expect_err "run 'mfactl init' with store = sqlite:$T/none.db"
-run "$MFACTL" store copy --to "sqlite:$T/mfa.db"
+run "$MFACTL" store copy --to "$(sed -n 's/^store = //p' "$MFA_CONFIG")"
 expect_rc 2
 expect_err "is the configured store itself"
 [ "$before" = "$(ls "$T")" ] || fail "files made: $(ls "$T")"
