@@ -32,6 +32,7 @@
 #   - recovery-shaped: rec ~5.2 ms, the others ~0.13 ms (0.03). The guess is
 #     hashed (PBKDF2, 2000 rounds, ~0.5 ms) against each unused recovery
 #     code (attempt_recovery_prepare); a user without codes hashes nothing.
+# backends: sqlite pg
 . "$(dirname "$0")/../cli/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/raddb.sh"
@@ -55,8 +56,11 @@ enroll locked KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF
 enroll gone MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U
 "$MFACTL" remove gone "$("$MFACTL" list gone --json | json_get "['factors'][0]['id']")" > /dev/null
 # Locked for a day (the threshold above keeps wrong codes from doing it).
-sqlite3 "$T/mfa.db" "insert into users (name) select 'locked' where not exists (select 1 from users where name = 'locked');
-	update users set failures = 1000, locked_until = strftime('%s', 'now') + 86400 where name = 'locked'"
+store_sql "insert into users (name) select 'locked' where not exists (select 1 from users where name = 'locked');
+	update users set failures = 1000, locked_until = strftime('%s', 'now') + 86400 where name = 'locked'" \
+	"insert into mfa_users (name, failures, locked_until) values ('locked', 1000,
+	extract(epoch from now())::bigint + 86400) on conflict (name) do update set failures = 1000,
+	locked_until = extract(epoch from now())::bigint + 86400"
 
 base=$((30000 + RANDOM % 20000))
 raddb_make "$base"
@@ -65,11 +69,11 @@ trap 'raddb_stop; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
 case_begin timing_setup
 raddb_start || fail "radiusd did not start"
 [ -n "$RADIUSD_PID" ] || exit 1
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = 'gone'")" = 0 ] || fail "gone still has a factor"
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from users where name = 'gone'")" = 1 ] || fail "gone has no row"
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from recovery where user = 'rec' and used = 0")" = 10 ] ||
+[ "$(store_sql "select count(*) from factors where user = 'gone'" "select count(*) from mfa_factors where username = 'gone'")" = 0 ] || fail "gone still has a factor"
+[ "$(store_sql "select count(*) from users where name = 'gone'" "select count(*) from mfa_users where name = 'gone'")" = 1 ] || fail "gone has no row"
+[ "$(store_sql "select count(*) from recovery where user = 'rec' and used = 0" "select count(*) from mfa_recovery where username = 'rec' and used = 0")" = 10 ] ||
 	fail "rec does not have 10 recovery codes"
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from users where name = 'locked' and locked_until > strftime('%s', 'now')")" = 1 ] ||
+[ "$(store_sql "select count(*) from users where name = 'locked' and locked_until > strftime('%s', 'now')" "select count(*) from mfa_users where name = 'locked' and locked_until > extract(epoch from now())")" = 1 ] ||
 	fail "locked is not locked"
 
 # timing NAME REFERENCE USER:KIND...: one batch; its figures in the output.
@@ -88,7 +92,7 @@ timing timing_otp_wrong_codes enr enr:digits nosuch:digits gone:digits locked:di
 timing timing_otp_recovery_shaped rec rec:recovery enr:recovery nosuch:recovery gone:recovery
 
 case_begin timing_no_rows_for_strangers
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from users where name = 'nosuch'")" = 0 ] || fail "a row for nosuch"
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from users where name = 'locked' and failures = 1000")" = 1 ] ||
+[ "$(store_sql "select count(*) from users where name = 'nosuch'" "select count(*) from mfa_users where name = 'nosuch'")" = 0 ] || fail "a row for nosuch"
+[ "$(store_sql "select count(*) from users where name = 'locked' and failures = 1000" "select count(*) from mfa_users where name = 'locked' and failures = 1000")" = 1 ] ||
 	fail "the locked user's row changed"
 kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd is gone"
