@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_radius.sh - rlm_mfa.so in a real FreeRADIUS on 127.0.0.1, driven by
 # radclient: the three modes, hostile requests, and 200 logins at once.
+# backends: sqlite pg
 . "$(dirname "$0")/../cli/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CHALLENGE_TIMEOUT=10
@@ -132,7 +133,10 @@ says "This login took too long or was interrupted"
 audited '"event":"verify","user":"gina".*"outcome":"bad_challenge".*"detail":"challenge expired"'
 
 case_begin hostile_requests_rejected_cleanly
-snap() { sqlite3 "$T/mfa.db" "select name, failures, locked_until from users order by name; select user, counter, last_step from factors order by user"; }
+snap() {
+	store_sql "select name, failures, locked_until from users order by name; select user, counter, last_step from factors order by user" \
+		"select name, failures, locked_until from mfa_users order by name; select username, counter, last_step from mfa_factors order by username"
+}
 before=$(snap)
 radius "$P_OTP" "User-Password = 123456"
 grep -q "Received Access-Accept" <<< "$OUT" && fail "accepted without User-Name"
