@@ -1,6 +1,7 @@
 #!/bin/bash
 # test_pam.sh - pam_mfa.so in real PAM stacks: pam_wrapper loads service
 # files from this test's directory; pamtester and pam_client drive them.
+# backends: sqlite pg
 . "$(dirname "$0")/../cli/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PAM_MFA=$ROOT/build/pam_mfa.so
@@ -27,8 +28,14 @@ chmod 755 "$T/checkpw"
 PASSWORD="auth requisite pam_exec.so quiet expose_authtok $T/checkpw"
 AFTER="$PAM_MFA config=$MFA_CONFIG after_password"
 # users_rows NAME: rows the store holds for NAME (users, factors, recovery).
-rows() { sqlite3 "$T/mfa.db" "select (select count(*) from users where name = '$1') + (select count(*) from factors where user = '$1') + (select count(*) from recovery where user = '$1')"; }
-failures() { sqlite3 "$T/mfa.db" "select coalesce((select failures from users where name = '$1'), 0)"; }
+rows() {
+	store_sql "select (select count(*) from users where name = '$1') + (select count(*) from factors where user = '$1') + (select count(*) from recovery where user = '$1')" \
+		"select (select count(*) from mfa_users where name = '$1') + (select count(*) from mfa_factors where username = '$1') + (select count(*) from mfa_recovery where username = '$1')"
+}
+failures() {
+	store_sql "select coalesce((select failures from users where name = '$1'), 0)" \
+		"select coalesce((select failures from mfa_users where name = '$1'), 0)"
+}
 UNIFORM="Code not accepted. After several wrong codes, wait a few minutes before trying a new one."
 
 case_begin pamtester_accepts_code
@@ -152,10 +159,12 @@ service grace "$PASSWORD" "auth required $AFTER grace=7"
 pam "$CLIENT" grace newhire hunter2
 expect_out "7 days left before it is required"
 expect_out "result: PAM_SUCCESS"
-sqlite3 "$T/mfa.db" "update users set first_seen = first_seen - 5 * 86400 - 60 where name = 'newhire'"
+store_sql "update users set first_seen = first_seen - 5 * 86400 - 60 where name = 'newhire'" \
+	"update mfa_users set first_seen = first_seen - 5 * 86400 - 60 where name = 'newhire'"
 pam "$CLIENT" grace newhire hunter2
 expect_out "2 days left"
-sqlite3 "$T/mfa.db" "update users set first_seen = first_seen - 3 * 86400 where name = 'newhire'"
+store_sql "update users set first_seen = first_seen - 3 * 86400 where name = 'newhire'" \
+	"update mfa_users set first_seen = first_seen - 3 * 86400 where name = 'newhire'"
 pam "$CLIENT" grace newhire hunter2
 expect_out "result: PAM_AUTH_ERR"
 
@@ -202,7 +211,7 @@ service enroll_req "auth required pam_exec.so quiet expose_authtok $T/checkpw" \
 pam "$CLIENT" --acct enroll_req victim wrongpw @totp
 grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "logged in with a wrong password"
 grep -q "Scan this QR" <<< "$OUT" && fail "secret shown after a wrong password"
-[ "$(sqlite3 "$T/mfa.db" "select count(*) from factors where user = 'victim'")" = 0 ] ||
+[ "$(store_sql "select count(*) from factors where user = 'victim'" "select count(*) from mfa_factors where username = 'victim'")" = 0 ] ||
 	fail "a factor was created after a wrong password"
 # Without the account line, setcred refuses: the enrollment never ran.
 service enroll_noacct "$PASSWORD" "auth required $AFTER enroll=inline" "account required pam_permit.so"
@@ -219,7 +228,8 @@ pam "$CLIENT" --acct enroll_grace late hunter2 @totp
 expect_out "acct: PAM_SUCCESS"
 "$MFACTL" delete late > /dev/null
 pam "$CLIENT" --acct enroll_grace late2 hunter2
-sqlite3 "$T/mfa.db" "insert into users(name, first_seen) values('late', strftime('%s','now') - 400 * 86400)"
+store_sql "insert into users(name, first_seen) values('late', strftime('%s','now') - 400 * 86400)" \
+	"insert into mfa_users(name, first_seen) values('late', extract(epoch from now())::bigint - 400 * 86400)"
 pam "$CLIENT" --acct enroll_grace late hunter2 @totp
 grep -q "Scan this QR" <<< "$OUT" && fail "offered 400 days after first seen with grace=1"
 expect_out "result: PAM_AUTH_ERR"
@@ -235,16 +245,19 @@ expect_out "acct: PAM_SUCCESS"
 grep -q '"event":"allow-enroll","user":"newbie"' "$T/audit.json" || fail "allow-enroll not audited"
 # An admin's pending enrollment is never replaced by a login's.
 "$MFACTL" enroll pendinguser --no-confirm --no-qr > /dev/null
-sqlite3 "$T/mfa.db" "update factors set active = 0 where user = 'pendinguser'"
-before=$(sqlite3 "$T/mfa.db" "select id from factors where user = 'pendinguser'")
+store_sql "update factors set active = 0 where user = 'pendinguser'" \
+	"update mfa_factors set active = 0 where username = 'pendinguser'"
+pending_id() { store_sql "select id from factors where user = 'pendinguser'" "select id from mfa_factors where username = 'pendinguser'"; }
+before=$(pending_id)
 pam "$CLIENT" --acct enroll pendinguser hunter2 @totp
 grep -q "Scan this QR" <<< "$OUT" && fail "offered over an admin's pending enrollment"
-[ "$(sqlite3 "$T/mfa.db" "select id from factors where user = 'pendinguser'")" = "$before" ] ||
+[ "$(pending_id)" = "$before" ] ||
 	fail "the admin's pending factor was replaced"
 # Recovery codes used up: a factorless user with codes spent is not offered.
 "$MFACTL" enroll spent --secret "$SECRET" --no-confirm --no-qr > /dev/null
 rc=$("$MFACTL" recovery spent --json | json_get "['codes'][0]")
-sqlite3 "$T/mfa.db" "delete from factors where user = 'spent'; update recovery set used = 1 where user = 'spent'"
+store_sql "delete from factors where user = 'spent'; update recovery set used = 1 where user = 'spent'" \
+	"delete from mfa_factors where username = 'spent'; update mfa_recovery set used = 1 where username = 'spent'"
 pam "$CLIENT" --acct enroll spent hunter2 @totp
 grep -q "Scan this QR" <<< "$OUT" && fail "offered after the recovery codes were used up"
 
@@ -357,16 +370,26 @@ for opt in bogus max_tries=0 max_tries=x grace=-1 config=relative "prompt=" enro
 done
 
 case_begin store_unreadable_authinfo_unavail
-mv "$T/mfa.db" "$T/mfa.db.away"
-pam "$CLIENT" mfa alice 123456
-expect_out "result: PAM_AUTHINFO_UNAVAIL"
-expect_out "error: Verification is unavailable: ask your administrator."
-expect_err "mfactl init"
-head -c 4096 /dev/urandom > "$T/mfa.db"
-pam "$CLIENT" mfa alice 123456
-expect_out "result: PAM_AUTHINFO_UNAVAIL"
-rm -f "$T/mfa.db"
-mv "$T/mfa.db.away" "$T/mfa.db"
+if on_sqlite; then
+	mv "$T/mfa.db" "$T/mfa.db.away"
+	pam "$CLIENT" mfa alice 123456
+	expect_out "result: PAM_AUTHINFO_UNAVAIL"
+	expect_out "error: Verification is unavailable: ask your administrator."
+	expect_err "mfactl init"
+	head -c 4096 /dev/urandom > "$T/mfa.db"
+	pam "$CLIENT" mfa alice 123456
+	expect_out "result: PAM_AUTHINFO_UNAVAIL"
+	rm -f "$T/mfa.db"
+	mv "$T/mfa.db.away" "$T/mfa.db"
+else
+	# The database down: refused, the log line says where to look.
+	pg_stop_server
+	pam "$CLIENT" mfa alice 123456
+	expect_out "result: PAM_AUTHINFO_UNAVAIL"
+	expect_out "error: Verification is unavailable: ask your administrator."
+	expect_err "running and reachable"
+	pg_start_server
+fi
 cp "$MFA_CONFIG" "$T/bad.conf"; echo "digits = 12" >> "$T/bad.conf"
 service badconf "auth required $PAM_MFA config=$T/bad.conf"
 pam "$CLIENT" badconf alice 123456
@@ -391,20 +414,24 @@ pam "$CLIENT" --threads 8 --repeat 25 --hotp "$HSECRET" mfa thr @hotp
 expect_out "runs: 200, failed: 0"
 expect_out "result: PAM_SUCCESS"
 
-case_begin valgrind_clean_over_1000_logins
+case_begin valgrind_clean_over_many_logins
+# 1,000 on SQLite; 100 on PostgreSQL, where each login connects and
+# authenticates (SCRAM: 4,096 HMAC rounds, slow under valgrind).
+LOGINS=1000
+on_pg && LOGINS=100
 if command -v valgrind > /dev/null; then
 	"$MFACTL" enroll vg --type hotp --secret "$HSECRET" --no-confirm --no-qr > /dev/null
 	# The libraries the module needs are loaded once, as in sshd (which links
 	# libcrypto): otherwise valgrind spends its time re-initialising OpenSSL
 	# at every pam_start, and 1,000 logins take nine minutes, not one.
-	run env LD_PRELOAD="libpam_wrapper.so libcrypto.so.3 libsqlite3.so.0 liboath.so.0 libjansson.so.4 libqrencode.so.4" \
+	run env LD_PRELOAD="libpam_wrapper.so libcrypto.so.3 libsqlite3.so.0 libpq.so.5 liboath.so.0 libjansson.so.4 libqrencode.so.4" \
 		PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" \
 		valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
-		--errors-for-leak-kinds=definite,indirect "$CLIENT" --repeat 1000 --hotp "$HSECRET" mfa vg @hotp
+		--errors-for-leak-kinds=definite,indirect "$CLIENT" --repeat "$LOGINS" --hotp "$HSECRET" mfa vg @hotp
 	expect_rc 0
-	expect_out "runs: 1000, failed: 0"
+	expect_out "runs: $LOGINS, failed: 0"
 	grep -q "==[0-9]*==" <<< "$ERR" && fail "valgrind: $(grep '==[0-9]*==' <<< "$ERR" | head -20)"
 else
-	echo "skip pam/valgrind_clean_over_1000_logins: valgrind not installed"
+	echo "skip pam/valgrind_clean_over_many_logins: valgrind not installed"
 	CASE=""
 fi
