@@ -23,12 +23,11 @@
 # untimed warm-up), enrolled by "mfactl import oath" (one transaction per
 # 50,000 users) into each of the three stores. The five servers get the
 # same requests (the same users, same codes; "hunter2" for PAP) in files of
-# 1000, each file one radclient
-# run (-p P, no retries), one run at a time; a measurement is N requests
-# over the summed wall time of its runs. A round starts only with enough of
-# its 30 s step left for it (codes are computed for that step: rlm_totp
-# accepts the current step only). The table shows each server's median
-# round.
+# 1000, each file one radclient run (-p P, no retries), one run at a time;
+# a measurement is N requests over the summed wall time of its runs. A
+# round starts only with enough of its 30 s step left for it (codes are
+# computed for that step: rlm_totp accepts the current step only). The
+# table shows each server's median round.
 #
 # PostgreSQL: one radiusd, two more rlm_mfa instances (mfa_pg, mfa_pg_tcp)
 # and virtual servers beside the others, so that every row shares one
