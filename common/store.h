@@ -167,6 +167,13 @@ struct store_ops {
 	int (*users_list)(struct store *s, char (**names)[MFA_USER_MAX + 1], size_t *n);
 	/* Every pending challenge (RADIUS and WebAuthn), by id. Caller frees *list. */
 	int (*challenges_get)(struct store *s, struct store_challenge **list, size_t *n);
+	/* Optional. Right after begin(true): lock_user, then user_get,
+	 * factors_get and, with twin not NULL, user_twin, at once (a server
+	 * backend sends them in one round trip). NULL: store_begin_login
+	 * makes the calls one by one. */
+	int (*login_read)(struct store *s, const char *user, struct store_user *u, bool *found,
+	                  struct store_factor **list, size_t *n, char twin[MFA_USER_MAX + 1],
+	                  bool *twin_found);
 };
 
 /* Every backend's handle starts with this. */
@@ -189,6 +196,12 @@ int store_setup(const struct mfa_config *cfg, gid_t gid, unsigned *created, char
  * repeats allowed: locked sorted, once each). Rolled back on failure. */
 int store_begin_user(struct store *s, const char *user);
 int store_begin_users(struct store *s, const char *const *users, size_t n);
+/* A login's start: begin(true) and user locked (store_begin_user), then
+ * its state, its factors and, with twin not NULL, a case twin (user_twin),
+ * through login_read when the backend has it. Rolled back on failure. */
+int store_begin_login(struct store *s, const char *user, struct store_user *u, bool *found,
+                      struct store_factor **list, size_t *n, char twin[MFA_USER_MAX + 1],
+                      bool *twin_found);
 /* Runs body (a whole transaction, begin to commit, rolled back on failure)
  * again while it returns STORE_RETRY, STORE_TRIES times at most; then
  * MFA_ERR_STORE. */

@@ -86,10 +86,11 @@ static const char *const stmt_sql[PS__COUNT] = {
 	                  "translate($1, " PG_FOLD ") AND username <> $1 LIMIT 1"),
 	[PS_USER_CAPITALS] = ("SELECT username FROM mfa_factors WHERE username <> "
 	                      "translate(username, " PG_FOLD ") LIMIT 1"),
-	/* Spread over slots: one hot row would queue every stranger's attempt
-	 * on every server behind one row lock. */
-	[PS_DECOY_TOUCH] = ("INSERT INTO mfa_decoy(slot, failures, locked_until, first_seen, enroll) "
-	                    "VALUES($1, 1, $2, $2, 0) ON CONFLICT(slot) DO UPDATE SET "
+	/* The shape of PS_USER_PUT on a row of no one's (see verify.c), spread
+	 * over 256 rows: one hot row would queue every stranger's attempt on
+	 * every server behind one row lock. */
+	[PS_DECOY_TOUCH] = ("INSERT INTO mfa_decoy(name, failures, locked_until, first_seen, enroll) "
+	                    "VALUES($1, 1, $2, $2, 0) ON CONFLICT(name) DO UPDATE SET "
 	                    "failures = (mfa_decoy.failures + 1) % 1000, locked_until = $2, first_seen = $2"),
 	[PS_USERS_LIST] = ("SELECT name FROM mfa_users UNION SELECT username FROM mfa_factors "
 	                   "UNION SELECT username FROM mfa_recovery ORDER BY 1"),
@@ -119,7 +120,7 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
 	" username text COLLATE \"C\" NOT NULL, nas text NOT NULL, expires bigint NOT NULL);"
 	"CREATE INDEX mfa_challenges_expires ON mfa_challenges(expires);"
 	"CREATE INDEX mfa_challenges_user ON mfa_challenges(username);"
-	"CREATE TABLE mfa_decoy(slot bigint PRIMARY KEY, failures bigint NOT NULL,"
+	"CREATE TABLE mfa_decoy(name text COLLATE \"C\" PRIMARY KEY, failures bigint NOT NULL,"
 	" locked_until bigint NOT NULL, first_seen bigint NOT NULL, enroll bigint NOT NULL);",
 };
 
@@ -882,12 +883,37 @@ static void pg_rollback(struct store *s)
 	q->begin_pending = NULL;
 }
 
+/* A user row from a PS_USER_GET result. */
+static int pg_user_parse(struct store_pg *q, const PGresult *res, const char *user,
+                         struct store_user *u, bool *found)
+{
+	int64_t v[4];
+
+	memset(u, 0, sizeof(*u));
+	*found = false;
+	if (PQntuples(res) != 1)
+		return MFA_OK;
+	for (int i = 0; i < 4; i++)
+		if (!col_int(res, 0, i, &v[i]))
+			v[0] = -1;
+	u->failures = (unsigned)(v[0] < 0 ? UINT_MAX : clamp(v[0], 0, UINT_MAX));
+	u->locked_until = v[1];
+	u->first_seen = v[2];
+	u->enroll = (int)clamp(v[3], INT_MIN, INT_MAX);
+	if (!store_user_ok(u)) {
+		snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: bad failure count "
+		         "or enroll state", q->uri, user);
+		return MFA_ERR_CORRUPT;
+	}
+	*found = true;
+	return MFA_OK;
+}
+
 static int pg_user_get(struct store *s, const char *user, struct store_user *u, bool *found)
 {
 	struct store_pg *q = as_pg(s);
 	struct pg_params p = { 0 };
 	PGresult *res;
-	int64_t v[4];
 	int r;
 
 	memset(u, 0, sizeof(*u));
@@ -895,24 +921,9 @@ static int pg_user_get(struct store *s, const char *user, struct store_user *u, 
 	p_text(&p, user);
 	if (!(res = pg_run(q, PS_USER_GET, &p, "read user", &r)))
 		return r;
-	if (PQntuples(res) == 1) {
-		for (int i = 0; i < 4; i++)
-			if (!col_int(res, 0, i, &v[i]))
-				v[0] = -1;
-		u->failures = (unsigned)(v[0] < 0 ? UINT_MAX : clamp(v[0], 0, UINT_MAX));
-		u->locked_until = v[1];
-		u->first_seen = v[2];
-		u->enroll = (int)clamp(v[3], INT_MIN, INT_MAX);
-		if (!store_user_ok(u)) {
-			PQclear(res);
-			snprintf(q->base.err, sizeof(q->base.err), "store %s: user %s: bad failure count "
-			         "or enroll state", q->uri, user);
-			return MFA_ERR_CORRUPT;
-		}
-		*found = true;
-	}
+	r = pg_user_parse(q, res, user, u, found);
 	PQclear(res);
-	return MFA_OK;
+	return r;
 }
 
 static int pg_user_put(struct store *s, const char *user, const struct store_user *u)
@@ -1011,25 +1022,17 @@ corrupt:
 	return MFA_ERR_CORRUPT;
 }
 
-static int pg_factors_get(struct store *s, const char *user, struct store_factor **list, size_t *n)
+/* Every factor row of a PS_FACTORS_* result. */
+static int pg_factors_parse(struct store_pg *q, const PGresult *res, struct store_factor **list,
+                            size_t *n)
 {
-	struct store_pg *q = as_pg(s);
-	struct pg_params p = { 0 };
 	struct store_factor *v = NULL;
-	PGresult *res;
-	int rows, r = MFA_OK;
+	int rows = PQntuples(res), r = MFA_OK;
 
 	*list = NULL;
 	*n = 0;
-	if (user)
-		p_text(&p, user);
-	if (!(res = pg_run(q, user ? PS_FACTORS_USER : PS_FACTORS_ALL, &p, "read factors", &r)))
-		return r;
-	rows = PQntuples(res);
-	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
-		r = MFA_ERR_NOMEM;
-		goto out;
-	}
+	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v))))
+		return MFA_ERR_NOMEM;
 	for (int i = 0; i < rows; i++)
 		if ((r = pg_factor_row(q, res, i, &v[i])) != MFA_OK)
 			goto out;
@@ -1037,8 +1040,25 @@ static int pg_factors_get(struct store *s, const char *user, struct store_factor
 	*n = (size_t)rows;
 	v = NULL;
 out:
-	PQclear(res);
 	store_factors_free(&v, (size_t)rows);
+	return r;
+}
+
+static int pg_factors_get(struct store *s, const char *user, struct store_factor **list, size_t *n)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (user)
+		p_text(&p, user);
+	if (!(res = pg_run(q, user ? PS_FACTORS_USER : PS_FACTORS_ALL, &p, "read factors", &r)))
+		return r;
+	r = pg_factors_parse(q, res, list, n);
+	PQclear(res);
 	return r;
 }
 
@@ -1284,6 +1304,14 @@ static int pg_challenges_expire(struct store *s, int64_t now)
 	return pg_do(as_pg(s), PS_CHALLENGES_EXPIRE, &p, "expire challenges", NULL);
 }
 
+static void pg_name_parse(const PGresult *res, char name[MFA_USER_MAX + 1], bool *found)
+{
+	name[0] = '\0';
+	*found = PQntuples(res) >= 1;
+	if (*found && !col_text(res, 0, 0, name, MFA_USER_MAX + 1))
+		name[0] = '\0';
+}
+
 /* The first name a one-column query returns, if any. */
 static int pg_first_name(struct store_pg *q, enum pg_stmt id, const char *user,
                          char name[MFA_USER_MAX + 1], bool *found)
@@ -1298,11 +1326,7 @@ static int pg_first_name(struct store_pg *q, enum pg_stmt id, const char *user,
 		p_text(&p, user);
 	if (!(res = pg_run(q, id, &p, "look up names", &r)))
 		return r;
-	if (PQntuples(res) >= 1) {
-		*found = true;
-		if (!col_text(res, 0, 0, name, MFA_USER_MAX + 1))
-			name[0] = '\0';
-	}
+	pg_name_parse(res, name, found);
 	PQclear(res);
 	return MFA_OK;
 }
@@ -1321,10 +1345,12 @@ static int pg_decoy_touch(struct store *s, int64_t now)
 {
 	struct pg_params p = { 0 };
 	unsigned char slot = 0;
+	char name[16];
 
 	if (random_bytes(&slot, 1) != MFA_OK)
 		slot = (unsigned char)now;
-	p_int(&p, slot);
+	snprintf(name, sizeof(name), "decoy%03u", slot);
+	p_text(&p, name);
 	p_int(&p, now);
 	return pg_do(as_pg(s), PS_DECOY_TOUCH, &p, "write", NULL);
 }
@@ -1391,6 +1417,148 @@ out:
 	return r;
 }
 
+/* One statement of a pipeline and, once it ran, its result. */
+struct pg_step {
+	enum pg_stmt id;
+	struct pg_params p;
+	PGresult *res;
+	bool prepare;          /* prepared in the same pipeline */
+};
+
+/* Takes the results of one query of a pipeline (up to its NULL), or the
+ * sync: keeps a good one in *keep; the first failure in *failed. */
+static int pg_pipeline_take(struct store_pg *q, PGresult **keep, PGresult **failed, bool sync,
+                            const char *what)
+{
+	for (;;) {
+		PGresult *res;
+		ExecStatusType st;
+		int r;
+
+		if (PQisBusy(q->conn) && (r = pg_wait(q, what)) != MFA_OK)
+			return r;
+		if (!(res = PQgetResult(q->conn)))
+			return sync ? pg_fail(q, NULL, what) : MFA_OK;
+		st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			return sync ? MFA_OK : pg_fail(q, NULL, what);
+		}
+		if (st == PGRES_FATAL_ERROR && !*failed)
+			*failed = res;
+		else if ((st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) && keep && !*keep)
+			*keep = res;
+		else
+			PQclear(res);
+	}
+}
+
+/* Sends the pending BEGIN and steps in one pipeline: one round trip. On
+ * MFA_OK every step has its result (the caller clears them); a failed
+ * statement aborts the transaction, which the caller rolls back. */
+static int pg_pipeline(struct store_pg *q, struct pg_step *steps, size_t n, const char *what)
+{
+	PGresult *failed = NULL;
+	char name[16];
+	bool sent;
+	int r;
+
+	q->deadline = now_ms() + q->timeout_ms;
+	if (!PQenterPipelineMode(q->conn))
+		return pg_fail(q, NULL, what);
+	sent = PQsendQueryParams(q->conn, q->begin_pending, 0, NULL, NULL, NULL, NULL, 0);
+	for (size_t i = 0; i < n && sent; i++) {
+		snprintf(name, sizeof(name), "mfa%d", (int)steps[i].id);
+		steps[i].prepare = !q->prepared[steps[i].id];
+		sent = (!steps[i].prepare || PQsendPrepare(q->conn, name, stmt_sql[steps[i].id], 0, NULL)) &&
+		       PQsendQueryPrepared(q->conn, name, steps[i].p.n, steps[i].p.values,
+		                           steps[i].p.lengths, steps[i].p.formats, 1);
+	}
+	if (!sent || !PQpipelineSync(q->conn)) {
+		r = pg_fail(q, NULL, what);
+		goto out;
+	}
+	/* In order: BEGIN, each step (its prepare first), the sync. */
+	if ((r = pg_pipeline_take(q, NULL, &failed, false, what)) != MFA_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if ((steps[i].prepare && (r = pg_pipeline_take(q, NULL, &failed, false, what)) != MFA_OK) ||
+		    (r = pg_pipeline_take(q, &steps[i].res, &failed, false, what)) != MFA_OK)
+			goto out;
+		if (steps[i].prepare && !failed)
+			q->prepared[steps[i].id] = true;
+	}
+	if ((r = pg_pipeline_take(q, NULL, &failed, true, what)) != MFA_OK)
+		goto out;
+	for (size_t i = 0; i < n && !failed; i++)
+		if (!steps[i].res)
+			r = pg_fail(q, NULL, what);
+	if (failed)
+		r = pg_fail(q, failed, what);
+out:
+	PQclear(failed);
+	if (q->conn && !PQexitPipelineMode(q->conn))
+		r = r == MFA_OK ? pg_fail(q, NULL, what) : r;
+	if (r != MFA_OK)
+		for (size_t i = 0; i < n; i++) {
+			PQclear(steps[i].res);
+			steps[i].res = NULL;
+		}
+	return r;
+}
+
+/* A login's first reads, with its BEGIN and user lock: one round trip
+ * instead of five. The lock comes first in the pipeline: at READ COMMITTED
+ * each later statement reads after it was granted. */
+static int pg_login_read(struct store *s, const char *user, struct store_user *u, bool *found,
+                         struct store_factor **list, size_t *n, char twin[MFA_USER_MAX + 1],
+                         bool *twin_found)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_step steps[4] = { { .id = PS_LOCK_USER }, { .id = PS_USER_GET },
+		                    { .id = PS_FACTORS_USER }, { .id = PS_USER_TWIN } };
+	size_t nsteps = twin ? 4 : 3;
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	*found = false;
+	*list = NULL;
+	*n = 0;
+	if (twin) {
+		twin[0] = '\0';
+		*twin_found = false;
+	}
+	if (!q->in_tx || !q->writing || !q->begin_pending) {
+		snprintf(q->base.err, sizeof(q->base.err), "store %s: a login's reads outside its "
+		         "write's start", q->uri);
+		return MFA_ERR_STORE;
+	}
+	for (size_t i = 0; i < nsteps; i++)
+		p_text(&steps[i].p, user);
+	for (;;) {
+		if (!q->conn && (r = pg_connect(q)) != MFA_OK)
+			return r;
+		q->timed_out = false;
+		if ((r = pg_pipeline(q, steps, nsteps, "read user")) == MFA_OK)
+			break;
+		/* As pg_send_begin: a connection closed while idle, once. */
+		if (q->fresh || q->conn || q->timed_out) {
+			q->begin_pending = NULL;
+			return r;
+		}
+		q->fresh = true;
+	}
+	q->begin_pending = NULL;
+	q->fresh = false;
+	q->in_tx = q->writing = true;
+	if ((r = pg_user_parse(q, steps[1].res, user, u, found)) == MFA_OK &&
+	    (r = pg_factors_parse(q, steps[2].res, list, n)) == MFA_OK && twin)
+		pg_name_parse(steps[3].res, twin, twin_found);
+	for (size_t i = 0; i < nsteps; i++)
+		PQclear(steps[i].res);
+	return r;
+}
+
 #define PG_OPS(name, scheme_text, check, open_fn, setup_fn) \
 	const struct store_ops name = { \
 		.scheme = scheme_text, \
@@ -1422,6 +1590,7 @@ out:
 		.decoy_touch = pg_decoy_touch, \
 		.users_list = pg_users_list, \
 		.challenges_get = pg_challenges_get, \
+		.login_read = pg_login_read, \
 	}
 
 PG_OPS(store_pg_ops, "postgresql", pg_location_check, pg_open, pg_setup);

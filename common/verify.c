@@ -338,23 +338,42 @@ static int attempt_run(struct attempt *a)
 	bool found, twin = false, has_codes = false, user_dirty = false;
 	int r, verdict;
 
-	if ((r = store_begin_user(ctx->store, a->req->user)) != MFA_OK)
-		return tx_abort(ctx, r);
-	if (a->req->challenge && (r = attempt_challenge(a)) != MFA_OK)
-		return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
 	/* A twin matters only to a name with nothing of its own; a stranger's
 	 * attempt looks for one whatever the name has, to take the same time. */
-	if ((r = ops->user_get(ctx->store, a->req->user, &a->user, &found)) != MFA_OK ||
-	    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK ||
-	    ((a->uniform || a->nfactors == 0) &&
-	     (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin, &twin)) != MFA_OK))
+	if (!a->req->challenge) {
+		/* The lock and the reads at once (one round trip on PostgreSQL). */
+		if ((r = store_begin_login(ctx->store, a->req->user, &a->user, &found, &a->factors,
+		                           &a->nfactors, a->uniform ? a->facts->case_twin : NULL,
+		                           &twin)) != MFA_OK)
+			return tx_abort(ctx, r);
+	} else {
+		if ((r = store_begin_user(ctx->store, a->req->user)) != MFA_OK)
+			return tx_abort(ctx, r);
+		if ((r = attempt_challenge(a)) != MFA_OK)
+			return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
+		if ((r = ops->user_get(ctx->store, a->req->user, &a->user, &found)) != MFA_OK ||
+		    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK ||
+		    (a->uniform && (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin,
+		                                       &twin)) != MFA_OK))
+			return tx_abort(ctx, r);
+	}
+	if (!a->uniform && a->nfactors == 0 &&
+	    (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin, &twin)) != MFA_OK)
 		return tx_abort(ctx, r);
 	for (size_t i = 0; i < a->nfactors; i++)
 		a->active += a->factors[i].active && factor_is_otp(&a->factors[i]);
 	if (found && a->user.locked_until > a->now) {
 		/* While locked the code is not even looked at: no oracle. */
-		if (a->uniform)
+		if (a->uniform) {
+			struct store_recovery *codes = NULL;
+			size_t ncodes = 0;
+
 			attempt_decoy(a);
+			/* A wrong code reads the recovery codes: so does this, to
+			 * take as many store round trips (PostgreSQL). Not used. */
+			if (ops->recovery_get(ctx->store, a->req->user, &codes, &ncodes) == MFA_OK)
+				free(codes);
+		}
 		a->out->locked_until = (time_t)a->user.locked_until;
 		a->out->locked_seconds = (unsigned)(a->user.locked_until - a->now);
 		a->out->failures = a->user.failures;
