@@ -476,11 +476,81 @@ static void conf_corrupt_case(const char *uri)
 	store_close(&s);
 }
 
+/* store_begin_login reads what the calls one by one read, the twin too,
+ * and fails closed on a malformed row. */
+static void conf_login_read_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_factor f, *list = NULL;
+	struct store_user u = { .failures = 2, .locked_until = 9, .first_seen = 4 }, got;
+	char twin[MFA_USER_MAX + 1];
+	bool found = false, twin_found = false;
+	size_t n = 0;
+
+	if (!s)
+		return;
+	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
+	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
+	factor_make(&f, "alice", "b", MFA_FACTOR_WEBAUTHN);
+	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
+	factor_make(&f, "Bob", "c", MFA_FACTOR_TOTP);
+	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_put(s, "alice", &u), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+
+	CHECK_EQ_INT(store_begin_login(s, "alice", &got, &found, &list, &n, twin, &twin_found), MFA_OK);
+	CHECK(found && got.failures == 2 && got.locked_until == 9 && got.first_seen == 4);
+	CHECK_EQ_INT(n, 2);
+	CHECK(n == 2 && list[0].type == MFA_FACTOR_TOTP && list[1].type == MFA_FACTOR_WEBAUTHN);
+	CHECK(!twin_found);
+	/* A write transaction, its user locked: it writes and commits. */
+	got.failures = 3;
+	CHECK_EQ_INT(s->ops->user_put(s, "alice", &got), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	store_factors_free(&list, n);
+
+	CHECK_EQ_INT(store_begin_login(s, "bob", &got, &found, &list, &n, twin, &twin_found), MFA_OK);
+	CHECK(!found && n == 0 && list == NULL);
+	CHECK(twin_found);
+	CHECK_STR(twin, "Bob");
+	s->ops->rollback(s);
+	/* Without the twin asked for: not looked up. */
+	twin_found = true;
+	CHECK_EQ_INT(store_begin_login(s, "bob", &got, &found, &list, &n, NULL, &twin_found), MFA_OK);
+	s->ops->rollback(s);
+	CHECK(twin_found);
+	CHECK_EQ_INT(store_begin_login(s, "alice", &got, &found, &list, &n, NULL, NULL), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(got.failures, 3);
+	store_factors_free(&list, n);
+
+	/* A malformed factor: refused, nothing handed out, rolled back. */
+	factor_make(&f, "carol", "d", MFA_FACTOR_TOTP);
+	f.digits = 42;
+	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
+	n = 7;
+	CHECK_EQ_INT(store_begin_login(s, "carol", &got, &found, &list, &n, twin, &twin_found),
+	             MFA_ERR_CORRUPT);
+	CHECK(list == NULL && n == 0);
+	/* The store goes on working after it. */
+	CHECK_EQ_INT(store_begin_login(s, "alice", &got, &found, &list, &n, twin, &twin_found), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 2);
+	store_factors_free(&list, n);
+	store_close(&s);
+}
+
 struct racer {
 	const struct mfa_config *cfg;
 	pthread_barrier_t *start;
 	int result;    /* MFA_OK: this one moved the counter from 0 */
 };
+
+/* Whether the racers start as a login does (store_begin_login) or as
+ * other writes do (store_begin_user, then reads). */
+static bool race_by_login;
 
 /* One verification in miniature: read the counter, and only if it is
  * still 0, move it on. */
@@ -491,12 +561,23 @@ static int race_body(void *arg)
 	size_t n = 0;
 	int r;
 
-	if ((r = store_begin_user(s, "alice")) != MFA_OK)
-		return r;
-	if ((r = s->ops->factors_get(s, "alice", &list, &n)) != MFA_OK || n != 1) {
+	if (race_by_login) {
+		struct store_user u;
+		bool found;
+
+		/* A login's start: lock and reads at once (login_read). */
+		if ((r = store_begin_login(s, "alice", &u, &found, &list, &n, NULL, NULL)) != MFA_OK)
+			return r;
+	} else if ((r = store_begin_user(s, "alice")) != MFA_OK ||
+	           (r = s->ops->factors_get(s, "alice", &list, &n)) != MFA_OK) {
 		s->ops->rollback(s);
 		store_factors_free(&list, n);
-		return r != MFA_OK ? r : MFA_ERR_NOT_FOUND;
+		return r;
+	}
+	if (n != 1) {
+		s->ops->rollback(s);
+		store_factors_free(&list, n);
+		return MFA_ERR_NOT_FOUND;
 	}
 	usleep(20000);  /* the other one reads now, if the lock let it */
 	if (list[0].counter != 0) {
@@ -564,7 +645,8 @@ static void conf_race_case(const char *uri)
 	factor_make(&f, "alice", "a", MFA_FACTOR_TOTP);
 	CHECK_EQ_INT(tx_insert(s, &f), MFA_OK);
 	store_close(&s);
-	for (int round = 0; round < 5; round++) {
+	for (int round = 0; round < 6; round++) {
+		race_by_login = round % 2;
 		CHECK_EQ_INT(conf_reset_counter(&cfg), MFA_OK);
 		pthread_barrier_init(&start, NULL, 2);
 		for (int i = 0; i < 2; i++)
@@ -595,6 +677,7 @@ FOR_EACH_URI(conf_users_list, conf_users_list_case)
 FOR_EACH_URI(conf_challenges_get, conf_challenges_get_case)
 FOR_EACH_URI(conf_corrupt, conf_corrupt_case)
 FOR_EACH_URI(conf_race, conf_race_case)
+FOR_EACH_URI(conf_login_read, conf_login_read_case)
 
 /* The shared row checks, on their own. */
 static void conf_row_checks(void)
@@ -639,6 +722,7 @@ const struct test_case store_conformance_tests[] = {
 	{ "store_conf_challenges_get", conf_challenges_get },
 	{ "store_conf_corrupt", conf_corrupt },
 	{ "store_conf_race", conf_race },
+	{ "store_conf_login_read", conf_login_read },
 	{ "store_conf_row_checks", conf_row_checks },
 	{ NULL, NULL },
 };
