@@ -260,15 +260,21 @@ kill -0 "$B_PID" 2> /dev/null || fail "radiusd B died"
 grep -q "store .*running and reachable" "$T/radlogB/radius.log" ||
 	fail "no log line naming the store: $(tail -n 3 "$T/radlogB/radius.log")"
 
+# accepted_soon PORT USER CODE: an Access-Accept within 10 s (a request
+# each half second: a rejected one uses no code).
+accepted_soon() {
+	local _
+	for _ in $(seq 20); do
+		radius "$1" "User-Name = $2, User-Password = $3"
+		grep -q "Received Access-Accept" <<< "$OUT" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
 case_begin postgresql_back_logins_succeed
 pg_start_server
-ok=""
-for _ in $(seq 20); do
-	radius "$B_OTP" "User-Name = down001, User-Password = $c"
-	if grep -q "Received Access-Accept" <<< "$OUT"; then ok=1; break; fi
-	sleep 0.5
-done
-[ -n "$ok" ] || fail "not accepted within 10 s of PostgreSQL's return: $OUT"
+accepted_soon "$B_OTP" down001 "$c" || fail "not accepted within 10 s of PostgreSQL's return: $OUT"
 radius "$A_OTP" "User-Name = down002, User-Password = $c"
 accepted
 
@@ -282,13 +288,7 @@ says "Verification is unavailable"
 awk -v t="$TOOK" -v max=$((STORE_TIMEOUT + 2)) 'BEGIN { exit !(t < max) }' ||
 	fail "answered after $TOOK s, store_timeout is $STORE_TIMEOUT s"
 pg_thaw
-ok=""
-for _ in $(seq 20); do
-	radius "$B_OTP" "User-Name = down004, User-Password = $c"
-	if grep -q "Received Access-Accept" <<< "$OUT"; then ok=1; break; fi
-	sleep 0.5
-done
-[ -n "$ok" ] || fail "not accepted within 10 s of PostgreSQL's thaw: $OUT"
+accepted_soon "$B_OTP" down004 "$c" || fail "not accepted within 10 s of PostgreSQL's thaw: $OUT"
 
 case_begin pam_mfa_on_postgresql
 # pam_mfa through a real PAM stack (pam_wrapper) on the same store: a
