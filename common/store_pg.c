@@ -1497,8 +1497,12 @@ static int pg_pipeline(struct store_pg *q, struct pg_step *steps, size_t n, cons
 		r = pg_fail(q, failed, what);
 out:
 	PQclear(failed);
-	if (q->conn && !PQexitPipelineMode(q->conn))
-		r = r == MFA_OK ? pg_fail(q, NULL, what) : r;
+	if (q->conn && !PQexitPipelineMode(q->conn)) {
+		/* Results left unread: no state to use the connection in again. */
+		if (r == MFA_OK)
+			r = pg_fail(q, NULL, what);
+		pg_drop(q);
+	}
 	if (r != MFA_OK)
 		for (size_t i = 0; i < n; i++) {
 			PQclear(steps[i].res);
