@@ -274,7 +274,31 @@ static void pg_live_schema_versions(void)
 	mfa_ctx_free(&other);
 }
 
+/* A statement of a login's pipeline fails on the server: the login fails
+ * closed and says why, and the next one works on the same context. */
+static void pg_live_pipeline_failure(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	char code[9];
+	struct mfa_verdict v;
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_HOTP, NULL, 6, "JBSWY3DPEHPK3PXP", NULL),
+	             MFA_OK);
+	env_code("JBSWY3DPEHPK3PXP", NULL, 6, 0, code);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_OK);
+	CHECK(env_sql(&env, "", "ALTER TABLE mfa_factors RENAME TO mfa_factors_away"));
+	env_code("JBSWY3DPEHPK3PXP", NULL, 6, 1, code);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_STORE);
+	CHECK(strstr(mfa_ctx_error(ctx), "mfa_factors") != NULL);
+	CHECK(env_sql(&env, "", "ALTER TABLE mfa_factors_away RENAME TO mfa_factors"));
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_OK);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_REPLAY);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case store_pg_live_tests[] = {
+	{ "pg_live_pipeline_failure", pg_live_pipeline_failure },
 	{ "pg_live_reconnect", pg_live_reconnect },
 	{ "pg_live_schema_versions", pg_live_schema_versions },
 	{ NULL, NULL },
