@@ -332,8 +332,8 @@ static void pg_rollback(struct store *s)
 }
 
 /* A user row from a PS_USER_GET result. */
-static int pg_user_parse(struct store_pg *q, const PGresult *res, const char *user,
-                         struct store_user *u, bool *found)
+int pg_user_parse(struct store_pg *q, const PGresult *res, const char *user,
+                  struct store_user *u, bool *found)
 {
 	int64_t v[4];
 
@@ -471,8 +471,8 @@ corrupt:
 }
 
 /* Every factor row of a PS_FACTORS_* result. */
-static int pg_factors_parse(struct store_pg *q, const PGresult *res, struct store_factor **list,
-                            size_t *n)
+int pg_factors_parse(struct store_pg *q, const PGresult *res, struct store_factor **list,
+                     size_t *n)
 {
 	struct store_factor *v = NULL;
 	int rows = PQntuples(res), r = MFA_OK;

@@ -110,5 +110,11 @@ int pg_connect(struct store_pg *q);
 int pg_send_begin(struct store_pg *q, const char *user);
 /* Sends the pending BEGIN and steps in one pipeline (one round trip). */
 int pg_pipeline(struct store_pg *q, struct pg_step *steps, size_t n, const char *what);
+/* Row readers (store_pg.c), whatever the server sent: refuse what would
+ * not fit and what store_*_ok refuses. Here for their fuzz target. */
+int pg_user_parse(struct store_pg *q, const PGresult *res, const char *user,
+                  struct store_user *u, bool *found);
+int pg_factors_parse(struct store_pg *q, const PGresult *res, struct store_factor **list,
+                     size_t *n);
 
 #endif
