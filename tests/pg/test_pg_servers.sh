@@ -243,6 +243,31 @@ radius_timed() {
 	TOOK=$(echo "$t1 - $t0" | bc)
 }
 
+case_begin postgresql_stopped_under_load
+# Stopped in the middle of a load: every request is answered, and each
+# Access-Accept's code was written (none lost, so none can be used again).
+make_users load 600
+: > "$T/load.req"
+c=$(code)
+for i in $(seq 0 599); do printf 'User-Name = load%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/load.req"; done
+with_ma "$T/load.req"
+stdbuf -oL radclient -x -p 20 -r 1 -t 10 -f "$T/load.req" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/load.b" 2>&1 &
+rl=$!
+for _ in $(seq 500); do
+	[ "$(grep -c 'Received Access-' "$T/load.b")" -ge 100 ] && break
+	sleep 0.01
+done
+pg_stop_server
+wait "$rl"
+na=$(grep -c 'Received Access-Accept' "$T/load.b") nr=$(grep -c 'Received Access-Reject' "$T/load.b")
+pg_start_server
+used=$(pg_psql -tAc "SELECT count(*) FROM mfa_factors WHERE username LIKE 'load%' AND last_used > 0")
+echo "  stopped under load: $na accepted, $nr refused, $used codes written" >&2
+[ $((na + nr)) = 600 ] || fail "$((600 - na - nr)) of 600 requests got no answer"
+[ "$na" -le "$used" ] || fail "$na Access-Accepts but $used codes written"
+[ "$na" -gt 0 ] && [ "$nr" -gt 0 ] || fail "not stopped in the middle ($na accepted, $nr refused)"
+kill -0 "$B_PID" 2> /dev/null || fail "radiusd B died"
+
 case_begin postgresql_stopped_every_request_refused
 make_users down 100
 pg_stop_server
