@@ -246,12 +246,12 @@ radius_timed() {
 case_begin postgresql_stopped_under_load
 # Stopped in the middle of a load: every request is answered, and each
 # Access-Accept's code was written (none lost, so none can be used again).
-make_users load 600
+make_users load 800
 : > "$T/load.req"
 c=$(code)
-for i in $(seq 0 599); do printf 'User-Name = load%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/load.req"; done
+for i in $(seq 0 799); do printf 'User-Name = load%03d, User-Password = %s\n\n' "$i" "$c" >> "$T/load.req"; done
 with_ma "$T/load.req"
-stdbuf -oL radclient -x -p 20 -r 1 -t 10 -f "$T/load.req" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/load.b" 2>&1 &
+stdbuf -oL radclient -x -p 10 -r 1 -t 10 -f "$T/load.req" "127.0.0.1:$B_OTP" auth "$RADIUS_SECRET" > "$T/load.b" 2>&1 &
 rl=$!
 for _ in $(seq 500); do
 	[ "$(grep -c 'Received Access-' "$T/load.b")" -ge 100 ] && break
@@ -263,7 +263,7 @@ na=$(grep -c 'Received Access-Accept' "$T/load.b") nr=$(grep -c 'Received Access
 pg_start_server
 used=$(pg_psql -tAc "SELECT count(*) FROM mfa_factors WHERE username LIKE 'load%' AND last_used > 0")
 echo "  stopped under load: $na accepted, $nr refused, $used codes written" >&2
-[ $((na + nr)) = 600 ] || fail "$((600 - na - nr)) of 600 requests got no answer"
+[ $((na + nr)) = 800 ] || fail "$((800 - na - nr)) of 800 requests got no answer"
 [ "$na" -le "$used" ] || fail "$na Access-Accepts but $used codes written"
 [ "$na" -gt 0 ] && [ "$nr" -gt 0 ] || fail "not stopped in the middle ($na accepted, $nr refused)"
 kill -0 "$B_PID" 2> /dev/null || fail "radiusd B died"
