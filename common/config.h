@@ -33,7 +33,7 @@ struct mfa_config {
 	unsigned lockout_max_delay;
 	bool sqlite_sync_full;            /* fsync every commit */
 	unsigned store_busy_timeout;      /* milliseconds (SQLite) */
-	unsigned store_timeout;           /* seconds: connect and each transaction (PostgreSQL) */
+	unsigned store_timeout;           /* seconds: connecting and each statement (PostgreSQL) */
 	/* WebAuthn relying party; off while webauthn_rp_id is empty. */
 	char webauthn_rp_id[254];         /* a DNS name */
 	char webauthn_rp_name[64];        /* "" = issuer */
