@@ -1,0 +1,73 @@
+/*
+ * wire.h - the messages between pam_mfa and the resident service (issue
+ * 12): one login question, one answer. Self-contained (libc only), so that
+ * a thin pam_mfa can carry it without the core's libraries.
+ *
+ * A message is one packet (SOCK_SEQPACKET keeps the boundaries) of at most
+ * WIRE_MAX bytes: "MF", a version byte, a type byte, then fields, each a
+ * tag byte, a big-endian 16-bit length and that many bytes. Every tag is
+ * known to its type and appears once; strings hold no NUL and stay within
+ * their bounds (an optional string is left out rather than sent empty,
+ * the code aside: Enter alone is an answer); numbers are 4 bytes,
+ * big-endian; nothing follows the last field. Anything else is refused
+ * whole: a newer peer speaks a new version.
+ */
+#ifndef MFA_WIRE_H
+#define MFA_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mfa.h"
+
+#define WIRE_VERSION 1
+#define WIRE_MAX 4096
+#define WIRE_CODE_MAX 256        /* what was typed: a code, or a password and a code */
+#define WIRE_SERVICE_MAX 64
+#define WIRE_REMOTE_MAX 255
+#define WIRE_TTY_MAX 64
+#define WIRE_TEXT_MAX 1024       /* what the user is shown */
+
+enum wire_type {
+	WIRE_LOGIN_REQUEST = 1,
+	WIRE_LOGIN_REPLY = 2,
+};
+
+/* Request flags. */
+#define WIRE_PASSWORD_VERIFIED 0x1u
+#define WIRE_ENROLL_INLINE 0x2u
+#define WIRE_FLAGS_KNOWN (WIRE_PASSWORD_VERIFIED | WIRE_ENROLL_INLINE)
+
+/* A login to decide: mfa_login's request and policy. The code is a
+ * secret: wipe the struct after use. */
+struct wire_login_request {
+	char user[MFA_USER_MAX + 1];      /* required, not empty */
+	char code[WIRE_CODE_MAX + 1];
+	bool has_code;                    /* false: nothing typed yet (ask) */
+	char service[WIRE_SERVICE_MAX + 1];
+	char remote[WIRE_REMOTE_MAX + 1];
+	char tty[WIRE_TTY_MAX + 1];
+	uint32_t flags;                   /* WIRE_* above */
+	uint32_t no_factor;               /* mfa_no_factor */
+	uint32_t grace_days;
+};
+
+/* The decision: mfa_login's result as the front end needs it. */
+struct wire_login_reply {
+	uint32_t status;                  /* mfa_err of the call */
+	uint32_t action;                  /* mfa_login_action */
+	char text[WIRE_TEXT_MAX + 1];     /* to show the user; may be empty */
+};
+
+/* Into buf (size bytes): MFA_OK and *len, or MFA_ERR_INVALID for a value
+ * out of bounds (nothing usable is in buf then). */
+int wire_login_request_encode(const struct wire_login_request *r, unsigned char *buf, size_t size,
+                              size_t *len);
+int wire_login_reply_encode(const struct wire_login_reply *r, unsigned char *buf, size_t size,
+                            size_t *len);
+/* From one packet: MFA_OK, or MFA_ERR_INVALID with *r zeroed. */
+int wire_login_request_decode(const unsigned char *buf, size_t len, struct wire_login_request *r);
+int wire_login_reply_decode(const unsigned char *buf, size_t len, struct wire_login_reply *r);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * test_wire.c - the pam_mfa <-> service messages: what is written reads
+ * back the same, and every malformed packet is refused whole.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "wire.h"
+
+static struct wire_login_request request_sample(void)
+{
+	struct wire_login_request r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.user, sizeof(r.user), "alice");
+	snprintf(r.code, sizeof(r.code), "123456");
+	r.has_code = true;
+	snprintf(r.service, sizeof(r.service), "sshd");
+	snprintf(r.remote, sizeof(r.remote), "192.0.2.7");
+	r.flags = WIRE_PASSWORD_VERIFIED;
+	r.no_factor = MFA_NO_FACTOR_IGNORE;
+	r.grace_days = 7;
+	return r;
+}
+
+static size_t request_packet(unsigned char *buf, size_t size)
+{
+	struct wire_login_request r = request_sample();
+	size_t len = 0;
+
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, size, &len), MFA_OK);
+	return len;
+}
+
+static void wire_round_trip(void)
+{
+	struct wire_login_request r = request_sample(), back;
+	struct wire_login_reply rep = { .status = MFA_ERR_BAD_CODE, .action = MFA_LOGIN_RETRY }, rb;
+	unsigned char buf[WIRE_MAX];
+	size_t len = 0;
+
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK(len > 4 && !memcmp(buf, "MF\1\1", 4));
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(!memcmp(&r, &back, sizeof(r)));
+	/* Nothing typed yet: no code field, has_code false. */
+	r.has_code = false;
+	r.code[0] = '\0';
+	r.tty[0] = '\0';
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(!back.has_code && back.code[0] == '\0');
+	/* An empty code typed (Enter) is a code. */
+	r.has_code = true;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(back.has_code && back.code[0] == '\0');
+	/* Largest fields fit in one packet. */
+	memset(r.user, 'u', MFA_USER_MAX);
+	r.user[MFA_USER_MAX] = '\0';
+	memset(r.code, 'c', WIRE_CODE_MAX);
+	r.code[WIRE_CODE_MAX] = '\0';
+	memset(r.remote, 'r', WIRE_REMOTE_MAX);
+	r.remote[WIRE_REMOTE_MAX] = '\0';
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(!memcmp(&r, &back, sizeof(r)));
+
+	snprintf(rep.text, sizeof(rep.text), "Wrong code.");
+	CHECK_EQ_INT(wire_login_reply_encode(&rep, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_reply_decode(buf, len, &rb), MFA_OK);
+	CHECK(!memcmp(&rep, &rb, sizeof(rep)));
+	/* A reply is not a request, nor the other way. */
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_ERR_INVALID);
+}
+
+/* Values out of bounds are not written. */
+static void wire_encode_refuses(void)
+{
+	struct wire_login_request r = request_sample();
+	struct wire_login_reply rep = { .status = MFA_ERR__COUNT, .action = MFA_LOGIN_ASK };
+	unsigned char buf[WIRE_MAX];
+	size_t len = 1;
+
+	r.user[0] = '\0';
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	CHECK_EQ_INT(len, 0);
+	r = request_sample();
+	r.flags = 0x80;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	r = request_sample();
+	r.no_factor = 3;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	r = request_sample();
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, 10, &len), MFA_ERR_INVALID);
+	CHECK_EQ_INT(wire_login_reply_encode(&rep, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+}
+
+/* Each way a packet can be wrong, on an otherwise good one. */
+static void wire_decode_refuses(void)
+{
+	unsigned char good[WIRE_MAX], bad[WIRE_MAX + 16];
+	struct wire_login_request back;
+	size_t len = request_packet(good, sizeof(good));
+
+#define REFUSED(buf, n)                                                                   \
+	do {                                                                              \
+		memset(&back, 0x55, sizeof(back));                                        \
+		CHECK_EQ_INT(wire_login_request_decode(buf, n, &back), MFA_ERR_INVALID);  \
+		CHECK(back.user[0] == '\0' && back.code[0] == '\0' && !back.has_code);    \
+	} while (0)
+
+	CHECK_EQ_INT(wire_login_request_decode(good, len, &back), MFA_OK);
+	/* Short, truncated anywhere, trailing bytes. */
+	for (size_t n = 0; n < len; n++)
+		REFUSED(good, n);
+	memcpy(bad, good, len);
+	bad[len] = 0;
+	REFUSED(bad, len + 1);
+	/* Magic, version, type. */
+	for (size_t i = 0; i < 4; i++) {
+		memcpy(bad, good, len);
+		bad[i] ^= 0x40;
+		REFUSED(bad, len);
+	}
+	/* An unknown tag, and a known one twice. */
+	memcpy(bad, good, len);
+	memcpy(bad + len, "\x63\x00\x01x", 4);
+	REFUSED(bad, len + 4);
+	memcpy(bad, good, len);
+	memcpy(bad + len, "\x05\x00\x01x", 4);   /* tty: fine once */
+	CHECK_EQ_INT(wire_login_request_decode(bad, len + 4, &back), MFA_OK);
+	memcpy(bad + len + 4, "\x05\x00\x01y", 4);
+	REFUSED(bad, len + 8);
+	/* An optional string sent empty: it is left out instead (one form). */
+	memcpy(bad, good, len);
+	memcpy(bad + len, "\x05\x00\x00", 3);
+	REFUSED(bad, len + 3);
+	/* A length past the end; a NUL inside a string; a number of 3 bytes. */
+	memcpy(bad, good, len);
+	bad[5] = 0xff;
+	REFUSED(bad, len);
+	memcpy(bad, good, len);
+	bad[4 + 3 + 2] = '\0';                    /* inside "alice" */
+	REFUSED(bad, len);
+	{
+		struct wire_login_request r = request_sample();
+		unsigned char *p;
+		size_t n = request_packet(bad, sizeof(bad));
+
+		(void)r;
+		/* The flags field (tag 6): its length to 3. */
+		for (p = bad + 4; p < bad + n && *p != 6; p += 3 + ((size_t)p[1] << 8 | p[2]))
+			;
+		CHECK(p < bad + n);
+		if (p < bad + n) {
+			p[2] = 3;
+			REFUSED(bad, n);
+			p[2] = 4;
+			p[3 + 3] = 0x80;           /* an unknown flag */
+			REFUSED(bad, n);
+		}
+	}
+	/* A required field missing: a packet with the user only. */
+	memcpy(bad, "MF\1\1\x01\x00\x05alice", 12);
+	REFUSED(bad, 12);
+	/* Longer than any packet may be. */
+	memset(bad, 0, sizeof(bad));
+	memcpy(bad, good, len);
+	REFUSED(bad, WIRE_MAX + 1);
+#undef REFUSED
+}
+
+const struct test_case wire_tests[] = {
+	{ "wire_round_trip", wire_round_trip },
+	{ "wire_encode_refuses", wire_encode_refuses },
+	{ "wire_decode_refuses", wire_decode_refuses },
+	{ NULL, NULL },
+};
