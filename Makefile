@@ -39,7 +39,7 @@ ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
 .PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn asan
-all: build/libmfa.a build/mfactl build/pam_mfa.so build/rlm_mfa.so
+all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/rlm_mfa.so
 
 build/obj/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -52,6 +52,14 @@ build/libmfa.a: $(CORE_OBJ)
 
 build/mfactl: $(CLI_OBJ) build/libmfa.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(CLI_OBJ) build/libmfa.a $(PKG_LIBS)
+
+# The resident login service (issue 12, first step).
+build/mfad: build/obj/service/mfad.o build/libmfa.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ build/obj/service/mfad.o build/libmfa.a $(PKG_LIBS)
+
+# Its test client: the wire messages only, no core.
+build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ tests/service/wire_client.c common/wire.c
 
 # PAM module: the core linked in, only pam_sm_* exported.
 build/pam_mfa.so: build/obj/pam_module/pam_mfa.o build/libmfa.a pam_module/pam_mfa.map
@@ -95,6 +103,9 @@ build/asan/unit_tests: $(ASAN_UNIT_OBJ) build/asan/libmfa.a
 build/asan/mfactl: $(ASAN_CLI_OBJ) build/asan/libmfa.a
 	$(CC) $(SAN) -o $@ $(ASAN_CLI_OBJ) build/asan/libmfa.a $(PKG_LIBS)
 
+build/asan/mfad: build/asan/service/mfad.o build/asan/libmfa.a
+	$(CC) $(SAN) -o $@ build/asan/service/mfad.o build/asan/libmfa.a $(PKG_LIBS)
+
 # Each fuzz target also builds as a regression test over its seed corpus.
 build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmfa.a
 	$(CC) $(ASAN_CFLAGS) -o $@ $< tests/fuzz/corpus_main.c build/asan/libmfa.a $(PKG_LIBS)
@@ -113,7 +124,7 @@ build/asan/softauthn_selfcheck: tests/softauthn/selfcheck.c tests/softauthn/soft
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/selfcheck.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
 
-asan: build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+asan: build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl build/asan/mfad build/wire_client $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined
@@ -176,4 +187,4 @@ install: all
 
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:
-	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/libmfa.a build/demo
+	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/wire_client build/libmfa.a build/demo
