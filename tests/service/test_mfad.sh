@@ -1,0 +1,201 @@
+#!/bin/bash
+# test_mfad.sh - the resident service end to end: build/asan/mfad on a
+# private socket, asked by build/wire_client (the wire messages only) as
+# root and as nobody, with oathtool as the independent oracle.
+. "$(dirname "$0")/../cli/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MFAD=${MFAD:-$ROOT/build/asan/mfad}
+CLIENT=${WIRE_CLIENT:-$ROOT/build/wire_client}
+SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+NOBODY_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+CAROL_SECRET=KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU
+# $T is private (0700): the socket lives where nobody can reach it.
+S=$(mktemp -d /tmp/mfad-test-XXXXXX)
+chmod 0755 "$S"
+SOCK=$S/mfad.sock
+MFAD_PID=""
+stop_mfad() {
+	[ -n "$MFAD_PID" ] || return 0
+	kill -TERM "$MFAD_PID" 2> /dev/null
+	wait "$MFAD_PID"
+	MFAD_RC=$?
+	MFAD_PID=""
+}
+trap 'stop_mfad; rm -rf "$S"; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
+
+# start_mfad: mfad in the background, its log in $S/mfad.log; waits for it
+# to answer (a stale socket may be there before).
+start_mfad() {
+	local started
+	started=$(grep -c 'answering at' "$S/mfad.log" 2> /dev/null)
+	"$MFAD" --config "$MFA_CONFIG" --socket "$SOCK" --timeout 1 2>> "$S/mfad.log" &
+	MFAD_PID=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c 'answering at' "$S/mfad.log")" -gt "${started:-0}" ] && return 0
+		kill -0 "$MFAD_PID" 2> /dev/null || break
+		sleep 0.1
+	done
+	fail "mfad did not start: $(cat "$S/mfad.log")"
+	return 1
+}
+# ask USER CODE|- [--password-verified]: as root, service "login".
+ask() { run "$CLIENT" "$SOCK" "$1" "$2" login "${@:3}"; }
+# ask_as_nobody USER CODE|- [--password-verified]
+ask_as_nobody() {
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$CLIENT" "$SOCK" "$1" "$2" login "${@:3}"
+}
+wrong_code() { printf '%06d' $(( (10#$(oathtool --totp -b "$1") + 500000) % 1000000 )); }
+# Status numbers are mfa_err values (common/mfa.h).
+OK=0 BAD_CODE=1 REPLAY=2 NO_FACTOR=5 INVALID=16
+
+"$MFACTL" init > /dev/null
+"$MFACTL" enroll alice --secret "$SECRET" --no-confirm --no-qr > /dev/null
+"$MFACTL" enroll carol --secret "$CAROL_SECRET" --no-confirm --no-qr > /dev/null
+
+case_begin help_is_a_usage_text
+run "$MFAD" --help
+expect_rc 0
+expect_out "mfad --config FILE --socket PATH"
+expect_out "SO_PEERCRED"
+run "$MFAD" --config "$MFA_CONFIG"
+expect_rc 2
+expect_err "--socket PATH are required"
+
+case_begin bad_config_fails_closed
+printf 'store = sqlite:%s/none/mfa.db\nkey_file = %s/missing.key\n' "$T" "$T" > "$T/bad.conf"
+run "$MFAD" --config "$T/bad.conf" --socket "$SOCK"
+expect_rc 1
+expect_err "mfad: cannot start"
+[ -e "$SOCK" ] && fail "a socket was left by a failed start"
+
+case_begin refuses_a_path_that_is_not_a_socket
+echo keep > "$S/file"
+run "$MFAD" --config "$MFA_CONFIG" --socket "$S/file"
+expect_rc 1
+expect_err "exists and is not a socket"
+[ "$(cat "$S/file")" = keep ] || fail "the file was changed"
+
+case_begin starts_with_an_open_socket
+start_mfad
+[ "$(stat -c %a "$SOCK")" = 666 ] || fail "socket mode $(stat -c %a "$SOCK")"
+run "$MFAD" --config "$MFA_CONFIG" --socket "$SOCK"
+expect_rc 1
+expect_err "another service answers"
+
+case_begin root_right_code_accepted_then_replay_refused
+code=$(oathtool --totp -b "$SECRET")
+ask alice "$code"
+expect_rc 0
+expect_out "action ACCEPT"
+expect_out "status $OK"
+ask alice "$code"
+expect_rc 0
+expect_out "status $REPLAY"
+grep -q '^action \(REFUSE\|RETRY\)' <<< "$OUT" || fail "replay not refused: $OUT"
+grep -q "$code" "$S/mfad.log" "$T/audit.json" && fail "a code reached a log"
+
+case_begin root_wrong_code_refused_as_mfa_login_says
+ask alice "$(wrong_code "$SECRET")" --password-verified
+expect_rc 0
+expect_out "status $BAD_CODE"
+expect_out "action RETRY"
+ask alice "$(wrong_code "$SECRET")"
+expect_rc 0
+grep -q '^action \(REFUSE\|RETRY\)' <<< "$OUT" || fail "wrong code not refused: $OUT"
+"$MFACTL" unlock alice > /dev/null
+
+case_begin nobody_password_verified_is_ignored
+# nobody has no factor yet: with a verified password mfa_login reads the
+# store and refuses; without one it asks like for anyone.
+ask nobody - --password-verified
+expect_out "action REFUSE"
+expect_out "status $NO_FACTOR"
+ask_as_nobody nobody - --password-verified
+expect_rc 0
+expect_out "action ASK"
+
+case_begin nobody_own_code_accepted
+"$MFACTL" enroll nobody --secret "$NOBODY_SECRET" --no-confirm --no-qr > /dev/null
+ask_as_nobody nobody "$(oathtool --totp -b "$NOBODY_SECRET")"
+expect_rc 0
+expect_out "action ACCEPT"
+
+case_begin nobody_asking_for_alice_is_refused_and_changes_nothing
+before=$(store_dump)
+audit_before=$(wc -l < "$T/audit.json")
+ask_as_nobody alice "$(wrong_code "$SECRET")"
+expect_rc 0
+expect_out "action REFUSE"
+expect_out "status $INVALID"
+expect_out "text Verification refused."
+ask_as_nobody alice "$(oathtool --totp -b "$SECRET")"
+expect_out "action REFUSE"
+[ "$before" = "$(store_dump)" ] || fail "the store changed"
+[ "$audit_before" = "$(wc -l < "$T/audit.json")" ] || fail "the audit trail changed"
+grep -q 'uid 65534 asked about user alice: refused, not its own user' "$S/mfad.log" ||
+	fail "refusal not logged: $(cat "$S/mfad.log")"
+
+case_begin nobody_flood_is_rate_limited
+before=$(store_dump)
+busy=0 answered=0
+for _ in $(seq 20); do
+	ask_as_nobody nobody "$(wrong_code "$NOBODY_SECRET")"
+	if grep -q '^text Too many verification requests' <<< "$OUT"; then
+		busy=$((busy + 1))
+	else
+		answered=$((answered + 1))
+	fi
+done
+# At most 10 in 10 s, some of them spent by the cases above.
+[ "$answered" -le 10 ] || fail "$answered of 20 answered"
+[ "$busy" -ge 10 ] || fail "$busy of 20 rate-limited"
+grep -q 'uid 65534 asked about user nobody: refused, over 10 requests' "$S/mfad.log" ||
+	fail "rate limit not logged"
+# Root is not rate-limited.
+ask carol -
+expect_out "action ASK"
+
+case_begin survives_garbage_empty_oversized_and_silent_clients
+python3 - "$SOCK" <<-'PY' > "$T/py.out" 2>&1 || fail "python client: $(cat "$T/py.out")"
+	import socket, sys, time
+	def client():
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+	    s.settimeout(5)
+	    s.connect(sys.argv[1])
+	    return s
+	for packet in (b"garbage", b"MF\x01\x01\x00", b"", b"MF" + b"\x00" * 5000):
+	    s = client()
+	    s.send(packet)
+	    assert s.recv(8192) == b"", packet[:8]   # closed, no reply
+	    s.close()
+	s = client()                                     # sends nothing
+	t = time.monotonic()
+	assert s.recv(8192) == b""
+	print("silent client closed after %.1f s" % (time.monotonic() - t))
+	s = client()                                     # hangs up at once
+	s.close()
+	PY
+ask alice -
+expect_rc 0
+expect_out "action ASK"
+grep -q 'sent a malformed request' "$S/mfad.log" || fail "garbage not logged"
+grep -q 'sent no request within 1 s' "$S/mfad.log" || fail "timeout not logged"
+
+case_begin kill_9_then_restart
+{ kill -9 "$MFAD_PID"; wait "$MFAD_PID"; } 2> /dev/null   # bash's "Killed" line too
+MFAD_PID=""
+ask carol "$(oathtool --totp -b "$CAROL_SECRET")"
+expect_rc 3
+expect_err "cannot connect"
+expect_err "Connection refused"
+start_mfad
+ask carol "$(oathtool --totp -b "$CAROL_SECRET")"
+expect_rc 0
+expect_out "action ACCEPT"
+
+case_begin sigterm_stops_cleanly
+stop_mfad
+[ "$MFAD_RC" -eq 0 ] || fail "exit status $MFAD_RC: $(tail -n 20 "$S/mfad.log")"
+[ -e "$SOCK" ] && fail "the socket was left behind"
+grep -q 'ERROR: \(Address\|Leak\)Sanitizer' "$S/mfad.log" && fail "sanitizer: $(cat "$S/mfad.log")"
+true
