@@ -389,8 +389,13 @@ int main(int argc, char **argv)
 		if (poll(&p, 1, 1000) <= 0)
 			continue;
 		fd = accept4(s.listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors or memory: the connection waits
+			 * in the backlog; do not spin on it meanwhile. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				poll(NULL, 0, 100);
 			continue;
+		}
 		serve(&s, fd);
 		close(fd);
 	}
