@@ -331,6 +331,52 @@ static void pg_rollback(struct store *s)
 	q->begin_pending = NULL;
 }
 
+/* Reads one row of a result into elem; arg as its caller gave it. */
+typedef int (*pg_row_reader)(struct store_pg *q, const PGresult *res, int row, void *elem,
+                             const void *arg);
+
+/* Every row of res, each read by read_row into an array of elem_size
+ * elements: MFA_OK and the array (the caller frees it), or the first
+ * row's failure and nothing (what was read wiped). */
+static int pg_rows_read(struct store_pg *q, const PGresult *res, size_t elem_size,
+                        pg_row_reader read_row, const void *arg, void **list, size_t *n)
+{
+	int rows = PQntuples(res), r = MFA_OK;
+	unsigned char *v = NULL;
+
+	*list = NULL;
+	*n = 0;
+	if (rows > 0 && !(v = calloc((size_t)rows, elem_size)))
+		return MFA_ERR_NOMEM;
+	for (int i = 0; i < rows && r == MFA_OK; i++)
+		r = read_row(q, res, i, v + (size_t)i * elem_size, arg);
+	if (r != MFA_OK) {
+		OPENSSL_cleanse(v, (size_t)rows * elem_size);
+		free(v);
+		return r;
+	}
+	*list = v;
+	*n = (size_t)rows;
+	return MFA_OK;
+}
+
+/* Runs id and reads its rows (pg_rows_read). */
+static int pg_rows_get(struct store_pg *q, enum pg_stmt id, const struct pg_params *p,
+                       const char *what, size_t elem_size, pg_row_reader read_row,
+                       const void *arg, void **list, size_t *n)
+{
+	PGresult *res;
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if (!(res = pg_run(q, id, p, what, &r)))
+		return r;
+	r = pg_rows_read(q, res, elem_size, read_row, arg, list, n);
+	PQclear(res);
+	return r;
+}
+
 /* A user row from a PS_USER_GET result. */
 int pg_user_parse(struct store_pg *q, const PGresult *res, const char *user,
                   struct store_user *u, bool *found)
@@ -471,42 +517,34 @@ corrupt:
 }
 
 /* Every factor row of a PS_FACTORS_* result. */
+static int read_factor(struct store_pg *q, const PGresult *res, int row, void *elem,
+                       const void *arg)
+{
+	(void)arg;
+	return pg_factor_row(q, res, row, elem);
+}
+
 int pg_factors_parse(struct store_pg *q, const PGresult *res, struct store_factor **list,
                      size_t *n)
 {
-	struct store_factor *v = NULL;
-	int rows = PQntuples(res), r = MFA_OK;
+	void *v;
+	int r = pg_rows_read(q, res, sizeof(**list), read_factor, NULL, &v, n);
 
-	*list = NULL;
-	*n = 0;
-	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v))))
-		return MFA_ERR_NOMEM;
-	for (int i = 0; i < rows; i++)
-		if ((r = pg_factor_row(q, res, i, &v[i])) != MFA_OK)
-			goto out;
 	*list = v;
-	*n = (size_t)rows;
-	v = NULL;
-out:
-	store_factors_free(&v, (size_t)rows);
 	return r;
 }
 
 static int pg_factors_get(struct store *s, const char *user, struct store_factor **list, size_t *n)
 {
-	struct store_pg *q = as_pg(s);
 	struct pg_params p = { 0 };
-	PGresult *res;
+	void *v;
 	int r;
 
-	*list = NULL;
-	*n = 0;
 	if (user)
 		p_text(&p, user);
-	if (!(res = pg_run(q, user ? PS_FACTORS_USER : PS_FACTORS_ALL, &p, "read factors", &r)))
-		return r;
-	r = pg_factors_parse(q, res, list, n);
-	PQclear(res);
+	r = pg_rows_get(as_pg(s), user ? PS_FACTORS_USER : PS_FACTORS_ALL, &p, "read factors",
+	                sizeof(**list), read_factor, NULL, &v, n);
+	*list = v;
 	return r;
 }
 
@@ -613,58 +651,46 @@ static int pg_factors_delete_pending(struct store *s, const char *user)
 	return pg_delete_user_rows(as_pg(s), PS_FACTORS_DEL_PENDING, user, &changed);
 }
 
+/* One recovery code row; arg: whose, for the message. */
+static int read_recovery(struct store_pg *q, const PGresult *res, int row, void *elem,
+                         const void *arg)
+{
+	struct store_recovery *c = elem;
+	size_t salt_len = 0, hash_len = 0;
+	const void *salt = col_blob(res, row, 0, &salt_len), *hash = col_blob(res, row, 1, &hash_len);
+	int64_t used, kind;
+
+	if (!salt || !hash || salt_len != STORE_SALT_LEN || hash_len != STORE_HASH_LEN ||
+	    !col_int(res, row, 2, &used) || !col_int(res, row, 3, &kind)) {
+		snprintf(q->base.err, sizeof(q->base.err),
+		         "store %s: a recovery code of %s is malformed (issue new ones with 'mfactl recovery')",
+		         q->uri, (const char *)arg);
+		return MFA_ERR_CORRUPT;
+	}
+	memcpy(c->salt, salt, STORE_SALT_LEN);
+	memcpy(c->hash, hash, STORE_HASH_LEN);
+	c->used = used != 0;
+	c->kind = (int)clamp(kind, INT_MIN, INT_MAX);
+	if (!store_recovery_ok(c)) {
+		snprintf(q->base.err, sizeof(q->base.err),
+		         "store %s: a recovery code of %s has an unknown kind (issue new ones with 'mfactl recovery')",
+		         q->uri, (const char *)arg);
+		return MFA_ERR_CORRUPT;
+	}
+	return MFA_OK;
+}
+
 static int pg_recovery_get(struct store *s, const char *user, struct store_recovery **list,
                            size_t *n)
 {
-	struct store_pg *q = as_pg(s);
 	struct pg_params p = { 0 };
-	struct store_recovery *v = NULL;
-	PGresult *res;
-	int rows, r = MFA_OK;
+	void *v;
+	int r;
 
-	*list = NULL;
-	*n = 0;
 	p_text(&p, user);
-	if (!(res = pg_run(q, PS_RECOVERY_GET, &p, "read recovery codes", &r)))
-		return r;
-	rows = PQntuples(res);
-	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
-		r = MFA_ERR_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < rows; i++) {
-		size_t salt_len = 0, hash_len = 0;
-		const void *salt = col_blob(res, i, 0, &salt_len), *hash = col_blob(res, i, 1, &hash_len);
-		int64_t used, kind;
-
-		if (!salt || !hash || salt_len != STORE_SALT_LEN || hash_len != STORE_HASH_LEN ||
-		    !col_int(res, i, 2, &used) || !col_int(res, i, 3, &kind)) {
-			snprintf(q->base.err, sizeof(q->base.err),
-			         "store %s: a recovery code of %s is malformed (issue new ones with 'mfactl recovery')",
-			         q->uri, user);
-			r = MFA_ERR_CORRUPT;
-			goto out;
-		}
-		memcpy(v[i].salt, salt, STORE_SALT_LEN);
-		memcpy(v[i].hash, hash, STORE_HASH_LEN);
-		v[i].used = used != 0;
-		v[i].kind = (int)clamp(kind, INT_MIN, INT_MAX);
-		if (!store_recovery_ok(&v[i])) {
-			snprintf(q->base.err, sizeof(q->base.err),
-			         "store %s: a recovery code of %s has an unknown kind (issue new ones with 'mfactl recovery')",
-			         q->uri, user);
-			r = MFA_ERR_CORRUPT;
-			goto out;
-		}
-	}
+	r = pg_rows_get(as_pg(s), PS_RECOVERY_GET, &p, "read recovery codes", sizeof(**list),
+	                read_recovery, user, &v, n);
 	*list = v;
-	*n = (size_t)rows;
-	v = NULL;
-out:
-	PQclear(res);
-	if (v)
-		OPENSSL_cleanse(v, (size_t)rows * sizeof(*v));
-	free(v);
 	return r;
 }
 
@@ -803,65 +829,45 @@ static int pg_decoy_touch(struct store *s, int64_t now)
 	return pg_do(as_pg(s), PS_DECOY_TOUCH, &p, "write", NULL);
 }
 
+static int read_name(struct store_pg *q, const PGresult *res, int row, void *elem,
+                     const void *arg)
+{
+	(void)arg;
+	if (col_text(res, row, 0, elem, MFA_USER_MAX + 1))
+		return MFA_OK;
+	snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed user name", q->uri);
+	return MFA_ERR_CORRUPT;
+}
+
 static int pg_users_list(struct store *s, char (**names)[MFA_USER_MAX + 1], size_t *n)
 {
-	struct store_pg *q = as_pg(s);
-	char (*v)[MFA_USER_MAX + 1] = NULL;
-	PGresult *res;
-	int rows, r = MFA_OK;
+	void *v;
+	int r = pg_rows_get(as_pg(s), PS_USERS_LIST, NULL, "list users", sizeof(**names), read_name,
+	                    NULL, &v, n);
 
-	*names = NULL;
-	*n = 0;
-	if (!(res = pg_run(q, PS_USERS_LIST, NULL, "list users", &r)))
-		return r;
-	rows = PQntuples(res);
-	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
-		r = MFA_ERR_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < rows; i++)
-		if (!col_text(res, i, 0, v[i], sizeof(v[i]))) {
-			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed user name", q->uri);
-			r = MFA_ERR_CORRUPT;
-			goto out;
-		}
 	*names = v;
-	*n = (size_t)rows;
-	v = NULL;
-out:
-	PQclear(res);
-	free(v);
 	return r;
+}
+
+static int read_challenge(struct store_pg *q, const PGresult *res, int row, void *elem,
+                          const void *arg)
+{
+	struct store_challenge *c = elem;
+
+	(void)arg;
+	if (col_text(res, row, 0, c->id, sizeof(c->id)) && pg_challenge_row(res, row, 1, c))
+		return MFA_OK;
+	snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed challenge", q->uri);
+	return MFA_ERR_CORRUPT;
 }
 
 static int pg_challenges_get(struct store *s, struct store_challenge **list, size_t *n)
 {
-	struct store_pg *q = as_pg(s);
-	struct store_challenge *v = NULL;
-	PGresult *res;
-	int rows, r = MFA_OK;
+	void *v;
+	int r = pg_rows_get(as_pg(s), PS_CHALLENGES_ALL, NULL, "read challenges", sizeof(**list),
+	                    read_challenge, NULL, &v, n);
 
-	*list = NULL;
-	*n = 0;
-	if (!(res = pg_run(q, PS_CHALLENGES_ALL, NULL, "read challenges", &r)))
-		return r;
-	rows = PQntuples(res);
-	if (rows > 0 && !(v = calloc((size_t)rows, sizeof(*v)))) {
-		r = MFA_ERR_NOMEM;
-		goto out;
-	}
-	for (int i = 0; i < rows; i++)
-		if (!col_text(res, i, 0, v[i].id, sizeof(v[i].id)) || !pg_challenge_row(res, i, 1, &v[i])) {
-			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed challenge", q->uri);
-			r = MFA_ERR_CORRUPT;
-			goto out;
-		}
 	*list = v;
-	*n = (size_t)rows;
-	v = NULL;
-out:
-	PQclear(res);
-	free(v);
 	return r;
 }
 
