@@ -102,6 +102,20 @@ int store_begin_user(struct store *s, const char *user)
 	return store_begin_users(s, &user, 1);
 }
 
+int store_login_reads(struct store *s, const char *user, struct store_user *u, bool *found,
+                      struct store_factor **list, size_t *n, char twin[MFA_USER_MAX + 1],
+                      bool *twin_found)
+{
+	int r;
+
+	*list = NULL;
+	*n = 0;
+	if ((r = s->ops->user_get(s, user, u, found)) == MFA_OK &&
+	    (r = s->ops->factors_get(s, user, list, n)) == MFA_OK && twin)
+		r = s->ops->user_twin(s, user, twin, twin_found);
+	return r;
+}
+
 int store_begin_login(struct store *s, const char *user, struct store_user *u, bool *found,
                       struct store_factor **list, size_t *n, char twin[MFA_USER_MAX + 1],
                       bool *twin_found)
@@ -113,10 +127,8 @@ int store_begin_login(struct store *s, const char *user, struct store_user *u, b
 	if (s->ops->login_read) {
 		if ((r = s->ops->begin(s, true)) == MFA_OK)
 			r = s->ops->login_read(s, user, u, found, list, n, twin, twin_found);
-	} else if ((r = store_begin_user(s, user)) == MFA_OK &&
-	           (r = s->ops->user_get(s, user, u, found)) == MFA_OK &&
-	           (r = s->ops->factors_get(s, user, list, n)) == MFA_OK && twin) {
-		r = s->ops->user_twin(s, user, twin, twin_found);
+	} else if ((r = store_begin_user(s, user)) == MFA_OK) {
+		r = store_login_reads(s, user, u, found, list, n, twin, twin_found);
 	}
 	if (r != MFA_OK) {
 		s->ops->rollback(s);

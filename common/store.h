@@ -196,6 +196,11 @@ int store_setup(const struct mfa_config *cfg, gid_t gid, unsigned *created, char
  * repeats allowed: locked sorted, once each). Rolled back on failure. */
 int store_begin_user(struct store *s, const char *user);
 int store_begin_users(struct store *s, const char *const *users, size_t n);
+/* In a write that locked user: user_get, factors_get and, with twin not
+ * NULL, user_twin, one after another (store_begin_login's reads). */
+int store_login_reads(struct store *s, const char *user, struct store_user *u, bool *found,
+                      struct store_factor **list, size_t *n, char twin[MFA_USER_MAX + 1],
+                      bool *twin_found);
 /* A login's start: begin(true) and user locked (store_begin_user), then
  * its state, its factors and, with twin not NULL, a case twin (user_twin),
  * through login_read when the backend has it. Rolled back on failure. */

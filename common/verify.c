@@ -351,10 +351,9 @@ static int attempt_run(struct attempt *a)
 			return tx_abort(ctx, r);
 		if ((r = attempt_challenge(a)) != MFA_OK)
 			return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
-		if ((r = ops->user_get(ctx->store, a->req->user, &a->user, &found)) != MFA_OK ||
-		    (r = ops->factors_get(ctx->store, a->req->user, &a->factors, &a->nfactors)) != MFA_OK ||
-		    (a->uniform && (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin,
-		                                       &twin)) != MFA_OK))
+		if ((r = store_login_reads(ctx->store, a->req->user, &a->user, &found, &a->factors,
+		                           &a->nfactors, a->uniform ? a->facts->case_twin : NULL,
+		                           &twin)) != MFA_OK)
 			return tx_abort(ctx, r);
 	}
 	if (!a->uniform && a->nfactors == 0 &&
