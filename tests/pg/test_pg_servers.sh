@@ -30,20 +30,13 @@ pg_start || { fail "PostgreSQL did not start"; exit 1; }
 
 # The admin host's config: the database owner, who may create tables.
 # The servers' (MFA_CONFIG): a role with no DDL rights, over the socket.
-cat > "$T/admin.conf" <<CONF
-store = $MFA_PG_URI_SOCK
-key_file = $T/mfa.key
-audit_syslog = no
-audit_file = $T/audit.json
-store_timeout = $STORE_TIMEOUT
-CONF
-cat > "$MFA_CONFIG" <<CONF
-store = $MFA_PG_APP_URI_SOCK
-key_file = $T/mfa.key
-audit_syslog = no
-audit_file = $T/audit.json
-store_timeout = $STORE_TIMEOUT
-CONF
+# config_for URI: a config on that store, with the shared key and audit file.
+config_for() {
+	printf 'store = %s\nkey_file = %s\naudit_syslog = no\naudit_file = %s\nstore_timeout = %s\n' \
+		"$1" "$T/mfa.key" "$T/audit.json" "$STORE_TIMEOUT"
+}
+config_for "$MFA_PG_URI_SOCK" > "$T/admin.conf"
+config_for "$MFA_PG_APP_URI_SOCK" > "$MFA_CONFIG"
 case_begin init_by_owner_servers_without_ddl
 run "$MFACTL" --config "$MFA_CONFIG" init
 expect_rc 2
@@ -340,12 +333,7 @@ pam sh -c "echo $c | pamtester mfa erin authenticate"
 audited '"user":"erin","source":"pam:mfa".*"outcome":"replayed"'
 
 case_begin tls_verify_full
-cat > "$T/tls.conf" <<CONF
-store = $MFA_PG_APP_URI_TLS
-key_file = $T/mfa.key
-audit_syslog = no
-store_timeout = $STORE_TIMEOUT
-CONF
+config_for "$MFA_PG_APP_URI_TLS" > "$T/tls.conf"
 run "$MFACTL" --config "$T/tls.conf" list
 expect_rc 0
 expect_out "alice"

@@ -229,27 +229,49 @@ const struct test_case store_pg_tests[] = {
 	{ NULL, NULL },
 };
 
+#define HOTP_SECRET "JBSWY3DPEHPK3PXP"
+
+/* A fresh store with alice (HOTP) enrolled and her first code used. */
+static mfa_ctx *alice_logged_in(struct test_env *env)
+{
+	mfa_ctx *ctx = env_new(env, NULL);
+	char code[9];
+
+	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_HOTP, NULL, 6, HOTP_SECRET, NULL), MFA_OK);
+	env_code(HOTP_SECRET, NULL, 6, 0, code);
+	CHECK_EQ_INT(env_verify(ctx, "alice", code, NULL), MFA_OK);
+	return ctx;
+}
+
 /* The server ends our session (a restart, a failover, an admin): the next
  * login connects again by itself and works. */
 static void pg_live_reconnect(void)
 {
 	struct test_env env;
-	mfa_ctx *ctx = env_new(&env, NULL);
+	mfa_ctx *ctx = alice_logged_in(&env);
 	char code[9];
 	struct mfa_verdict v;
 
-	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_HOTP, NULL, 6, "JBSWY3DPEHPK3PXP", NULL),
-	             MFA_OK);
-	env_code("JBSWY3DPEHPK3PXP", NULL, 6, 0, code);
-	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_OK);
 	/* Every session of the store's database but the one asking. */
 	CHECK(env_sql(&env, "", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
 	                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
-	env_code("JBSWY3DPEHPK3PXP", NULL, 6, 1, code);
+	env_code(HOTP_SECRET, NULL, 6, 1, code);
 	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_OK);
 	/* And the replay state lived through it. */
 	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_REPLAY);
 	mfa_ctx_free(&ctx);
+}
+
+/* Another context on env's store fails to open, saying needle. */
+static void open_refused(const struct test_env *env, const char *needle)
+{
+	mfa_ctx *other = NULL;
+
+	CHECK_EQ_INT(mfa_ctx_new(&other), MFA_OK);
+	CHECK_EQ_INT(mfa_config_load(other, env->config), MFA_OK);
+	CHECK_EQ_INT(mfa_open(other), MFA_ERR_STORE);
+	CHECK(strstr(mfa_ctx_error(other), needle) != NULL);
+	mfa_ctx_free(&other);
 }
 
 /* A server role without DDL rights (the RADIUS servers') refuses to
@@ -257,21 +279,13 @@ static void pg_live_reconnect(void)
 static void pg_live_schema_versions(void)
 {
 	struct test_env env;
-	mfa_ctx *ctx = env_new(&env, NULL), *other;
+	mfa_ctx *ctx = env_new(&env, NULL);
 
 	mfa_ctx_free(&ctx);
 	CHECK(env_sql(&env, "", "UPDATE mfa_schema SET version = version + 1"));
-	CHECK_EQ_INT(mfa_ctx_new(&other), MFA_OK);
-	CHECK_EQ_INT(mfa_config_load(other, env.config), MFA_OK);
-	CHECK_EQ_INT(mfa_open(other), MFA_ERR_STORE);
-	CHECK(strstr(mfa_ctx_error(other), "newer than this mfa") != NULL);
-	mfa_ctx_free(&other);
+	open_refused(&env, "newer than this mfa");
 	CHECK(env_sql(&env, "", "DROP TABLE mfa_schema"));
-	CHECK_EQ_INT(mfa_ctx_new(&other), MFA_OK);
-	CHECK_EQ_INT(mfa_config_load(other, env.config), MFA_OK);
-	CHECK_EQ_INT(mfa_open(other), MFA_ERR_STORE);
-	CHECK(strstr(mfa_ctx_error(other), "mfactl init") != NULL);
-	mfa_ctx_free(&other);
+	open_refused(&env, "mfactl init");
 }
 
 /* A statement of a login's pipeline fails on the server: the login fails
@@ -279,16 +293,12 @@ static void pg_live_schema_versions(void)
 static void pg_live_pipeline_failure(void)
 {
 	struct test_env env;
-	mfa_ctx *ctx = env_new(&env, NULL);
+	mfa_ctx *ctx = alice_logged_in(&env);
 	char code[9];
 	struct mfa_verdict v;
 
-	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_HOTP, NULL, 6, "JBSWY3DPEHPK3PXP", NULL),
-	             MFA_OK);
-	env_code("JBSWY3DPEHPK3PXP", NULL, 6, 0, code);
-	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_OK);
 	CHECK(env_sql(&env, "", "ALTER TABLE mfa_factors RENAME TO mfa_factors_away"));
-	env_code("JBSWY3DPEHPK3PXP", NULL, 6, 1, code);
+	env_code(HOTP_SECRET, NULL, 6, 1, code);
 	CHECK_EQ_INT(env_verify(ctx, "alice", code, &v), MFA_ERR_STORE);
 	CHECK(strstr(mfa_ctx_error(ctx), "mfa_factors") != NULL);
 	CHECK(env_sql(&env, "", "ALTER TABLE mfa_factors_away RENAME TO mfa_factors"));
