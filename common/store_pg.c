@@ -306,7 +306,7 @@ static int pg_lock_user(struct store *s, const char *user)
 		return MFA_ERR_STORE;
 	}
 	if (q->begin_pending)
-		return pg_send_begin(q, user);
+		return pg_send_begin(q, user, NULL, 0);
 	p_text(&p, user);
 	return pg_do(q, PS_LOCK_USER, &p, "lock user", NULL);
 }
@@ -899,22 +899,8 @@ static int pg_login_read(struct store *s, const char *user, struct store_user *u
 	}
 	for (size_t i = 0; i < nsteps; i++)
 		p_text(&steps[i].p, user);
-	for (;;) {
-		if (!q->conn && (r = pg_connect(q)) != MFA_OK)
-			return r;
-		q->timed_out = false;
-		if ((r = pg_pipeline(q, steps, nsteps, "read user")) == MFA_OK)
-			break;
-		/* As pg_send_begin: a connection closed while idle, once. */
-		if (q->fresh || q->conn || q->timed_out) {
-			q->begin_pending = NULL;
-			return r;
-		}
-		q->fresh = true;
-	}
-	q->begin_pending = NULL;
-	q->fresh = false;
-	q->in_tx = q->writing = true;
+	if ((r = pg_send_begin(q, NULL, steps, nsteps)) != MFA_OK)
+		return r;
 	if ((r = pg_user_parse(q, steps[1].res, user, u, found)) == MFA_OK &&
 	    (r = pg_factors_parse(q, steps[2].res, list, n)) == MFA_OK && twin)
 		pg_name_parse(steps[3].res, twin, twin_found);

@@ -106,8 +106,10 @@ int pg_location_check_as(const char *scheme, const char *location, char *err, si
 int pg_passfile_check(const struct pg_uri_facts *f, char *err, size_t errlen);
 /* Connects within store_timeout (for each host of the URI). */
 int pg_connect(struct store_pg *q);
-/* Sends the pending BEGIN, with the lock of user if given. */
-int pg_send_begin(struct store_pg *q, const char *user);
+/* Sends the pending BEGIN, with the lock of user if given, or ahead of a
+ * pipeline of n steps (pg_pipeline); connects again once if the server
+ * had closed the connection. */
+int pg_send_begin(struct store_pg *q, const char *user, struct pg_step *steps, size_t n);
 /* Sends the pending BEGIN and steps in one pipeline (one round trip). */
 int pg_pipeline(struct store_pg *q, struct pg_step *steps, size_t n, const char *what);
 /* Row readers (store_pg.c), whatever the server sent: refuse what would

@@ -224,7 +224,7 @@ PGresult *pg_run(struct store_pg *q, enum pg_stmt id, const struct pg_params *p,
 		}
 		return NULL;
 	}
-	if (q->begin_pending && (*r = pg_send_begin(q, NULL)) != MFA_OK)
+	if (q->begin_pending && (*r = pg_send_begin(q, NULL, NULL, 0)) != MFA_OK)
 		return NULL;
 	snprintf(name, sizeof(name), "mfa%d", (int)id);
 	q->deadline = pg_now_ms() + q->timeout_ms;
@@ -471,27 +471,32 @@ int pg_connect(struct store_pg *q)
 }
 
 /* Sends the BEGIN that pg_begin left pending, with lock_user's statement
- * when user is given: one round trip for both. A connection the server
- * closed while idle (a restart, a failover) is found out here, before
- * anything was done: connect again, once. Not after a timeout: that would
- * wait as long again. */
-int pg_send_begin(struct store_pg *q, const char *user)
+ * when user is given, or as the head of a pipeline of n steps: one round
+ * trip either way. A connection the server closed while idle (a restart,
+ * a failover) is found out here, before anything was done: connect again,
+ * once. Not after a timeout: that would wait as long again. */
+int pg_send_begin(struct store_pg *q, const char *user, struct pg_step *steps, size_t n)
 {
 	for (;;) {
-		char sql[MFA_USER_MAX * 2 + 160];
-		char *literal = NULL;
 		int r;
 
 		if (!q->conn && (r = pg_connect(q)) != MFA_OK)
 			return r;
-		if (user && !(literal = PQescapeLiteral(q->conn, user, strlen(user))))
-			return pg_fail(q, NULL, "lock user");
-		snprintf(sql, sizeof(sql), "%s%s%s%s", q->begin_pending,
-		         literal ? "; SELECT pg_advisory_xact_lock(" PG_LOCK_CLASS ", hashtext(" : "",
-		         literal ? literal : "", literal ? "))" : "");
-		PQfreemem(literal);
 		q->timed_out = false;
-		r = pg_exec(q, sql, user ? "lock user" : "begin transaction");
+		if (steps) {
+			r = pg_pipeline(q, steps, n, "read user");
+		} else {
+			char sql[MFA_USER_MAX * 2 + 160];
+			char *literal = NULL;
+
+			if (user && !(literal = PQescapeLiteral(q->conn, user, strlen(user))))
+				return pg_fail(q, NULL, "lock user");
+			snprintf(sql, sizeof(sql), "%s%s%s%s", q->begin_pending,
+			         literal ? "; SELECT pg_advisory_xact_lock(" PG_LOCK_CLASS ", hashtext(" : "",
+			         literal ? literal : "", literal ? "))" : "");
+			PQfreemem(literal);
+			r = pg_exec(q, sql, user ? "lock user" : "begin transaction");
+		}
 		if (r == MFA_OK) {
 			q->begin_pending = NULL;
 			q->fresh = false;
