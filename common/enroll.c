@@ -330,6 +330,35 @@ int mfa_login_enroll_begin(mfa_ctx *ctx, const struct mfa_request *req,
 	return enroll_begin(ctx, req->user, &p, policy, out);
 }
 
+int mfa_login_enroll_resume(mfa_ctx *ctx, const struct mfa_request *req,
+                            const struct mfa_login_policy *policy, const char *factor_id,
+                            mfa_enrollment **out)
+{
+	struct mfa_enrollment *e;
+	char user[MFA_USER_MAX + 1];
+	int r;
+
+	*out = NULL;
+	if (!policy->password_verified || !policy->enroll_inline)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "inline enrollment needs a verified password");
+	if (!factor_id || strlen(factor_id) != MFA_ID_LEN)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "no pending factor named");
+	if ((r = ctx_require_open(ctx)) != MFA_OK || (r = mfa_user_canonical(ctx, req->user, user)) != MFA_OK)
+		return r;
+	if (!(e = calloc(1, sizeof(*e))))
+		return MFA_ERR_NOMEM;
+	/* Confirming reads the factor and its secret from the store: the
+	 * URI and the secret are not needed again. */
+	str_copy(e->user, sizeof(e->user), user);
+	str_copy(e->id, sizeof(e->id), factor_id);
+	str_copy(e->source, sizeof(e->source), req->source ? req->source : "pam");
+	if (req->remote)
+		str_copy(e->remote, sizeof(e->remote), req->remote);
+	e->inline_login = true;
+	*out = e;
+	return MFA_OK;
+}
+
 const char *mfa_enrollment_factor_id(const mfa_enrollment *e)
 {
 	return e->id;
@@ -388,7 +417,9 @@ static int enroll_finish_once(mfa_ctx *ctx, mfa_enrollment *e, const char *code)
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(list[i].id, e->id))
 			f = &list[i];
-	if (!f || f->active || !factor_is_otp(f)) {
+	/* A login confirms only what a login began: never an admin's
+	 * pending factor. */
+	if (!f || f->active || !factor_is_otp(f) || (e->inline_login && !f->inline_pending)) {
 		r = ctx_fail(ctx, MFA_ERR_NOT_FOUND, "the pending factor %s of %s is gone (enroll again)",
 		             e->id, e->user);
 		tx_abort(ctx, r);

@@ -210,6 +210,13 @@ int mfa_login(mfa_ctx *ctx, const struct mfa_request *req, const struct mfa_logi
  * creates the pending factor, in one transaction; audits the offer. */
 int mfa_login_enroll_begin(mfa_ctx *ctx, const struct mfa_request *req,
                            const struct mfa_login_policy *policy, mfa_enrollment **out);
+/* The enrollment mfa_login_enroll_begin made, for a process that did not
+ * keep it (the resident service answers each step on its own): confirms
+ * only the pending factor factor_id of req->user that a login began. The
+ * URI and secret of the result are empty. */
+int mfa_login_enroll_resume(mfa_ctx *ctx, const struct mfa_request *req,
+                            const struct mfa_login_policy *policy, const char *factor_id,
+                            mfa_enrollment **out);
 /* "password" followed by a code, typed as one (PAM forward_pass, RADIUS
  * append): where user's code starts. MFA_ERR_BAD_CODE when there is none,
  * and always for a user without a factor (who typed only a password). */

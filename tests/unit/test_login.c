@@ -214,7 +214,19 @@ static void login_enrollment_limits(void)
 	CHECK_EQ_INT(mfa_login_enroll_begin(ctx, &req, &pol, &e), MFA_OK);
 	CHECK_EQ_INT(mfa_enroll_confirm(ctx, e, "000000"), MFA_ERR_BAD_CODE);
 	env_code(mfa_enrollment_secret_base32(e), NULL, 6, (uint64_t)test_now / 30, code);
-	CHECK_EQ_INT(mfa_enroll_confirm(ctx, e, code), MFA_OK);
+	/* Resumed by id, as the resident service does: it confirms this
+	 * pending factor, and no other. */
+	{
+		mfa_enrollment *resumed = NULL;
+
+		CHECK_EQ_INT(mfa_login_enroll_resume(ctx, &req, &pol, "AAAAAAAA", &resumed), MFA_OK);
+		CHECK_EQ_INT(mfa_enroll_confirm(ctx, resumed, code), MFA_ERR_NOT_FOUND);
+		mfa_enrollment_free(&resumed);
+		CHECK_EQ_INT(mfa_login_enroll_resume(ctx, &req, &pol, mfa_enrollment_factor_id(e), &resumed),
+		             MFA_OK);
+		CHECK_EQ_INT(mfa_enroll_confirm(ctx, resumed, code), MFA_OK);
+		mfa_enrollment_free(&resumed);
+	}
 	mfa_enrollment_free(&e);
 	CHECK(env_audit_count(&env, "\"event\":\"enroll\",\"user\":\"newbie\",\"source\":\"pam:test\",\"outcome\":\"offered\"") == 1);
 	CHECK(env_audit_count(&env, "\"outcome\":\"rejected\",\"factor\"") == 1);
@@ -232,6 +244,22 @@ static void login_enrollment_limits(void)
 	CHECK(offered(ctx, "newbie", &pol));
 	/* An admin's pending enrollment is never replaced by a login's. */
 	CHECK_EQ_INT(mfa_enroll_begin(ctx, "pending", &admin, &e), MFA_OK);
+	{
+		/* ... nor confirmed by a login that names it. */
+		struct mfa_request preq = { .user = "pending", .source = "pam:test" };
+		mfa_enrollment *resumed = NULL;
+
+		env_code(mfa_enrollment_secret_base32(e), NULL, 6, (uint64_t)test_now / 30, code);
+		CHECK_EQ_INT(mfa_login_enroll_resume(ctx, &preq, &pol, mfa_enrollment_factor_id(e), &resumed),
+		             MFA_OK);
+		CHECK_EQ_INT(mfa_enroll_confirm(ctx, resumed, code), MFA_ERR_NOT_FOUND);
+		mfa_enrollment_free(&resumed);
+		pol.password_verified = false;
+		CHECK_EQ_INT(mfa_login_enroll_resume(ctx, &preq, &pol, mfa_enrollment_factor_id(e), &resumed),
+		             MFA_ERR_INVALID);
+		CHECK(resumed == NULL);
+		pol.password_verified = true;
+	}
 	mfa_enrollment_free(&e);
 	CHECK(!offered(ctx, "pending", &pol));
 	/* Recovery codes, even used up, are a factor someone had. */
