@@ -2,8 +2,15 @@
  * wire.c - the pam_mfa <-> service messages (wire.h), read and written by
  * one table per message type, so that a field's bounds are written once.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "wire.h"
 
@@ -27,6 +34,7 @@ struct field {
 #define REP(f) offsetof(struct wire_login_reply, f)
 
 static const struct field request_fields[] = {
+	{ 9, F_NUM, true, REQ(op), WIRE_OP_LOGIN, WIRE_OP_ENROLL_CONFIRM, NO_PRESENT },
 	{ 1, F_STR, true, REQ(user), 1, MFA_USER_MAX, NO_PRESENT },
 	{ 2, F_STR, false, REQ(code), 0, WIRE_CODE_MAX, REQ(has_code) },
 	{ 3, F_STR, true, REQ(service), 1, WIRE_SERVICE_MAX, NO_PRESENT },
@@ -35,12 +43,19 @@ static const struct field request_fields[] = {
 	{ 6, F_MASK, true, REQ(flags), 0, WIRE_FLAGS_KNOWN, NO_PRESENT },
 	{ 7, F_NUM, true, REQ(no_factor), 0, MFA_NO_FACTOR_IGNORE, NO_PRESENT },
 	{ 8, F_NUM, true, REQ(grace_days), 0, 3650, NO_PRESENT },
+	{ 10, F_STR, false, REQ(factor), MFA_ID_LEN, MFA_ID_LEN, NO_PRESENT },
+	{ 11, F_NUM, true, REQ(qr), 0, MFA_QR_ASCII, NO_PRESENT },
 };
 
 static const struct field reply_fields[] = {
 	{ 1, F_NUM, true, REP(status), 0, MFA_ERR__COUNT - 1, NO_PRESENT },
 	{ 2, F_NUM, true, REP(action), 0, MFA_LOGIN_ENROLL, NO_PRESENT },
 	{ 3, F_STR, false, REP(text), 1, WIRE_TEXT_MAX, NO_PRESENT },
+	{ 4, F_NUM, true, REP(offset), 0, WIRE_CODE_MAX, NO_PRESENT },
+	{ 5, F_STR, false, REP(factor), MFA_ID_LEN, MFA_ID_LEN, NO_PRESENT },
+	{ 6, F_STR, false, REP(uri), 1, WIRE_URI_MAX, NO_PRESENT },
+	{ 7, F_STR, false, REP(secret), 1, WIRE_SECRET_MAX, NO_PRESENT },
+	{ 8, F_STR, false, REP(qr), 1, WIRE_QR_MAX, NO_PRESENT },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -59,7 +74,7 @@ static bool value_ok(const struct field *f, const void *obj, size_t *len)
 	}
 	memcpy(&v, p, sizeof(v));
 	*len = 4;
-	return f->kind == F_NUM ? v <= f->max : (v & ~(uint32_t)f->max) == 0;
+	return f->kind == F_NUM ? v >= f->min && v <= f->max : (v & ~(uint32_t)f->max) == 0;
 }
 
 static bool field_sent(const struct field *f, const void *obj)
@@ -186,4 +201,91 @@ int wire_login_request_decode(const unsigned char *buf, size_t len, struct wire_
 int wire_login_reply_decode(const unsigned char *buf, size_t len, struct wire_login_reply *r)
 {
 	return decode(reply_fields, COUNT(reply_fields), WIRE_LOGIN_REPLY, buf, len, r, sizeof(*r));
+}
+
+static long ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* The socket's send and receive timeouts (connect waits by the send one)
+ * set to what is left; false when nothing is. */
+static bool timeouts_set(int fd, const struct timespec *deadline)
+{
+	long ms = ms_left(deadline);
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	return ms > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 &&
+	       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0;
+}
+
+int wire_ask(const char *socket_path, unsigned timeout_ms, const struct wire_login_request *req,
+             struct wire_login_reply *reply, char *why, size_t why_size)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	unsigned char buf[WIRE_MAX];
+	struct timespec deadline;
+	size_t len;
+	ssize_t n;
+	int fd = -1, r = MFA_ERR_SYSTEM;
+
+	memset(reply, 0, sizeof(*reply));
+	why[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	if (strlen(socket_path) >= sizeof(addr.sun_path)) {
+		snprintf(why, why_size, "the socket path %s is too long", socket_path);
+		goto out;
+	}
+	memcpy(addr.sun_path, socket_path, strlen(socket_path) + 1);
+	if (wire_login_request_encode(req, buf, sizeof(buf), &len) != MFA_OK) {
+		snprintf(why, why_size, "the request is out of bounds");
+		goto out;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0 || !timeouts_set(fd, &deadline)) {
+		snprintf(why, why_size, "cannot make a socket: %s", strerror(errno));
+		goto out;
+	}
+	while (connect(fd, (const struct sockaddr *)&addr, sizeof(addr)) != 0) {
+		if (errno != EINTR || !timeouts_set(fd, &deadline)) {
+			snprintf(why, why_size, "cannot reach mfad at %s: %s", socket_path,
+			         errno == EAGAIN || errno == EINTR ? "no answer in time" : strerror(errno));
+			goto out;
+		}
+	}
+	while ((n = send(fd, buf, len, MSG_NOSIGNAL)) < 0 && errno == EINTR && timeouts_set(fd, &deadline))
+		;
+	if (n != (ssize_t)len) {
+		snprintf(why, why_size, "cannot send to mfad at %s: %s", socket_path,
+		         n < 0 && errno != EAGAIN ? strerror(errno) : "no answer in time");
+		goto out;
+	}
+	while ((n = recv(fd, buf, sizeof(buf), MSG_TRUNC)) < 0 && errno == EINTR &&
+	       timeouts_set(fd, &deadline))
+		;
+	if (n <= 0 || (size_t)n > sizeof(buf)) {
+		snprintf(why, why_size, "mfad at %s gave no answer: %s", socket_path,
+		         n < 0 ? (errno == EAGAIN ? "not within the timeout" : strerror(errno))
+		               : n == 0 ? "it hung up" : "the answer is too long");
+		goto out;
+	}
+	if (wire_login_reply_decode(buf, (size_t)n, reply) != MFA_OK) {
+		snprintf(why, why_size, "mfad at %s gave a malformed answer (another version?)",
+		         socket_path);
+		goto out;
+	}
+	r = MFA_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(buf, sizeof(buf));
+	return r;
 }

@@ -2,7 +2,8 @@
  * wire_client - asks mfad one login question, for the tests: no core
  * linked, only common/wire.c, as a thin pam_mfa will be.
  *
- *   wire_client SOCKET USER CODE|- SERVICE [--password-verified]
+ *   wire_client SOCKET USER CODE|- SERVICE [--password-verified] [--enroll-inline]
+ *               [--typed-tail] [--op login|split|enroll-begin|enroll-confirm] [--factor ID]
  *
  * Prints "status N", "action NAME" and "text ..." lines; exits 0 on a
  * reply, 2 on bad usage, 3 if mfad cannot be reached or gives no reply.
@@ -25,55 +26,55 @@ static const char *action_name(uint32_t action)
 
 int main(int argc, char **argv)
 {
-	struct wire_login_request req = { 0 };
+	static const char *const ops[] = { "", "login", "split", "enroll-begin", "enroll-confirm" };
+	struct wire_login_request req = { .op = WIRE_OP_LOGIN };
 	struct wire_login_reply reply;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 10 };
-	unsigned char buf[WIRE_MAX];
-	size_t len;
-	ssize_t n;
-	int fd, status = 3;
+	char why[256];
+	int status = 3;
 
-	if (argc < 5 || argc > 6 || (argc == 6 && strcmp(argv[5], "--password-verified") != 0) ||
-	    strlen(argv[1]) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "usage: wire_client SOCKET USER CODE|- SERVICE [--password-verified]\n");
-		return 2;
-	}
+	if (argc < 5)
+		goto usage;
 	snprintf(req.user, sizeof(req.user), "%s", argv[2]);
 	req.has_code = strcmp(argv[3], "-") != 0;
 	if (req.has_code)
 		snprintf(req.code, sizeof(req.code), "%s", argv[3]);
 	snprintf(req.service, sizeof(req.service), "%s", argv[4]);
-	req.flags = argc == 6 ? WIRE_PASSWORD_VERIFIED : 0;
-	if (wire_login_request_encode(&req, buf, sizeof(buf), &len) != MFA_OK) {
-		fprintf(stderr, "wire_client: the request is out of bounds\n");
-		return 2;
+	for (int i = 5; i < argc; i++) {
+		if (!strcmp(argv[i], "--password-verified"))
+			req.flags |= WIRE_PASSWORD_VERIFIED;
+		else if (!strcmp(argv[i], "--enroll-inline"))
+			req.flags |= WIRE_ENROLL_INLINE;
+		else if (!strcmp(argv[i], "--typed-tail"))
+			req.flags |= WIRE_TYPED_TAIL;
+		else if (!strcmp(argv[i], "--factor") && i + 1 < argc)
+			snprintf(req.factor, sizeof(req.factor), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "--op") && i + 1 < argc) {
+			i++;
+			for (req.op = 1; req.op < 5 && strcmp(ops[req.op], argv[i]); req.op++)
+				;
+			if (req.op == 5)
+				goto usage;
+		} else
+			goto usage;
 	}
-	memcpy(addr.sun_path, argv[1], strlen(argv[1]) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-		fprintf(stderr, "wire_client: cannot connect to %s: %s\n", argv[1], strerror(errno));
-		goto out;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		fprintf(stderr, "wire_client: cannot send: %s\n", strerror(errno));
-		goto out;
-	}
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n <= 0) {
-		fprintf(stderr, "wire_client: no reply: %s\n", n < 0 ? strerror(errno) : "connection closed");
-		goto out;
-	}
-	if (wire_login_reply_decode(buf, (size_t)n, &reply) != MFA_OK) {
-		fprintf(stderr, "wire_client: a malformed reply\n");
+	if (wire_ask(argv[1], 10000, &req, &reply, why, sizeof(why)) != MFA_OK) {
+		fprintf(stderr, "wire_client: %s\n", why);
 		goto out;
 	}
 	printf("status %u\naction %s\ntext %s\n", reply.status, action_name(reply.action), reply.text);
+	if (req.op == WIRE_OP_SPLIT)
+		printf("offset %u\n", reply.offset);
+	if (reply.factor[0])
+		printf("factor %s\nuri %s\nsecret %s\nqr %zu bytes\n", reply.factor, reply.uri,
+		       reply.secret, strlen(reply.qr));
 	status = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	explicit_bzero(&req, sizeof(req));
+	explicit_bzero(&reply, sizeof(reply));
 	return status;
+usage:
+	fprintf(stderr, "usage: wire_client SOCKET USER CODE|- SERVICE [--password-verified] "
+	                "[--enroll-inline] [--typed-tail] [--op login|split|enroll-begin|enroll-confirm] "
+	                "[--factor ID]\n");
+	return 2;
 }
