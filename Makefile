@@ -39,7 +39,8 @@ ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
 .PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn asan
-all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/rlm_mfa.so
+all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/pam_mfa_local.so \
+	build/rlm_mfa.so
 
 build/obj/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -53,7 +54,7 @@ build/libmfa.a: $(CORE_OBJ)
 build/mfactl: $(CLI_OBJ) build/libmfa.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(CLI_OBJ) build/libmfa.a $(PKG_LIBS)
 
-# The resident login service (issue 12, first step).
+# The resident login service: pam_mfa.so asks it.
 build/mfad: build/obj/service/mfad.o build/libmfa.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ build/obj/service/mfad.o build/libmfa.a $(PKG_LIBS)
 
@@ -61,11 +62,22 @@ build/mfad: build/obj/service/mfad.o build/libmfa.a
 build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ tests/service/wire_client.c common/wire.c
 
-# PAM module: the core linked in, only pam_sm_* exported.
-build/pam_mfa.so: build/obj/pam_module/pam_mfa.o build/libmfa.a pam_module/pam_mfa.map
-	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined -Wl,--as-needed \
-		-Wl,--version-script=pam_module/pam_mfa.map -o $@ build/obj/pam_module/pam_mfa.o \
-		build/libmfa.a $(PKG_LIBS) -lpam
+# PAM modules, only pam_sm_* exported: pam_mfa.so asks mfad and links only
+# libpam and libc; pam_mfa_local.so has the core linked in.
+PAM_LD := $(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined -Wl,--as-needed \
+	-Wl,--version-script=pam_module/pam_mfa.map
+build/obj/pam_module/%.o: pam_module/%.c pam_module/backend.h $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/pam_mfa.so: build/obj/pam_module/pam_mfa.o build/obj/pam_module/backend_service.o \
+		build/obj/common/wire.o pam_module/pam_mfa.map
+	$(PAM_LD) -o $@ $(filter %.o,$^) -lpam
+
+build/pam_mfa_local.so: build/obj/pam_module/pam_mfa.o build/obj/pam_module/backend_local.o \
+		build/libmfa.a pam_module/pam_mfa.map
+	$(PAM_LD) -o $@ $(filter %.o,$^) build/libmfa.a $(PKG_LIBS) -lpam
 
 # FreeRADIUS module: Debian's headers plus those only its source has
 # (scripts/freeradius-headers.sh fetches them into build/freeradius).
@@ -176,6 +188,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
 	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
+	install -m 0644 build/pam_mfa_local.so $(DESTDIR)$(PAMDIR)/pam_mfa_local.so
 	install -m 0644 build/rlm_mfa.so $(DESTDIR)$(RADIUSLIBDIR)/rlm_mfa.so
 	@# An operator's edited module file is never overwritten.
 	[ -e $(DESTDIR)$(RADDB)/mods-available/mfa ] || \

@@ -32,5 +32,5 @@ const char *mfa_strerror(int err)
 
 bool mfa_err_is_verdict(int err)
 {
-	return err >= MFA_ERR_BAD_CODE && err <= MFA_ERR_CLONED;
+	return MFA_ERR_IS_VERDICT(err);
 }

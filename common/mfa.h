@@ -53,6 +53,8 @@ typedef enum {
 const char *mfa_strerror(int err);
 /* True for the codes by which the core refused a user (the verdicts). */
 bool mfa_err_is_verdict(int err);
+/* The same, for code that links no part of the core (pam_mfa.so). */
+#define MFA_ERR_IS_VERDICT(err) ((err) >= MFA_ERR_BAD_CODE && (err) <= MFA_ERR_CLONED)
 
 typedef struct mfa_ctx mfa_ctx;
 

@@ -1,7 +1,9 @@
 /*
  * pam_mfa.c - the PAM front end: it turns PAM options into a login policy,
  * runs the conversation the core's mfa_login asks for, and turns its
- * answer into a PAM return code. The policy itself lives in the core.
+ * answer into a PAM return code. The policy itself lives in the core,
+ * asked through backend.h: over mfad's socket (pam_mfa.so) or in this
+ * process (pam_mfa_local.so).
  *
  *   auth:     ask for a code (or collect "password+code" with forward_pass)
  *   account:  inline enrollment, which needs the whole auth stack to have
@@ -9,7 +11,7 @@
  *   setcred:  refuses when a step the stack promised never ran (a
  *             forward_pass code nobody checked, an enrollment never done)
  *
- * No global mutable state: every call builds and frees its own context.
+ * No global mutable state: every call builds and frees its own backend.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,7 +23,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "mfa.h"
+#include "backend.h"
 
 /* The core is built with hidden symbols; only PAM's entry points show. */
 #define PAM_MFA_EXPORT PAM_EXTERN __attribute__((visibility("default")))
@@ -39,7 +41,7 @@
 #define ENV_PENDING "PAM_MFA_PENDING"
 
 struct options {
-	const char *config;
+	struct backend_options backend;
 	bool debug, nullok, try_first_pass, use_first_pass, forward_pass, after_password;
 	bool enroll_inline;
 	mfa_qr_style qr;
@@ -51,10 +53,9 @@ struct options {
 struct login {
 	pam_handle_t *pamh;
 	struct options opt;
-	mfa_ctx *ctx;
-	struct mfa_request req;
+	struct backend *be;
+	struct backend_identity id;
 	struct mfa_login_policy policy;
-	char source[96];
 	/* A message waiting for the next prompt: sshd shows messages only
 	 * together with a prompt. */
 	char pending[MESSAGE_MAX];
@@ -89,17 +90,21 @@ static int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct
 	bool other = false;   /* an option a forward_pass line does not take */
 
 	memset(o, 0, sizeof(*o));
+	backend_options_init(&o->backend);
 	o->max_tries = 3;
 	o->qr = MFA_QR_UTF8;
 	snprintf(o->prompt, sizeof(o->prompt), "Verification code: ");
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		bool general = true;
+		int taken = backend_option(&o->backend, a, why, sizeof(why));
 
-		if (!strcmp(a, "debug"))
+		if (taken < 0)
+			return option_error(pamh, why);
+		if (taken)
+			;
+		else if (!strcmp(a, "debug"))
 			o->debug = true;
-		else if (!strncmp(a, "config=", 7) && a[7] == '/')
-			o->config = a + 7;
 		else if (!strncmp(a, "prompt=", 7) && strlen(a + 7) > 0 && strlen(a + 7) < PROMPT_MAX - 1)
 			snprintf(o->prompt, sizeof(o->prompt), "%s%s", a + 7,
 			         a[strlen(a) - 1] == ' ' ? "" : " ");
@@ -148,16 +153,6 @@ static int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct
 	if (o->forward_pass && !strcmp(o->prompt, "Verification code: "))
 		snprintf(o->prompt, sizeof(o->prompt), "Password and verification code: ");
 	return PAM_SUCCESS;
-}
-
-static void log_to_pam(void *arg, mfa_log_level level, const char *message)
-{
-	struct login *l = arg;
-	int prio = level == MFA_LOG_ERROR ? LOG_ERR : level == MFA_LOG_WARNING ? LOG_WARNING
-	           : level == MFA_LOG_INFO ? LOG_INFO : LOG_DEBUG;
-
-	if (level <= MFA_LOG_WARNING || l->opt.debug)
-		pam_syslog(l->pamh, prio, "%s", message);
 }
 
 static void wipe_free(char **s)
@@ -248,20 +243,9 @@ static char *ask(struct login *l, const char *prompt)
 	return converse(l, PAM_PROMPT_ECHO_OFF, prompt);
 }
 
-/* The core's words for a refusal (r: a verdict, or why it could not decide). */
-static void tell_refusal(struct login *l, int r)
+/* Why the core could not decide (the backend logged it) as a PAM code. */
+static int pam_error_from(int r)
 {
-	struct mfa_verdict v = { .result = r };
-	char msg[256];
-
-	mfa_verdict_message(&v, msg, sizeof(msg));
-	tell(l, PAM_ERROR_MSG, "%s", msg);
-}
-
-static int pam_error_from(struct login *l, int r)
-{
-	pam_syslog(l->pamh, LOG_ERR, "user %s: %s", l->req.user,
-	           mfa_ctx_error(l->ctx)[0] ? mfa_ctx_error(l->ctx) : mfa_strerror(r));
 	switch (r) {
 	case MFA_ERR_CONFIG:
 		return PAM_SERVICE_ERR;
@@ -273,11 +257,11 @@ static int pam_error_from(struct login *l, int r)
 }
 
 /* The core's answer as a PAM return code, its message shown. */
-static int pam_result(struct login *l, const struct mfa_login_result *res)
+static int pam_result(struct login *l, const struct backend_answer *res)
 {
-	if (res->message[0])
+	if (res->text[0])
 		tell(l, res->action == MFA_LOGIN_ACCEPT ? PAM_TEXT_INFO : PAM_ERROR_MSG, "%s",
-		     res->message);
+		     res->text);
 	switch (res->action) {
 	case MFA_LOGIN_ACCEPT:
 		return PAM_SUCCESS;
@@ -286,8 +270,8 @@ static int pam_result(struct login *l, const struct mfa_login_result *res)
 	default:
 		break;
 	}
-	if (res->result != MFA_OK && !mfa_err_is_verdict(res->result) && res->result != MFA_ERR_INVALID)
-		return pam_error_from(l, res->result);
+	if (res->result != MFA_OK && !MFA_ERR_IS_VERDICT(res->result) && res->result != MFA_ERR_INVALID)
+		return pam_error_from(res->result);
 	return PAM_AUTH_ERR;
 }
 
@@ -342,7 +326,7 @@ static int forward_collect(struct login *l)
 	if (!typed)
 		return PAM_CONV_ERR;
 	/* A user without a factor typed only a password. */
-	if (mfa_login_split(l->ctx, l->req.user, typed, &off) == MFA_OK) {
+	if (backend_split(l->be, typed, &off) == MFA_OK) {
 		if (data_set(l, DATA_CODE, typed + off) != PAM_SUCCESS)
 			r = PAM_BUF_ERR;
 		typed[off] = '\0';
@@ -358,14 +342,17 @@ static int forward_collect(struct login *l)
 }
 
 /* Could this be a code at all? A password in PAM_AUTHTOK is not one, and
- * must neither be checked nor count as a failure. */
+ * must neither be checked nor count as a failure. A code is 6 to 8
+ * digits, or a recovery code: XXXX-XXXX-XXXX in letters and digits. */
 static bool code_shaped(const char *text)
 {
-	size_t n = strlen(text), digits = strspn(text, "0123456789"), off;
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t n = strlen(text), digits = strspn(text, "0123456789");
 
 	if (n >= 6 && n <= 8 && digits == n)
 		return true;
-	return n >= 12 && n <= 16 && mfa_code_split(text, 0, &off) == MFA_OK && off == 0;
+	return n == 14 && text[4] == '-' && text[9] == '-' && strspn(text, alnum) == 4 &&
+	       strspn(text + 5, alnum) == 4 && strspn(text + 10, alnum) == 4;
 }
 
 /* The next code to check: the forward_pass line's, the stack's, or typed. */
@@ -394,7 +381,7 @@ static char *next_code(struct login *l, unsigned attempt, bool *stop)
 static int authenticate(struct login *l)
 {
 	const char *pending = pam_getenv(l->pamh, ENV_PENDING);
-	struct mfa_login_result res;
+	struct backend_answer res;
 	bool stop;
 
 	if (pending && !strcmp(pending, "check")) {
@@ -406,11 +393,11 @@ static int authenticate(struct login *l)
 		}
 		pending_set(l->pamh, NULL);   /* this line checks, whatever it finds */
 	}
-	mfa_login(l->ctx, &l->req, &l->policy, &res);
+	backend_login(l->be, NULL, &l->policy, &res);
 	if (res.action == MFA_LOGIN_ENROLL) {
 		/* Enrollment waits for the account phase: only a login whose
 		 * whole auth stack succeeded may add a factor. */
-		if (data_set(l, DATA_ENROLL, l->req.user) != PAM_SUCCESS ||
+		if (data_set(l, DATA_ENROLL, l->id.user) != PAM_SUCCESS ||
 		    pending_set(l->pamh, "enroll") != PAM_SUCCESS)
 			return PAM_BUF_ERR;
 		return PAM_SUCCESS;
@@ -422,13 +409,11 @@ static int authenticate(struct login *l)
 
 		if (!code)
 			return stop ? PAM_AUTH_ERR : PAM_CONV_ERR;
-		l->req.code = code;
-		mfa_login(l->ctx, &l->req, &l->policy, &res);
-		l->req.code = NULL;
+		backend_login(l->be, code, &l->policy, &res);
 		wipe_free(&code);
 		if (res.action != MFA_LOGIN_RETRY)
 			return pam_result(l, &res);
-		tell(l, PAM_ERROR_MSG, "%s", res.message);
+		tell(l, PAM_ERROR_MSG, "%s", res.text);
 		if (l->opt.use_first_pass)
 			return PAM_AUTH_ERR;
 	}
@@ -438,30 +423,25 @@ static int authenticate(struct login *l)
 /* The account phase: the enrollment authenticate left for it. */
 static int enroll_inline(struct login *l)
 {
-	mfa_enrollment *e = NULL;
-	char *qr = NULL;
+	struct backend_enrollment *e = calloc(1, sizeof(*e));
+	struct backend_answer res;
 	int r, status = PAM_AUTH_ERR;
 
-	if ((r = mfa_login_enroll_begin(l->ctx, &l->req, &l->policy, &e)) != MFA_OK) {
-		if (r == MFA_ERR_NOT_FOUND) {
-			/* No longer allowed (an admin acted meanwhile). */
-			pam_syslog(l->pamh, LOG_NOTICE, "%s", mfa_ctx_error(l->ctx));
-			tell_refusal(l, MFA_ERR_NO_FACTOR);
-			return PAM_AUTH_ERR;
-		}
-		tell_refusal(l, r);
-		return pam_error_from(l, r);
+	if (!e)
+		return PAM_BUF_ERR;
+	if ((r = backend_enroll_begin(l->be, &l->policy, l->opt.qr, e, &res)) != MFA_OK) {
+		/* NOT_FOUND: no longer allowed (an admin acted meanwhile). */
+		tell(l, PAM_ERROR_MSG, "%s", res.text);
+		status = r == MFA_ERR_NOT_FOUND ? PAM_AUTH_ERR : pam_error_from(r);
+		goto out;
 	}
-	if (mfa_qr_render(mfa_enrollment_uri(e), l->opt.qr, &qr) != MFA_OK)
-		qr = NULL;
 	/* Everything an app needs, whatever the client can show: the QR
 	 * code, the link, and the secret typed out. */
 	tell(l, PAM_TEXT_INFO,
 	     "Two-factor authentication is required for this account.\n"
 	     "Scan this QR code with an authenticator app:\n\n%s\n"
 	     "or open this link on the phone: %s\n"
-	     "or enter this secret by hand: %s", qr ? qr : "", mfa_enrollment_uri(e),
-	     mfa_enrollment_secret_base32(e));
+	     "or enter this secret by hand: %s", e->qr, e->uri, e->secret);
 	for (unsigned i = 0; i < l->opt.max_tries; i++) {
 		char *code = ask(l, "Code from the app: ");
 
@@ -470,43 +450,40 @@ static int enroll_inline(struct login *l)
 			wipe_free(&code);
 			break;
 		}
-		r = mfa_enroll_confirm(l->ctx, e, code);
+		r = backend_enroll_confirm(l->be, &l->policy, e, code, &res);
 		wipe_free(&code);
 		if (r == MFA_OK) {
 			tell(l, PAM_TEXT_INFO, "Two-factor authentication is set up.");
 			status = PAM_SUCCESS;
 			break;
 		}
-		if (!mfa_err_is_verdict(r)) {
-			tell_refusal(l, r);
-			status = pam_error_from(l, r);
+		tell(l, PAM_ERROR_MSG, "%s", res.text);
+		if (!MFA_ERR_IS_VERDICT(r)) {
+			status = pam_error_from(r);
 			break;
 		}
-		tell(l, PAM_ERROR_MSG, "%s", mfa_ctx_error(l->ctx));
 	}
-	if (qr) {
-		explicit_bzero(qr, strlen(qr));
-		free(qr);
-	}
-	mfa_enrollment_free(&e);
 	if (status != PAM_SUCCESS && l->opt.grace_days) {
 		/* Not set up, but still within the grace period? */
 		struct mfa_login_policy no_enroll = l->policy;
-		struct mfa_login_result res;
 
 		no_enroll.enroll_inline = false;
 		l->pending[0] = '\0';
-		mfa_login(l->ctx, &l->req, &no_enroll, &res);
+		backend_login(l->be, NULL, &no_enroll, &res);
 		status = pam_result(l, &res);
 	}
+out:
+	explicit_bzero(e, sizeof(*e));
+	free(e);
 	return status;
 }
 
-/* Builds the context and policy for one PAM call. */
+/* Builds the backend and policy for one PAM call. */
 static int login_open(struct login *l, pam_handle_t *pamh, int argc, const char **argv)
 {
 	const void *service = NULL, *rhost = NULL, *tty = NULL;
 	const char *user = NULL;
+	struct backend_answer fail;
 	int r, status;
 
 	l->pamh = pamh;
@@ -518,22 +495,22 @@ static int login_open(struct login *l, pam_handle_t *pamh, int argc, const char 
 	pam_get_item(pamh, PAM_RHOST, &rhost);
 	pam_get_item(pamh, PAM_TTY, &tty);
 	l->drops_lone_messages = tty && !strcmp(tty, "ssh");
-	snprintf(l->source, sizeof(l->source), "pam:%s", service ? (const char *)service : "unknown");
-	l->req.user = user;
-	l->req.source = l->source;
-	l->req.remote = rhost;
+	l->id = (struct backend_identity){
+		.user = user,
+		.service = service && *(const char *)service ? service : "unknown",
+		.remote = rhost,
+		.tty = tty,
+	};
 	l->policy = (struct mfa_login_policy){
 		.password_verified = l->opt.after_password,
 		.no_factor = l->opt.nullok ? MFA_NO_FACTOR_IGNORE : MFA_NO_FACTOR_REFUSE,
 		.grace_days = l->opt.grace_days,
 		.enroll_inline = l->opt.enroll_inline,
 	};
-	if (mfa_ctx_new(&l->ctx) != MFA_OK)
-		return PAM_BUF_ERR;
-	mfa_ctx_set_log_handler(l->ctx, log_to_pam, l);
-	if ((r = mfa_config_load(l->ctx, l->opt.config)) != MFA_OK || (r = mfa_open(l->ctx)) != MFA_OK) {
-		tell_refusal(l, r);
-		return pam_error_from(l, r);
+	if ((r = backend_open(pamh, &l->opt.backend, &l->id, l->opt.debug, &l->be, &fail)) != MFA_OK) {
+		if (fail.text[0])
+			tell(l, PAM_ERROR_MSG, "%s", fail.text);
+		return pam_error_from(r);
 	}
 	return PAM_SUCCESS;
 }
@@ -542,9 +519,9 @@ static int login_close(struct login *l, int status)
 {
 	tell_now(l);
 	if (l->opt.debug)
-		pam_syslog(l->pamh, LOG_DEBUG, "user %s: %s", l->req.user ? l->req.user : "?",
+		pam_syslog(l->pamh, LOG_DEBUG, "user %s: %s", l->id.user ? l->id.user : "?",
 		           pam_strerror(l->pamh, status));
-	mfa_ctx_free(&l->ctx);
+	backend_close(&l->be);
 	return status;
 }
 
@@ -581,7 +558,7 @@ PAM_MFA_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, con
 			pam_syslog(pamh, LOG_ERR, "the account line of pam_mfa needs the auth line's "
 			                          "options (after_password enroll=inline ...)");
 			status = PAM_SERVICE_ERR;
-		} else if (strcmp(owed, l.req.user) != 0) {
+		} else if (strcmp(owed, l.id.user) != 0) {
 			status = PAM_PERM_DENIED;   /* the user changed since authenticate */
 		} else {
 			status = enroll_inline(&l);

@@ -227,7 +227,10 @@ static void op_enroll_begin(struct service *s, const struct mfa_request *req,
 
 	reply->status = (uint32_t)r;
 	if (r != MFA_OK) {
-		verdict_text(r, reply->text, sizeof(reply->text));
+		/* NOT_FOUND: no longer allowed (an admin acted meanwhile): as if
+		 * no enrollment had been offered. */
+		verdict_text(r == MFA_ERR_NOT_FOUND ? MFA_ERR_NO_FACTOR : r, reply->text,
+		             sizeof(reply->text));
 		return;
 	}
 	snprintf(reply->factor, sizeof(reply->factor), "%s", mfa_enrollment_factor_id(e));

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # sshd_lib.sh - a real OpenSSH server on 127.0.0.1 with pam_mfa.so in its
-# PAM stack, for the test_sshd*.sh files (sourced; set NAME first).
+# PAM stack (asking an mfad of its own), for the test_sshd*.sh files
+# (sourced; set NAME first).
 #
 # Needs root and openssh-server. Everything lives in $T except what sshd
 # and pam_unix cannot do without: a PAM service file /etc/pam.d/<program
@@ -104,6 +105,10 @@ trap cleanup EXIT
 trap '[ -z "$CASE" ] || fail "interrupted by a signal"; exit 130' INT TERM HUP
 
 "$MFACTL" init > /dev/null || abort "mfactl init failed"
+# pam_mfa.so asks mfad, as on a real host.
+. "$(dirname "${BASH_SOURCE[0]}")/../service/lib.sh"
+mfad_start mfa "$MFA_CONFIG" || abort "mfad did not start"
+PAM_MFA="$PAM_MFA socket=$(mfad_sock mfa)"
 
 # -- users and the PAM service ---------------------------------------------
 # add_user NAME PASSWORD

@@ -1,10 +1,35 @@
 #!/bin/bash
-# test_pam.sh - pam_mfa.so in real PAM stacks: pam_wrapper loads service
+# test_pam.sh - pam_mfa in real PAM stacks: pam_wrapper loads service
 # files from this test's directory; pamtester and pam_client drive them.
+# MFA_TEST_PAM=service (default): pam_mfa.so asking build/asan/mfad;
+# MFA_TEST_PAM=local: pam_mfa_local.so, the core in the process (suite
+# pam-local). The same cases either way.
 # backends: sqlite pg
+# pam: service local
 . "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/../service/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PAM_MFA=$ROOT/build/pam_mfa.so
+MODE=${MFA_TEST_PAM:-service}
+case $MODE in
+service) PAM_SO=$ROOT/build/pam_mfa.so ;;
+local) PAM_SO=$ROOT/build/pam_mfa_local.so SUITE=$SUITE-local ;;
+*) echo "not ok $SUITE: MFA_TEST_PAM=$MODE is not service or local"; exit 1 ;;
+esac
+on_service() { [ "$MODE" = service ]; }
+# pam_mfa CONFIG: the module and its options for a stack line on CONFIG
+# (in service mode, the mfad named after CONFIG's file answers).
+pam_mfa() {
+	if on_service; then
+		echo "$PAM_SO socket=$(mfad_sock "$(basename "$1" .conf)")"
+	else
+		echo "$PAM_SO config=$1"
+	fi
+}
+if on_service; then
+	"$MFACTL" init > /dev/null
+	mfad_start mfa "$MFA_CONFIG" || { echo "not ok $SUITE/mfad_starts"; exit 1; }
+fi
+PAM_MFA=$(pam_mfa "$MFA_CONFIG")
 CLIENT=$ROOT/build/pam_client
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 mkdir -p "$T/svc"
@@ -20,13 +45,13 @@ pam() { run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_D
 # A TOTP step is accepted once per factor: each case logs in its own user.
 enroll() { "$MFACTL" enroll "$1" --secret "$SECRET" --no-confirm --no-qr > /dev/null; }
 code() { oathtool --totp -b "$SECRET"; }
-service mfa "auth required $PAM_MFA config=$MFA_CONFIG"
+service mfa "auth required $PAM_MFA"
 # A password module for the stacks: pam_exec asks for a password (or takes
 # PAM_AUTHTOK) and accepts hunter2 only.
 printf '#!/bin/sh\n[ "$(tr -d "\\000")" = hunter2 ]\n' > "$T/checkpw"
 chmod 755 "$T/checkpw"
 PASSWORD="auth requisite pam_exec.so quiet expose_authtok $T/checkpw"
-AFTER="$PAM_MFA config=$MFA_CONFIG after_password"
+AFTER="$PAM_MFA after_password"
 # users_rows NAME: rows the store holds for NAME (users, factors, recovery).
 rows() {
 	store_sql "select (select count(*) from users where name = '$1') + (select count(*) from factors where user = '$1') + (select count(*) from recovery where user = '$1')" \
@@ -118,12 +143,12 @@ case_begin policy_options_need_after_password
 # Each of these trusts a password checked first: without after_password
 # they are refused, whatever the stack.
 for opt in nullok grace=7 enroll=inline; do
-	service bad "auth required $PAM_MFA config=$MFA_CONFIG $opt"
+	service bad "auth required $PAM_MFA $opt"
 	pam "$CLIENT" bad alice 123456
 	expect_out "result: PAM_SERVICE_ERR"
 	expect_err "after_password"
 done
-service bad "auth required $PAM_MFA config=$MFA_CONFIG forward_pass enroll=inline"
+service bad "auth required $PAM_MFA forward_pass enroll=inline"
 pam "$CLIENT" bad alice 123456
 expect_out "result: PAM_SERVICE_ERR"
 expect_err "forward_pass only collects"
@@ -144,13 +169,14 @@ case_begin security_key_only_is_not_nullok
 cp "$MFA_CONFIG" "$T/wa.conf"
 MFA_CONFIG=$T/wa.conf webauthn_config
 MFA_CONFIG=$T/wa.conf webauthn_register keyonly || fail "registration failed"
-service nullok_key "$PASSWORD" "auth [success=done ignore=ignore default=die] $PAM_MFA config=$T/wa.conf after_password nullok" \
+on_service && { mfad_start wa "$T/wa.conf" || fail "mfad for wa.conf"; }
+service nullok_key "$PASSWORD" "auth [success=done ignore=ignore default=die] $(pam_mfa "$T/wa.conf") after_password nullok" \
 	"auth required pam_permit.so"
 pam "$CLIENT" nullok_key keyonly hunter2
 expect_out "signs in with a security key"
 expect_out "result: PAM_AUTH_ERR"
-service grace_key "$PASSWORD" "auth required $PAM_MFA config=$T/wa.conf after_password grace=7 enroll=inline" \
-	"account required $PAM_MFA config=$T/wa.conf after_password grace=7 enroll=inline"
+service grace_key "$PASSWORD" "auth required $(pam_mfa "$T/wa.conf") after_password grace=7 enroll=inline" \
+	"account required $(pam_mfa "$T/wa.conf") after_password grace=7 enroll=inline"
 pam "$CLIENT" --acct grace_key keyonly hunter2
 expect_out "result: PAM_AUTH_ERR"
 
@@ -171,7 +197,7 @@ expect_out "result: PAM_AUTH_ERR"
 case_begin inline_enrollment_conversation
 ENROLL_OPTS="after_password enroll=inline"
 service enroll "$PASSWORD" "auth required $AFTER enroll=inline" \
-	"account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS" "account required pam_permit.so"
+	"account required $PAM_MFA $ENROLL_OPTS" "account required pam_permit.so"
 pam "$CLIENT" --acct enroll newbie hunter2 000000 @totp
 expect_out "Scan this QR code with an authenticator app"
 expect_out "error: that is not the code the app shows"
@@ -197,7 +223,7 @@ grep -q "Scan this QR" <<< "$OUT" && fail "enrolled twice"
 
 case_begin inline_enrollment_ascii_qr
 service enroll_ascii "$PASSWORD" "auth required $AFTER enroll=inline" \
-	"account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS qr=ascii"
+	"account required $PAM_MFA $ENROLL_OPTS qr=ascii"
 pam "$CLIENT" --acct enroll_ascii asciiuser hunter2 @totp
 expect_out "acct: PAM_SUCCESS"
 LC_ALL=C grep -q '[^[:print:][:space:]]' <<< "$OUT" && fail "non-ASCII bytes with qr=ascii"
@@ -207,7 +233,7 @@ case_begin inline_enrollment_only_after_whole_stack
 # pam_exec 'required' (not requisite): a wrong password does not stop the
 # stack, but the account phase never runs, so no factor appears.
 service enroll_req "auth required pam_exec.so quiet expose_authtok $T/checkpw" \
-	"auth required $AFTER enroll=inline" "account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS"
+	"auth required $AFTER enroll=inline" "account required $PAM_MFA $ENROLL_OPTS"
 pam "$CLIENT" --acct enroll_req victim wrongpw @totp
 grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "logged in with a wrong password"
 grep -q "Scan this QR" <<< "$OUT" && fail "secret shown after a wrong password"
@@ -222,7 +248,7 @@ expect_err "inline enrollment never ran"
 
 case_begin inline_enrollment_limits
 service enroll_grace "$PASSWORD" "auth required $AFTER enroll=inline grace=1" \
-	"account required $PAM_MFA config=$MFA_CONFIG $ENROLL_OPTS grace=1"
+	"account required $PAM_MFA $ENROLL_OPTS grace=1"
 # Grace bounds the window: 400 days after first seen, no offer.
 pam "$CLIENT" --acct enroll_grace late hunter2 @totp
 expect_out "acct: PAM_SUCCESS"
@@ -272,9 +298,9 @@ case_begin forward_pass_hands_password_on
 enroll dave
 enroll erin
 FWD_CHECK="auth requisite pam_exec.so quiet expose_authtok $T/checkpw"
-service fwd "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+service fwd "auth requisite $PAM_MFA forward_pass" "$FWD_CHECK" \
 	"auth required $AFTER enroll=inline" "auth optional $GETITEMS" \
-	"account required $PAM_MFA config=$MFA_CONFIG after_password enroll=inline"
+	"account required $PAM_MFA after_password enroll=inline"
 pam "$CLIENT" --show-authtok fwd dave "hunter2$(code)"
 expect_out "prompt: Password and verification code: "
 expect_out "authtok: hunter2"
@@ -303,34 +329,34 @@ p1=$(grep '^prompt:' <<< "$OUT")
 pam "$CLIENT" fwd stranger "wrongpw123456"
 [ "$p1" = "$(grep '^prompt:' <<< "$OUT")" ] || fail "prompts differ"
 # Without the checking line, the stack's own safeguards refuse.
-service fwd_only "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
-	"account required $PAM_MFA config=$MFA_CONFIG"
+service fwd_only "auth requisite $PAM_MFA forward_pass" "$FWD_CHECK" \
+	"account required $PAM_MFA"
 pam "$CLIENT" --acct fwd_only dave "hunter2$(code)"
 expect_out "pending: check"
 expect_out "acct: PAM_PERM_DENIED"
 # (sshd runs pam_setcred in another process: the marker is in the PAM
 # environment, which sshd carries across, so setcred refuses there too.)
-service fwd_only_noacct "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+service fwd_only_noacct "auth requisite $PAM_MFA forward_pass" "$FWD_CHECK" \
 	"account required pam_permit.so"
 pam "$CLIENT" --acct fwd_only_noacct dave "hunter2$(code)"
 grep -q "^setcred: PAM_SUCCESS" <<< "$OUT" && fail "credentials after an unchecked code"
 expect_out "result: PAM_PERM_DENIED"
 expect_err "a forward_pass code was never checked: refusing credentials"
-service fwd_noafter "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
-	"auth required $PAM_MFA config=$MFA_CONFIG"
+service fwd_noafter "auth requisite $PAM_MFA forward_pass" "$FWD_CHECK" \
+	"auth required $PAM_MFA"
 pam "$CLIENT" fwd_noafter dave "hunter2$(code)"
 expect_out "result: PAM_SERVICE_ERR"
 
 case_begin forward_pass_nullok_and_grace_collect_the_password
 # A user without a factor types only the password: it reaches the password
 # module, and nullok or grace apply after it.
-service fwd_null "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+service fwd_null "auth requisite $PAM_MFA forward_pass" "$FWD_CHECK" \
 	"auth [success=done ignore=ignore default=die] $AFTER nullok" "auth required pam_permit.so"
 pam "$CLIENT" fwd_null nofactor "hunter2"
 expect_out "result: PAM_SUCCESS"
 pam "$CLIENT" fwd_null nofactor "wrongpw"
 grep -q "result: PAM_SUCCESS" <<< "$OUT" && fail "nullok let a wrong password in"
-service fwd_grace "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" "$FWD_CHECK" \
+service fwd_grace "auth requisite $PAM_MFA forward_pass" "$FWD_CHECK" \
 	"auth required $AFTER grace=3"
 pam "$CLIENT" fwd_grace nofactor2 "hunter2"
 expect_out "3 days left"
@@ -338,8 +364,8 @@ expect_out "result: PAM_SUCCESS"
 
 case_begin try_and_use_first_pass
 enroll frank
-service try "auth required $SETITEMS" "auth required $PAM_MFA config=$MFA_CONFIG try_first_pass"
-service use "auth required $SETITEMS" "auth required $PAM_MFA config=$MFA_CONFIG use_first_pass"
+service try "auth required $SETITEMS" "auth required $PAM_MFA try_first_pass"
+service use "auth required $SETITEMS" "auth required $PAM_MFA use_first_pass"
 pam env PAM_AUTHTOK="$(code)" "$CLIENT" try frank
 expect_out "result: PAM_SUCCESS"
 grep -q "^prompt:" <<< "$OUT" && fail "try_first_pass prompted"
@@ -363,46 +389,73 @@ expect_out "result: PAM_AUTH_ERR"
 
 case_begin bad_options_fail_closed
 for opt in bogus max_tries=0 max_tries=x grace=-1 config=relative "prompt=" enroll=email; do
-	service bad "auth required $PAM_MFA config=$MFA_CONFIG $opt"
+	service bad "auth required $PAM_MFA $opt"
 	pam "$CLIENT" bad alice 123456
 	expect_out "result: PAM_SERVICE_ERR"
 	expect_err "option '$opt'"
 done
 
 case_begin store_unreadable_authinfo_unavail
-if on_sqlite; then
-	mv "$T/mfa.db" "$T/mfa.db.away"
+if on_service; then
+	# mfad holds the store open: stopped, it cannot be asked.
+	mfad_stop mfa
 	pam "$CLIENT" mfa alice 123456
 	expect_out "result: PAM_AUTHINFO_UNAVAIL"
 	expect_out "error: Verification is unavailable: ask your administrator."
-	expect_err "mfactl init"
-	head -c 4096 /dev/urandom > "$T/mfa.db"
-	pam "$CLIENT" mfa alice 123456
-	expect_out "result: PAM_AUTHINFO_UNAVAIL"
-	rm -f "$T/mfa.db"
-	mv "$T/mfa.db.away" "$T/mfa.db"
+	expect_err "cannot reach mfad at $(mfad_sock mfa)"
+	mfad_start mfa "$MFA_CONFIG" || fail "mfad restarts"
+fi
+if on_sqlite; then
+	# The file gone or garbage, for the module that opens it at each login
+	# (mfad keeps the one it opened).
+	if ! on_service; then
+		mv "$T/mfa.db" "$T/mfa.db.away"
+		pam "$CLIENT" mfa alice 123456
+		expect_out "result: PAM_AUTHINFO_UNAVAIL"
+		expect_out "error: Verification is unavailable: ask your administrator."
+		expect_err "mfactl init"
+		head -c 4096 /dev/urandom > "$T/mfa.db"
+		pam "$CLIENT" mfa alice 123456
+		expect_out "result: PAM_AUTHINFO_UNAVAIL"
+		rm -f "$T/mfa.db"
+		mv "$T/mfa.db.away" "$T/mfa.db"
+	fi
 else
 	# The database down: refused, the log line says where to look.
 	pg_stop_server
 	pam "$CLIENT" mfa alice 123456
 	expect_out "result: PAM_AUTHINFO_UNAVAIL"
 	expect_out "error: Verification is unavailable: ask your administrator."
-	expect_err "running and reachable"
+	if on_service; then
+		expect_err "mfad could not decide"
+		grep -q "running and reachable" "$MFAD_DIR/mfa.log" || fail "mfad's log: no reason"
+	else
+		expect_err "running and reachable"
+	fi
 	pg_start_server
 fi
 cp "$MFA_CONFIG" "$T/bad.conf"; echo "digits = 12" >> "$T/bad.conf"
-service badconf "auth required $PAM_MFA config=$T/bad.conf"
-pam "$CLIENT" badconf alice 123456
-expect_out "result: PAM_SERVICE_ERR"
-expect_err "bad.conf:5: digits"
+if on_service; then
+	# mfad refuses a bad config at start: nothing answers.
+	mfad_start bad "$T/bad.conf" 2> /dev/null && fail "mfad started on a bad config"
+	grep -q "bad.conf:5: digits" "$MFAD_DIR/bad.log" || fail "mfad's log: $(cat "$MFAD_DIR/bad.log")"
+	service badconf "auth required $(pam_mfa "$T/bad.conf")"
+	pam "$CLIENT" badconf alice 123456
+	expect_out "result: PAM_AUTHINFO_UNAVAIL"
+else
+	service badconf "auth required $(pam_mfa "$T/bad.conf")"
+	pam "$CLIENT" badconf alice 123456
+	expect_out "result: PAM_SERVICE_ERR"
+	expect_err "bad.conf:5: digits"
+fi
 
 case_begin setcred_succeeds
-service cred "auth required $PAM_MFA config=$MFA_CONFIG"
+service cred "auth required $PAM_MFA"
 pam pamtester cred alice setcred
 expect_rc 0
 
 case_begin exports_only_pam_entry_points
-syms=$(nm -D --defined-only "$PAM_MFA" | awk '{print $3}' | sort | tr '\n' ' ')
+syms=$(nm -D --defined-only "$PAM_SO" | awk '{print $3}' | sort | tr '\n' ' ')
 [ "$syms" = "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred " ] || fail "exported: $syms"
 
 case_begin threads_each_log_in

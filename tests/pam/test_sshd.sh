@@ -16,7 +16,7 @@ add_user "$U2" "$PW2"
 "$MFACTL" enroll "$U2" --secret "$SECRET2" --no-confirm --no-qr > /dev/null || abort "enroll $U2 failed"
 # The password first, ending the stack when it is wrong; then the code.
 pam_stack "auth requisite pam_unix.so" \
-	"auth required $PAM_MFA config=$MFA_CONFIG after_password" \
+	"auth required $PAM_MFA after_password" \
 	"account required pam_permit.so"
 start_sshd_on_free_port
 

@@ -29,8 +29,8 @@ done
 # forward_pass_stack [OPTION...]: the safe forward_pass stack, with inline
 # enrollment; the options go to both checking lines.
 forward_pass_stack() {
-	local check="$PAM_MFA config=$MFA_CONFIG after_password enroll=inline $*"
-	pam_stack "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" \
+	local check="$PAM_MFA after_password enroll=inline $*"
+	pam_stack "auth requisite $PAM_MFA forward_pass" \
 		"auth requisite pam_unix.so use_first_pass" \
 		"auth required $check" \
 		"account required $check" \
@@ -197,7 +197,7 @@ case_begin sshd_forward_pass_without_checking_line_refused
 # than the authentication, so these hold only if what is owed travels in
 # the PAM environment (PAM_MFA_PENDING), which sshd carries across.
 # forward_pass with no pam_mfa line after the password module:
-pam_stack "auth requisite $PAM_MFA config=$MFA_CONFIG forward_pass" \
+pam_stack "auth requisite $PAM_MFA forward_pass" \
 	"auth requisite pam_unix.so use_first_pass" "account required pam_permit.so"
 ssh_expect "$E1" "$STRANGER" TYPED="${PW_E1}000000"
 grep -q logged-in-as <<< "$SCREEN" && fail "logged in on the password alone: $SCREEN"
@@ -210,7 +210,7 @@ case_begin sshd_enroll_without_account_line_refused
 # (S1 has no factor: the stranger case above left it so.)
 : > "$LOG"
 pam_stack "auth requisite pam_unix.so" \
-	"auth required $PAM_MFA config=$MFA_CONFIG after_password enroll=inline" \
+	"auth required $PAM_MFA after_password enroll=inline" \
 	"account required pam_permit.so"
 ssh_expect "$S1" 'see "Password: $"; answer $env(PW)' PW="$PW_S1"
 grep -q logged-in-as <<< "$SCREEN" && fail "logged in on the password alone: $SCREEN"
