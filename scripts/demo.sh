@@ -28,11 +28,21 @@ interactive=false
 say "mfactl init: key file and store, private to root"
 "$MFACTL" init
 
+# The resident service pam_mfa.so asks (systemd starts it on a real host).
+MFAD_PID=""
+stop_mfad() { [ -z "$MFAD_PID" ] || kill "$MFAD_PID" 2> /dev/null; MFAD_PID=""; }
+trap 'stop_mfad' EXIT
+say "mfad: the login service, holding the store open for pam_mfa.so"
+build/mfad --config "$MFA_CONFIG" --socket "$DEMO/mfad.sock" 2> "$DEMO/mfad.log" &
+MFAD_PID=$!
+for _ in $(seq 100); do grep -q 'answering at' "$DEMO/mfad.log" && break; sleep 0.05; done
+cat "$DEMO/mfad.log"
+
 # A real PAM login: pamtester runs the service file below through Linux-PAM;
 # pam_wrapper lets that service file live here instead of /etc/pam.d.
 mkdir -p "$DEMO/pam.d"
 echo "auth required pam_deny.so" > "$DEMO/pam.d/other"
-echo "auth required $PWD/build/pam_mfa.so config=$MFA_CONFIG max_tries=1" > "$DEMO/pam.d/mfa-demo"
+echo "auth required $PWD/build/pam_mfa.so socket=$DEMO/mfad.sock max_tries=1" > "$DEMO/pam.d/mfa-demo"
 pam_login() {
 	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$DEMO/pam.d" \
 		pamtester mfa-demo demo authenticate || true
@@ -70,7 +80,7 @@ T=$DEMO
 run() { RC=0; "$@" > "$T/.out" 2> "$T/.err" < /dev/null || RC=$?; OUT=$(cat "$T/.out"); }
 . tests/radius/raddb.sh
 raddb_make 41812
-trap 'raddb_stop' EXIT
+trap 'raddb_stop; stop_mfad' EXIT
 say "FreeRADIUS on 127.0.0.1 with rlm_mfa (challenge mode: password, then code)"
 raddb_start
 show() { grep -E "Received|Reply-Message" <<< "$OUT" | sed 's/^/  /'; }
