@@ -8,7 +8,7 @@ libssl-dev liboath-dev oathtool libpskc-dev libxml2-dev libjansson-dev
 libsqlite3-dev sqlite3 libqrencode-dev zbar-tools python3
 libpam0g-dev pamtester libpam-wrapper libnss-wrapper valgrind
 freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev eapoltest
-openssh-server openssh-client expect libpam-google-authenticator libpam-oath
+openssh-server openssh-client expect systemd libpam-google-authenticator libpam-oath
 libfido2-dev libcbor-dev chromium
 postgresql libpq-dev"
 # postgresql: the tests start their own cluster on a high port (tests/pg/lib.sh);

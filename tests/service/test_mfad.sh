@@ -254,6 +254,41 @@ ask carol "$(oathtool --totp -b "$CAROL_SECRET")"
 expect_rc 0
 expect_out "action ACCEPT"
 
+case_begin socket_activation_as_systemd_does
+# systemd-socket-activate listens as mfad.socket does and starts mfad at the
+# first connection, passing the socket (LISTEN_FDS): that question is
+# answered.
+ACT=$S/act.sock
+systemd-socket-activate --seqpacket -l "$ACT" "$MFAD" --config "$MFA_CONFIG" 2> "$S/act.log" &
+ACT_PID=$!
+for _ in $(seq 50); do [ -S "$ACT" ] && break; sleep 0.1; done
+run "$CLIENT" "$ACT" carol - login
+expect_rc 0
+expect_out "action ASK"
+grep -q "answering at the socket systemd passed" "$S/act.log" || fail "log: $(cat "$S/act.log")"
+kill -TERM "$ACT_PID"; wait "$ACT_PID"
+# A stream socket passed instead: refused at start, with what to use.
+systemd-socket-activate -l "$S/stream.sock" "$MFAD" --config "$MFA_CONFIG" 2> "$S/stream.log" &
+ACT_PID=$!
+for _ in $(seq 50); do [ -S "$S/stream.sock" ] && break; sleep 0.1; done
+timeout 5 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.recv(1)' \
+	"$S/stream.sock" 2> /dev/null
+wait "$ACT_PID"
+[ $? = 1 ] || fail "mfad on a stream socket did not exit 1"
+grep -q "ListenSequentialPacket" "$S/stream.log" || fail "log: $(cat "$S/stream.log")"
+
+case_begin systemd_units_verify_and_are_sandboxed
+mkdir -p "$S/units"
+sed "s|@SBINDIR@|$(dirname "$MFAD")|" "$ROOT/service/mfad.service" > "$S/units/mfad.service"
+cp "$ROOT/service/mfad.socket" "$S/units/"
+run systemd-analyze verify --man=no "$S/units/mfad.socket" "$S/units/mfad.service"
+expect_rc 0
+grep -q "mfad" <<< "$ERR" && fail "verify: $ERR"
+# systemd's own rating of the sandbox: 2.5 or better ("OK") on its 0-10 scale.
+run systemd-analyze security --offline=yes --threshold=25 "$S/units/mfad.service"
+expect_rc 0
+expect_out "ProtectSystem="
+
 case_begin sigterm_stops_cleanly
 stop_mfad
 [ "$MFAD_RC" -eq 0 ] || fail "exit status $MFAD_RC: $(tail -n 20 "$S/mfad.log")"
