@@ -43,7 +43,7 @@ ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/pam_mfa_local.so \
 	build/rlm_mfa.so
 
-build/obj/%.o: %.c $(wildcard common/*.h)
+build/obj/%.o: %.c $(wildcard common/*.h service/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -56,8 +56,9 @@ build/mfactl: $(CLI_OBJ) build/libmfa.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(CLI_OBJ) build/libmfa.a $(PKG_LIBS)
 
 # The resident login service: pam_mfa.so asks it.
-build/mfad: build/obj/service/mfad.o build/libmfa.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ build/obj/service/mfad.o build/libmfa.a $(PKG_LIBS)
+MFAD_SRC := $(wildcard service/*.c)
+build/mfad: $(patsubst %.c,build/obj/%.o,$(MFAD_SRC)) build/libmfa.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(filter %.o,$^) build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Its test client: the wire messages only, no core.
 build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h
@@ -101,7 +102,7 @@ build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/libmfa.a radius_module
 		build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.
-build/asan/%.o: %.c $(wildcard common/*.h tests/unit/*.h tests/softauthn/*.h)
+build/asan/%.o: %.c $(wildcard common/*.h service/*.h tests/unit/*.h tests/softauthn/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(ASAN_CFLAGS) -c $< -o $@
@@ -116,8 +117,8 @@ build/asan/unit_tests: $(ASAN_UNIT_OBJ) build/asan/libmfa.a
 build/asan/mfactl: $(ASAN_CLI_OBJ) build/asan/libmfa.a
 	$(CC) $(SAN) -o $@ $(ASAN_CLI_OBJ) build/asan/libmfa.a $(PKG_LIBS)
 
-build/asan/mfad: build/asan/service/mfad.o build/asan/libmfa.a
-	$(CC) $(SAN) -o $@ build/asan/service/mfad.o build/asan/libmfa.a $(PKG_LIBS)
+build/asan/mfad: $(patsubst %.c,build/asan/%.o,$(MFAD_SRC)) build/asan/libmfa.a
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) build/asan/libmfa.a $(PKG_LIBS) -lpthread
 
 # Each fuzz target also builds as a regression test over its seed corpus.
 build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmfa.a

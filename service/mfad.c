@@ -1,23 +1,25 @@
 /*
  * mfad - the resident login service: holds the core open and answers one
  * question per connection (a step of a login: common/wire.h) on a Unix
- * SOCK_SEQPACKET socket, for pam_mfa.so. A thin front end: the policy is
- * mfa_login's.
+ * SOCK_SEQPACKET socket, for pam_mfa.so. A thin front end: answer.c asks
+ * the core; this file serves the socket.
  *
  * The caller is known by SO_PEERCRED: root may ask about any user, any
  * other uid only about its own user name, at a bounded rate, and never with
  * a verified password (that would open nullok, grace and enrollment).
  *
- * One thread, one poll loop: a question arrives whole in one packet, so no
- * client can make mfad wait for it; a connection that says nothing is
- * closed at its deadline, and each uid other than root holds at most a few
- * at once, so that local users cannot crowd out sshd's logins.
+ * One thread polls: it accepts, reads each question (it arrives whole in
+ * one packet, so no client can make mfad wait for it), applies the rate
+ * limit and hands it to a worker; workers, each with its own core context
+ * (and store connection), answer and close. A connection that says
+ * nothing is closed at its deadline, and each uid other than root holds at
+ * most a few at once, so that local users cannot crowd out sshd's logins.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pwd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,21 +32,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mfa.h"
-#include "wire.h"
+#include "mfad.h"
 
-#define CONNS_MAX 256            /* connections open at once */
+#define CONNS_MAX 256            /* connections open or answered at once */
 #define CONNS_USERS_MAX 192      /* ... of which uids other than root hold at most */
 #define CONNS_PER_UID 4          /* ... and one such uid at most */
 #define LISTEN_FD_SYSTEMD 3      /* SD_LISTEN_FDS_START */
 #define RATE_SLOTS 64            /* uids tracked at once */
 #define RATE_MAX 10              /* requests per uid ... */
 #define RATE_WINDOW 10           /* ... per this many seconds */
-#define REFUSED_TEXT "Verification refused."
-#define BUSY_TEXT "Too many verification requests: wait a few seconds and try again."
+#define THREADS_DEFAULT 4
+#define THREADS_MAX 64
 
 static const char usage_text[] =
-	"Usage: mfad [--config FILE] [--socket PATH] [--timeout SECONDS]\n"
+	"Usage: mfad [--config FILE] [--socket PATH] [--timeout SECONDS] [--threads N]\n"
 	"\n"
 	"NAME\n"
 	"    mfad - the resident multi-factor login service\n"
@@ -63,7 +64,8 @@ static const char usage_text[] =
 	"    seconds, with at most 4 connections open, and its claim that a password\n"
 	"    was verified is ignored (so no grace, nullok or enrollment for it).\n"
 	"    Each connection must send its question within the timeout (default 3\n"
-	"    seconds) or is closed.\n"
+	"    seconds) or is closed. N worker threads (default 4), each with its own\n"
+	"    store connection, answer the questions.\n"
 	"\n"
 	"    One log line per refusal or error goes to stderr and to syslog\n"
 	"    (LOG_AUTHPRIV); codes are never logged. SIGTERM or SIGINT stops mfad\n"
@@ -73,6 +75,7 @@ static const char usage_text[] =
 	"    --config FILE       the mfa.conf to use\n"
 	"    --socket PATH       where to listen\n"
 	"    --timeout SECONDS   per connection, 1..60 (default 3)\n"
+	"    --threads N         workers, 1..64 (default 4)\n"
 	"    --help              this text\n"
 	"\n"
 	"EXIT STATUS\n"
@@ -93,26 +96,47 @@ struct conn {
 	long deadline_ms;                /* monotonic */
 };
 
-struct service {
+/* A question read, for a worker: the connection is the job's now. */
+struct job {
+	int fd;
+	uid_t uid;
+	struct job *next;
+	struct wire_login_request req;   /* a code: wiped when done */
+};
+
+struct worker {
+	struct service *s;
+	pthread_t thread;
+	bool started;
 	mfa_ctx *ctx;
+	unsigned char buf[WIRE_MAX];
+	struct wire_login_reply reply;   /* carries a QR code: not on the stack */
+};
+
+struct service {
 	int listen_fd;
 	bool socket_ours;                /* made here, removed at exit */
 	const char *socket_path;
+	const char *config;
 	unsigned timeout;
+	unsigned nworkers;
+	struct worker *workers;
+	/* The serving thread's own. */
 	struct rate_slot rate[RATE_SLOTS];
 	struct conn conns[CONNS_MAX];
 	size_t nconns, nconns_users;
 	long refused_log_ms;             /* last "too many connections" line */
 	unsigned refused_unlogged;
-	/* One question and one answer at a time: here, not on the stack
-	 * (the answer carries a QR code). */
 	unsigned char buf[WIRE_MAX];
-	struct wire_login_request req;
-	struct wire_login_reply reply;
+	/* Shared with the workers, under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct job *first, *last;
+	size_t in_flight;                /* queued or being answered */
+	bool closing;
 };
 
-static void say(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(int priority, const char *fmt, ...)
+void say(int priority, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -172,186 +196,78 @@ static bool rate_allow(struct service *s, uid_t uid, time_t now)
 	return true;
 }
 
-/* True if uid's user name is exactly user. */
-static bool uid_is_user(uid_t uid, const char *user)
+/* Sends reply on fd (a fresh socket's buffer takes a whole answer; a
+ * client that let it fill up gets none) and closes it. */
+static void reply_and_close(int fd, uid_t uid, const struct wire_login_reply *reply,
+                            unsigned char *buf)
 {
-	struct passwd pw, *found = NULL;
-	char buf[4096];
+	size_t len;
 
-	return getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found &&
-	       strcmp(found->pw_name, user) == 0;
+	if (wire_login_reply_encode(reply, buf, WIRE_MAX, &len) != MFA_OK)
+		say(LOG_ERR, "cannot encode a reply: closed");
+	else if (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		say(LOG_NOTICE, "uid %u: the reply could not be sent: %s", (unsigned)uid,
+		    strerror(errno));
+	explicit_bzero(buf, WIRE_MAX);
+	close(fd);
 }
 
-static void refuse(struct wire_login_reply *reply, const char *text)
+static void job_done(struct service *s, struct job *j)
 {
-	memset(reply, 0, sizeof(*reply));
-	reply->status = MFA_ERR_INVALID;
-	reply->action = MFA_LOGIN_REFUSE;
-	snprintf(reply->text, sizeof(reply->text), "%s", text);
+	explicit_bzero(j, sizeof(*j));
+	free(j);
+	pthread_mutex_lock(&s->lock);
+	s->in_flight--;
+	pthread_mutex_unlock(&s->lock);
 }
 
-static void verdict_text(int r, char *buf, size_t size)
+static void *worker_run(void *arg)
 {
-	struct mfa_verdict v = { .result = r };
+	struct worker *w = arg;
+	struct service *s = w->s;
 
-	mfa_verdict_message(&v, buf, size);
-}
+	for (;;) {
+		struct job *j;
 
-/* WIRE_OP_SPLIT: the end of "password and code"; a placeholder stands for
- * what was typed before it, which mfad never sees. */
-static void op_split(struct service *s, const struct wire_login_request *r,
-                     struct wire_login_reply *reply)
-{
-	char typed[WIRE_SPLIT_TAIL + 2];
-	bool tail = r->flags & WIRE_TYPED_TAIL;
-	size_t off = 0;
-
-	if (strlen(r->code) > WIRE_SPLIT_TAIL) {
-		reply->status = MFA_ERR_INVALID;
-		return;
-	}
-	snprintf(typed, sizeof(typed), "%s%s", tail ? "x" : "", r->code);
-	reply->status = (uint32_t)mfa_login_split(s->ctx, r->user, typed, &off);
-	if (reply->status == MFA_OK)
-		reply->offset = (uint32_t)(off - tail);
-	explicit_bzero(typed, sizeof(typed));
-}
-
-static void op_enroll_begin(struct service *s, const struct mfa_request *req,
-                            const struct mfa_login_policy *policy, mfa_qr_style style,
-                            struct wire_login_reply *reply)
-{
-	mfa_enrollment *e = NULL;
-	char *qr = NULL;
-	int r = mfa_login_enroll_begin(s->ctx, req, policy, &e);
-
-	reply->status = (uint32_t)r;
-	if (r != MFA_OK) {
-		/* NOT_FOUND: no longer allowed (an admin acted meanwhile): as if
-		 * no enrollment had been offered. */
-		verdict_text(r == MFA_ERR_NOT_FOUND ? MFA_ERR_NO_FACTOR : r, reply->text,
-		             sizeof(reply->text));
-		return;
-	}
-	snprintf(reply->factor, sizeof(reply->factor), "%s", mfa_enrollment_factor_id(e));
-	snprintf(reply->uri, sizeof(reply->uri), "%s", mfa_enrollment_uri(e));
-	snprintf(reply->secret, sizeof(reply->secret), "%s", mfa_enrollment_secret_base32(e));
-	/* Without the drawing the link and the secret still do. */
-	if (mfa_qr_render(mfa_enrollment_uri(e), style, &qr) == MFA_OK && strlen(qr) <= WIRE_QR_MAX)
-		snprintf(reply->qr, sizeof(reply->qr), "%s", qr);
-	if (qr) {
-		explicit_bzero(qr, strlen(qr));
-		free(qr);
-	}
-	mfa_enrollment_free(&e);
-}
-
-static void op_enroll_confirm(struct service *s, const struct mfa_request *req,
-                              const struct mfa_login_policy *policy, const char *factor,
-                              struct wire_login_reply *reply)
-{
-	mfa_enrollment *e = NULL;
-	int r = mfa_login_enroll_resume(s->ctx, req, policy, factor, &e);
-
-	/* Without a code it would be mfa_enroll_activate: never at a login. */
-	if (r == MFA_OK)
-		r = req->code ? mfa_enroll_confirm(s->ctx, e, req->code) : MFA_ERR_INVALID;
-	mfa_enrollment_free(&e);
-	reply->status = (uint32_t)r;
-	/* A wrong code: the core's sentence says what to do next. */
-	if (mfa_err_is_verdict(r))
-		snprintf(reply->text, sizeof(reply->text), "%s", mfa_ctx_error(s->ctx));
-	else if (r != MFA_OK)
-		verdict_text(r, reply->text, sizeof(reply->text));
-}
-
-/* The answer to one decoded question from uid. */
-static void decide(struct service *s, uid_t uid, const struct wire_login_request *r,
-                   struct wire_login_reply *reply)
-{
-	static const char *const op_names[] = { "?", "login", "split", "enrollment", "enrollment" };
-	char user[MFA_TEXT_ESCAPED_MAX], service[4 * WIRE_SERVICE_MAX + 1], source[160];
-	struct mfa_login_result res;
-	struct mfa_request req;
-	struct mfa_login_policy policy;
-
-	memset(reply, 0, sizeof(*reply));
-	mfa_text_escape(r->user, user, sizeof(user));
-	mfa_text_escape(r->service, service, sizeof(service));
-	if (uid != 0) {
-		if (!rate_allow(s, uid, time(NULL))) {
-			say(LOG_WARNING, "uid %u asked about user %s: refused, over %u requests in %u s",
-			    (unsigned)uid, user, RATE_MAX, RATE_WINDOW);
-			refuse(reply, BUSY_TEXT);
-			return;
+		pthread_mutex_lock(&s->lock);
+		while (!s->first && !s->closing)
+			pthread_cond_wait(&s->more, &s->lock);
+		j = s->first;
+		if (j) {
+			s->first = j->next;
+			if (!s->first)
+				s->last = NULL;
 		}
-		if (!uid_is_user(uid, r->user)) {
-			say(LOG_WARNING, "uid %u asked about user %s: refused, not its own user",
-			    (unsigned)uid, user);
-			refuse(reply, REFUSED_TEXT);
-			return;
-		}
-		snprintf(source, sizeof(source), "pam:%s uid %u", r->service, (unsigned)uid);
-	} else {
-		snprintf(source, sizeof(source), "pam:%s", r->service);
+		pthread_mutex_unlock(&s->lock);
+		if (!j)
+			return NULL;   /* closing, and nothing left */
+		answer(w->ctx, j->uid, &j->req, &w->reply);
+		reply_and_close(j->fd, j->uid, &w->reply, w->buf);
+		explicit_bzero(&w->reply, sizeof(w->reply));
+		job_done(s, j);
 	}
-	req = (struct mfa_request){
-		.user = r->user,
-		.code = r->has_code ? r->code : NULL,
-		.source = source,
-		.remote = r->remote[0] ? r->remote : NULL,
-	};
-	policy = (struct mfa_login_policy){
-		/* Only root's word on the password counts. */
-		.password_verified = uid == 0 && (r->flags & WIRE_PASSWORD_VERIFIED),
-		.no_factor = (mfa_no_factor)r->no_factor,
-		.grace_days = r->grace_days,
-		.enroll_inline = r->flags & WIRE_ENROLL_INLINE,
-	};
-	switch (r->op) {
-	case WIRE_OP_LOGIN:
-		mfa_login(s->ctx, &req, &policy, &res);
-		reply->status = (uint32_t)res.result;
-		reply->action = res.action;
-		snprintf(reply->text, sizeof(reply->text), "%s", res.message);
-		explicit_bzero(&res, sizeof(res));
-		break;
-	case WIRE_OP_SPLIT:
-		op_split(s, r, reply);
-		break;
-	case WIRE_OP_ENROLL_BEGIN:
-		op_enroll_begin(s, &req, &policy, (mfa_qr_style)r->qr, reply);
-		break;
-	default:
-		op_enroll_confirm(s, &req, &policy, r->factor, reply);
-		break;
-	}
-	if (reply->status != MFA_OK && !mfa_err_is_verdict((int)reply->status))
-		say(LOG_ERR, "user %s (uid %u, %s): %s: %s%s%s", user, (unsigned)uid, service,
-		    op_names[r->op], mfa_strerror((int)reply->status),
-		    mfa_ctx_error(s->ctx)[0] ? ": " : "", mfa_ctx_error(s->ctx));
-	else if (r->op == WIRE_OP_LOGIN &&
-	         (reply->action == MFA_LOGIN_REFUSE || reply->action == MFA_LOGIN_RETRY))
-		say(LOG_NOTICE, "user %s (uid %u, %s): %s: %s", user, (unsigned)uid, service,
-		    reply->action == MFA_LOGIN_RETRY ? "retry" : "refused",
-		    mfa_strerror((int)reply->status));
 }
 
-static void conn_close(struct service *s, struct conn *c)
+static void conn_release(struct service *s, struct conn *c)
 {
-	close(c->fd);
 	c->fd = -1;
 	s->nconns--;
 	if (c->uid != 0)
 		s->nconns_users--;
 }
 
-/* A readable connection: its one question, the answer, closed. Anything
+static void conn_close(struct service *s, struct conn *c)
+{
+	close(c->fd);
+	conn_release(s, c);
+}
+
+/* A readable connection: its one question, to a worker. Anything
  * malformed just closes it. */
 static void serve(struct service *s, struct conn *c)
 {
+	struct job *j = NULL;
 	ssize_t n;
-	size_t len;
 
 	/* MSG_TRUNC: the packet's real length, to refuse one too long. */
 	n = recv(c->fd, s->buf, sizeof(s->buf), MSG_TRUNC | MSG_DONTWAIT);
@@ -363,33 +279,68 @@ static void serve(struct service *s, struct conn *c)
 		else if (n == 0)
 			say(LOG_NOTICE, "uid %u sent an empty packet or hung up: closed",
 			    (unsigned)c->uid);
-		goto out;
+		goto close;
 	}
-	if (wire_login_request_decode(s->buf, (size_t)n, &s->req) != MFA_OK) {
+	if (!(j = calloc(1, sizeof(*j)))) {
+		say(LOG_ERR, "out of memory: a question from uid %u closed", (unsigned)c->uid);
+		goto close;
+	}
+	if (wire_login_request_decode(s->buf, (size_t)n, &j->req) != MFA_OK) {
 		say(LOG_NOTICE, "uid %u sent a malformed request: closed", (unsigned)c->uid);
-		goto out;
+		goto close;
 	}
-	decide(s, c->uid, &s->req, &s->reply);
-	if (wire_login_reply_encode(&s->reply, s->buf, sizeof(s->buf), &len) != MFA_OK) {
-		say(LOG_ERR, "cannot encode a reply: closed");
-		goto out;
-	}
-	/* A fresh socket's buffer takes a whole answer; a client that let it
-	 * fill up gets none. */
-	if (send(c->fd, s->buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
-		say(LOG_NOTICE, "uid %u: the reply could not be sent: %s", (unsigned)c->uid,
-		    strerror(errno));
-out:
-	explicit_bzero(&s->req, sizeof(s->req));
-	explicit_bzero(&s->reply, sizeof(s->reply));
 	explicit_bzero(s->buf, sizeof(s->buf));
+	j->fd = c->fd;
+	j->uid = c->uid;
+	if (c->uid != 0 && !rate_allow(s, c->uid, time(NULL))) {
+		struct wire_login_reply busy;
+		char user[MFA_TEXT_ESCAPED_MAX];
+
+		mfa_text_escape(j->req.user, user, sizeof(user));
+		say(LOG_WARNING, "uid %u asked about user %s: refused, over %u requests in %u s",
+		    (unsigned)c->uid, user, RATE_MAX, RATE_WINDOW);
+		answer_refuse(&busy, BUSY_TEXT);
+		reply_and_close(j->fd, j->uid, &busy, s->buf);
+		conn_release(s, c);
+		explicit_bzero(j, sizeof(*j));
+		free(j);
+		return;
+	}
+	conn_release(s, c);
+	pthread_mutex_lock(&s->lock);
+	s->in_flight++;
+	if (s->last)
+		s->last->next = j;
+	else
+		s->first = j;
+	s->last = j;
+	pthread_cond_signal(&s->more);
+	pthread_mutex_unlock(&s->lock);
+	return;
+close:
+	explicit_bzero(s->buf, sizeof(s->buf));
+	if (j) {
+		explicit_bzero(j, sizeof(*j));
+		free(j);
+	}
 	conn_close(s, c);
 }
 
-/* Takes the waiting connections while there is room for them. */
+static size_t in_flight(struct service *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->in_flight;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+/* Takes the waiting connections while there is room for them (questions
+ * being answered count: a hung store must not let them pile up). */
 static void accept_all(struct service *s)
 {
-	while (s->nconns < CONNS_MAX) {
+	while (s->nconns + in_flight(s) < CONNS_MAX) {
 		struct ucred cred;
 		socklen_t cred_len = sizeof(cred);
 		struct conn *c = NULL;
@@ -447,9 +398,12 @@ static void run(struct service *s)
 		nfds_t n = 0;
 		int ready;
 
-		if (s->nconns < CONNS_MAX) {
+		/* Full: the listening socket waits, polled again in 50 ms. */
+		if (s->nconns + in_flight(s) < CONNS_MAX) {
 			fds[n] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 			polled[n++] = NULL;
+		} else {
+			wait = 50;
 		}
 		for (size_t i = 0; i < CONNS_MAX; i++) {
 			struct conn *c = &s->conns[i];
@@ -479,6 +433,60 @@ static void run(struct service *s)
 				serve(s, polled[i]);
 		}
 	}
+}
+
+/* Each worker's context opened (a bad config or store stops mfad here,
+ * before it listens), and its thread started. */
+static int workers_start(struct service *s)
+{
+	int r;
+
+	if (!(s->workers = calloc(s->nworkers, sizeof(*s->workers)))) {
+		say(LOG_ERR, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+
+		w->s = s;
+		if (mfa_ctx_new(&w->ctx) != MFA_OK) {
+			say(LOG_ERR, "out of memory");
+			return -1;
+		}
+		mfa_ctx_set_log_handler(w->ctx, core_log, NULL);
+		if ((r = mfa_config_load(w->ctx, s->config)) != MFA_OK || (r = mfa_open(w->ctx)) != MFA_OK) {
+			say(LOG_ERR, "cannot start: %s: %s", mfa_strerror(r), mfa_ctx_error(w->ctx));
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+
+		if ((r = pthread_create(&w->thread, NULL, worker_run, w)) != 0) {
+			say(LOG_ERR, "cannot start a thread: %s", strerror(r));
+			return -1;
+		}
+		w->started = true;
+	}
+	return 0;
+}
+
+/* The questions already read are answered, then the workers end. */
+static void workers_stop(struct service *s)
+{
+	if (!s->workers)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->closing = true;
+	pthread_cond_broadcast(&s->more);
+	pthread_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		if (s->workers[i].started)
+			pthread_join(s->workers[i].thread, NULL);
+		mfa_ctx_free(&s->workers[i].ctx);
+	}
+	free(s->workers);
+	s->workers = NULL;
 }
 
 /* True if something answers at path: another mfad. */
@@ -581,32 +589,40 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct service s = { .listen_fd = -1, .timeout = 3,
-		                    .socket_path = WIRE_DEFAULT_SOCKET };
-	const char *config = NULL;
+	static struct service s = { .listen_fd = -1, .timeout = 3, .nworkers = THREADS_DEFAULT,
+		                    .socket_path = WIRE_DEFAULT_SOCKET,
+		                    .lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER };
 	struct sigaction sa = { .sa_handler = on_signal };
-	int opt, r, status = 1;
+	int opt, status = 1;
+	unsigned long v;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			config = optarg;
+			s.config = optarg;
 			break;
 		case 's':
 			s.socket_path = optarg;
 			break;
 		case 't':
+		case 'n':
 			errno = 0;
-			s.timeout = (unsigned)strtoul(optarg, &end, 10);
-			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno || s.timeout < 1 ||
-			    s.timeout > 60) {
-				fprintf(stderr, "mfad: --timeout takes 1..60 seconds, not '%s'\n", optarg);
+			v = strtoul(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || errno || v < 1 ||
+			    v > (opt == 't' ? 60 : THREADS_MAX)) {
+				fprintf(stderr, "mfad: %s\n", opt == 't'
+				        ? "--timeout takes 1..60 seconds" : "--threads takes 1..64");
 				return 2;
 			}
+			if (opt == 't')
+				s.timeout = (unsigned)v;
+			else
+				s.nworkers = (unsigned)v;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -627,16 +643,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (mfa_ctx_new(&s.ctx) != MFA_OK) {
-		say(LOG_ERR, "out of memory");
+	if (workers_start(&s) != 0)
 		goto out;
-	}
-	mfa_ctx_set_log_handler(s.ctx, core_log, NULL);
-	if ((r = mfa_config_load(s.ctx, config)) != MFA_OK || (r = mfa_open(s.ctx)) != MFA_OK) {
-		say(LOG_ERR, "cannot start: %s: %s", mfa_strerror(r), mfa_ctx_error(s.ctx));
-		goto out;
-	}
-	if ((r = listen_inherited(&s)) < 0 || (r == 0 && listen_on(&s) != 0))
+	if ((opt = listen_inherited(&s)) < 0 || (opt == 0 && listen_on(&s) != 0))
 		goto out;
 	say(LOG_INFO, "answering at %s", s.socket_path);
 	run(&s);
@@ -646,12 +655,12 @@ out:
 	for (size_t i = 0; i < CONNS_MAX; i++)
 		if (s.conns[i].fd >= 0)
 			conn_close(&s, &s.conns[i]);
+	workers_stop(&s);
 	if (s.listen_fd >= 0) {
 		close(s.listen_fd);
 		if (s.socket_ours)
 			unlink(s.socket_path);
 	}
-	mfa_ctx_free(&s.ctx);
 	closelog();
 	return status;
 }

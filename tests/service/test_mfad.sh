@@ -2,6 +2,7 @@
 # test_mfad.sh - the resident service end to end: build/asan/mfad on a
 # private socket, asked by build/wire_client (the wire messages only) as
 # root and as nobody, with oathtool as the independent oracle.
+# backends: sqlite pg
 . "$(dirname "$0")/../cli/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MFAD=${MFAD:-$ROOT/build/asan/mfad}
@@ -242,6 +243,25 @@ expect_out "status $OK"
 grep -q "$factor" "$T/list" || fail "not enrolled: $(cat "$T/list")"
 ask_as_nobody nobody - --op enroll-begin --password-verified --enroll-inline
 expect_out "status $INVALID"
+
+case_begin one_code_raced_by_many_clients_is_accepted_once
+# 24 clients at once with one valid code: mfad's workers (4, each its own
+# store connection) answer them side by side; exactly one is let in.
+"$MFACTL" enroll racer --secret "$NOBODY_SECRET" --no-confirm --no-qr > /dev/null
+code=$(oathtool --totp -b "$NOBODY_SECRET")
+racers=()
+for k in $(seq 24); do
+	"$CLIENT" "$SOCK" racer "$code" login --password-verified > "$S/race.$k" 2>&1 &
+	racers+=($!)
+done
+wait "${racers[@]}"
+accepted=$(cat "$S"/race.* | grep -c '^action ACCEPT')
+answered=$(cat "$S"/race.* | grep -c '^action ')
+[ "$answered" = 24 ] || fail "$answered of 24 answered: $(cat "$S"/race.* | sort | uniq -c)"
+[ "$accepted" = 1 ] || fail "$accepted accepted"
+run "$MFAD" --threads 0 --config "$MFA_CONFIG"
+expect_rc 2
+expect_err "--threads takes 1..64"
 
 case_begin kill_9_then_restart
 { kill -9 "$MFAD_PID"; wait "$MFAD_PID"; } 2> /dev/null   # bash's "Killed" line too

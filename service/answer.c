@@ -1,0 +1,171 @@
+/*
+ * answer.c - mfad's answers: each step of a login a question asks, by the
+ * core function wire.h names, after checking who may ask about whom. A
+ * thin front end: the policy is the core's.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "mfad.h"
+
+/* True if uid's user name is exactly user. */
+static bool uid_is_user(uid_t uid, const char *user)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+
+	return getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found &&
+	       strcmp(found->pw_name, user) == 0;
+}
+
+void answer_refuse(struct wire_login_reply *reply, const char *text)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->status = MFA_ERR_INVALID;
+	reply->action = MFA_LOGIN_REFUSE;
+	snprintf(reply->text, sizeof(reply->text), "%s", text);
+}
+
+static void verdict_text(int r, char *buf, size_t size)
+{
+	struct mfa_verdict v = { .result = r };
+
+	mfa_verdict_message(&v, buf, size);
+}
+
+/* WIRE_OP_SPLIT: the end of "password and code"; a placeholder stands for
+ * what was typed before it, which mfad never sees. */
+static void op_split(mfa_ctx *ctx, const struct wire_login_request *r,
+                     struct wire_login_reply *reply)
+{
+	char typed[WIRE_SPLIT_TAIL + 2];
+	bool tail = r->flags & WIRE_TYPED_TAIL;
+	size_t off = 0;
+
+	if (strlen(r->code) > WIRE_SPLIT_TAIL) {
+		reply->status = MFA_ERR_INVALID;
+		return;
+	}
+	snprintf(typed, sizeof(typed), "%s%s", tail ? "x" : "", r->code);
+	reply->status = (uint32_t)mfa_login_split(ctx, r->user, typed, &off);
+	if (reply->status == MFA_OK)
+		reply->offset = (uint32_t)(off - tail);
+	explicit_bzero(typed, sizeof(typed));
+}
+
+static void op_enroll_begin(mfa_ctx *ctx, const struct mfa_request *req,
+                            const struct mfa_login_policy *policy, mfa_qr_style style,
+                            struct wire_login_reply *reply)
+{
+	mfa_enrollment *e = NULL;
+	char *qr = NULL;
+	int r = mfa_login_enroll_begin(ctx, req, policy, &e);
+
+	reply->status = (uint32_t)r;
+	if (r != MFA_OK) {
+		/* NOT_FOUND: no longer allowed (an admin acted meanwhile): as if
+		 * no enrollment had been offered. */
+		verdict_text(r == MFA_ERR_NOT_FOUND ? MFA_ERR_NO_FACTOR : r, reply->text,
+		             sizeof(reply->text));
+		return;
+	}
+	snprintf(reply->factor, sizeof(reply->factor), "%s", mfa_enrollment_factor_id(e));
+	snprintf(reply->uri, sizeof(reply->uri), "%s", mfa_enrollment_uri(e));
+	snprintf(reply->secret, sizeof(reply->secret), "%s", mfa_enrollment_secret_base32(e));
+	/* Without the drawing the link and the secret still do. */
+	if (mfa_qr_render(mfa_enrollment_uri(e), style, &qr) == MFA_OK && strlen(qr) <= WIRE_QR_MAX)
+		snprintf(reply->qr, sizeof(reply->qr), "%s", qr);
+	if (qr) {
+		explicit_bzero(qr, strlen(qr));
+		free(qr);
+	}
+	mfa_enrollment_free(&e);
+}
+
+static void op_enroll_confirm(mfa_ctx *ctx, const struct mfa_request *req,
+                              const struct mfa_login_policy *policy, const char *factor,
+                              struct wire_login_reply *reply)
+{
+	mfa_enrollment *e = NULL;
+	int r = mfa_login_enroll_resume(ctx, req, policy, factor, &e);
+
+	/* Without a code it would be mfa_enroll_activate: never at a login. */
+	if (r == MFA_OK)
+		r = req->code ? mfa_enroll_confirm(ctx, e, req->code) : MFA_ERR_INVALID;
+	mfa_enrollment_free(&e);
+	reply->status = (uint32_t)r;
+	/* A wrong code: the core's sentence says what to do next. */
+	if (mfa_err_is_verdict(r))
+		snprintf(reply->text, sizeof(reply->text), "%s", mfa_ctx_error(ctx));
+	else if (r != MFA_OK)
+		verdict_text(r, reply->text, sizeof(reply->text));
+}
+
+void answer(mfa_ctx *ctx, uid_t uid, const struct wire_login_request *r,
+            struct wire_login_reply *reply)
+{
+	static const char *const op_names[] = { "?", "login", "split", "enrollment", "enrollment" };
+	char user[MFA_TEXT_ESCAPED_MAX], service[4 * WIRE_SERVICE_MAX + 1], source[160];
+	struct mfa_login_result res;
+	struct mfa_request req;
+	struct mfa_login_policy policy;
+
+	memset(reply, 0, sizeof(*reply));
+	mfa_text_escape(r->user, user, sizeof(user));
+	mfa_text_escape(r->service, service, sizeof(service));
+	if (uid != 0) {
+		if (!uid_is_user(uid, r->user)) {
+			say(LOG_WARNING, "uid %u asked about user %s: refused, not its own user",
+			    (unsigned)uid, user);
+			answer_refuse(reply, REFUSED_TEXT);
+			return;
+		}
+		snprintf(source, sizeof(source), "pam:%s uid %u", r->service, (unsigned)uid);
+	} else {
+		snprintf(source, sizeof(source), "pam:%s", r->service);
+	}
+	req = (struct mfa_request){
+		.user = r->user,
+		.code = r->has_code ? r->code : NULL,
+		.source = source,
+		.remote = r->remote[0] ? r->remote : NULL,
+	};
+	policy = (struct mfa_login_policy){
+		/* Only root's word on the password counts. */
+		.password_verified = uid == 0 && (r->flags & WIRE_PASSWORD_VERIFIED),
+		.no_factor = (mfa_no_factor)r->no_factor,
+		.grace_days = r->grace_days,
+		.enroll_inline = r->flags & WIRE_ENROLL_INLINE,
+	};
+	switch (r->op) {
+	case WIRE_OP_LOGIN:
+		mfa_login(ctx, &req, &policy, &res);
+		reply->status = (uint32_t)res.result;
+		reply->action = res.action;
+		snprintf(reply->text, sizeof(reply->text), "%s", res.message);
+		explicit_bzero(&res, sizeof(res));
+		break;
+	case WIRE_OP_SPLIT:
+		op_split(ctx, r, reply);
+		break;
+	case WIRE_OP_ENROLL_BEGIN:
+		op_enroll_begin(ctx, &req, &policy, (mfa_qr_style)r->qr, reply);
+		break;
+	default:
+		op_enroll_confirm(ctx, &req, &policy, r->factor, reply);
+		break;
+	}
+	if (reply->status != MFA_OK && !mfa_err_is_verdict((int)reply->status))
+		say(LOG_ERR, "user %s (uid %u, %s): %s: %s%s%s", user, (unsigned)uid, service,
+		    op_names[r->op], mfa_strerror((int)reply->status),
+		    mfa_ctx_error(ctx)[0] ? ": " : "", mfa_ctx_error(ctx));
+	else if (r->op == WIRE_OP_LOGIN &&
+	         (reply->action == MFA_LOGIN_REFUSE || reply->action == MFA_LOGIN_RETRY))
+		say(LOG_NOTICE, "user %s (uid %u, %s): %s: %s", user, (unsigned)uid, service,
+		    reply->action == MFA_LOGIN_RETRY ? "retry" : "refused",
+		    mfa_strerror((int)reply->status));
+}
+
