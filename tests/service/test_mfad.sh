@@ -304,8 +304,8 @@ cp "$ROOT/service/mfad.socket" "$S/units/"
 run systemd-analyze verify --man=no "$S/units/mfad.socket" "$S/units/mfad.service"
 expect_rc 0
 grep -q "mfad" <<< "$ERR" && fail "verify: $ERR"
-# systemd's own rating of the sandbox: 2.5 or better ("OK") on its 0-10 scale.
-run systemd-analyze security --offline=yes --threshold=25 "$S/units/mfad.service"
+# systemd's own rating of the sandbox: 2.0 or better on its 0-10 scale (the unit as shipped: 1.8).
+run systemd-analyze security --offline=yes --threshold=20 "$S/units/mfad.service"
 expect_rc 0
 expect_out "ProtectSystem="
 
