@@ -309,12 +309,14 @@ pg_thaw
 accepted_soon "$B_OTP" down004 "$c" || fail "not accepted within 10 s of PostgreSQL's thaw: $OUT"
 
 case_begin pam_mfa_on_postgresql
-# pam_mfa through a real PAM stack (pam_wrapper) on the same store: a
+# pam_mfa through a real PAM stack (pam_wrapper) and mfad on the same store: a
 # code accepted by RADIUS is refused at the ssh prompt, and the other way.
-PAM_MFA=$ROOT/build/pam_mfa.so
+# pam_mfa.so asks an mfad of its own, on the same PostgreSQL.
+. "$(dirname "$0")/../service/lib.sh"
+mfad_start pam "$MFA_CONFIG" || fail "mfad did not start"
 mkdir -p "$T/svc"
 echo "auth required pam_deny.so" > "$T/svc/other"
-echo "auth required $PAM_MFA config=$MFA_CONFIG" > "$T/svc/mfa"
+echo "auth required $ROOT/build/pam_mfa.so socket=$(mfad_sock pam)" > "$T/svc/mfa"
 pam() { run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" "$@"; }
 enroll dave2
 c=$(code)

@@ -14,6 +14,7 @@ static struct wire_login_request request_sample(void)
 	struct wire_login_request r;
 
 	memset(&r, 0, sizeof(r));
+	r.op = WIRE_OP_LOGIN;
 	snprintf(r.user, sizeof(r.user), "alice");
 	snprintf(r.code, sizeof(r.code), "123456");
 	r.has_code = true;
@@ -32,6 +33,15 @@ static size_t request_packet(unsigned char *buf, size_t size)
 
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, size, &len), MFA_OK);
 	return len;
+}
+
+/* The field with tag in a packet of n bytes, or NULL. */
+static unsigned char *field_at(unsigned char *buf, size_t n, unsigned char tag)
+{
+	for (unsigned char *p = buf + 4; p + 3 <= buf + n; p += 3 + ((size_t)p[1] << 8 | p[2]))
+		if (*p == tag)
+			return p;
+	return NULL;
 }
 
 static void wire_round_trip(void)
@@ -68,10 +78,37 @@ static void wire_round_trip(void)
 	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
 	CHECK(!memcmp(&r, &back, sizeof(r)));
 
+	/* Every step of a login, with what it carries. */
+	r = request_sample();
+	r.op = WIRE_OP_ENROLL_CONFIRM;
+	snprintf(r.factor, sizeof(r.factor), "ABCDEFGH");
+	r.qr = MFA_QR_ASCII;
+	r.flags |= WIRE_ENROLL_INLINE | WIRE_TYPED_TAIL;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(!memcmp(&r, &back, sizeof(r)));
+
 	snprintf(rep.text, sizeof(rep.text), "Wrong code.");
 	CHECK_EQ_INT(wire_login_reply_encode(&rep, buf, sizeof(buf), &len), MFA_OK);
 	CHECK_EQ_INT(wire_login_reply_decode(buf, len, &rb), MFA_OK);
 	CHECK(!memcmp(&rep, &rb, sizeof(rep)));
+	/* An enrollment's answer at its largest (an ASCII QR code is about
+	 * 6 KB) fits in one packet. */
+	{
+		static struct wire_login_reply big, bigb;
+
+		big.status = MFA_OK;
+		big.offset = 5;
+		snprintf(big.factor, sizeof(big.factor), "ABCDEFGH");
+		memset(big.uri, 'u', WIRE_URI_MAX);
+		memset(big.secret, 'S', WIRE_SECRET_MAX);
+		memset(big.qr, '#', WIRE_QR_MAX);
+		memset(big.text, 't', WIRE_TEXT_MAX);
+		CHECK_EQ_INT(wire_login_reply_encode(&big, buf, sizeof(buf), &len), MFA_OK);
+		CHECK(len <= WIRE_MAX);
+		CHECK_EQ_INT(wire_login_reply_decode(buf, len, &bigb), MFA_OK);
+		CHECK(!memcmp(&big, &bigb, sizeof(big)));
+	}
 	/* A reply is not a request, nor the other way. */
 	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_ERR_INVALID);
 }
@@ -92,6 +129,17 @@ static void wire_encode_refuses(void)
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
 	r = request_sample();
 	r.no_factor = 3;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	r = request_sample();
+	r.op = 0;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	r.op = WIRE_OP_ENROLL_CONFIRM + 1;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	r = request_sample();
+	r.qr = MFA_QR_ASCII + 1;
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	r = request_sample();
+	snprintf(r.factor, sizeof(r.factor), "ABC");      /* ids are 8 characters */
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
 	r = request_sample();
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, 10, &len), MFA_ERR_INVALID);
@@ -143,19 +191,27 @@ static void wire_decode_refuses(void)
 	bad[5] = 0xff;
 	REFUSED(bad, len);
 	memcpy(bad, good, len);
-	bad[4 + 3 + 2] = '\0';                    /* inside "alice" */
+	CHECK(field_at(bad, len, 1) != NULL);
+	if (field_at(bad, len, 1))
+		field_at(bad, len, 1)[3 + 2] = '\0';   /* inside "alice" */
 	REFUSED(bad, len);
+	/* The op out of range. */
+	memcpy(bad, good, len);
+	CHECK(field_at(bad, len, 9) != NULL);
+	if (field_at(bad, len, 9)) {
+		field_at(bad, len, 9)[3 + 3] = 0;
+		REFUSED(bad, len);
+		field_at(bad, len, 9)[3 + 3] = 5;
+		REFUSED(bad, len);
+	}
 	{
-		struct wire_login_request r = request_sample();
 		unsigned char *p;
 		size_t n = request_packet(bad, sizeof(bad));
 
-		(void)r;
 		/* The flags field (tag 6): its length to 3. */
-		for (p = bad + 4; p < bad + n && *p != 6; p += 3 + ((size_t)p[1] << 8 | p[2]))
-			;
-		CHECK(p < bad + n);
-		if (p < bad + n) {
+		p = field_at(bad, n, 6);
+		CHECK(p != NULL);
+		if (p) {
 			p[2] = 3;
 			REFUSED(bad, n);
 			p[2] = 4;
@@ -164,6 +220,7 @@ static void wire_decode_refuses(void)
 		}
 	}
 	/* A required field missing: a packet with the user only. */
+	memset(bad, 0, sizeof(bad));
 	memcpy(bad, "MF\1\1\x01\x00\x05alice", 12);
 	REFUSED(bad, 12);
 	/* Longer than any packet may be. */
