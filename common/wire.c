@@ -227,6 +227,8 @@ int wire_ask(const char *socket_path, unsigned timeout_ms, const struct wire_log
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	unsigned char buf[WIRE_MAX];
+	struct ucred cred = { .uid = (uid_t)-1 };
+	socklen_t cred_len = sizeof(cred);
 	struct timespec deadline;
 	size_t len;
 	ssize_t n;
@@ -260,6 +262,14 @@ int wire_ask(const char *socket_path, unsigned timeout_ms, const struct wire_log
 			         errno == EAGAIN || errno == EINTR ? "no answer in time" : strerror(errno));
 			goto out;
 		}
+	}
+	/* Whoever could bind the path could answer "accept": only root's
+	 * service is believed (and told the code). */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 || cred_len != sizeof(cred) ||
+	    cred.uid != 0) {
+		snprintf(why, why_size, "the service at %s runs as uid %ld, not root: not asked",
+		         socket_path, cred_len == sizeof(cred) ? (long)cred.uid : -1L);
+		goto out;
 	}
 	while ((n = send(fd, buf, len, MSG_NOSIGNAL)) < 0 && errno == EINTR && timeouts_set(fd, &deadline))
 		;

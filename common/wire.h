@@ -94,7 +94,8 @@ int wire_login_request_decode(const unsigned char *buf, size_t len, struct wire_
 int wire_login_reply_decode(const unsigned char *buf, size_t len, struct wire_login_reply *r);
 
 /* One question to the service at socket_path and its answer, within
- * timeout_ms in all (connect, send, receive). MFA_OK with *reply, else
+ * timeout_ms in all (connect, send, receive); only a service running as
+ * root is asked. MFA_OK with *reply, else
  * MFA_ERR_SYSTEM with why (a sentence for a log line) and *reply zeroed.
  * Blocks; safe in threads; no signal is raised (MSG_NOSIGNAL). */
 int wire_ask(const char *socket_path, unsigned timeout_ms, const struct wire_login_request *req,

@@ -62,6 +62,40 @@ expect_out "result: PAM_SUCCESS"
 pam_as 4243 lock carol 123456
 expect_out "error: Verification refused."
 
+case_begin a_service_not_run_by_root_is_not_believed
+# Someone who could bind a socket where the module looks answers "accept"
+# to everything: pam_mfa.so neither believes it nor tells it the code.
+mkdir "$MFAD_DIR/nobody"
+chown nobody "$MFAD_DIR/nobody"
+echo "auth required $ROOT/build/pam_mfa.so socket=$MFAD_DIR/nobody/fake.sock" > "$SVC/fake"
+setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 - "$MFAD_DIR/nobody/fake.sock" \
+	> "$MFAD_DIR/fake.out" 2>&1 <<-'PY' &
+	import socket, struct, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+	s.bind(sys.argv[1]); s.listen(8); s.settimeout(15)
+	num = lambda tag, v: bytes([tag]) + struct.pack(">HI", 4, v)
+	accept = b"MF\x01\x02" + num(1, 0) + num(2, 2) + num(4, 0)   # status OK, action ACCEPT
+	c, _ = s.accept()                  # the module's one connection
+	c.settimeout(2)
+	try:
+	    got = len(c.recv(16384))
+	except socket.timeout:
+	    got = 0
+	try:
+	    c.send(accept)
+	except OSError:
+	    pass
+	print("bytes received: %d" % got)
+	PY
+FAKE=$!
+for _ in $(seq 50); do [ -S "$MFAD_DIR/nobody/fake.sock" ] && break; sleep 0.1; done
+pam_as 0 fake alice 123456
+expect_out "result: PAM_AUTHINFO_UNAVAIL"
+expect_out "error: Verification is unavailable: ask your administrator."
+expect_err "runs as uid 65534, not root: not asked"
+wait "$FAKE"
+grep -q "bytes received: 0" "$MFAD_DIR/fake.out" || fail "the code was sent to it: $(cat "$MFAD_DIR/fake.out")"
+
 case_begin stopped_service_refuses_then_accepts_when_started
 mfad_stop mfa
 pam_as 4242 lock carol "$(totp "$CAROL")"
