@@ -547,6 +547,21 @@ static int listen_on(struct service *s)
 		return -1;
 	}
 	memcpy(addr.sun_path, s->socket_path, strlen(s->socket_path) + 1);
+	{
+		/* /run/mfa is gone after a reboot: made again (one level, 0755,
+		 * so that any user can reach the socket). */
+		char dir[sizeof(addr.sun_path)];
+		char *slash;
+
+		memcpy(dir, addr.sun_path, sizeof(dir));
+		if ((slash = strrchr(dir, '/')) && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+				say(LOG_ERR, "cannot make the socket's directory %s: %s", dir, strerror(errno));
+				return -1;
+			}
+		}
+	}
 	if (lstat(s->socket_path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			say(LOG_ERR, "%s exists and is not a socket: remove it or choose another path",
@@ -573,8 +588,7 @@ static int listen_on(struct service *s)
 	r = bind(s->listen_fd, (const struct sockaddr *)&addr, sizeof(addr));
 	umask(old_mask);
 	if (r != 0 || chmod(s->socket_path, 0666) != 0 || listen(s->listen_fd, 128) != 0) {
-		say(LOG_ERR, "cannot listen at %s: %s%s", s->socket_path, strerror(errno),
-		    errno == ENOENT ? " (create its directory first)" : "");
+		say(LOG_ERR, "cannot listen at %s: %s", s->socket_path, strerror(errno));
 		if (r == 0)
 			unlink(s->socket_path);
 		return -1;

@@ -274,6 +274,16 @@ ask carol "$(oathtool --totp -b "$CAROL_SECRET")"
 expect_rc 0
 expect_out "action ACCEPT"
 
+case_begin makes_the_socket_directory_as_after_a_reboot
+# /run/mfa is gone after a reboot: mfad makes it, reachable by everyone.
+"$MFAD" --config "$MFA_CONFIG" --socket "$S/run-mfa/mfad.sock" 2> "$S/dir.log" &
+DIR_PID=$!
+for _ in $(seq 50); do grep -q 'answering at' "$S/dir.log" && break; sleep 0.1; done
+run "$CLIENT" "$S/run-mfa/mfad.sock" carol - login
+expect_out "action ASK"
+[ "$(stat -c %a "$S/run-mfa")" = 755 ] || fail "directory mode $(stat -c %a "$S/run-mfa")"
+kill -TERM "$DIR_PID"; wait "$DIR_PID"
+
 case_begin socket_activation_as_systemd_does
 # systemd-socket-activate listens as mfad.socket does and starts mfad at the
 # first connection, passing the socket (LISTEN_FDS): that question is
