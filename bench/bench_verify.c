@@ -7,6 +7,7 @@
  *
  *   build/bench_verify [--seconds S] [--users N] [--dir DIR]
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,17 +100,23 @@ static double bench_full(mfa_ctx *ctx, struct bench_user *users, int nusers, dou
 	return (double)done / spent;
 }
 
-/* A code none of the steps mfa_verify accepts for this user (-1..+1). */
+/* A code no step within drift_report (900 s, 30 steps) of now gives this
+ * user: refused as wrong, not as off in time. */
+#define WRONG_REACH 31
 static void wrong_code(const struct bench_user *u, char code[9])
 {
-	char near[3][9];
+	char near[2 * WRONG_REACH + 1][9];
+	bool taken;
 
-	for (int d = -1; d <= 1; d++)
+	for (int d = -WRONG_REACH; d <= WRONG_REACH; d++)
 		oath_totp_generate(u->secret, sizeof(u->secret), bench_now + 30 * d, 30, 0, 6,
-		                   near[d + 1]);
-	for (unsigned n = (unsigned)atoi(near[1]);; n = (n + 1) % 1000000) {
+		                   near[d + WRONG_REACH]);
+	for (unsigned n = (unsigned)atoi(near[WRONG_REACH]);; n = (n + 1) % 1000000) {
 		snprintf(code, 9, "%06u", n);
-		if (strcmp(code, near[0]) && strcmp(code, near[1]) && strcmp(code, near[2]))
+		taken = false;
+		for (int i = 0; i < 2 * WRONG_REACH + 1; i++)
+			taken |= !strcmp(code, near[i]);
+		if (!taken)
 			return;
 	}
 }
