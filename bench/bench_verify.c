@@ -1,10 +1,13 @@
 /*
  * bench_verify.c - TOTP verifications per second through the full path
  * (mfa_verify: SQLite transaction, decryption, replay and lockout state,
- * audit) beside liboath's own validation alone, in one run on one core.
+ * audit) beside liboath's own validation alone, in one run on one core,
+ * and the same users sending wrong codes, whose cost must not exceed a
+ * right one's (a failure also reads recovery codes and counts failures).
  *
  *   build/bench_verify [--seconds S] [--users N] [--dir DIR]
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +100,60 @@ static double bench_full(mfa_ctx *ctx, struct bench_user *users, int nusers, dou
 	return (double)done / spent;
 }
 
+/* A code no step within drift_report (900 s, 30 steps) of now gives this
+ * user: refused as wrong, not as off in time. */
+#define WRONG_REACH 31
+static void wrong_code(const struct bench_user *u, char code[9])
+{
+	char near[2 * WRONG_REACH + 1][9];
+	bool taken;
+
+	for (int d = -WRONG_REACH; d <= WRONG_REACH; d++)
+		oath_totp_generate(u->secret, sizeof(u->secret), bench_now + 30 * d, 30, 0, 6,
+		                   near[d + WRONG_REACH]);
+	for (unsigned n = (unsigned)atoi(near[WRONG_REACH]);; n = (n + 1) % 1000000) {
+		snprintf(code, 9, "%06u", n);
+		taken = false;
+		for (int i = 0; i < 2 * WRONG_REACH + 1; i++)
+			taken |= !strcmp(code, near[i]);
+		if (!taken)
+			return;
+	}
+}
+
+/* bench_full with a wrong code each: every verdict must be MFA_ERR_BAD_CODE.
+ * At most WRONG_ROUNDS rounds, below the config's lockout_threshold, so
+ * that no user locks (a locked refusal would skip the work measured). */
+#define WRONG_ROUNDS 500
+static double bench_wrong(mfa_ctx *ctx, struct bench_user *users, int nusers, double budget)
+{
+	double spent = 0;
+	long done = 0;
+
+	for (int round = 0; spent < budget && round < WRONG_ROUNDS; round++) {
+		struct timespec t0;
+
+		bench_now += 30;
+		for (int i = 0; i < nusers; i++)
+			wrong_code(&users[i], users[i].code);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int i = 0; i < nusers; i++) {
+			struct mfa_request req = { .user = users[i].name, .code = users[i].code,
+				                   .source = "bench" };
+			struct mfa_verdict v;
+
+			if (mfa_verify(ctx, &req, &v) != MFA_ERR_BAD_CODE) {
+				fprintf(stderr, "bench: a wrong code got %s, not a bad code: %s\n",
+				        mfa_strerror(v.result), mfa_ctx_error(ctx));
+				exit(2);
+			}
+		}
+		spent += seconds_since(&t0);
+		done += nusers;
+	}
+	return (double)done / spent;
+}
+
 static double bench_liboath(struct bench_user *users, int nusers, double budget)
 {
 	double spent = 0;
@@ -129,7 +186,7 @@ int main(int argc, char **argv)
 	char dir[] = "/tmp/mfa-bench-XXXXXX", cmd[64];
 	struct bench_user *users;
 	mfa_ctx *ctx;
-	double oath_rate, full_rate, audit_rate, sync_rate;
+	double oath_rate, full_rate, wrong_rate, audit_rate, sync_rate;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
@@ -152,9 +209,11 @@ int main(int argc, char **argv)
 
 	printf("bench_verify: %d users, TOTP SHA1 6 digits, window -1/+1, one core, %.1f s each\n",
 	       nusers, budget);
-	ctx = bench_setup(dir, "normal", "", users, nusers);
+	/* lockout_threshold above WRONG_ROUNDS: wrong codes never lock a user. */
+	ctx = bench_setup(dir, "normal", "lockout_threshold = 1000", users, nusers);
 	oath_rate = bench_liboath(users, nusers, budget);
 	full_rate = bench_full(ctx, users, nusers, budget);
+	wrong_rate = bench_wrong(ctx, users, nusers, budget);
 	mfa_ctx_free(&ctx);
 	{
 		char extra[600];
@@ -172,6 +231,8 @@ int main(int argc, char **argv)
 	printf("%-58s %10.0f verifications/s  (%.0f%% of liboath)\n",
 	       "mfa_verify full path, SQLite WAL, synchronous=NORMAL", full_rate,
 	       100.0 * full_rate / oath_rate);
+	printf("%-58s %10.0f verifications/s\n", "  same users and store, a wrong code each", wrong_rate);
+	printf("ratio wrong / right cost: %.2f (goal <= 1.00)\n", full_rate / wrong_rate);
 	printf("%-58s %10.0f verifications/s\n", "  same, plus a JSON audit_file line each", audit_rate);
 	printf("%-58s %10.0f verifications/s\n", "  same as full path, sqlite_sync_full = yes (fsync)",
 	       sync_rate);

@@ -44,6 +44,8 @@ struct ceremony {
 	char err[WA_ERR_MAX];
 };
 
+static const EVP_MD *ctx_sha256(const mfa_ctx *ctx);
+
 /* Points *user at its canonical form (user_case) in canon. */
 static int require_rp(mfa_ctx *ctx, const char **user, char canon[MFA_USER_MAX + 1])
 {
@@ -168,7 +170,8 @@ static int check_client_and_flags(struct ceremony *c, const char *type,
 		REFUSE("token binding is not supported");
 	if (wa_auth_data_parse(auth_data, auth_len, &c->ad, c->err, sizeof(c->err)) != 0)
 		return MFA_ERR_WEBAUTHN;
-	SHA256((const unsigned char *)rp, strlen(rp), rp_hash);
+	if (EVP_Digest(rp, strlen(rp), rp_hash, NULL, ctx_sha256(ctx), NULL) != 1)
+		return ctx_fail(ctx, MFA_ERR_SYSTEM, "cannot hash the relying party id");
 	if (CRYPTO_memcmp(rp_hash, c->ad.rp_id_hash, sizeof(rp_hash)) != 0)
 		REFUSE("the authenticator signed for another relying party than %s", rp);
 	if (!(c->ad.flags & WA_FLAG_UP))
@@ -761,12 +764,14 @@ struct cached_key {
 	unsigned char user_handle[WA_USER_HANDLE_LEN];
 	int alg;
 	EVP_PKEY *pkey;
+	EVP_PKEY_CTX *verify;   /* ES256, RS256: set up once, reused per login */
 	uint64_t last_use;
 };
 
 struct key_cache {
 	struct cached_key entry[KEY_CACHE_SIZE];
 	uint64_t clock;
+	EVP_MD *sha256;         /* fetched once: OpenSSL 3 fetches per use otherwise */
 };
 
 static void key_cache_free(void *p)
@@ -775,8 +780,11 @@ static void key_cache_free(void *p)
 
 	if (!kc)
 		return;
-	for (size_t i = 0; i < KEY_CACHE_SIZE; i++)
+	for (size_t i = 0; i < KEY_CACHE_SIZE; i++) {
+		EVP_PKEY_CTX_free(kc->entry[i].verify);
 		EVP_PKEY_free(kc->entry[i].pkey);
+	}
+	EVP_MD_free(kc->sha256);
 	free(kc);
 }
 
@@ -797,6 +805,7 @@ static struct cached_key *key_cache_find(mfa_ctx *ctx, const unsigned char *cred
 
 static void key_cache_drop(struct cached_key *e)
 {
+	EVP_PKEY_CTX_free(e->verify);
 	EVP_PKEY_free(e->pkey);
 	memset(e, 0, sizeof(*e));
 }
@@ -810,6 +819,10 @@ static struct cached_key *key_cache_slot(mfa_ctx *ctx)
 	if (!kc) {
 		if (!(kc = calloc(1, sizeof(*kc))))
 			return NULL;
+		if (!(kc->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL))) {
+			free(kc);
+			return NULL;
+		}
 		ctx->webauthn_keys = kc;
 		ctx->webauthn_keys_free = key_cache_free;
 	}
@@ -820,6 +833,14 @@ static struct cached_key *key_cache_slot(mfa_ctx *ctx)
 	key_cache_drop(victim);
 	victim->last_use = ++kc->clock;
 	return victim;
+}
+
+/* SHA-256 as fetched by the key cache, else OpenSSL's (fetched per use). */
+static const EVP_MD *ctx_sha256(const mfa_ctx *ctx)
+{
+	const struct key_cache *kc = ctx->webauthn_keys;
+
+	return kc && kc->sha256 ? kc->sha256 : EVP_sha256();
 }
 
 /* An RSA public key of any size (libfido2's rs256_pk_t holds 2048 bits
@@ -929,6 +950,17 @@ static int credential_key(struct ceremony *c, struct cached_key **out)
 		             "public key (remove it and register the key again)", f->id, f->user);
 		goto out;
 	}
+	/* ES256 and RS256 sign SHA-256 of the message: a context set up once
+	 * verifies any number of digests (EVP_PKEY_verify(3)). */
+	if (c->key.alg != WA_ALG_EDDSA &&
+	    (!(e->verify = EVP_PKEY_CTX_new_from_pkey(NULL, e->pkey, NULL)) ||
+	     EVP_PKEY_verify_init(e->verify) != 1 ||
+	     EVP_PKEY_CTX_set_signature_md(e->verify, ctx_sha256(ctx)) != 1)) {
+		key_cache_drop(e);
+		r = ctx_fail(ctx, MFA_ERR_SYSTEM, "OpenSSL cannot set up the verification of a "
+		             "WebAuthn signature");
+		goto out;
+	}
 	memcpy(e->cred_id, f->cred_id, f->cred_id_len);
 	e->cred_id_len = f->cred_id_len;
 	memcpy(e->sealed, f->sealed, f->sealed_len);
@@ -948,19 +980,28 @@ out:
  * EdDSA over the message itself. */
 static int assertion_signature(struct ceremony *c, const struct cached_key *key)
 {
-	unsigned char msg[WA_AUTH_DATA_MAX + SHA256_DIGEST_LENGTH];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char msg[WA_AUTH_DATA_MAX + SHA256_DIGEST_LENGTH], digest[SHA256_DIGEST_LENGTH];
+	size_t msg_len = c->resp.auth_data_len + SHA256_DIGEST_LENGTH;
+	const EVP_MD *sha256 = ctx_sha256(c->ctx);
 	int ok = 0;
 
-	if (!md)
-		return MFA_ERR_NOMEM;
 	memcpy(msg, c->resp.auth_data, c->resp.auth_data_len);
-	client_data_hash(c, msg + c->resp.auth_data_len);
-	ok = EVP_DigestVerifyInit(md, NULL, key->alg == WA_ALG_EDDSA ? NULL : EVP_sha256(), NULL,
-	                          key->pkey) == 1 &&
-	     EVP_DigestVerify(md, c->resp.sig, c->resp.sig_len, msg,
-	                      c->resp.auth_data_len + SHA256_DIGEST_LENGTH) == 1;
-	EVP_MD_CTX_free(md);
+	if (EVP_Digest(c->resp.client_data, c->resp.client_data_len, msg + c->resp.auth_data_len,
+	               NULL, sha256, NULL) != 1)
+		return ctx_fail(c->ctx, MFA_ERR_SYSTEM, "cannot hash the WebAuthn client data");
+	if (key->verify) {
+		ok = EVP_Digest(msg, msg_len, digest, NULL, sha256, NULL) == 1 &&
+		     EVP_PKEY_verify(key->verify, c->resp.sig, c->resp.sig_len, digest,
+		                     sizeof(digest)) == 1;
+	} else {
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+		if (!md)
+			return MFA_ERR_NOMEM;
+		ok = EVP_DigestVerifyInit(md, NULL, NULL, NULL, key->pkey) == 1 &&
+		     EVP_DigestVerify(md, c->resp.sig, c->resp.sig_len, msg, msg_len) == 1;
+		EVP_MD_CTX_free(md);
+	}
 	if (!ok)
 		REFUSE("the signature does not verify");
 	return MFA_OK;

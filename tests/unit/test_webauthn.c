@@ -1013,9 +1013,43 @@ static void webauthn_softauthn_recordings(void)
 		replay_recording(dirs[d], kinds[d]);
 }
 
+/* A cached key's verification context (ES256, RS256), or its key (EdDSA),
+ * serves login after login: a bad signature between good ones is refused
+ * and leaves nothing behind that refuses, or accepts, the next. */
+static void webauthn_cached_key_verifies_again(void)
+{
+	static const enum sa_alg algs[] = { SA_ES256, SA_EDDSA, SA_RS256 };
+	struct mfa_webauthn_result res;
+	struct wa w;
+
+	wa_setup(&w, NULL);
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		char user[16];
+
+		snprintf(user, sizeof(user), "user%zu", i);
+		CHECK_EQ_INT(wa_register(&w, user, algs[i], SA_FMT_NONE, NULL, &res), MFA_OK);
+		for (int round = 0; round < 3; round++) {
+			char *good = wa_assert(&w, user, NULL), *bad = NULL;
+
+			CHECK(good != NULL);
+			CHECK_EQ_INT(sa_flip_bit(good, "signature", 77 + round, &bad), 0);
+			CHECK_EQ_INT(wa_finish(&w, user, bad, &res), MFA_ERR_WEBAUTHN);
+			CHECK(strstr(mfa_ctx_error(w.ctx), "signature does not verify") != NULL);
+			CHECK_EQ_INT(wa_finish(&w, user, good, &res), MFA_OK);
+			CHECK_EQ_INT(res.sign_count, round + 1);
+			/* The same assertion again: its challenge is used up. */
+			CHECK_EQ_INT(wa_finish(&w, user, good, &res), MFA_ERR_CHALLENGE);
+			free(good);
+			free(bad);
+		}
+	}
+	wa_teardown(&w);
+}
+
 const struct test_case webauthn_tests[] = {
 	{ "webauthn_every_algorithm_and_format", webauthn_every_algorithm_and_format },
 	{ "webauthn_flipped_bits_refused", webauthn_flipped_bits_refused },
+	{ "webauthn_cached_key_verifies_again", webauthn_cached_key_verifies_again },
 	{ "webauthn_origin_rp_type_flags", webauthn_origin_rp_type_flags },
 	{ "webauthn_challenges_single_use_expiring_bound", webauthn_challenges_single_use_expiring_bound },
 	{ "webauthn_counter_back_is_a_clone", webauthn_counter_back_is_a_clone },
