@@ -69,37 +69,6 @@ static mfa_ctx *bench_setup(const char *dir, const char *tag, const char *extra,
 	return ctx;
 }
 
-/* Runs rounds over all users (one step later each round) for `budget` s. */
-static double bench_full(mfa_ctx *ctx, struct bench_user *users, int nusers, double budget)
-{
-	double spent = 0;
-	long done = 0;
-
-	while (spent < budget) {
-		struct timespec t0;
-
-		bench_now += 30;
-		for (int i = 0; i < nusers; i++)
-			oath_totp_generate(users[i].secret, sizeof(users[i].secret), bench_now, 30, 0, 6,
-			                   users[i].code);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (int i = 0; i < nusers; i++) {
-			struct mfa_request req = { .user = users[i].name, .code = users[i].code,
-				                   .source = "bench" };
-			struct mfa_verdict v;
-
-			if (mfa_verify(ctx, &req, &v) != MFA_OK) {
-				fprintf(stderr, "bench: verify refused: %s %s\n", mfa_strerror(v.result),
-				        mfa_ctx_error(ctx));
-				exit(2);
-			}
-		}
-		spent += seconds_since(&t0);
-		done += nusers;
-	}
-	return (double)done / spent;
-}
-
 /* A code no step within drift_report (900 s, 30 steps) of now gives this
  * user: refused as wrong, not as off in time. */
 #define WRONG_REACH 31
@@ -121,29 +90,38 @@ static void wrong_code(const struct bench_user *u, char code[9])
 	}
 }
 
-/* bench_full with a wrong code each: every verdict must be MFA_ERR_BAD_CODE.
- * At most WRONG_ROUNDS rounds, below the config's lockout_threshold, so
- * that no user locks (a locked refusal would skip the work measured). */
+/* Runs rounds over all users (one step later each round) for `budget` s,
+ * with the right codes, or with wrong ones: then every verdict must be
+ * MFA_ERR_BAD_CODE, and at most WRONG_ROUNDS rounds run, below the
+ * config's lockout_threshold, so that no user locks (a locked refusal
+ * would skip the work measured). */
 #define WRONG_ROUNDS 500
-static double bench_wrong(mfa_ctx *ctx, struct bench_user *users, int nusers, double budget)
+static double bench_full(mfa_ctx *ctx, struct bench_user *users, int nusers, double budget,
+                         bool wrong)
 {
+	int expect = wrong ? MFA_ERR_BAD_CODE : MFA_OK;
 	double spent = 0;
 	long done = 0;
 
-	for (int round = 0; spent < budget && round < WRONG_ROUNDS; round++) {
+	for (int round = 0; spent < budget && (!wrong || round < WRONG_ROUNDS); round++) {
 		struct timespec t0;
 
 		bench_now += 30;
-		for (int i = 0; i < nusers; i++)
-			wrong_code(&users[i], users[i].code);
+		for (int i = 0; i < nusers; i++) {
+			if (wrong)
+				wrong_code(&users[i], users[i].code);
+			else
+				oath_totp_generate(users[i].secret, sizeof(users[i].secret), bench_now, 30,
+				                   0, 6, users[i].code);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (int i = 0; i < nusers; i++) {
 			struct mfa_request req = { .user = users[i].name, .code = users[i].code,
 				                   .source = "bench" };
 			struct mfa_verdict v;
 
-			if (mfa_verify(ctx, &req, &v) != MFA_ERR_BAD_CODE) {
-				fprintf(stderr, "bench: a wrong code got %s, not a bad code: %s\n",
+			if (mfa_verify(ctx, &req, &v) != expect) {
+				fprintf(stderr, "bench: a %s code got %s: %s\n", wrong ? "wrong" : "right",
 				        mfa_strerror(v.result), mfa_ctx_error(ctx));
 				exit(2);
 			}
@@ -212,8 +190,8 @@ int main(int argc, char **argv)
 	/* lockout_threshold above WRONG_ROUNDS: wrong codes never lock a user. */
 	ctx = bench_setup(dir, "normal", "lockout_threshold = 1000", users, nusers);
 	oath_rate = bench_liboath(users, nusers, budget);
-	full_rate = bench_full(ctx, users, nusers, budget);
-	wrong_rate = bench_wrong(ctx, users, nusers, budget);
+	full_rate = bench_full(ctx, users, nusers, budget, false);
+	wrong_rate = bench_full(ctx, users, nusers, budget, true);
 	mfa_ctx_free(&ctx);
 	{
 		char extra[600];
@@ -221,10 +199,10 @@ int main(int argc, char **argv)
 		snprintf(extra, sizeof(extra), "audit_file = %s/audit.json", dir);
 		ctx = bench_setup(dir, "audit", extra, users, nusers);
 	}
-	audit_rate = bench_full(ctx, users, nusers, budget);
+	audit_rate = bench_full(ctx, users, nusers, budget, false);
 	mfa_ctx_free(&ctx);
 	ctx = bench_setup(dir, "sync", "sqlite_sync_full = yes", users, nusers);
-	sync_rate = bench_full(ctx, users, nusers, budget / 4);
+	sync_rate = bench_full(ctx, users, nusers, budget / 4, false);
 	mfa_ctx_free(&ctx);
 
 	printf("%-58s %10.0f verifications/s\n", "liboath oath_totp_validate alone (no store)", oath_rate);
