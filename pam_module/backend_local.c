@@ -54,6 +54,13 @@ static void log_to_pam(void *arg, mfa_log_level level, const char *message)
 		pam_syslog(b->pamh, prio, "%s", message);
 }
 
+/* Why the core could not decide r, with what to do next. */
+static void log_undecided(struct backend *b, int r)
+{
+	pam_syslog(b->pamh, LOG_ERR, "user %s: %s", b->req.user,
+	           mfa_ctx_error(b->ctx)[0] ? mfa_ctx_error(b->ctx) : mfa_strerror(r));
+}
+
 /* r, a step's result, as an answer; why it could not decide is logged. */
 static int answer(struct backend *b, int r, struct backend_answer *out)
 {
@@ -63,8 +70,7 @@ static int answer(struct backend *b, int r, struct backend_answer *out)
 	out->action = r == MFA_OK ? MFA_LOGIN_ACCEPT : MFA_LOGIN_REFUSE;
 	mfa_verdict_message(&v, out->text, sizeof(out->text));
 	if (r != MFA_OK && !mfa_err_is_verdict(r))
-		pam_syslog(b->pamh, LOG_ERR, "user %s: %s", b->req.user,
-		           mfa_ctx_error(b->ctx)[0] ? mfa_ctx_error(b->ctx) : mfa_strerror(r));
+		log_undecided(b, r);
 	return r;
 }
 
@@ -118,8 +124,7 @@ int backend_login(struct backend *b, const char *code, const struct mfa_login_po
 	out->action = res.action;
 	snprintf(out->text, sizeof(out->text), "%s", res.message);
 	if (res.result != MFA_OK && !mfa_err_is_verdict(res.result) && res.result != MFA_ERR_INVALID)
-		pam_syslog(b->pamh, LOG_ERR, "user %s: %s", b->req.user,
-		           mfa_ctx_error(b->ctx)[0] ? mfa_ctx_error(b->ctx) : mfa_strerror(res.result));
+		log_undecided(b, res.result);
 	explicit_bzero(&res, sizeof(res));
 	return out->result;
 }
