@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "factor.h"
+#include "group.h"
 #include "login.h"
 #include "recovery.h"
 
@@ -17,6 +18,7 @@
 
 struct attempt {
 	mfa_ctx *ctx;
+	struct group_tx *tx;     /* the write: its own, or a savepoint of a batch (group.c) */
 	const struct mfa_request *req;
 	struct mfa_verdict *out;
 	struct login_facts *facts;
@@ -77,13 +79,13 @@ static int attempt_otp(struct attempt *a)
 		if (res.outcome == OTP_DRIFT && st.burnt_step != f->burnt_step) {
 			/* The code the hint reveals is burnt in this transaction. */
 			factor_from_otp(f, &st);
-			if ((r = ctx->store->ops->factor_update(ctx->store, f)) != MFA_OK)
+			if ((r = a->tx->st->ops->factor_update(a->tx->st, f)) != MFA_OK)
 				goto out;
 		}
 		if (res.outcome == OTP_MATCH) {
 			factor_from_otp(f, &st);
 			f->last_used = a->now;
-			if ((r = ctx->store->ops->factor_update(ctx->store, f)) != MFA_OK)
+			if ((r = a->tx->st->ops->factor_update(a->tx->st, f)) != MFA_OK)
 				goto out;
 			a->out->via = MFA_VIA_OTP;
 			str_copy(a->out->factor_id, sizeof(a->out->factor_id), f->id);
@@ -172,7 +174,7 @@ static int attempt_challenge(struct attempt *a)
 
 	if (!challenge_id_wellformed(id))
 		why = "malformed";
-	else if ((r = ctx->store->ops->challenge_take(ctx->store, id, &c, &found)) != MFA_OK)
+	else if ((r = a->tx->st->ops->challenge_take(a->tx->st, id, &c, &found)) != MFA_OK)
 		return r;
 	else
 		why = challenge_refusal(&c, a->challenge_taken = found, a->req->user, nas, a->now);
@@ -229,7 +231,7 @@ out:
  * unchanged; hashes nothing. */
 static int attempt_recovery(struct attempt *a, bool *has_codes)
 {
-	mfa_ctx *ctx = a->ctx;
+	struct store *st = a->tx->st;
 	struct store_recovery *list = NULL;
 	size_t n = 0, index = a->pre_index, left = 0;
 	int r;
@@ -240,7 +242,7 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 		*has_codes = a->pre_left > 0;
 		return MFA_ERR_BAD_CODE;
 	}
-	if ((r = ctx->store->ops->recovery_get(ctx->store, a->req->user, &list, &n)) != MFA_OK)
+	if ((r = st->ops->recovery_get(st, a->req->user, &list, &n)) != MFA_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		left += !list[i].used;
@@ -250,7 +252,7 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 		r = MFA_ERR_BAD_CODE;
 		goto out;
 	}
-	if ((r = ctx->store->ops->recovery_use(ctx->store, a->req->user, index)) != MFA_OK)
+	if ((r = st->ops->recovery_use(st, a->req->user, index)) != MFA_OK)
 		goto out;
 	a->out->via = MFA_VIA_RECOVERY;
 	a->out->recovery_left = (unsigned)(left - 1);
@@ -311,54 +313,71 @@ static int attempt_audit(struct attempt *a, int r)
 	return MFA_OK;
 }
 
+/* Ends the attempt's write on a failure: tx_abort on its transaction. */
+static int attempt_abort(struct attempt *a, int r)
+{
+	struct store *st = a->tx->st;
+
+	if (st->err[0]) {
+		ctx_fail(a->ctx, r, "%s", st->err);
+		st->err[0] = '\0';
+	} else if (!a->ctx->error[0]) {
+		ctx_fail(a->ctx, r, "%s", mfa_strerror(r));
+	}
+	group_tx_rollback(a->tx);
+	return r;
+}
+
 /* Ends the transaction of a refusal that counted no failure. A stranger's
  * refusal (a name without a factor, a locked user) writes as much as an
  * enrolled user's counted failure does, though for no one: the time of the
  * reply must not tell them apart. A taken challenge must be committed. */
 static int attempt_end(struct attempt *a, int verdict)
 {
-	const struct store_ops *ops = a->ctx->store->ops;
+	struct store *st = a->tx->st;
 	int r;
 
-	if (a->uniform && (r = ops->decoy_touch(a->ctx->store, a->now)) != MFA_OK)
-		return tx_abort(a->ctx, r);
+	if (a->uniform && (r = st->ops->decoy_touch(st, a->now)) != MFA_OK)
+		return attempt_abort(a, r);
 	if (!a->challenge_taken && !a->uniform) {
-		ops->rollback(a->ctx->store);
+		group_tx_rollback(a->tx);
 		return verdict;
 	}
-	if ((r = ops->commit(a->ctx->store)) != MFA_OK)
-		return tx_abort(a->ctx, r);
+	if ((r = group_tx_commit(a->tx)) != MFA_OK)
+		return attempt_abort(a, r);
 	return verdict;
 }
 
 static int attempt_run(struct attempt *a)
 {
 	mfa_ctx *ctx = a->ctx;
-	const struct store_ops *ops = ctx->store->ops;
+	struct store *st = a->tx->st;
+	const struct store_ops *ops = st->ops;
 	bool found, twin = false, has_codes = false, user_dirty = false;
 	int r, verdict;
 
 	/* A twin matters only to a name with nothing of its own; a stranger's
-	 * attempt looks for one whatever the name has, to take the same time. */
-	if (!a->req->challenge) {
+	 * attempt looks for one whatever the name has, to take the same time.
+	 * In a batch the transaction is begun and the user locked already. */
+	if (!a->req->challenge && !a->tx->nested) {
 		/* The lock and the reads at once (one round trip on PostgreSQL). */
-		if ((r = store_begin_login(ctx->store, a->req->user, &a->user, &found, &a->factors,
+		if ((r = store_begin_login(st, a->req->user, &a->user, &found, &a->factors,
 		                           &a->nfactors, a->uniform ? a->facts->case_twin : NULL,
 		                           &twin)) != MFA_OK)
-			return tx_abort(ctx, r);
+			return attempt_abort(a, r);
 	} else {
-		if ((r = store_begin_user(ctx->store, a->req->user)) != MFA_OK)
-			return tx_abort(ctx, r);
-		if ((r = attempt_challenge(a)) != MFA_OK)
-			return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
-		if ((r = store_login_reads(ctx->store, a->req->user, &a->user, &found, &a->factors,
+		if (!a->tx->nested && (r = store_begin_user(st, a->req->user)) != MFA_OK)
+			return attempt_abort(a, r);
+		if (a->req->challenge && (r = attempt_challenge(a)) != MFA_OK)
+			return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : attempt_abort(a, r);
+		if ((r = store_login_reads(st, a->req->user, &a->user, &found, &a->factors,
 		                           &a->nfactors, a->uniform ? a->facts->case_twin : NULL,
 		                           &twin)) != MFA_OK)
-			return tx_abort(ctx, r);
+			return attempt_abort(a, r);
 	}
 	if (!a->uniform && a->nfactors == 0 &&
-	    (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin, &twin)) != MFA_OK)
-		return tx_abort(ctx, r);
+	    (r = ops->user_twin(st, a->req->user, a->facts->case_twin, &twin)) != MFA_OK)
+		return attempt_abort(a, r);
 	for (size_t i = 0; i < a->nfactors; i++)
 		a->active += a->factors[i].active && factor_is_otp(&a->factors[i]);
 	if (found && a->user.locked_until > a->now) {
@@ -370,7 +389,7 @@ static int attempt_run(struct attempt *a)
 			attempt_decoy(a);
 			/* A wrong code reads the recovery codes: so does this, to
 			 * take as many store round trips (PostgreSQL). Not used. */
-			if (ops->recovery_get(ctx->store, a->req->user, &codes, &ncodes) == MFA_OK)
+			if (ops->recovery_get(st, a->req->user, &codes, &ncodes) == MFA_OK)
 				free(codes);
 		}
 		a->out->locked_until = (time_t)a->user.locked_until;
@@ -390,7 +409,7 @@ static int attempt_run(struct attempt *a)
 			verdict = r;
 	}
 	if (!mfa_err_is_verdict(verdict) && verdict != MFA_OK)
-		return tx_abort(ctx, verdict);
+		return attempt_abort(a, verdict);
 	if (verdict != MFA_OK && a->active == 0 && !has_codes) {
 		/* No row is written for a name without a factor: a stranger
 		 * typing names must not create any. */
@@ -421,26 +440,29 @@ static int attempt_run(struct attempt *a)
 	}
 	/* A success with nothing to reset leaves the user's row alone. */
 	if (!(verdict == MFA_OK && found && !user_dirty) &&
-	    (r = ops->user_put(ctx->store, a->req->user, &a->user)) != MFA_OK)
-		return tx_abort(ctx, r);
+	    (r = ops->user_put(st, a->req->user, &a->user)) != MFA_OK)
+		return attempt_abort(a, r);
 	/* audit_required: no acceptance without its event, so the event goes
 	 * out before the commit, and a lost one rolls back (the code stays
 	 * unused). A commit failing after it is audited again as an error. */
 	if (verdict == MFA_OK && ctx->cfg.audit_required) {
 		a->audited = true;
 		if ((r = attempt_audit(a, MFA_OK)) != MFA_OK)
-			return tx_abort(ctx, r);
+			return attempt_abort(a, r);
 	}
-	if ((r = ops->commit(ctx->store)) != MFA_OK)
-		return tx_abort(ctx, r);
+	if ((r = group_tx_commit(a->tx)) != MFA_OK)
+		return attempt_abort(a, r);
 	return verdict;
 }
 
-/* A run for store_retry: what a run before it found is forgotten; the
+/* A run for group_run (alone: store_retry's; in a batch, maybe again
+ * with the whole batch): what a run before it found is forgotten; the
  * recovery code matched before the transaction stays. */
-static int attempt_try(void *arg)
+static int attempt_try(void *arg, struct group_tx *tx)
 {
 	struct attempt *a = arg;
+
+	a->tx = tx;
 
 	store_factors_free(&a->factors, a->nfactors);
 	a->nfactors = 0;
@@ -470,7 +492,7 @@ int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
 		goto out;
 	}
 	if ((r = attempt_recovery_prepare(&a)) == MFA_OK)
-		r = store_retry(attempt_try, &a);
+		r = group_run(ctx, req->user, attempt_try, &a);
 	if (!a.audited || r != MFA_OK)
 		attempt_audit(&a, r);
 out:
