@@ -29,7 +29,7 @@
 
 #include "group.h"
 
-#define GROUP_BATCH_MAX 64
+#define GROUP_BATCH_MAX 64   /* the config's group_commit at most */
 
 struct group_member {
 	mfa_ctx *ctx;
@@ -202,9 +202,14 @@ static void batch_run(mfa_ctx *leader, struct group_member **m, size_t n)
 int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg)
 {
 	struct group_member me = { .ctx = ctx, .user = user, .body = body, .arg = arg };
-	struct group *g = group_get(ctx->cfg.store);
+	size_t most = ctx->cfg.group_commit ? ctx->cfg.group_commit : ctx->store->ops->group_default;
+	struct group *g;
 
-	if (!g)
+	if (most <= 1)
+		return member_alone(&me);
+	if (most > GROUP_BATCH_MAX)
+		most = GROUP_BATCH_MAX;
+	if (!(g = group_get(ctx->cfg.store)))
 		return ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
 	pthread_mutex_lock(&g->lock);
 	*g->tail = &me;
@@ -219,7 +224,7 @@ int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg)
 			continue;
 		}
 		g->leading = true;
-		while (g->head && n < GROUP_BATCH_MAX) {
+		while (g->head && n < most) {
 			batch[n++] = g->head;
 			g->head = g->head->next;
 		}

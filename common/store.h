@@ -187,6 +187,9 @@ struct store_ops {
 	                  bool *twin_found);
 	/* Inside a write transaction: see enum store_sp. */
 	int (*savepoint)(struct store *s, enum store_sp what);
+	/* Logins group commit puts in one transaction unless the config says
+	 * (group_commit): 1, each its own. */
+	unsigned group_default;
 };
 
 /* Every backend's handle starts with this. */

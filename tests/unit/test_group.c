@@ -130,7 +130,7 @@ static void code_now(char code[9])
 static void group_race_one_user(void)
 {
 	struct test_env env;
-	mfa_ctx *admin = env_new(&env, "lockout_threshold = 0");
+	mfa_ctx *admin = env_new(&env, "lockout_threshold = 0\ngroup_commit = 64");
 	struct member m[THREADS_MAX];
 	int rounds_ok = 0;
 
@@ -168,7 +168,7 @@ static void group_race_one_user(void)
 static void group_failing_member(void)
 {
 	struct test_env env;
-	mfa_ctx *admin = env_new(&env, "audit_required = yes");
+	mfa_ctx *admin = env_new(&env, "audit_required = yes\ngroup_commit = 64");
 	static const char *const users[] = { "lead", "good1", "bad", "noaudit", "good2" };
 	struct member m[5];
 
@@ -208,7 +208,7 @@ static void group_failing_member(void)
 static void group_commit_failure(void)
 {
 	struct test_env env;
-	mfa_ctx *admin = env_new(&env, "audit_required = yes");
+	mfa_ctx *admin = env_new(&env, "audit_required = yes\ngroup_commit = 64");
 	static const char *const users[] = { "lead", "u1", "u2", "u3", "u3" };
 	struct member m[5];
 
@@ -277,7 +277,7 @@ static void *killer_main(void *arg)
 static void group_kill_mid_batch(void)
 {
 	struct test_env env;
-	mfa_ctx *admin = env_new(&env, "lockout_threshold = 0");
+	mfa_ctx *admin = env_new(&env, "lockout_threshold = 0\ngroup_commit = 64");
 	char buf[16384], *p, *line;
 	size_t len = 0;
 	int fds[2], lines = 0, status;
