@@ -335,7 +335,7 @@ static void pg_rollback(struct store *s)
  * different users run in parallel on their own connections and PostgreSQL
  * already shares WAL flushes between commits, while a batch runs its
  * members' round trips one after the other on one connection (measured
- * with bench_radius: 702 requests/s batched, 2,506 not). */
+ * with bench_radius: 702 requests/s batched, 1,550 to 2,500 not). */
 static int pg_savepoint(struct store *s, enum store_sp what)
 {
 	static const char *const sql[] = {
