@@ -199,16 +199,22 @@ static void batch_run(mfa_ctx *leader, struct group_member **m, size_t n)
 	pthread_mutex_unlock(&groups_lock);
 }
 
+/* Logins a transaction may hold on ctx's store. */
+static size_t group_most(const mfa_ctx *ctx)
+{
+	size_t most = ctx->cfg.group_commit ? ctx->cfg.group_commit : ctx->store->ops->group_default;
+
+	return most > GROUP_BATCH_MAX ? GROUP_BATCH_MAX : most;
+}
+
 int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg)
 {
 	struct group_member me = { .ctx = ctx, .user = user, .body = body, .arg = arg };
-	size_t most = ctx->cfg.group_commit ? ctx->cfg.group_commit : ctx->store->ops->group_default;
+	size_t most = group_most(ctx);
 	struct group *g;
 
 	if (most <= 1)
 		return member_alone(&me);
-	if (most > GROUP_BATCH_MAX)
-		most = GROUP_BATCH_MAX;
 	if (!(g = group_get(ctx->cfg.store)))
 		return ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
 	pthread_mutex_lock(&g->lock);
@@ -249,6 +255,23 @@ int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg)
 	pthread_mutex_unlock(&g->lock);
 	group_put(g);
 	return me.result;
+}
+
+bool group_busy(mfa_ctx *ctx)
+{
+	bool busy = false;
+
+	if (group_most(ctx) <= 1)
+		return false;
+	pthread_mutex_lock(&groups_lock);
+	for (struct group *g = groups; g && !busy; g = g->next)
+		if (!strcmp(g->store, ctx->cfg.store)) {
+			pthread_mutex_lock(&g->lock);
+			busy = g->leading;
+			pthread_mutex_unlock(&g->lock);
+		}
+	pthread_mutex_unlock(&groups_lock);
+	return busy;
 }
 
 void group_stats_get(struct group_stats *out)

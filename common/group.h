@@ -35,6 +35,10 @@ typedef int (*group_body)(void *arg, struct group_tx *tx);
  * the body runs as it would without group commit (store_retry). */
 int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg);
 
+/* Whether a batch is being written on ctx's store by another thread of
+ * this process (group commit on): a login now would wait for it. */
+bool group_busy(mfa_ctx *ctx);
+
 /* A nested body keeps (commit) or undoes (rollback) what it wrote; on its
  * own transaction these are the store's commit and rollback. */
 int group_tx_commit(struct group_tx *tx);

@@ -37,6 +37,19 @@ struct attempt {
 	size_t pre_index;
 	size_t pre_left;          /* unused codes then */
 	unsigned char pre_hash[STORE_HASH_LEN];
+	/* The OTP check done before the write (see attempt_prepare): the rows
+	 * it read, and per row what otp_check made of the code. */
+	struct store_factor *pre_factors;
+	size_t pre_nfactors;
+	struct otp_prepared *pre_otp;   /* pre_nfactors of them */
+	bool decoy_done;                /* attempt_decoy ran in the prepare */
+};
+
+struct otp_prepared {
+	bool checked;            /* an active OTP row the code fits */
+	int r;                   /* otp_check's return */
+	struct otp_state st;     /* the state after the check */
+	struct otp_result res;
 };
 
 static int64_t lockout_seconds(const struct mfa_config *cfg, unsigned failures)
@@ -48,6 +61,27 @@ static int64_t lockout_seconds(const struct mfa_config *cfg, unsigned failures)
 		doublings = 20;
 	d = (uint64_t)cfg->lockout_delay << doublings;
 	return (int64_t)(d > cfg->lockout_max_delay ? cfg->lockout_max_delay : d);
+}
+
+/* Whether two reads of a factor hold the same row: what an OTP check
+ * reads and writes, and the sealed secret. */
+static bool factor_unmoved(const struct store_factor *a, const struct store_factor *b)
+{
+	return !strcmp(a->id, b->id) && a->type == b->type && a->algorithm == b->algorithm &&
+	       a->digits == b->digits && a->period == b->period && a->counter == b->counter &&
+	       a->last_step == b->last_step && a->burnt_step == b->burnt_step &&
+	       a->drift_steps == b->drift_steps && a->active == b->active &&
+	       a->sealed_len == b->sealed_len && !memcmp(a->sealed, b->sealed, a->sealed_len);
+}
+
+/* The check made before the write for row f, if f has not moved since. */
+static const struct otp_prepared *otp_prepared_for(const struct attempt *a,
+                                                   const struct store_factor *f)
+{
+	for (size_t i = 0; i < a->pre_nfactors; i++)
+		if (a->pre_otp[i].checked && !strcmp(a->pre_factors[i].id, f->id))
+			return factor_unmoved(&a->pre_factors[i], f) ? &a->pre_otp[i] : NULL;
+	return NULL;
 }
 
 /* Tries each active OTP factor; on a match updates it in the store. */
@@ -65,13 +99,24 @@ static int attempt_otp(struct attempt *a)
 		struct otp_state st;
 		struct otp_result res;
 
+		const struct otp_prepared *pre;
+
 		if (!f->active || !factor_is_otp(f) || !otp_code_wellformed(a->code, f->digits))
 			continue;
-		if ((r = factor_unseal(ctx, f, secret, sizeof(secret), &secret_len)) != MFA_OK)
-			goto out;
-		factor_to_otp(f, &st);
-		r = otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
-		OPENSSL_cleanse(secret, sizeof(secret));
+		if ((pre = otp_prepared_for(a, f))) {
+			/* Checked before the write against this very row. */
+			st = pre->st;
+			res = pre->res;
+			r = pre->r;
+			ctx->otp_prepared_used++;
+		} else {
+			if ((r = factor_unseal(ctx, f, secret, sizeof(secret), &secret_len)) != MFA_OK)
+				goto out;
+			factor_to_otp(f, &st);
+			r = otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
+			OPENSSL_cleanse(secret, sizeof(secret));
+			ctx->otp_checked_in_write++;
+		}
 		if (r != MFA_OK) {
 			ctx_fail(ctx, r, "factor %s of user %s cannot be checked", f->id, f->user);
 			goto out;
@@ -148,7 +193,7 @@ static void attempt_decoy(struct attempt *a)
 	struct otp_state st;
 	struct otp_result res;
 
-	if (!ctx->decoy && decoy_make(ctx) != MFA_OK)
+	if (a->decoy_done || (!ctx->decoy && decoy_make(ctx) != MFA_OK))
 		return;
 	factor_to_otp(ctx->decoy, &st);
 	if (n >= 6 && n <= 8)
@@ -184,31 +229,90 @@ static int attempt_challenge(struct attempt *a)
 	return ctx_fail(ctx, MFA_ERR_CHALLENGE, "challenge %s", why);
 }
 
+/* The OTP half of attempt_prepare, on the rows it read: each active OTP
+ * factor the code fits is unsealed and checked now, the result kept for the
+ * write, which uses it if the row has not moved (otp_prepared_for) and
+ * checks again if it has. Whom the write would give a decoy check gets it
+ * here instead, so that strangers still take as long. */
+static void otp_prepare(struct attempt *a, bool locked)
+{
+	mfa_ctx *ctx = a->ctx;
+	unsigned char secret[MFA_SECRET_MAX];
+	size_t secret_len = 0;
+	struct otp_policy pol;
+	bool active = false;
+
+	if (locked) {
+		if (a->uniform) {
+			attempt_decoy(a);
+			a->decoy_done = true;
+		}
+		return;
+	}
+	if (a->pre_nfactors && !(a->pre_otp = calloc(a->pre_nfactors, sizeof(*a->pre_otp))))
+		return;
+	factor_policy(ctx, &pol);
+	for (size_t i = 0; i < a->pre_nfactors; i++) {
+		const struct store_factor *f = &a->pre_factors[i];
+		struct otp_prepared *pre = &a->pre_otp[i];
+
+		if (!f->active || !factor_is_otp(f))
+			continue;
+		active = true;
+		if (!otp_code_wellformed(a->code, f->digits) ||
+		    factor_unseal(ctx, f, secret, sizeof(secret), &secret_len) != MFA_OK)
+			continue;   /* the write sees to it, and fails as it must */
+		factor_to_otp(f, &pre->st);
+		pre->r = otp_check(&pre->st, secret, secret_len, a->code, a->now, &pol, &pre->res);
+		pre->checked = true;
+		OPENSSL_cleanse(secret, sizeof(secret));
+	}
+	if (!active) {
+		attempt_decoy(a);
+		a->decoy_done = true;
+	}
+	ctx->error[0] = '\0';
+}
+
 /* Matching a typed recovery code costs an HMAC or a PBKDF2 (more for
  * codes issued before schema 4): done inside the write transaction it would
  * hold every other login of the process back. Match first, under a read
  * transaction, for both forms (an 8-digit OTP pays one PBKDF2 too, so that
  * the time does not tell who has scratch codes); the write transaction only
- * checks the match still holds. */
-static int attempt_recovery_prepare(struct attempt *a)
+ * checks the match still holds. With otp (another thread's batch is being
+ * written, so this one waits anyway) the OTP factors are read and checked
+ * in the same read transaction too (otp_prepare). */
+static int attempt_prepare(struct attempt *a, bool otp)
 {
 	mfa_ctx *ctx = a->ctx;
+	struct store *st = ctx->store;
 	struct store_recovery *list = NULL;
 	struct store_user u;
 	char norm[RECOVERY_NORM_MAX + 1];
 	size_t n = 0;
-	bool found;
+	bool found, rec = recovery_normalize(a->code, norm);
 	int r;
 
-	if (!recovery_normalize(a->code, norm))
+	if (!rec && !otp)
 		return MFA_OK;
-	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
-	    (r = ctx->store->ops->user_get(ctx->store, a->req->user, &u, &found)) != MFA_OK ||
-	    (r = ctx->store->ops->recovery_get(ctx->store, a->req->user, &list, &n)) != MFA_OK) {
+	if ((r = st->ops->begin(st, false)) != MFA_OK ||
+	    (r = st->ops->user_get(st, a->req->user, &u, &found)) != MFA_OK ||
+	    (rec && (r = st->ops->recovery_get(st, a->req->user, &list, &n)) != MFA_OK)) {
 		tx_abort(ctx, r);
+		if (!rec) {
+			/* Only an optimisation failed: the write decides. */
+			ctx->error[0] = '\0';
+			r = MFA_OK;
+		}
 		goto out;
 	}
-	ctx->store->ops->rollback(ctx->store);
+	if (otp && st->ops->factors_get(st, a->req->user, &a->pre_factors, &a->pre_nfactors) != MFA_OK)
+		st->err[0] = '\0';   /* a malformed row: the write fails on it */
+	st->ops->rollback(st);
+	if (otp)
+		otp_prepare(a, found && u.locked_until > a->now);
+	if (!rec)
+		goto out;
 	/* A locked user's code is refused unlooked at (an unlock in between:
 	 * refused once); but a stranger must not see that in the time taken. */
 	if (found && u.locked_until > a->now && !a->uniform)
@@ -491,12 +595,14 @@ int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
 		(void)attempt_audit(&a, r);
 		goto out;
 	}
-	if ((r = attempt_recovery_prepare(&a)) == MFA_OK)
+	if ((r = attempt_prepare(&a, group_busy(ctx))) == MFA_OK)
 		r = group_run(ctx, req->user, attempt_try, &a);
 	if (!a.audited || r != MFA_OK)
 		attempt_audit(&a, r);
 out:
 	store_factors_free(&a.factors, a.nfactors);
+	store_factors_free(&a.pre_factors, a.pre_nfactors);
+	free(a.pre_otp);
 	OPENSSL_cleanse(a.code, sizeof(a.code));
 	out->result = r;
 	return r;

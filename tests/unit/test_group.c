@@ -126,7 +126,10 @@ static void code_now(char code[9])
 }
 
 /* One user, one code, seven threads in one batch: exactly one success; the
- * others see its write in the same transaction (replay). */
+ * others see its write in the same transaction (replay). Each checked the
+ * code before the write, while the leader's batch ran (prepare); the first
+ * of the batch applies its check, the others find the row moved and check
+ * again against it. */
 static void group_race_one_user(void)
 {
 	struct test_env env;
@@ -143,17 +146,23 @@ static void group_race_one_user(void)
 	}
 	for (int round = 0; round < 5; round++) {
 		int wins = 0, replays = 0;
+		unsigned long used = 0, again = 0;
 
 		test_now += 30;
-		for (int i = 0; i < THREADS_MAX; i++)
+		for (int i = 0; i < THREADS_MAX; i++) {
 			code_now(m[i].code);
+			m[i].ctx->otp_prepared_used = m[i].ctx->otp_checked_in_write = 0;
+		}
 		CHECK(run_batch(m, THREADS_MAX));
 		CHECK_EQ_INT(m[0].result, MFA_OK);
 		for (int i = 1; i < THREADS_MAX; i++) {
 			wins += m[i].result == MFA_OK;
 			replays += m[i].result == MFA_ERR_REPLAY;
+			used += m[i].ctx->otp_prepared_used;
+			again += m[i].ctx->otp_checked_in_write;
 		}
-		rounds_ok += wins == 1 && replays == THREADS_MAX - 2;
+		rounds_ok += wins == 1 && replays == THREADS_MAX - 2 && used == 1 &&
+		             again == THREADS_MAX - 2;
 	}
 	CHECK_EQ_INT(rounds_ok, 5);
 	for (int i = 0; i < THREADS_MAX; i++)
@@ -198,6 +207,13 @@ static void group_failing_member(void)
 	CHECK_EQ_INT(env_verify(admin, "good1", m[1].code, NULL), MFA_ERR_REPLAY);
 	CHECK_EQ_INT(env_verify(admin, "good2", m[4].code, NULL), MFA_ERR_REPLAY);
 	CHECK_EQ_INT(env_verify(admin, "noaudit", m[3].code, NULL), MFA_OK);
+	/* Prepared before the write while the leader's batch ran: the good
+	 * members' checks were used as made; a lone login (admin) checks in
+	 * its write only, as without group commit. */
+	CHECK_EQ_INT(m[1].ctx->otp_prepared_used, 1);
+	CHECK_EQ_INT(m[4].ctx->otp_prepared_used, 1);
+	CHECK_EQ_INT(admin->otp_prepared_used, 0);
+	CHECK(admin->otp_checked_in_write >= 3);
 	for (int i = 0; i < 5; i++)
 		mfa_ctx_free(&m[i].ctx);
 	mfa_ctx_free(&admin);
