@@ -98,7 +98,6 @@ static int attempt_otp(struct attempt *a)
 		struct store_factor *f = &a->factors[i];
 		struct otp_state st;
 		struct otp_result res;
-
 		const struct otp_prepared *pre;
 
 		if (!f->active || !factor_is_otp(f) || !otp_code_wellformed(a->code, f->digits))
