@@ -65,6 +65,7 @@ struct member {
 	int result;
 	char error[512];
 	pthread_t tid;
+	bool done;
 };
 
 static void *member_main(void *arg)
@@ -73,6 +74,9 @@ static void *member_main(void *arg)
 
 	m->result = env_verify(m->ctx, m->user, m->code, NULL);
 	snprintf(m->error, sizeof(m->error), "%s", mfa_ctx_error(m->ctx));
+	pthread_mutex_lock(&hold_lock);
+	m->done = true;
+	pthread_mutex_unlock(&hold_lock);
 	return NULL;
 }
 
@@ -256,6 +260,69 @@ static void group_commit_failure(void)
 	mfa_ctx_free(&admin);
 }
 
+/* group_commit = 1: no batches. A login while another thread is in the
+ * middle of its own goes ahead on its own (it would wait for the other's
+ * transaction with group commit on), and checks its code in its write. */
+static void group_commit_off(void)
+{
+	struct test_env env;
+	mfa_ctx *admin = env_new(&env, "group_commit = 1");
+	struct member m[2];
+	struct group_stats before, after;
+
+	for (int i = 0; i < 2; i++) {
+		m[i].user = i == 0 ? "lead" : "other";
+		CHECK_EQ_INT(env_enroll(admin, m[i].user, MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+		m[i].ctx = env_open(&env);
+		ops_wrap(m[i].ctx, &held_ops);
+	}
+	test_now += 30;
+	code_now(m[0].code);
+	code_now(m[1].code);
+	group_stats_get(&before);
+	pthread_mutex_lock(&hold_lock);
+	hold_armed = true;
+	pthread_mutex_unlock(&hold_lock);
+	pthread_create(&m[0].tid, NULL, member_main, &m[0]);
+	pthread_mutex_lock(&hold_lock);
+	while (!hold_held)
+		pthread_cond_wait(&hold_cond, &hold_lock);
+	pthread_mutex_unlock(&hold_lock);
+	/* m[0] is held before its begin: m[1] runs to the end meanwhile
+	 * (bounded: were it queued behind m[0], that is the failure). */
+	m[1].done = false;
+	pthread_create(&m[1].tid, NULL, member_main, &m[1]);
+	for (int i = 0; i < 20000; i++) {
+		bool done;
+
+		pthread_mutex_lock(&hold_lock);
+		done = m[1].done;
+		pthread_mutex_unlock(&hold_lock);
+		if (done)
+			break;
+		usleep(500);
+	}
+	pthread_mutex_lock(&hold_lock);
+	CHECK(m[1].done);
+	pthread_mutex_unlock(&hold_lock);
+	CHECK_EQ_INT(m[1].result, MFA_OK);
+	CHECK_EQ_INT(m[1].ctx->otp_prepared_used, 0);
+	CHECK_EQ_INT(m[1].ctx->otp_checked_in_write, 1);
+	pthread_mutex_lock(&hold_lock);
+	hold_held = false;
+	pthread_cond_broadcast(&hold_cond);
+	pthread_mutex_unlock(&hold_lock);
+	pthread_join(m[0].tid, NULL);
+	pthread_join(m[1].tid, NULL);
+	CHECK_EQ_INT(m[0].result, MFA_OK);
+	group_stats_get(&after);
+	CHECK_EQ_INT(after.batches, before.batches);
+	CHECK_EQ_INT(group_waiting(m[0].ctx->cfg.store), 0);
+	for (int i = 0; i < 2; i++)
+		mfa_ctx_free(&m[i].ctx);
+	mfa_ctx_free(&admin);
+}
+
 /* kill -9 of a process whose threads verify in batches: every acceptance
  * it reported is durable (the code is used), none was reported twice, and
  * the store works afterwards. HOTP: each code is a counter value. */
@@ -382,6 +449,7 @@ const struct test_case group_tests[] = {
 	{ "group_race_one_user", group_race_one_user },
 	{ "group_failing_member", group_failing_member },
 	{ "group_commit_failure", group_commit_failure },
+	{ "group_commit_off", group_commit_off },
 	{ "group_kill_mid_batch", group_kill_mid_batch },
 	{ NULL, NULL },
 };
