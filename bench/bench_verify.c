@@ -1,9 +1,11 @@
 /*
  * bench_verify.c - TOTP verifications per second through the full path
  * (mfa_verify: SQLite transaction, decryption, replay and lockout state,
- * audit) beside liboath's own validation alone, in one run on one core,
- * and the same users sending wrong codes, whose cost must not exceed a
- * right one's (a failure also reads recovery codes and counts failures).
+ * audit) beside liboath's own validation alone, in one run on one core;
+ * the same users sending wrong codes, whose cost must not exceed a right
+ * one's (a failure also reads recovery codes and counts failures); then
+ * the same from 4 threads, each with its own context on one store, as
+ * radiusd's and mfad's threads run it (group commit, common/group.c).
  *
  *   build/bench_verify [--seconds S] [--users N] [--dir DIR]
  */
@@ -14,10 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <liboath/oath.h>
 
 #include "bench.h"
+#include "group.h"
 #include "mfa.h"
+
+#define BENCH_THREADS 4
 
 struct bench_user {
 	char name[32];
@@ -132,6 +139,101 @@ static double bench_full(mfa_ctx *ctx, struct bench_user *users, int nusers, dou
 	return (double)done / spent;
 }
 
+/* tag.conf: from's config with one more line (the same store). */
+static void config_copy(const char *dir, const char *from, const char *tag, const char *line)
+{
+	char src[512], dst[512], buf[2048];
+	FILE *in, *out;
+	size_t n;
+
+	snprintf(src, sizeof(src), "%s/%s.conf", dir, from);
+	snprintf(dst, sizeof(dst), "%s/%s.conf", dir, tag);
+	if (!(in = fopen(src, "r")) || !(out = fopen(dst, "w"))) {
+		perror(dst);
+		exit(2);
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fprintf(out, "\n%s\n", line);
+	fclose(in);
+	if (fclose(out) != 0)
+		exit(2);
+}
+
+struct bench_thread {
+	mfa_ctx *ctx;
+	struct bench_user *users;
+	int first, nusers;
+};
+
+/* Every BENCH_THREADS-th user from first on. */
+static void *bench_thread_run(void *arg)
+{
+	struct bench_thread *t = arg;
+
+	for (int i = t->first; i < t->nusers; i += BENCH_THREADS) {
+		struct mfa_request req = { .user = t->users[i].name, .code = t->users[i].code,
+			                   .source = "bench" };
+		struct mfa_verdict v;
+
+		if (mfa_verify(t->ctx, &req, &v) != MFA_OK) {
+			fprintf(stderr, "bench: verify refused: %s %s\n", mfa_strerror(v.result),
+			        mfa_ctx_error(t->ctx));
+			exit(2);
+		}
+	}
+	return NULL;
+}
+
+/* As bench_full, the users shared out among BENCH_THREADS threads, each
+ * with its own context on the store of ctx's config; *per_batch: members
+ * per shared transaction. */
+static double bench_threads(const char *config, struct bench_user *users, int nusers,
+                            double budget, double *per_batch)
+{
+	struct bench_thread t[BENCH_THREADS];
+	struct group_stats g0, g1;
+	double spent = 0;
+	long done = 0;
+
+	for (int i = 0; i < BENCH_THREADS; i++) {
+		t[i] = (struct bench_thread){ .users = users, .first = i, .nusers = nusers };
+		if (mfa_ctx_new(&t[i].ctx) != MFA_OK || mfa_config_load(t[i].ctx, config) != MFA_OK ||
+		    mfa_open(t[i].ctx) != MFA_OK) {
+			fprintf(stderr, "bench: open: %s\n", t[i].ctx ? mfa_ctx_error(t[i].ctx) : "no memory");
+			exit(2);
+		}
+		mfa_ctx_set_clock(t[i].ctx, bench_clock, NULL);
+	}
+	group_stats_get(&g0);
+	while (spent < budget) {
+		pthread_t tid[BENCH_THREADS];
+		struct timespec t0;
+
+		bench_now += 30;
+		for (int i = 0; i < nusers; i++)
+			oath_totp_generate(users[i].secret, sizeof(users[i].secret), bench_now, 30, 0, 6,
+			                   users[i].code);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int i = 0; i < BENCH_THREADS; i++)
+			if (pthread_create(&tid[i], NULL, bench_thread_run, &t[i]) != 0)
+				exit(2);
+		for (int i = 0; i < BENCH_THREADS; i++)
+			pthread_join(tid[i], NULL);
+		spent += seconds_since(&t0);
+		done += nusers;
+	}
+	group_stats_get(&g1);
+	*per_batch = (double)done / (double)(g1.batches - g0.batches + g1.alone - g0.alone);
+	if (getenv("BENCH_GROUP_STATS"))
+		fprintf(stderr, "group: %lu batches of %lu, %lu alone, largest %lu, retries %lu\n",
+		        g1.batches - g0.batches, g1.batched - g0.batched, g1.alone - g0.alone, g1.largest,
+		        g1.retries - g0.retries);
+	for (int i = 0; i < BENCH_THREADS; i++)
+		mfa_ctx_free(&t[i].ctx);
+	return (double)done / spent;
+}
+
 static double bench_liboath(struct bench_user *users, int nusers, double budget)
 {
 	double spent = 0;
@@ -164,7 +266,9 @@ int main(int argc, char **argv)
 	char dir[] = "/tmp/mfa-bench-XXXXXX", cmd[64];
 	struct bench_user *users;
 	mfa_ctx *ctx;
-	double oath_rate, full_rate, wrong_rate, audit_rate, sync_rate;
+	double oath_rate, full_rate, wrong_rate, audit_rate, sync_rate, threads_rate, per_batch;
+	double alone_rate, sync_threads_rate, sync_alone_rate, sync_per_batch, unused;
+	char config[600];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
@@ -193,6 +297,12 @@ int main(int argc, char **argv)
 	full_rate = bench_full(ctx, users, nusers, budget, false);
 	wrong_rate = bench_full(ctx, users, nusers, budget, true);
 	mfa_ctx_free(&ctx);
+	snprintf(config, sizeof(config), "%s/normal.conf", dir);
+	threads_rate = bench_threads(config, users, nusers, budget, &per_batch);
+	/* The same store, each login its own transaction (as before group commit). */
+	config_copy(dir, "normal", "alone", "group_commit = 1");
+	snprintf(config, sizeof(config), "%s/alone.conf", dir);
+	alone_rate = bench_threads(config, users, nusers, budget, &unused);
 	{
 		char extra[600];
 
@@ -204,6 +314,11 @@ int main(int argc, char **argv)
 	ctx = bench_setup(dir, "sync", "sqlite_sync_full = yes", users, nusers);
 	sync_rate = bench_full(ctx, users, nusers, budget / 4, false);
 	mfa_ctx_free(&ctx);
+	snprintf(config, sizeof(config), "%s/sync.conf", dir);
+	sync_threads_rate = bench_threads(config, users, nusers, budget / 4, &sync_per_batch);
+	config_copy(dir, "sync", "sync_alone", "group_commit = 1");
+	snprintf(config, sizeof(config), "%s/sync_alone.conf", dir);
+	sync_alone_rate = bench_threads(config, users, nusers, budget / 4, &unused);
 
 	printf("%-58s %10.0f verifications/s\n", "liboath oath_totp_validate alone (no store)", oath_rate);
 	printf("%-58s %10.0f verifications/s  (%.0f%% of liboath)\n",
@@ -211,9 +326,19 @@ int main(int argc, char **argv)
 	       100.0 * full_rate / oath_rate);
 	printf("%-58s %10.0f verifications/s\n", "  same users and store, a wrong code each", wrong_rate);
 	printf("ratio wrong / right cost: %.2f (goal <= 1.00)\n", full_rate / wrong_rate);
+	printf("%-58s %10.0f verifications/s  (%.2fx one thread; %.1f per commit)\n",
+	       "  same, 4 threads sharing one store (group commit)", threads_rate,
+	       threads_rate / full_rate, per_batch);
+	printf("%-58s %10.0f verifications/s\n", "  same, 4 threads, each login its own transaction",
+	       alone_rate);
 	printf("%-58s %10.0f verifications/s\n", "  same, plus a JSON audit_file line each", audit_rate);
 	printf("%-58s %10.0f verifications/s\n", "  same as full path, sqlite_sync_full = yes (fsync)",
 	       sync_rate);
+	printf("%-58s %10.0f verifications/s  (%.2fx one thread; %.1f per commit)\n",
+	       "  same, 4 threads sharing one store (group commit)", sync_threads_rate,
+	       sync_threads_rate / sync_rate, sync_per_batch);
+	printf("%-58s %10.0f verifications/s\n", "  same, 4 threads, each login its own transaction",
+	       sync_alone_rate);
 	printf("goal: full path >= 10000 verifications/s: %s\n", full_rate >= 10000 ? "met" : "NOT met");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -50,6 +50,7 @@ static const struct setting settings[] = {
 	S_BOOL("sqlite_sync_full", sqlite_sync_full),
 	S_UINT("store_busy_timeout", store_busy_timeout, 10, 600000),
 	S_UINT("store_timeout", store_timeout, 1, 60),
+	S_UINT("group_commit", group_commit, 0, 64),
 	S_STR("webauthn_rp_id", SET_TEXT, webauthn_rp_id),
 	S_STR("webauthn_rp_name", SET_TEXT, webauthn_rp_name),
 	S_STR("webauthn_origins", SET_TEXT, webauthn_origins),

@@ -34,6 +34,7 @@ struct mfa_config {
 	bool sqlite_sync_full;            /* fsync every commit */
 	unsigned store_busy_timeout;      /* milliseconds (SQLite) */
 	unsigned store_timeout;           /* seconds: connecting and each statement (PostgreSQL) */
+	unsigned group_commit;            /* logins a transaction may hold; 0 = the store's choice */
 	/* WebAuthn relying party; off while webauthn_rp_id is empty. */
 	char webauthn_rp_id[254];         /* a DNS name */
 	char webauthn_rp_name[64];        /* "" = issuer */

@@ -26,6 +26,8 @@ struct mfa_ctx {
 	unsigned char recovery_key[32];
 	bool recovery_key_ready;
 	unsigned long recovery_hashes;   /* HMAC/PBKDF2 runs matching typed codes (tests) */
+	/* OTP checks a write took from before it (verify.c) and made itself (tests). */
+	unsigned long otp_prepared_used, otp_checked_in_write;
 	mfa_log_fn *log_fn;
 	void *log_arg;
 	mfa_clock_fn *clock_fn;

@@ -23,6 +23,10 @@
  *   MFA_ERR_STORE: it already waited.
  * - Rows read back pass store_*_ok before the core sees them, whatever
  *   wrote them: a malformed row is MFA_ERR_CORRUPT, never used.
+ * - Group commit (group.c) runs several logins in one write transaction,
+ *   each inside a savepoint: savepoint(SP_SET) after the batch's users are
+ *   locked, then SP_RELEASE to keep what it wrote or SP_ROLLBACK to undo
+ *   it (and end the savepoint); the transaction itself commits once.
  * - setup (mfactl init) makes what the store needs and gives it to the
  *   configured group; open(create = false) never creates anything.
  */
@@ -114,6 +118,13 @@ struct store;
 #define STORE_RETRY (-1)
 #define STORE_TRIES 3
 
+/* What savepoint does (one savepoint at a time, inside a write). */
+enum store_sp {
+	STORE_SP_SET = 0,
+	STORE_SP_RELEASE = 1,    /* keep what was written since SP_SET */
+	STORE_SP_ROLLBACK = 2,   /* undo it; the savepoint ends too */
+};
+
 struct store_ops {
 	const char *scheme;   /* "sqlite" in "sqlite:/path" */
 	/* Whether location (after "scheme:") names a store this backend can
@@ -174,6 +185,11 @@ struct store_ops {
 	int (*login_read)(struct store *s, const char *user, struct store_user *u, bool *found,
 	                  struct store_factor **list, size_t *n, char twin[MFA_USER_MAX + 1],
 	                  bool *twin_found);
+	/* Inside a write transaction: see enum store_sp. */
+	int (*savepoint)(struct store *s, enum store_sp what);
+	/* Logins group commit puts in one transaction unless the config says
+	 * (group_commit): 1, each its own. */
+	unsigned group_default;
 };
 
 /* Every backend's handle starts with this. */

@@ -22,7 +22,8 @@
 #define SCHEMA_VERSION 4
 
 enum stmt_id {
-	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK,
+	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_USER_GET, ST_USER_PUT, ST_USER_DEL, ST_USER_DEL_FACTORS, ST_USER_DEL_RECOVERY,
 	ST_USER_DEL_CHALLENGES,
 	ST_FACTORS_USER, ST_FACTORS_ALL, ST_FACTOR_BY_CRED, ST_FACTOR_INSERT, ST_FACTOR_UPDATE, ST_FACTOR_DEL,
@@ -37,6 +38,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT member",
+	[ST_RELEASE] = "RELEASE member",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO member",
 	[ST_USER_GET] = "SELECT failures, locked_until, first_seen, enroll FROM users WHERE name = ?1",
 	[ST_USER_PUT] = ("INSERT INTO users(name, failures, locked_until, first_seen, enroll) "
 	                 "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO UPDATE SET "
@@ -493,6 +497,28 @@ static void sq_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(q->db))
 		sq_exec_simple(q, ST_ROLLBACK, "rollback");
 	sq_writer_release(q);
+}
+
+static int sq_savepoint(struct store *s, enum store_sp what)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	int r;
+
+	if (!q->holds_writer_lock || sqlite3_get_autocommit(q->db)) {
+		snprintf(q->base.err, sizeof(q->base.err), "store %s: savepoint outside a write", q->path);
+		return MFA_ERR_STORE;
+	}
+	switch (what) {
+	case STORE_SP_SET:
+		return sq_exec_simple(q, ST_SAVEPOINT, "savepoint");
+	case STORE_SP_RELEASE:
+		return sq_exec_simple(q, ST_RELEASE, "release savepoint");
+	default:
+		/* ROLLBACK TO keeps the savepoint open: release it as well. */
+		if ((r = sq_exec_simple(q, ST_ROLLBACK_TO, "rollback to savepoint")) != MFA_OK)
+			return r;
+		return sq_exec_simple(q, ST_RELEASE, "release savepoint");
+	}
 }
 
 /* Out-of-range numbers saturate, for store_*_ok to refuse. */
@@ -1180,4 +1206,8 @@ const struct store_ops store_sqlite_ops = {
 	.decoy_touch = sq_decoy_touch,
 	.users_list = sq_users_list,
 	.challenges_get = sq_challenges_get,
+	.savepoint = sq_savepoint,
+	/* One writer at a time for the whole file: waiting in a batch costs
+	 * less than waiting for the lock, and a commit is shared. */
+	.group_default = 64,
 };

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "factor.h"
+#include "group.h"
 #include "login.h"
 #include "recovery.h"
 
@@ -17,6 +18,7 @@
 
 struct attempt {
 	mfa_ctx *ctx;
+	struct group_tx *tx;     /* the write: its own, or a savepoint of a batch (group.c) */
 	const struct mfa_request *req;
 	struct mfa_verdict *out;
 	struct login_facts *facts;
@@ -35,6 +37,19 @@ struct attempt {
 	size_t pre_index;
 	size_t pre_left;          /* unused codes then */
 	unsigned char pre_hash[STORE_HASH_LEN];
+	/* The OTP check done before the write (see attempt_prepare): the rows
+	 * it read, and per row what otp_check made of the code. */
+	struct store_factor *pre_factors;
+	size_t pre_nfactors;
+	struct otp_prepared *pre_otp;   /* pre_nfactors of them */
+	bool decoy_done;                /* attempt_decoy ran in the prepare */
+};
+
+struct otp_prepared {
+	bool checked;            /* an active OTP row the code fits */
+	int r;                   /* otp_check's return */
+	struct otp_state st;     /* the state after the check */
+	struct otp_result res;
 };
 
 static int64_t lockout_seconds(const struct mfa_config *cfg, unsigned failures)
@@ -46,6 +61,27 @@ static int64_t lockout_seconds(const struct mfa_config *cfg, unsigned failures)
 		doublings = 20;
 	d = (uint64_t)cfg->lockout_delay << doublings;
 	return (int64_t)(d > cfg->lockout_max_delay ? cfg->lockout_max_delay : d);
+}
+
+/* Whether two reads of a factor hold the same row: what an OTP check
+ * reads and writes, and the sealed secret. */
+static bool factor_unmoved(const struct store_factor *a, const struct store_factor *b)
+{
+	return !strcmp(a->id, b->id) && a->type == b->type && a->algorithm == b->algorithm &&
+	       a->digits == b->digits && a->period == b->period && a->counter == b->counter &&
+	       a->last_step == b->last_step && a->burnt_step == b->burnt_step &&
+	       a->drift_steps == b->drift_steps && a->active == b->active &&
+	       a->sealed_len == b->sealed_len && !memcmp(a->sealed, b->sealed, a->sealed_len);
+}
+
+/* The check made before the write for row f, if f has not moved since. */
+static const struct otp_prepared *otp_prepared_for(const struct attempt *a,
+                                                   const struct store_factor *f)
+{
+	for (size_t i = 0; i < a->pre_nfactors; i++)
+		if (a->pre_otp[i].checked && !strcmp(a->pre_factors[i].id, f->id))
+			return factor_unmoved(&a->pre_factors[i], f) ? &a->pre_otp[i] : NULL;
+	return NULL;
 }
 
 /* Tries each active OTP factor; on a match updates it in the store. */
@@ -62,14 +98,24 @@ static int attempt_otp(struct attempt *a)
 		struct store_factor *f = &a->factors[i];
 		struct otp_state st;
 		struct otp_result res;
+		const struct otp_prepared *pre;
 
 		if (!f->active || !factor_is_otp(f) || !otp_code_wellformed(a->code, f->digits))
 			continue;
-		if ((r = factor_unseal(ctx, f, secret, sizeof(secret), &secret_len)) != MFA_OK)
-			goto out;
-		factor_to_otp(f, &st);
-		r = otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
-		OPENSSL_cleanse(secret, sizeof(secret));
+		if ((pre = otp_prepared_for(a, f))) {
+			/* Checked before the write against this very row. */
+			st = pre->st;
+			res = pre->res;
+			r = pre->r;
+			ctx->otp_prepared_used++;
+		} else {
+			if ((r = factor_unseal(ctx, f, secret, sizeof(secret), &secret_len)) != MFA_OK)
+				goto out;
+			factor_to_otp(f, &st);
+			r = otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
+			OPENSSL_cleanse(secret, sizeof(secret));
+			ctx->otp_checked_in_write++;
+		}
 		if (r != MFA_OK) {
 			ctx_fail(ctx, r, "factor %s of user %s cannot be checked", f->id, f->user);
 			goto out;
@@ -77,13 +123,13 @@ static int attempt_otp(struct attempt *a)
 		if (res.outcome == OTP_DRIFT && st.burnt_step != f->burnt_step) {
 			/* The code the hint reveals is burnt in this transaction. */
 			factor_from_otp(f, &st);
-			if ((r = ctx->store->ops->factor_update(ctx->store, f)) != MFA_OK)
+			if ((r = a->tx->st->ops->factor_update(a->tx->st, f)) != MFA_OK)
 				goto out;
 		}
 		if (res.outcome == OTP_MATCH) {
 			factor_from_otp(f, &st);
 			f->last_used = a->now;
-			if ((r = ctx->store->ops->factor_update(ctx->store, f)) != MFA_OK)
+			if ((r = a->tx->st->ops->factor_update(a->tx->st, f)) != MFA_OK)
 				goto out;
 			a->out->via = MFA_VIA_OTP;
 			str_copy(a->out->factor_id, sizeof(a->out->factor_id), f->id);
@@ -146,7 +192,7 @@ static void attempt_decoy(struct attempt *a)
 	struct otp_state st;
 	struct otp_result res;
 
-	if (!ctx->decoy && decoy_make(ctx) != MFA_OK)
+	if (a->decoy_done || (!ctx->decoy && decoy_make(ctx) != MFA_OK))
 		return;
 	factor_to_otp(ctx->decoy, &st);
 	if (n >= 6 && n <= 8)
@@ -172,7 +218,7 @@ static int attempt_challenge(struct attempt *a)
 
 	if (!challenge_id_wellformed(id))
 		why = "malformed";
-	else if ((r = ctx->store->ops->challenge_take(ctx->store, id, &c, &found)) != MFA_OK)
+	else if ((r = a->tx->st->ops->challenge_take(a->tx->st, id, &c, &found)) != MFA_OK)
 		return r;
 	else
 		why = challenge_refusal(&c, a->challenge_taken = found, a->req->user, nas, a->now);
@@ -182,31 +228,90 @@ static int attempt_challenge(struct attempt *a)
 	return ctx_fail(ctx, MFA_ERR_CHALLENGE, "challenge %s", why);
 }
 
+/* The OTP half of attempt_prepare, on the rows it read: each active OTP
+ * factor the code fits is unsealed and checked now, the result kept for the
+ * write, which uses it if the row has not moved (otp_prepared_for) and
+ * checks again if it has. Whom the write would give a decoy check gets it
+ * here instead, so that strangers still take as long. */
+static void otp_prepare(struct attempt *a, bool locked)
+{
+	mfa_ctx *ctx = a->ctx;
+	unsigned char secret[MFA_SECRET_MAX];
+	size_t secret_len = 0;
+	struct otp_policy pol;
+	bool active = false;
+
+	if (locked) {
+		if (a->uniform) {
+			attempt_decoy(a);
+			a->decoy_done = true;
+		}
+		return;
+	}
+	if (a->pre_nfactors && !(a->pre_otp = calloc(a->pre_nfactors, sizeof(*a->pre_otp))))
+		return;
+	factor_policy(ctx, &pol);
+	for (size_t i = 0; i < a->pre_nfactors; i++) {
+		const struct store_factor *f = &a->pre_factors[i];
+		struct otp_prepared *pre = &a->pre_otp[i];
+
+		if (!f->active || !factor_is_otp(f))
+			continue;
+		active = true;
+		if (!otp_code_wellformed(a->code, f->digits) ||
+		    factor_unseal(ctx, f, secret, sizeof(secret), &secret_len) != MFA_OK)
+			continue;   /* the write sees to it, and fails as it must */
+		factor_to_otp(f, &pre->st);
+		pre->r = otp_check(&pre->st, secret, secret_len, a->code, a->now, &pol, &pre->res);
+		pre->checked = true;
+		OPENSSL_cleanse(secret, sizeof(secret));
+	}
+	if (!active) {
+		attempt_decoy(a);
+		a->decoy_done = true;
+	}
+	ctx->error[0] = '\0';
+}
+
 /* Matching a typed recovery code costs an HMAC or a PBKDF2 (more for
  * codes issued before schema 4): done inside the write transaction it would
  * hold every other login of the process back. Match first, under a read
  * transaction, for both forms (an 8-digit OTP pays one PBKDF2 too, so that
  * the time does not tell who has scratch codes); the write transaction only
- * checks the match still holds. */
-static int attempt_recovery_prepare(struct attempt *a)
+ * checks the match still holds. With otp (another thread's batch is being
+ * written, so this one waits anyway) the OTP factors are read and checked
+ * in the same read transaction too (otp_prepare). */
+static int attempt_prepare(struct attempt *a, bool otp)
 {
 	mfa_ctx *ctx = a->ctx;
+	struct store *st = ctx->store;
 	struct store_recovery *list = NULL;
 	struct store_user u;
 	char norm[RECOVERY_NORM_MAX + 1];
 	size_t n = 0;
-	bool found;
+	bool found, rec = recovery_normalize(a->code, norm);
 	int r;
 
-	if (!recovery_normalize(a->code, norm))
+	if (!rec && !otp)
 		return MFA_OK;
-	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
-	    (r = ctx->store->ops->user_get(ctx->store, a->req->user, &u, &found)) != MFA_OK ||
-	    (r = ctx->store->ops->recovery_get(ctx->store, a->req->user, &list, &n)) != MFA_OK) {
+	if ((r = st->ops->begin(st, false)) != MFA_OK ||
+	    (r = st->ops->user_get(st, a->req->user, &u, &found)) != MFA_OK ||
+	    (rec && (r = st->ops->recovery_get(st, a->req->user, &list, &n)) != MFA_OK)) {
 		tx_abort(ctx, r);
+		if (!rec) {
+			/* Only an optimisation failed: the write decides. */
+			ctx->error[0] = '\0';
+			r = MFA_OK;
+		}
 		goto out;
 	}
-	ctx->store->ops->rollback(ctx->store);
+	if (otp && st->ops->factors_get(st, a->req->user, &a->pre_factors, &a->pre_nfactors) != MFA_OK)
+		st->err[0] = '\0';   /* a malformed row: the write fails on it */
+	st->ops->rollback(st);
+	if (otp)
+		otp_prepare(a, found && u.locked_until > a->now);
+	if (!rec)
+		goto out;
 	/* A locked user's code is refused unlooked at (an unlock in between:
 	 * refused once); but a stranger must not see that in the time taken. */
 	if (found && u.locked_until > a->now && !a->uniform)
@@ -229,7 +334,7 @@ out:
  * unchanged; hashes nothing. */
 static int attempt_recovery(struct attempt *a, bool *has_codes)
 {
-	mfa_ctx *ctx = a->ctx;
+	struct store *st = a->tx->st;
 	struct store_recovery *list = NULL;
 	size_t n = 0, index = a->pre_index, left = 0;
 	int r;
@@ -240,7 +345,7 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 		*has_codes = a->pre_left > 0;
 		return MFA_ERR_BAD_CODE;
 	}
-	if ((r = ctx->store->ops->recovery_get(ctx->store, a->req->user, &list, &n)) != MFA_OK)
+	if ((r = st->ops->recovery_get(st, a->req->user, &list, &n)) != MFA_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		left += !list[i].used;
@@ -250,7 +355,7 @@ static int attempt_recovery(struct attempt *a, bool *has_codes)
 		r = MFA_ERR_BAD_CODE;
 		goto out;
 	}
-	if ((r = ctx->store->ops->recovery_use(ctx->store, a->req->user, index)) != MFA_OK)
+	if ((r = st->ops->recovery_use(st, a->req->user, index)) != MFA_OK)
 		goto out;
 	a->out->via = MFA_VIA_RECOVERY;
 	a->out->recovery_left = (unsigned)(left - 1);
@@ -311,54 +416,71 @@ static int attempt_audit(struct attempt *a, int r)
 	return MFA_OK;
 }
 
+/* Ends the attempt's write on a failure: tx_abort on its transaction. */
+static int attempt_abort(struct attempt *a, int r)
+{
+	struct store *st = a->tx->st;
+
+	if (st->err[0]) {
+		ctx_fail(a->ctx, r, "%s", st->err);
+		st->err[0] = '\0';
+	} else if (!a->ctx->error[0]) {
+		ctx_fail(a->ctx, r, "%s", mfa_strerror(r));
+	}
+	group_tx_rollback(a->tx);
+	return r;
+}
+
 /* Ends the transaction of a refusal that counted no failure. A stranger's
  * refusal (a name without a factor, a locked user) writes as much as an
  * enrolled user's counted failure does, though for no one: the time of the
  * reply must not tell them apart. A taken challenge must be committed. */
 static int attempt_end(struct attempt *a, int verdict)
 {
-	const struct store_ops *ops = a->ctx->store->ops;
+	struct store *st = a->tx->st;
 	int r;
 
-	if (a->uniform && (r = ops->decoy_touch(a->ctx->store, a->now)) != MFA_OK)
-		return tx_abort(a->ctx, r);
+	if (a->uniform && (r = st->ops->decoy_touch(st, a->now)) != MFA_OK)
+		return attempt_abort(a, r);
 	if (!a->challenge_taken && !a->uniform) {
-		ops->rollback(a->ctx->store);
+		group_tx_rollback(a->tx);
 		return verdict;
 	}
-	if ((r = ops->commit(a->ctx->store)) != MFA_OK)
-		return tx_abort(a->ctx, r);
+	if ((r = group_tx_commit(a->tx)) != MFA_OK)
+		return attempt_abort(a, r);
 	return verdict;
 }
 
 static int attempt_run(struct attempt *a)
 {
 	mfa_ctx *ctx = a->ctx;
-	const struct store_ops *ops = ctx->store->ops;
+	struct store *st = a->tx->st;
+	const struct store_ops *ops = st->ops;
 	bool found, twin = false, has_codes = false, user_dirty = false;
 	int r, verdict;
 
 	/* A twin matters only to a name with nothing of its own; a stranger's
-	 * attempt looks for one whatever the name has, to take the same time. */
-	if (!a->req->challenge) {
+	 * attempt looks for one whatever the name has, to take the same time.
+	 * In a batch the transaction is begun and the user locked already. */
+	if (!a->req->challenge && !a->tx->nested) {
 		/* The lock and the reads at once (one round trip on PostgreSQL). */
-		if ((r = store_begin_login(ctx->store, a->req->user, &a->user, &found, &a->factors,
+		if ((r = store_begin_login(st, a->req->user, &a->user, &found, &a->factors,
 		                           &a->nfactors, a->uniform ? a->facts->case_twin : NULL,
 		                           &twin)) != MFA_OK)
-			return tx_abort(ctx, r);
+			return attempt_abort(a, r);
 	} else {
-		if ((r = store_begin_user(ctx->store, a->req->user)) != MFA_OK)
-			return tx_abort(ctx, r);
-		if ((r = attempt_challenge(a)) != MFA_OK)
-			return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : tx_abort(ctx, r);
-		if ((r = store_login_reads(ctx->store, a->req->user, &a->user, &found, &a->factors,
+		if (!a->tx->nested && (r = store_begin_user(st, a->req->user)) != MFA_OK)
+			return attempt_abort(a, r);
+		if (a->req->challenge && (r = attempt_challenge(a)) != MFA_OK)
+			return r == MFA_ERR_CHALLENGE ? attempt_end(a, r) : attempt_abort(a, r);
+		if ((r = store_login_reads(st, a->req->user, &a->user, &found, &a->factors,
 		                           &a->nfactors, a->uniform ? a->facts->case_twin : NULL,
 		                           &twin)) != MFA_OK)
-			return tx_abort(ctx, r);
+			return attempt_abort(a, r);
 	}
 	if (!a->uniform && a->nfactors == 0 &&
-	    (r = ops->user_twin(ctx->store, a->req->user, a->facts->case_twin, &twin)) != MFA_OK)
-		return tx_abort(ctx, r);
+	    (r = ops->user_twin(st, a->req->user, a->facts->case_twin, &twin)) != MFA_OK)
+		return attempt_abort(a, r);
 	for (size_t i = 0; i < a->nfactors; i++)
 		a->active += a->factors[i].active && factor_is_otp(&a->factors[i]);
 	if (found && a->user.locked_until > a->now) {
@@ -370,7 +492,7 @@ static int attempt_run(struct attempt *a)
 			attempt_decoy(a);
 			/* A wrong code reads the recovery codes: so does this, to
 			 * take as many store round trips (PostgreSQL). Not used. */
-			if (ops->recovery_get(ctx->store, a->req->user, &codes, &ncodes) == MFA_OK)
+			if (ops->recovery_get(st, a->req->user, &codes, &ncodes) == MFA_OK)
 				free(codes);
 		}
 		a->out->locked_until = (time_t)a->user.locked_until;
@@ -390,7 +512,7 @@ static int attempt_run(struct attempt *a)
 			verdict = r;
 	}
 	if (!mfa_err_is_verdict(verdict) && verdict != MFA_OK)
-		return tx_abort(ctx, verdict);
+		return attempt_abort(a, verdict);
 	if (verdict != MFA_OK && a->active == 0 && !has_codes) {
 		/* No row is written for a name without a factor: a stranger
 		 * typing names must not create any. */
@@ -421,26 +543,29 @@ static int attempt_run(struct attempt *a)
 	}
 	/* A success with nothing to reset leaves the user's row alone. */
 	if (!(verdict == MFA_OK && found && !user_dirty) &&
-	    (r = ops->user_put(ctx->store, a->req->user, &a->user)) != MFA_OK)
-		return tx_abort(ctx, r);
+	    (r = ops->user_put(st, a->req->user, &a->user)) != MFA_OK)
+		return attempt_abort(a, r);
 	/* audit_required: no acceptance without its event, so the event goes
 	 * out before the commit, and a lost one rolls back (the code stays
 	 * unused). A commit failing after it is audited again as an error. */
 	if (verdict == MFA_OK && ctx->cfg.audit_required) {
 		a->audited = true;
 		if ((r = attempt_audit(a, MFA_OK)) != MFA_OK)
-			return tx_abort(ctx, r);
+			return attempt_abort(a, r);
 	}
-	if ((r = ops->commit(ctx->store)) != MFA_OK)
-		return tx_abort(ctx, r);
+	if ((r = group_tx_commit(a->tx)) != MFA_OK)
+		return attempt_abort(a, r);
 	return verdict;
 }
 
-/* A run for store_retry: what a run before it found is forgotten; the
+/* A run for group_run (alone: store_retry's; in a batch, maybe again
+ * with the whole batch): what a run before it found is forgotten; the
  * recovery code matched before the transaction stays. */
-static int attempt_try(void *arg)
+static int attempt_try(void *arg, struct group_tx *tx)
 {
 	struct attempt *a = arg;
+
+	a->tx = tx;
 
 	store_factors_free(&a->factors, a->nfactors);
 	a->nfactors = 0;
@@ -469,12 +594,14 @@ int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
 		(void)attempt_audit(&a, r);
 		goto out;
 	}
-	if ((r = attempt_recovery_prepare(&a)) == MFA_OK)
-		r = store_retry(attempt_try, &a);
+	if ((r = attempt_prepare(&a, group_busy(ctx))) == MFA_OK)
+		r = group_run(ctx, req->user, attempt_try, &a);
 	if (!a.audited || r != MFA_OK)
 		attempt_audit(&a, r);
 out:
 	store_factors_free(&a.factors, a.nfactors);
+	store_factors_free(&a.pre_factors, a.pre_nfactors);
+	free(a.pre_otp);
 	OPENSSL_cleanse(a.code, sizeof(a.code));
 	out->result = r;
 	return r;

@@ -29,7 +29,9 @@ tree() {
 	: > "$R/tests/fuzz/fuzz_x.c"
 	stub build/asan/fuzz_x "1 inputs ran"
 	stub build/bench_verify "a 10 verifications/s" "b 10 verifications/s" "c 10 verifications/s" \
-		"d 10 verifications/s" "e 10 verifications/s" "goal: full path >= 10000 verifications/s: NOT met"
+		"d 10 verifications/s" "e 10 verifications/s" "f 10 verifications/s" \
+		"g 10 verifications/s" "h 10 verifications/s" "i 10 verifications/s" \
+		"goal: full path >= 10000 verifications/s: NOT met"
 	stub build/bench_webauthn "ES256 full path 10 assertions/s" "EdDSA full path 10 assertions/s"
 }
 # runner: runs the tree's tests/run; OUT, RC and LAST (its final line).
@@ -81,7 +83,8 @@ expect_out "not ok bench_webauthn_smoke_run (build/bench_webauthn was not built"
 case_begin runner_fails_on_a_benchmark_that_measured_nothing
 tree
 stub build/bench_verify "a 10 verifications/s" "b 0 verifications/s" "c 10 verifications/s" \
-	"d 10 verifications/s" "e 10 verifications/s"
+	"d 10 verifications/s" "e 10 verifications/s" "f 10 verifications/s" "g 10 verifications/s" \
+	"h 10 verifications/s" "i 10 verifications/s"
 stub build/bench_webauthn "ES256 full path 10 assertions/s"
 runner
 expect_rc 1

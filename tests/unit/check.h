@@ -58,6 +58,7 @@ extern const struct test_case recovery_tests[];
 extern const struct test_case webauthn_tests[];
 extern const struct test_case qr_tests[];
 extern const struct test_case audit_tests[];
+extern const struct test_case group_tests[];
 extern const struct test_case store_conformance_tests[];
 extern const struct test_case store_pg_tests[];
 extern const struct test_case store_pg_live_tests[];
