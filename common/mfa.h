@@ -147,6 +147,7 @@ struct mfa_request {
 	const char *challenge;   /* RADIUS: the challenge this code answers, taken in
 	                          * the same transaction as the check; or NULL */
 	const char *challenge_nas; /* the RADIUS client it must have been issued to */
+	unsigned drift_report;   /* 0: the config's; a support tool asks for more (mfactl verify) */
 };
 
 typedef enum { MFA_VIA_NONE = 0, MFA_VIA_OTP, MFA_VIA_RECOVERY } mfa_via;

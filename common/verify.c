@@ -84,6 +84,14 @@ static const struct otp_prepared *otp_prepared_for(const struct attempt *a,
 	return NULL;
 }
 
+/* The config's OTP policy, with the drift search a support tool asked for. */
+static void attempt_policy(const struct attempt *a, struct otp_policy *pol)
+{
+	factor_policy(a->ctx, pol);
+	if (a->req->drift_report > pol->drift_report)
+		pol->drift_report = a->req->drift_report;
+}
+
 /* Tries each active OTP factor; on a match updates it in the store. */
 static int attempt_otp(struct attempt *a)
 {
@@ -93,7 +101,7 @@ static int attempt_otp(struct attempt *a)
 	size_t secret_len = 0;
 	int r = MFA_ERR_BAD_CODE, verdict = MFA_ERR_BAD_CODE;
 
-	factor_policy(ctx, &pol);
+	attempt_policy(a, &pol);
 	for (size_t i = 0; i < a->nfactors; i++) {
 		struct store_factor *f = &a->factors[i];
 		struct otp_state st;
@@ -200,7 +208,7 @@ static void attempt_decoy(struct attempt *a)
 	if (!otp_code_wellformed(a->code, st.digits) ||
 	    factor_unseal(ctx, ctx->decoy, secret, sizeof(secret), &secret_len) != MFA_OK)
 		return;
-	factor_policy(ctx, &pol);
+	attempt_policy(a, &pol);
 	otp_check(&st, secret, secret_len, a->code, a->now, &pol, &res);
 	OPENSSL_cleanse(secret, sizeof(secret));
 }
@@ -250,7 +258,7 @@ static void otp_prepare(struct attempt *a, bool locked)
 	}
 	if (a->pre_nfactors && !(a->pre_otp = calloc(a->pre_nfactors, sizeof(*a->pre_otp))))
 		return;
-	factor_policy(ctx, &pol);
+	attempt_policy(a, &pol);
 	for (size_t i = 0; i < a->pre_nfactors; i++) {
 		const struct store_factor *f = &a->pre_factors[i];
 		struct otp_prepared *pre = &a->pre_otp[i];

@@ -68,7 +68,7 @@ static void verify_accept_wrong_replay(void)
 static void verify_clock_drift_message(void)
 {
 	struct test_env env;
-	mfa_ctx *ctx = env_new(&env, NULL);
+	mfa_ctx *ctx = env_new(&env, "drift_report = 900");
 	struct mfa_verdict v;
 	char code[9], msg[256];
 
@@ -87,12 +87,40 @@ static void verify_clock_drift_message(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* drift_report is off unless asked for: a code from another time is just
+ * wrong (no hint, nothing burnt), so a wrong code costs what a right one does
+ * and tells a guesser nothing about steps outside the window. */
+static void verify_drift_report_off_by_default(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_verdict v;
+	char code[9], msg[256];
+	uint64_t cur = (uint64_t)test_now / 30;
+
+	CHECK_EQ_INT(env_enroll(ctx, "gus", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	env_code(secret, NULL, 6, cur - 8, code);
+	CHECK_EQ_INT(env_verify(ctx, "gus", code, &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.drift_seconds, 0);
+	mfa_verdict_message(&v, msg, sizeof(msg));
+	CHECK(strstr(msg, "Wrong code.") != NULL);
+	CHECK(strstr(msg, "clock") == NULL);
+	CHECK_EQ_INT(env_audit_count(&env, "device clock off"), 0);
+	/* A code 10 minutes ahead: wrong now, not burnt, so it works in its time. */
+	env_code(secret, NULL, 6, cur + 20, code);
+	CHECK_EQ_INT(env_verify(ctx, "gus", code, &v), MFA_ERR_BAD_CODE);
+	test_now += 600;
+	CHECK_EQ_INT(env_verify(ctx, "gus", code, &v), MFA_OK);
+	test_now -= 600;
+	mfa_ctx_free(&ctx);
+}
+
 /* Issue 10 item 1: the drift hint says a code is right; it must never be
  * accepted later, or every guess would test some 60 steps instead of 3. */
 static void verify_drift_burns_revealed_code(void)
 {
 	struct test_env env;
-	mfa_ctx *ctx = env_new(&env, NULL);
+	mfa_ctx *ctx = env_new(&env, "drift_report = 900");
 	struct mfa_verdict v;
 	char code[9], c1[9], c2[9], msg[256], id[MFA_ID_LEN + 1];
 	uint64_t cur = (uint64_t)test_now / 30;
@@ -502,6 +530,7 @@ const struct test_case verify_tests[] = {
 	{ "verify_accept_wrong_replay", verify_accept_wrong_replay },
 	{ "verify_clock_drift_message", verify_clock_drift_message },
 	{ "verify_drift_burns_revealed_code", verify_drift_burns_revealed_code },
+	{ "verify_drift_report_off_by_default", verify_drift_report_off_by_default },
 	{ "verify_lockout_timing", verify_lockout_timing },
 	{ "verify_no_factor_and_pending", verify_no_factor_and_pending },
 	{ "verify_bad_input_changes_nothing", verify_bad_input_changes_nothing },
