@@ -391,8 +391,9 @@ typedef enum {
 	                         escapes: a local terminal */
 	MFA_QR_UTF8,          /* half blocks, no escape sequences: dark modules in the
 	                         text colour, as on paper (PAM conversations) */
-	MFA_QR_ASCII          /* "##" dark, "  " light, one line per module row: only
+	MFA_QR_ASCII,         /* "##" dark, "  " light, one line per module row: only
 	                         bytes 0x20-0x7e and '\n', no escape sequences */
+	MFA_QR_SVG            /* an SVG image, one path of dark modules (web pages) */
 } mfa_qr_style;
 
 /* Renders text as a QR code in style; *out is NUL-terminated text ending in

@@ -8,9 +8,12 @@
  *                    which ssh clients show with escapes spelled out);
  *   MFA_QR_ASCII     one text row per module row, "##" dark and "  " light
  *                    (two characters keep a module square): clients without
- *                    UTF-8.
+ *                    UTF-8;
+ *   MFA_QR_SVG       an SVG image: one path, a unit square per dark module
+ *                    (web pages).
  * Every style keeps the four-module quiet zone.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +84,31 @@ static bool draw_ascii(struct qr_text *t, const QRcode *qr, int size)
 	return true;
 }
 
+static bool draw_svg(struct qr_text *t, const QRcode *qr, int size)
+{
+	static const char head[] = "shape-rendering=\"crispEdges\"><rect width=\"100%\" "
+	                           "height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"";
+	static const char tail[] = "\"/></svg>\n";
+	char cell[96];
+	int n;
+
+	n = snprintf(cell, sizeof(cell),
+	             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" ", size, size);
+	if (n < 0 || (size_t)n >= sizeof(cell) || !put(t, cell, (size_t)n))
+		return false;
+	if (!put(t, head, sizeof(head) - 1))
+		return false;
+	for (int y = 0; y < size; y++)
+		for (int x = 0; x < size; x++) {
+			if (!dark(qr, x, y))
+				continue;
+			n = snprintf(cell, sizeof(cell), "M%d %dh1v1h-1z", x, y);
+			if (n < 0 || (size_t)n >= sizeof(cell) || !put(t, cell, (size_t)n))
+				return false;
+		}
+	return put(t, tail, sizeof(tail) - 1);
+}
+
 int mfa_qr_render(const char *text, mfa_qr_style style, char **out)
 {
 	QRcode *qr;
@@ -93,14 +121,19 @@ int mfa_qr_render(const char *text, mfa_qr_style style, char **out)
 	if (!out)
 		return MFA_ERR_INVALID;
 	*out = NULL;
-	if (!text || (style != MFA_QR_TERMINAL && style != MFA_QR_UTF8 && style != MFA_QR_ASCII))
+	if (!text || (style != MFA_QR_TERMINAL && style != MFA_QR_UTF8 && style != MFA_QR_ASCII &&
+	              style != MFA_QR_SVG))
 		return MFA_ERR_INVALID;
 	qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	if (!qr)
 		return MFA_ERR_INVALID;
 	size = qr->width + 2 * QUIET_ZONE;
 	/* The most bytes a text row can take, newline included. */
-	if (style == MFA_QR_ASCII) {
+	if (style == MFA_QR_SVG) {
+		/* "M123 123h1v1h-1z" a module, and the document around them. */
+		rows = (size_t)size;
+		row_max = (size_t)size * 17 + 256 / (size_t)size + 1;
+	} else if (style == MFA_QR_ASCII) {
 		rows = (size_t)size;
 		row_max = (size_t)size * 2 + 1;
 	} else {
@@ -116,8 +149,12 @@ int mfa_qr_render(const char *text, mfa_qr_style style, char **out)
 	}
 	t.p = buf;
 	t.end = buf + cap - 1;
-	drawn = style == MFA_QR_ASCII ? draw_ascii(&t, qr, size)
-	                              : draw_half_blocks(&t, qr, size, style == MFA_QR_TERMINAL);
+	if (style == MFA_QR_SVG)
+		drawn = draw_svg(&t, qr, size);
+	else if (style == MFA_QR_ASCII)
+		drawn = draw_ascii(&t, qr, size);
+	else
+		drawn = draw_half_blocks(&t, qr, size, style == MFA_QR_TERMINAL);
 	QRcode_free(qr);
 	if (!drawn) {
 		/* The capacity above is wrong: a bug, never a truncated code. */

@@ -72,7 +72,7 @@ static bool half_blocks_match(const char *text, const QRcode *qr)
 
 static void styles_render(void)
 {
-	static const mfa_qr_style styles[] = { MFA_QR_TERMINAL, MFA_QR_UTF8, MFA_QR_ASCII };
+	static const mfa_qr_style styles[] = { MFA_QR_TERMINAL, MFA_QR_UTF8, MFA_QR_ASCII, MFA_QR_SVG };
 
 	for (size_t i = 0; i < sizeof(styles) / sizeof(styles[0]); i++) {
 		char *out = (char *)"untouched";
@@ -183,11 +183,46 @@ out:
 	QRcode_free(qr);
 }
 
+/* SVG: an image of the code's modules, the quiet zone in its viewBox; each
+ * "Mx yh1v1h-1z" is one dark module, exactly those of the reference. */
+static void svg_draws_the_modules(void)
+{
+	QRcode *qr = reference();
+	char *out = NULL, view[64];
+	const char *p;
+	int size, x, y, n, dark_drawn = 0, dark_ref = 0;
+	bool same = true;
+
+	CHECK_EQ_INT(mfa_qr_render(URI, MFA_QR_SVG, &out), MFA_OK);
+	if (!qr || !out)
+		goto out;
+	size = qr->width + 2 * QUIET;
+	snprintf(view, sizeof(view), "viewBox=\"0 0 %d %d\"", size, size);
+	CHECK(strncmp(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 40) == 0);
+	CHECK(strstr(out, view) != NULL);
+	CHECK(strchr(out, '<') && !strstr(out, "<script"));
+	p = strstr(out, " d=\"");
+	CHECK(p != NULL);
+	for (p = p ? p + 4 : ""; sscanf(p, "M%d %dh1v1h-1z%n", &x, &y, &n) == 2; p += n) {
+		dark_drawn++;
+		same &= ref_dark(qr, x, y) == 1;
+	}
+	CHECK(strcmp(p, "\"/></svg>\n") == 0);
+	for (y = 0; y < size; y++)
+		for (x = 0; x < size; x++)
+			dark_ref += ref_dark(qr, x, y);
+	CHECK(same);
+	CHECK_EQ_INT(dark_drawn, dark_ref);
+out:
+	free(out);
+	QRcode_free(qr);
+}
+
 static void unknown_style_refused(void)
 {
 	char *out = (char *)"untouched";
 
-	CHECK_EQ_INT(mfa_qr_render(URI, (mfa_qr_style)3, &out), MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_qr_render(URI, (mfa_qr_style)4, &out), MFA_ERR_INVALID);
 	CHECK(out == NULL);
 	out = (char *)"untouched";
 	CHECK_EQ_INT(mfa_qr_render(URI, (mfa_qr_style)-1, &out), MFA_ERR_INVALID);
@@ -216,7 +251,7 @@ static void text_too_long_refused(void)
  * capacity holds it (ASan checks the writes). */
 static void largest_code_fits(void)
 {
-	static const mfa_qr_style styles[] = { MFA_QR_TERMINAL, MFA_QR_UTF8, MFA_QR_ASCII };
+	static const mfa_qr_style styles[] = { MFA_QR_TERMINAL, MFA_QR_UTF8, MFA_QR_ASCII, MFA_QR_SVG };
 	char *text = malloc(2332);
 
 	CHECK(text != NULL);
@@ -237,6 +272,7 @@ static void largest_code_fits(void)
 
 const struct test_case qr_tests[] = {
 	{ "qr_styles_render", styles_render },
+	{ "qr_svg_draws_the_modules", svg_draws_the_modules },
 	{ "qr_terminal_colours_every_row", terminal_colours_every_row },
 	{ "qr_utf8_has_no_escapes", utf8_has_no_escapes },
 	{ "qr_ascii_is_printable", ascii_is_printable },
