@@ -41,7 +41,7 @@ ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
 .PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn asan
 all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/pam_mfa_local.so \
-	build/rlm_mfa.so
+	build/rlm_mfa.so build/mfa-web
 
 build/obj/%.o: %.c $(wildcard common/*.h service/*.h)
 	@mkdir -p $(dir $@)
@@ -59,6 +59,33 @@ build/mfactl: $(CLI_OBJ) build/libmfa.a
 MFAD_SRC := $(wildcard service/*.c)
 build/mfad: $(patsubst %.c,build/obj/%.o,$(MFAD_SRC)) build/libmfa.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(filter %.o,$^) build/libmfa.a $(PKG_LIBS) -lpthread
+
+# The portal: its page (web/static) is built into the binary.
+WEB_SRC := $(wildcard web/*.c)
+WEB_STATIC := $(sort $(wildcard web/static/*))
+WEB_OBJ := $(patsubst %.c,build/obj/%.o,$(filter-out web/embed.c,$(WEB_SRC))) build/obj/web/static.o
+build/embed: web/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+build/web/static.c: build/embed $(WEB_STATIC)
+	@mkdir -p $(dir $@)
+	build/embed $@ $(WEB_STATIC)
+build/obj/web/static.o: build/web/static.c web/web.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iweb -c $< -o $@
+build/obj/web/%.o: web/%.c web/web.h web/api.h $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+build/mfa-web: $(WEB_OBJ) build/libmfa.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(WEB_OBJ) build/libmfa.a $(PKG_LIBS) -lmicrohttpd -lpthread
+# The tests run this one: ASan and UBSan.
+ASAN_WEB_OBJ := $(patsubst build/obj/%,build/asan/%,$(WEB_OBJ))
+build/asan/web/static.o: build/web/static.c web/web.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -Iweb -c $< -o $@
+build/asan/mfa-web: $(ASAN_WEB_OBJ) build/asan/libmfa.a
+	$(CC) $(SAN) -o $@ $(ASAN_WEB_OBJ) build/asan/libmfa.a $(PKG_LIBS) -lmicrohttpd -lpthread
 
 # Its test client: the wire messages only, no core.
 build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h
@@ -102,7 +129,7 @@ build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/libmfa.a radius_module
 		build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.
-build/asan/%.o: %.c $(wildcard common/*.h service/*.h tests/unit/*.h tests/softauthn/*.h)
+build/asan/%.o: %.c $(wildcard common/*.h service/*.h web/*.h tests/unit/*.h tests/softauthn/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(ASAN_CFLAGS) -c $< -o $@
@@ -138,7 +165,7 @@ build/asan/softauthn_selfcheck: tests/softauthn/selfcheck.c tests/softauthn/soft
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/selfcheck.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
 
-asan: build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl build/asan/mfad build/wire_client $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+asan: build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl build/asan/mfad build/asan/mfa-web build/wire_client $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined

@@ -58,6 +58,14 @@ static const struct setting settings[] = {
 	  0, 0, 0 },
 	S_UINT("webauthn_timeout", webauthn_timeout, 30, 600),
 	S_STR("webauthn_trust_anchors", SET_PATH, webauthn_trust_anchors),
+	S_STR("web_listen", SET_TEXT, web_listen),
+	S_STR("web_tls_cert", SET_PATH, web_tls_cert),
+	S_STR("web_tls_key", SET_PATH, web_tls_key),
+	S_STR("admin_group", SET_TEXT, admin_group),
+	S_STR("web_user", SET_TEXT, web_user),
+	S_UINT("web_session_idle", web_session_idle, 60, 86400),
+	S_UINT("web_session_max", web_session_max, 300, 7 * 86400),
+	S_BOOL("web_behind_proxy", web_behind_proxy),
 };
 
 static const char *const uv_names[] = { "discouraged", "preferred", "required" };
@@ -80,6 +88,9 @@ void config_defaults(struct mfa_config *cfg)
 	/* RFC 6238 §5.2: at most one step of network delay either way. */
 	cfg->totp_window_behind = 1;
 	cfg->totp_window_ahead = 1;
+	str_copy(cfg->web_listen, sizeof(cfg->web_listen), "127.0.0.1:8080");
+	cfg->web_session_idle = 15 * 60;
+	cfg->web_session_max = 8 * 3600;
 	cfg->drift_report = 0;   /* off: a wrong code costs what a right one does */
 	cfg->hotp_lookahead = 10;
 	cfg->resync_window = 100;
@@ -343,6 +354,15 @@ static int webauthn_check(const struct mfa_config *cfg, const char *name, char *
 	return MFA_OK;
 }
 
+static bool group_name_ok(const char *g)
+{
+	for (const char *p = g; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return true;
+}
+
 int config_check(const struct mfa_config *cfg, const char *name, char *err, size_t errlen)
 {
 	int r;
@@ -354,12 +374,25 @@ int config_check(const struct mfa_config *cfg, const char *name, char *err, size
 		         cfg->lockout_max_delay, cfg->lockout_delay);
 		return MFA_ERR_CONFIG;
 	}
-	for (const char *p = cfg->group; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '_' || *p == '-' || *p == '.')) {
-			snprintf(err, errlen, "%s: group: '%s' is not a group name", name, cfg->group);
-			return MFA_ERR_CONFIG;
-		}
+	if (!group_name_ok(cfg->group)) {
+		snprintf(err, errlen, "%s: group: '%s' is not a group name", name, cfg->group);
+		return MFA_ERR_CONFIG;
+	}
+	if (!group_name_ok(cfg->admin_group)) {
+		snprintf(err, errlen, "%s: admin_group: '%s' is not a group name", name,
+		         cfg->admin_group);
+		return MFA_ERR_CONFIG;
+	}
+	if (!cfg->web_tls_cert[0] != !cfg->web_tls_key[0]) {
+		snprintf(err, errlen, "%s: web_tls_cert and web_tls_key go together: set both for "
+		         "HTTPS, or neither for plain HTTP behind a proxy or on loopback", name);
+		return MFA_ERR_CONFIG;
+	}
+	if (cfg->web_session_idle > cfg->web_session_max) {
+		snprintf(err, errlen, "%s: web_session_idle (%u) is above web_session_max (%u)", name,
+		         cfg->web_session_idle, cfg->web_session_max);
+		return MFA_ERR_CONFIG;
+	}
 	if (cfg->audit_required && !cfg->audit_file[0]) {
 		/* syslog(3) never says whether a line got through. */
 		snprintf(err, errlen, "%s: audit_required = yes needs audit_file: a lost syslog line "

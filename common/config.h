@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mfa.h"
+
 #define CONFIG_PATH_MAX 4096
 #define CONFIG_MAX_BYTES (64u * 1024)
 
@@ -42,6 +44,15 @@ struct mfa_config {
 	int webauthn_user_verification;   /* enum webauthn_uv */
 	unsigned webauthn_timeout;        /* seconds a challenge lives */
 	char webauthn_trust_anchors[CONFIG_PATH_MAX]; /* PEM roots; "" = any attestation */
+	/* The portal, mfa-web (docs/mfa-web.md). */
+	char web_listen[MFA_WEB_LISTEN_MAX];  /* ADDR:PORT, [v6]:PORT */
+	char web_tls_cert[CONFIG_PATH_MAX];   /* PEM; "" = plain HTTP */
+	char web_tls_key[CONFIG_PATH_MAX];
+	char admin_group[64];                 /* support staff; "" = none */
+	char web_user[64];                    /* the portal drops root for this user */
+	unsigned web_session_idle;            /* seconds */
+	unsigned web_session_max;
+	bool web_behind_proxy;                /* trust X-Forwarded-For from loopback */
 };
 
 enum webauthn_uv { WEBAUTHN_UV_DISCOURAGED, WEBAUTHN_UV_PREFERRED, WEBAUTHN_UV_REQUIRED };

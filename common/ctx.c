@@ -178,6 +178,19 @@ const char *mfa_config_path(const mfa_ctx *ctx)
 	return ctx->config_path;
 }
 
+void mfa_web_settings_get(const mfa_ctx *ctx, struct mfa_web_settings *out)
+{
+	memset(out, 0, sizeof(*out));
+	str_copy(out->listen, sizeof(out->listen), ctx->cfg.web_listen);
+	out->tls_cert = ctx->cfg.web_tls_cert;
+	out->tls_key = ctx->cfg.web_tls_key;
+	str_copy(out->admin_group, sizeof(out->admin_group), ctx->cfg.admin_group);
+	str_copy(out->user, sizeof(out->user), ctx->cfg.web_user);
+	out->session_idle = ctx->cfg.web_session_idle;
+	out->session_max = ctx->cfg.web_session_max;
+	out->behind_proxy = ctx->cfg.web_behind_proxy;
+}
+
 /* user_case = lower can never reach a name stored with capitals (it would
  * be refused as another user's name in another case): refuse the setting
  * until those are gone, rather than lock them out unnoticed. */

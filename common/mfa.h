@@ -78,6 +78,18 @@ int mfa_config_set(mfa_ctx *ctx, const char *key, const char *value);
 /* The config file in use (after mfa_config_load). */
 const char *mfa_config_path(const mfa_ctx *ctx);
 
+/* The portal's settings (mfa-web, docs/mfa-web.md), as the config gives them. */
+#define MFA_WEB_LISTEN_MAX 300
+struct mfa_web_settings {
+	char listen[MFA_WEB_LISTEN_MAX];  /* ADDR:PORT */
+	const char *tls_cert, *tls_key;  /* paths, "" for plain HTTP; valid while ctx lives */
+	char admin_group[64];             /* "" = no support staff */
+	char user[64];                    /* web_user: root is dropped for it */
+	unsigned session_idle, session_max; /* seconds */
+	bool behind_proxy;                /* X-Forwarded-For from loopback is the client */
+};
+void mfa_web_settings_get(const mfa_ctx *ctx, struct mfa_web_settings *out);
+
 /* Opens key file and store named by the config, and checks that audit_file
  * can be written (an ERROR log line if not; a failure under
  * audit_required = yes). Fails closed. */

@@ -1,0 +1,244 @@
+#!/bin/bash
+# test_web.sh - mfa-web over HTTP with curl (the browser tests drive the
+# same API from Chromium): the ASan build, as nobody, on 127.0.0.1; passwords
+# checked by mfad through PAM (pam_matrix); codes computed by oathtool.
+. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+BOB_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+"$MFACTL" init > /dev/null || fail "mfactl init"
+"$MFACTL" enroll alice --secret "$SECRET" --no-confirm --label "alice phone" > /dev/null
+"$MFACTL" enroll bob --secret "$BOB_SECRET" --no-confirm > /dev/null
+web_mfad_start || { echo "not ok web/mfad_starts"; exit 1; }
+
+case_begin refuses_plain_http_off_loopback
+run "$WEB_BIN" --config "$MFA_CONFIG" --listen "0.0.0.0:$WEB_PORT"
+[ "$RC" -ne 0 ] || fail "served plain HTTP on every address"
+expect_err "refusing plain HTTP"
+
+case_begin refuses_to_serve_as_root
+grep -v '^web_user' "$MFA_CONFIG" > "$W/root.conf"
+run "$WEB_BIN" --config "$W/root.conf"
+[ "$RC" -ne 0 ] || fail "served as root"
+expect_err "set web_user"
+
+case_begin starts_and_drops_root
+web_start || fail "did not start"
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$WEB_PID/status" 2> /dev/null)
+[ "$uid" = "$(id -u nobody)" ] || fail "runs as uid '$uid', not nobody"
+
+case_begin page_has_security_headers
+req GET / ""
+expect_status 200
+expect_header "Content-Security-Policy: default-src 'none'; script-src 'self'"
+expect_header "X-Frame-Options: DENY"
+expect_header "X-Content-Type-Options: nosniff"
+expect_header "Referrer-Policy: no-referrer"
+grep -q '<script src="/app.js"' <<< "$BODY" || fail "page without its script"
+grep -qi '<script>' <<< "$BODY" && fail "inline script in the page"
+req GET /app.js ""
+expect_header "Content-Type: text/javascript"
+req GET /no-such-file ""
+expect_status 404
+
+case_begin wrong_password_and_unknown_user_look_alike
+signin alice wrong-password
+expect_status 401
+wrong=$BODY
+signin nosuchuser wrong-password
+expect_status 401
+[ "$BODY" = "$wrong" ] || fail "unknown user answered differently: $BODY / $wrong"
+[ -z "$COOKIE" ] || fail "a session for a wrong password"
+
+case_begin signin_with_password_and_code
+signin alice "$ALICE_PW"
+expect_status 200
+expect_header "HttpOnly"
+expect_header "SameSite=Strict"
+[ "$(jget session.stage)" = password ] || fail "stage $(jget session.stage)"
+grep -q '"code"' <<< "$(jget methods)" || fail "no code method: $BODY"
+first_cookie=$COOKIE
+# The factor cannot be skipped by calling the API directly.
+req GET /api/me ""
+expect_status 401
+req GET /api/export ""
+expect_status 401
+# Without the CSRF token: refused.
+saved=$CSRF CSRF=""
+req POST /api/signin/code "{\"code\":\"$(totp "$SECRET")\"}"
+expect_status 403
+CSRF=$saved
+req POST /api/signin/code "{\"code\":\"$(totp "$SECRET")\"}"
+expect_status 200
+[ "$(jget session.stage)" = signed_in ] || fail "not signed in: $BODY"
+[ "$COOKIE" != "$first_cookie" ] || fail "the session id did not change at sign-in"
+alice_cookie=$COOKIE alice_csrf=$CSRF
+req GET /api/me ""
+expect_status 200
+expect_body '"label":"alice phone"'
+# The id from before sign-in is worth nothing now.
+COOKIE=$first_cookie
+req GET /api/me ""
+expect_status 401
+COOKIE=$alice_cookie
+grep -q '"outcome":"accepted".*"source":"web"\|"source":"web".*"outcome":"accepted"' "$W/store/audit.json" ||
+	fail "sign-in not audited with source web"
+
+case_begin used_code_refused_at_next_signin
+code=$(totp "$SECRET")
+signin alice "$ALICE_PW"
+req POST /api/signin/code "{\"code\":\"$code\"}"
+expect_status 401
+expect_body "already used"
+COOKIE=$alice_cookie CSRF=$alice_csrf
+
+case_begin another_sessions_csrf_refused
+signin bob "$BOB_PW"
+req POST /api/signin/code "{\"code\":\"$(totp "$BOB_SECRET")\"}"
+expect_status 200
+bob_cookie=$COOKIE bob_csrf=$CSRF
+COOKIE=$alice_cookie CSRF=$bob_csrf
+req POST /api/recovery "{}"
+expect_status 403
+COOKIE=$alice_cookie CSRF=$alice_csrf
+
+case_begin add_an_authenticator_app
+req POST /api/factors/app/begin '{"label":"second phone"}'
+expect_status 200
+new_secret=$(jget secret)
+[ -n "$new_secret" ] || fail "no secret: $BODY"
+grep -q '^otpauth://totp/' <<< "$(jget uri)" || fail "no otpauth link: $BODY"
+grep -q '^<svg ' <<< "$(jget qr_svg)" || fail "no SVG QR code"
+req POST /api/factors/app/confirm '{"code":"000000"}'
+expect_status 401
+req POST /api/factors/app/confirm "{\"code\":\"$(totp "$new_secret")\"}"
+expect_status 200
+run "$MFACTL" list alice
+expect_out "second phone"
+grep -q "$new_secret" "$WEB_LOG" "$W/store/audit.json" && fail "the secret is in a log"
+
+case_begin rename_and_remove
+req GET /api/me ""
+id=$(jget factors.1.id)
+[ -n "$id" ] || fail "no second factor: $BODY"
+req POST /api/factors/rename "{\"id\":\"$id\",\"label\":\"old phone\"}"
+expect_status 200
+run "$MFACTL" list alice
+expect_out "old phone"
+req POST /api/factors/remove "{\"id\":\"$id\"}"
+expect_status 200
+run "$MFACTL" list alice
+grep -q "old phone" <<< "$OUT" && fail "removed factor still listed"
+# The last one: not without a way back in.
+req GET /api/me ""
+last=$(jget factors.0.id)
+req POST /api/factors/remove "{\"id\":\"$last\",\"confirm_last\":true}"
+expect_status 409
+expect_body "no recovery codes"
+run "$MFACTL" list alice
+expect_out "alice phone"
+
+case_begin new_recovery_codes_shown_once
+req POST /api/recovery "{}"
+expect_status 200
+rc0=$(jget codes.0)
+[ -n "$rc0" ] && [ -n "$(jget codes.9)" ] || fail "not ten codes: $BODY"
+grep -q "$rc0" "$WEB_LOG" "$W/store/audit.json" && fail "a recovery code is in a log"
+req GET /api/me ""
+[ "$(jget recovery_left)" = 10 ] || fail "recovery_left $(jget recovery_left)"
+# A recovery code signs in.
+signin alice "$ALICE_PW"
+req POST /api/signin/code "{\"code\":\"$rc0\"}"
+expect_status 200
+alice_cookie=$COOKIE alice_csrf=$CSRF
+
+case_begin export_is_mfactl_export
+req GET /api/export ""
+expect_status 200
+expect_header 'Content-Disposition: attachment'
+"$MFACTL" export alice > "$W/cli-export.json"
+"$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(sys.argv[2]); sys.exit(a != b)' \
+	"$W/cli-export.json" "$BODY" || fail "export differs from mfactl export: $BODY"
+
+case_begin bad_requests_change_nothing
+before=$(sqlite3 "$W/store/mfa.db" .dump | sha256sum)
+req POST /api/factors/rename '{"id": "x", "label": '
+expect_status 400
+req POST /api/factors/rename '["not an object"]'
+expect_status 400
+req POST /api/factors/rename '{"id":"x","id":"y","label":"z"}'
+expect_status 400
+head -c 70000 /dev/zero | tr '\0' 'a' > "$W/big"
+req POST /api/factors/rename "{\"label\":\"$(cat "$W/big")\"}"
+expect_status 413
+# Not JSON, or from another site: refused before anything is read.
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" \
+	-d 'id=x&label=y' "$WEB_URL/api/factors/rename")
+[ "$STATUS" = 403 ] || fail "form post answered $STATUS"
+req POST /api/factors/rename '{"id":"x","label":"y"}' -H "Origin: https://evil.example"
+expect_status 403
+after=$(sqlite3 "$W/store/mfa.db" .dump | sha256sum)
+[ "$before" = "$after" ] || fail "the store changed"
+
+case_begin signout_ends_the_session
+req POST /api/signout "{}"
+expect_status 200
+COOKIE=$alice_cookie
+req GET /api/me ""
+expect_status 401
+
+case_begin mfad_down_says_unavailable
+web_mfad_stop
+signin alice "$ALICE_PW"
+expect_status 503
+expect_body "Verification is unavailable"
+web_mfad_start || fail "mfad did not start again"
+signin alice "$ALICE_PW"
+expect_status 200
+
+case_begin reload_keeps_a_working_config
+cp "$MFA_CONFIG" "$W/good.conf"
+echo "no_such_setting = 1" >> "$MFA_CONFIG"
+kill -HUP "$WEB_PID"
+sleep 0.5
+grep -q 'keeping the config in use' "$WEB_LOG" || fail "bad config not reported: $(tail -n 3 "$WEB_LOG")"
+req GET /api/session ""
+expect_status 200
+cp "$W/good.conf" "$MFA_CONFIG"
+kill -HUP "$WEB_PID"
+sleep 0.5
+grep -q 'read again' "$WEB_LOG" || fail "good config not read"
+
+case_begin delete_my_data
+signin bob "$BOB_PW"
+req POST /api/signin/code "{\"code\":\"$(totp "$BOB_SECRET" 1)\"}"
+expect_status 200
+req POST /api/delete '{"confirm":"alice"}'
+expect_status 400
+req POST /api/delete '{"confirm":"bob"}'
+expect_status 200
+run "$MFACTL" list bob
+grep -q "bob" <<< "$OUT" && fail "bob still listed: $OUT"
+req GET /api/me ""
+expect_status 401
+COOKIE=$bob_cookie
+req GET /api/me ""
+expect_status 401
+
+case_begin signin_rate_limited
+for i in $(seq 12); do
+	signin "user$i" wrong
+done
+expect_status 429
+expect_body "Too many attempts"
+
+case_begin no_password_in_logs
+for f in "$WEB_LOG" "$MFAD_LOG" "$W/store/audit.json"; do
+	grep -q -- "$ALICE_PW\|$BOB_PW" "$f" && fail "a password is in $f"
+done
+
+case_begin stops_cleanly_without_sanitizer_reports
+web_stop
+[ "${WEB_RC:-1}" -eq 0 ] || fail "exit status $WEB_RC"
+web_clean || fail "sanitizer report: $(grep -A5 'Sanitizer\|runtime error' "$WEB_LOG" | head -20)"

@@ -1,0 +1,37 @@
+/*
+ * api.h - what the API's handlers share (api.c: dispatch, answers and the
+ * sign-in; api_self.c: a signed-in user's own factors and data).
+ */
+#ifndef MFA_WEB_API_H
+#define MFA_WEB_API_H
+
+#include <jansson.h>
+
+#include "web.h"
+
+#define WEB_SOURCE "web"
+
+/* Answers: status and a JSON object (reference taken); message as
+ * {"error": ...}. */
+void reply_json(struct web_reply *rp, unsigned status, json_t *obj);
+void reply_error(struct web_reply *rp, unsigned status, const char *message);
+/* The session cookie set to id (or cleared when id is NULL). */
+void reply_cookie(struct web_request *rq, struct web_reply *rp, const char *id);
+
+/* The request body as a JSON object, or NULL (and the answer sent). */
+json_t *body_object(struct web_request *rq, struct web_reply *rp);
+/* A string member no longer than max bytes, or NULL. */
+const char *member_string(json_t *obj, const char *key, size_t max);
+
+/* A core context for this request (NULL: answered with 503). */
+mfa_ctx *api_ctx(struct web_request *rq, struct web_reply *rp, struct web_pool **from);
+/* After a core call: a store or config failure answers 503 and the
+ * context is not reused. */
+void api_ctx_done(struct web_pool *from, mfa_ctx *ctx, int r);
+/* The request as the core's audit sees it. */
+void api_core_request(struct web_request *rq, struct mfa_request *req, const char *user);
+
+/* api_self.c: true if it answered (the path is one of its). */
+bool api_self(struct web_request *rq, struct web_reply *rp);
+
+#endif

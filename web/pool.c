@@ -1,0 +1,128 @@
+/*
+ * pool.c - core contexts for the request threads: each request borrows one
+ * (a context is never shared by two threads), gives it back after. A reload
+ * builds a new pool from the config and swaps it in; requests still holding
+ * a context of the old one give it back there, and the old pool goes when
+ * its last context comes home.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "web.h"
+
+#define POOL_IDLE_MAX 64
+
+static void log_core(void *arg, mfa_log_level level, const char *message)
+{
+	(void)arg;
+	syslog(level == MFA_LOG_ERROR ? LOG_ERR : level == MFA_LOG_WARNING ? LOG_WARNING
+	       : level == MFA_LOG_INFO ? LOG_INFO : LOG_DEBUG, "%s", message);
+}
+
+/* A context for config, opened (key and store): NULL and why if not. */
+static mfa_ctx *ctx_open(const char *config, char *why, size_t why_size)
+{
+	mfa_ctx *ctx = NULL;
+	int r;
+
+	if ((r = mfa_ctx_new(&ctx)) != MFA_OK) {
+		snprintf(why, why_size, "%s", mfa_strerror(r));
+		return NULL;
+	}
+	mfa_ctx_set_log_handler(ctx, log_core, NULL);
+	if ((r = mfa_config_load(ctx, config)) != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
+		snprintf(why, why_size, "%s", mfa_ctx_error(ctx)[0] ? mfa_ctx_error(ctx)
+		                                                     : mfa_strerror(r));
+		mfa_ctx_free(&ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+struct web_pool *pool_new(const char *config, char *why, size_t why_size)
+{
+	struct web_pool *p = calloc(1, sizeof(*p));
+	mfa_ctx *first;
+
+	if (!p || strlen(config) >= sizeof(p->config)) {
+		snprintf(why, why_size, "out of memory or config path too long");
+		free(p);
+		return NULL;
+	}
+	strcpy(p->config, config);
+	/* One context opened now: a config, key or store that does not work
+	 * is refused here, before any request sees it. */
+	if (!(first = ctx_open(config, why, why_size))) {
+		free(p);
+		return NULL;
+	}
+	if (!(p->idle = calloc(POOL_IDLE_MAX, sizeof(*p->idle)))) {
+		mfa_ctx_free(&first);
+		free(p);
+		snprintf(why, why_size, "out of memory");
+		return NULL;
+	}
+	p->cap = POOL_IDLE_MAX;
+	p->idle[p->nidle++] = first;
+	p->refs = 1;
+	pthread_mutex_init(&p->mutex, NULL);
+	return p;
+}
+
+static void pool_free(struct web_pool *p)
+{
+	for (size_t i = 0; i < p->nidle; i++)
+		mfa_ctx_free(&p->idle[i]);
+	free(p->idle);
+	pthread_mutex_destroy(&p->mutex);
+	free(p);
+}
+
+mfa_ctx *pool_get(struct web *w, struct web_pool **from)
+{
+	struct web_pool *p;
+	mfa_ctx *ctx = NULL;
+	char why[512];
+
+	pthread_mutex_lock(&w->pool_mutex);
+	p = w->pool;
+	pthread_mutex_lock(&p->mutex);
+	p->refs++;
+	if (p->nidle)
+		ctx = p->idle[--p->nidle];
+	pthread_mutex_unlock(&p->mutex);
+	pthread_mutex_unlock(&w->pool_mutex);
+	if (!ctx && !(ctx = ctx_open(p->config, why, sizeof(why)))) {
+		syslog(LOG_ERR, "mfa-web: cannot open the store: %s", why);
+		pool_release(p);
+		return NULL;
+	}
+	*from = p;
+	return ctx;
+}
+
+void pool_put(struct web_pool *p, mfa_ctx *ctx, bool healthy)
+{
+	pthread_mutex_lock(&p->mutex);
+	if (healthy && p->nidle < p->cap) {
+		p->idle[p->nidle++] = ctx;
+		ctx = NULL;
+	}
+	pthread_mutex_unlock(&p->mutex);
+	/* A context that met a store error is not trusted again. */
+	mfa_ctx_free(&ctx);
+	pool_release(p);
+}
+
+void pool_release(struct web_pool *p)
+{
+	bool last;
+
+	pthread_mutex_lock(&p->mutex);
+	last = --p->refs == 0;
+	pthread_mutex_unlock(&p->mutex);
+	if (last)
+		pool_free(p);
+}
