@@ -42,6 +42,9 @@ struct mfa_config {
 	int webauthn_user_verification;   /* enum webauthn_uv */
 	unsigned webauthn_timeout;        /* seconds a challenge lives */
 	char webauthn_trust_anchors[CONFIG_PATH_MAX]; /* PEM roots; "" = any attestation */
+	/* mfa-web's password checks through mfad (WIRE_OP_PASSWORD). */
+	char web_user[64];                /* the portal's user; "" = only root may ask */
+	char web_pam_service[64];         /* the PAM service mfad checks with */
 };
 
 enum webauthn_uv { WEBAUTHN_UV_DISCOURAGED, WEBAUTHN_UV_PREFERRED, WEBAUTHN_UV_REQUIRED };
@@ -56,6 +59,8 @@ int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char
                  char *err, size_t errlen);
 /* Checks settings against each other once all are read. */
 int config_check(const struct mfa_config *cfg, const char *name, char *err, size_t errlen);
+/* A text setting's value (paths, names), or NULL for another key. */
+const char *config_text(const struct mfa_config *cfg, const char *key);
 /* The commented default file that `mfactl init` writes. */
 const char *config_default_text(void);
 

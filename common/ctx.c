@@ -178,6 +178,11 @@ const char *mfa_config_path(const mfa_ctx *ctx)
 	return ctx->config_path;
 }
 
+const char *mfa_config_text(const mfa_ctx *ctx, const char *key)
+{
+	return config_text(&ctx->cfg, key);
+}
+
 /* user_case = lower can never reach a name stored with capitals (it would
  * be refused as another user's name in another case): refuse the setting
  * until those are gone, rather than lock them out unnoticed. */
