@@ -216,8 +216,9 @@ static int pam_check(const char *pam_service, const char *user, const char *pass
 		r = pam_acct_mgmt(pamh, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
 	}
 	if (st.unanswerable) {
-		snprintf(why, why_size, "%s: the stack asked for more than one password: it must "
-		         "check the password only (no pam_mfa.so)", step);
+		snprintf(why, why_size, "%s: the stack asked for more than the password (a second "
+		         "prompt, or one with echo on): it must check the password only (no "
+		         "pam_mfa.so)", step);
 		r = r == PAM_SUCCESS ? PAM_CONV_ERR : r;
 	} else {
 		snprintf(why, why_size, "%s: %s", step, pamh ? pam_strerror(pamh, r) : "failed");
