@@ -55,10 +55,11 @@ build/libmfa.a: $(CORE_OBJ)
 build/mfactl: $(CLI_OBJ) build/libmfa.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(CLI_OBJ) build/libmfa.a $(PKG_LIBS)
 
-# The resident login service: pam_mfa.so asks it.
+# The resident login service: pam_mfa.so asks it; it checks mfa-web's
+# passwords through PAM (libpam).
 MFAD_SRC := $(wildcard service/*.c)
 build/mfad: $(patsubst %.c,build/obj/%.o,$(MFAD_SRC)) build/libmfa.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(filter %.o,$^) build/libmfa.a $(PKG_LIBS) -lpthread
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $(filter %.o,$^) build/libmfa.a $(PKG_LIBS) -lpam -lpthread
 
 # The portal: its page (web/static) is built into the binary.
 WEB_SRC := $(wildcard web/*.c)
@@ -145,7 +146,7 @@ build/asan/mfactl: $(ASAN_CLI_OBJ) build/asan/libmfa.a
 	$(CC) $(SAN) -o $@ $(ASAN_CLI_OBJ) build/asan/libmfa.a $(PKG_LIBS)
 
 build/asan/mfad: $(patsubst %.c,build/asan/%.o,$(MFAD_SRC)) build/asan/libmfa.a
-	$(CC) $(SAN) -o $@ $(filter %.o,$^) build/asan/libmfa.a $(PKG_LIBS) -lpthread
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) build/asan/libmfa.a $(PKG_LIBS) -lpam -lpthread
 
 # Each fuzz target also builds as a regression test over its seed corpus.
 build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmfa.a

@@ -66,6 +66,7 @@ static const struct setting settings[] = {
 	S_UINT("web_session_idle", web_session_idle, 60, 86400),
 	S_UINT("web_session_max", web_session_max, 300, 7 * 86400),
 	S_BOOL("web_behind_proxy", web_behind_proxy),
+	S_STR("web_pam_service", SET_TEXT, web_pam_service),
 };
 
 static const char *const uv_names[] = { "discouraged", "preferred", "required" };
@@ -103,6 +104,7 @@ void config_defaults(struct mfa_config *cfg)
 	cfg->webauthn_user_verification = WEBAUTHN_UV_PREFERRED;
 	/* WebAuthn §5.4.6 recommends 300 s while user verification may be asked. */
 	cfg->webauthn_timeout = 300;
+	str_copy(cfg->web_pam_service, sizeof(cfg->web_pam_service), "mfa-web");
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -277,6 +279,24 @@ int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char
 	return config_check(cfg, name, err, errlen);
 }
 
+const char *config_text(const struct mfa_config *cfg, const char *key)
+{
+	const struct setting *s = setting_find(key);
+
+	if (!s || (s->kind != SET_PATH && s->kind != SET_STORE && s->kind != SET_TEXT))
+		return NULL;
+	return (const char *)cfg + s->offset;
+}
+
+/* A user, group or PAM service name: letters, digits, '_', '-', '.' (and
+ * no "..": a PAM service name is a file in /etc/pam.d). */
+static bool name_valid(const char *name)
+{
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+	               strlen(name) &&
+	       name[0] != '.' && name[0] != '-';
+}
+
 /* A DNS name of letters, digits, '-' and '.', in lower case. */
 static bool rp_id_valid(const char *id)
 {
@@ -376,6 +396,15 @@ int config_check(const struct mfa_config *cfg, const char *name, char *err, size
 	}
 	if (!group_name_ok(cfg->group)) {
 		snprintf(err, errlen, "%s: group: '%s' is not a group name", name, cfg->group);
+		return MFA_ERR_CONFIG;
+	}
+	if (!name_valid(cfg->web_user)) {
+		snprintf(err, errlen, "%s: web_user: '%s' is not a user name", name, cfg->web_user);
+		return MFA_ERR_CONFIG;
+	}
+	if (!cfg->web_pam_service[0] || !name_valid(cfg->web_pam_service)) {
+		snprintf(err, errlen, "%s: web_pam_service: '%s' is not a PAM service name (a file in "
+		         "/etc/pam.d, such as mfa-web)", name, cfg->web_pam_service);
 		return MFA_ERR_CONFIG;
 	}
 	if (!group_name_ok(cfg->admin_group)) {

@@ -49,7 +49,9 @@ struct mfa_config {
 	char web_tls_cert[CONFIG_PATH_MAX];   /* PEM; "" = plain HTTP */
 	char web_tls_key[CONFIG_PATH_MAX];
 	char admin_group[64];                 /* support staff; "" = none */
-	char web_user[64];                    /* the portal drops root for this user */
+	char web_user[64];                    /* the portal drops root for it; mfad lets it
+	                                       * check passwords; "" = only root may ask */
+	char web_pam_service[64];             /* the PAM service mfad checks with */
 	unsigned web_session_idle;            /* seconds */
 	unsigned web_session_max;
 	bool web_behind_proxy;                /* trust X-Forwarded-For from loopback */
@@ -67,6 +69,8 @@ int config_parse(struct mfa_config *cfg, const char *buf, size_t len, const char
                  char *err, size_t errlen);
 /* Checks settings against each other once all are read. */
 int config_check(const struct mfa_config *cfg, const char *name, char *err, size_t errlen);
+/* A text setting's value (paths, names), or NULL for another key. */
+const char *config_text(const struct mfa_config *cfg, const char *key);
 /* The commented default file that `mfactl init` writes. */
 const char *config_default_text(void);
 

@@ -191,6 +191,11 @@ void mfa_web_settings_get(const mfa_ctx *ctx, struct mfa_web_settings *out)
 	out->behind_proxy = ctx->cfg.web_behind_proxy;
 }
 
+const char *mfa_config_text(const mfa_ctx *ctx, const char *key)
+{
+	return config_text(&ctx->cfg, key);
+}
+
 /* user_case = lower can never reach a name stored with capitals (it would
  * be refused as another user's name in another case): refuse the setting
  * until those are gone, rather than lock them out unnoticed. */

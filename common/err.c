@@ -21,6 +21,7 @@ static const char *const err_text[MFA_ERR__COUNT] = {
 	[MFA_ERR_INVALID] = "invalid argument",
 	[MFA_ERR_NOT_FOUND] = "not found",
 	[MFA_ERR_IMPORT] = "malformed import file",
+	[MFA_ERR_BAD_PASSWORD] = "wrong user name or password",
 };
 
 const char *mfa_strerror(int err)

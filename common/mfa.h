@@ -46,6 +46,9 @@ typedef enum {
 	MFA_ERR_INVALID,         /* bad argument */
 	MFA_ERR_NOT_FOUND,       /* no such user or factor */
 	MFA_ERR_IMPORT,          /* malformed import file */
+	/* A verdict, numbered last so that the numbers mfad's replies carry
+	 * stay those an older pam_mfa knows. */
+	MFA_ERR_BAD_PASSWORD,    /* the password check (PAM) said no */
 	MFA_ERR__COUNT
 } mfa_err;
 
@@ -54,7 +57,8 @@ const char *mfa_strerror(int err);
 /* True for the codes by which the core refused a user (the verdicts). */
 bool mfa_err_is_verdict(int err);
 /* The same, for code that links no part of the core (pam_mfa.so). */
-#define MFA_ERR_IS_VERDICT(err) ((err) >= MFA_ERR_BAD_CODE && (err) <= MFA_ERR_CLONED)
+#define MFA_ERR_IS_VERDICT(err) \
+	(((err) >= MFA_ERR_BAD_CODE && (err) <= MFA_ERR_CLONED) || (err) == MFA_ERR_BAD_PASSWORD)
 
 typedef struct mfa_ctx mfa_ctx;
 
@@ -77,6 +81,9 @@ int mfa_config_load(mfa_ctx *ctx, const char *path);
 int mfa_config_set(mfa_ctx *ctx, const char *key, const char *value);
 /* The config file in use (after mfa_config_load). */
 const char *mfa_config_path(const mfa_ctx *ctx);
+/* A text setting as loaded (web_user, web_pam_service, ...); NULL for a
+ * key that is not a text setting. */
+const char *mfa_config_text(const mfa_ctx *ctx, const char *key);
 
 /* The portal's settings (mfa-web, docs/mfa-web.md), as the config gives them. */
 #define MFA_WEB_LISTEN_MAX 300

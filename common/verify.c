@@ -675,6 +675,9 @@ void mfa_verdict_message(const struct mfa_verdict *v, char *buf, size_t len)
 	case MFA_ERR_CHALLENGE:
 		snprintf(buf, len, "This login took too long or was interrupted: start again.");
 		return;
+	case MFA_ERR_BAD_PASSWORD:
+		snprintf(buf, len, "Wrong user name or password.");
+		return;
 	default:
 		snprintf(buf, len, "Verification is unavailable: ask your administrator.");
 		return;

@@ -34,7 +34,7 @@ struct field {
 #define REP(f) offsetof(struct wire_login_reply, f)
 
 static const struct field request_fields[] = {
-	{ 9, F_NUM, true, REQ(op), WIRE_OP_LOGIN, WIRE_OP_ENROLL_CONFIRM, NO_PRESENT },
+	{ 9, F_NUM, true, REQ(op), WIRE_OP_LOGIN, WIRE_OP_PASSWORD, NO_PRESENT },
 	{ 1, F_STR, true, REQ(user), 1, MFA_USER_MAX, NO_PRESENT },
 	{ 2, F_STR, false, REQ(code), 0, WIRE_CODE_MAX, REQ(has_code) },
 	{ 3, F_STR, true, REQ(service), 1, WIRE_SERVICE_MAX, NO_PRESENT },

@@ -45,6 +45,7 @@ enum wire_op {
 	WIRE_OP_SPLIT = 2,               /* mfa_login_split of code (the typed text's end) */
 	WIRE_OP_ENROLL_BEGIN = 3,        /* mfa_login_enroll_begin: factor, uri, secret, qr */
 	WIRE_OP_ENROLL_CONFIRM = 4,      /* mfa_login_enroll_resume(factor), mfa_enroll_confirm(code) */
+	WIRE_OP_PASSWORD = 5,            /* user's password (code) through PAM: mfa-web only */
 };
 
 /* Request flags. */
@@ -58,7 +59,7 @@ enum wire_op {
 struct wire_login_request {
 	uint32_t op;                      /* wire_op */
 	char user[MFA_USER_MAX + 1];      /* required, not empty */
-	char code[WIRE_CODE_MAX + 1];
+	char code[WIRE_CODE_MAX + 1];     /* PASSWORD: the password */
 	bool has_code;                    /* false: nothing typed yet (ask) */
 	char service[WIRE_SERVICE_MAX + 1];
 	char remote[WIRE_REMOTE_MAX + 1];

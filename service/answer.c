@@ -104,7 +104,7 @@ static void op_enroll_confirm(mfa_ctx *ctx, const struct mfa_request *req,
 		verdict_text(r, reply->text, sizeof(reply->text));
 }
 
-void answer(mfa_ctx *ctx, uid_t uid, const struct wire_login_request *r,
+void answer(mfa_ctx *ctx, struct password_gate *g, uid_t uid, const struct wire_login_request *r,
             struct wire_login_reply *reply)
 {
 	static const char *const op_names[] = { "?", "login", "split", "enrollment", "enrollment" };
@@ -113,6 +113,11 @@ void answer(mfa_ctx *ctx, uid_t uid, const struct wire_login_request *r,
 	struct mfa_request req;
 	struct mfa_login_policy policy;
 
+	/* About another user's password, not a step of a login. */
+	if (r->op == WIRE_OP_PASSWORD) {
+		answer_password(ctx, g, uid, r, reply);
+		return;
+	}
 	memset(reply, 0, sizeof(*reply));
 	mfa_text_escape(r->user, user, sizeof(user));
 	mfa_text_escape(r->service, service, sizeof(service));

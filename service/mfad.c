@@ -121,6 +121,7 @@ struct service {
 	unsigned timeout;
 	unsigned nworkers;
 	struct worker *workers;
+	struct password_gate gate;       /* WIRE_OP_PASSWORD: its own lock */
 	/* The serving thread's own. */
 	struct rate_slot rate[RATE_SLOTS];
 	struct conn conns[CONNS_MAX];
@@ -241,7 +242,7 @@ static void *worker_run(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (!j)
 			return NULL;   /* closing, and nothing left */
-		answer(w->ctx, j->uid, &j->req, &w->reply);
+		answer(w->ctx, &s->gate, j->uid, &j->req, &w->reply);
 		reply_and_close(j->fd, j->uid, &w->reply, w->buf);
 		explicit_bzero(&w->reply, sizeof(w->reply));
 		job_done(s, j);
@@ -292,7 +293,10 @@ static void serve(struct service *s, struct conn *c)
 	explicit_bzero(s->buf, sizeof(s->buf));
 	j->fd = c->fd;
 	j->uid = c->uid;
-	if (c->uid != 0 && !rate_allow(s, c->uid, time(NULL))) {
+	/* mfa-web asks about many users: its password checks have their own
+	 * limit, per user (password.c). */
+	if (c->uid != 0 && !(j->req.op == WIRE_OP_PASSWORD && password_may_ask(&s->gate, c->uid)) &&
+	    !rate_allow(s, c->uid, time(NULL))) {
 		struct wire_login_reply busy;
 		char user[MFA_TEXT_ESCAPED_MAX];
 
@@ -657,7 +661,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (workers_start(&s) != 0)
+	if (workers_start(&s) != 0 || password_gate_init(&s.gate, s.workers[0].ctx) != 0)
 		goto out;
 	if ((opt = listen_inherited(&s)) < 0 || (opt == 0 && listen_on(&s) != 0))
 		goto out;

@@ -19,11 +19,6 @@
 #include "api.h"
 #include "wire.h"
 
-#ifndef MFA_ERR_BAD_PASSWORD /* TEMP until i13-password merges */
-#define MFA_ERR_BAD_PASSWORD MFA_ERR__COUNT
-#define WIRE_OP_PASSWORD 5
-#endif
-
 #define SIGNIN_PER_ADDRESS 10          /* attempts a minute from one address */
 #define SIGNIN_PER_USER 10             /* ... for one user name, from anywhere */
 #define SIGNIN_WINDOW 60
@@ -119,7 +114,7 @@ static int password_check(struct web_request *rq, const char *user, const char *
 	             sizeof(why));
 	OPENSSL_cleanse(&req, sizeof(req));
 	if (r != MFA_OK) {
-		syslog(LOG_ERR, "mfa-web: cannot check a password: %s (is mfad running, and "
+		web_log(LOG_ERR, "cannot check a password: %s (is mfad running, and "
 		       "web_user set in mfa.conf?)", why);
 		return MFA_ERR_SYSTEM;
 	}
@@ -207,7 +202,7 @@ static void signin_password(struct web_request *rq, struct web_reply *rp)
 	if (!limit_take(rq->web->limits, "signin-addr", rq->client, SIGNIN_PER_ADDRESS,
 	                SIGNIN_WINDOW) ||
 	    !limit_take(rq->web->limits, "signin-user", user, SIGNIN_PER_USER, SIGNIN_WINDOW)) {
-		syslog(LOG_NOTICE, "mfa-web: sign-in attempts from %s over the limit", rq->client);
+		web_log(LOG_NOTICE, "sign-in attempts from %s over the limit", rq->client);
 		reply_error(rp, 429, TOO_MANY);
 		goto out;
 	}
@@ -257,7 +252,7 @@ static void signed_in(struct web_request *rq, struct web_reply *rp)
 	}
 	session_id_text(s, id);
 	reply_cookie(rq, rp, id);
-	syslog(LOG_INFO, "mfa-web: %s signed in from %s%s", s->user, rq->client,
+	web_log(LOG_INFO, "%s signed in from %s%s", s->user, rq->client,
 	       s->staff ? " (support staff)" : "");
 	reply_json(rp, 200, json_pack("{s:o}", "session", session_json(rq, s)));
 	OPENSSL_cleanse(id, sizeof(id));

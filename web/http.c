@@ -172,9 +172,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	if (!st) {
+		const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+
 		if (!(st = calloc(1, sizeof(*st))))
 			return MHD_NO;
 		*con_cls = st;
+		/* Too large by its own account: refused before a byte is read
+		 * (a client that waits for "100 Continue" gets the answer). */
+		if (length && strtoull(length, NULL, 10) > WEB_BODY_MAX) {
+			st->refused = true;
+			return send_error(w, c, 413, "The request is too large.");
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -242,8 +251,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
+	char line[512];
+
 	(void)cls;
-	vsyslog(LOG_WARNING, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	web_log(LOG_WARNING, "%s", line);
 }
 
 int http_serve(struct web *w, int listen_fd, const char *cert_pem, const char *key_pem)

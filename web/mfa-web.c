@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,18 @@
 #include "wire.h"
 
 #define PEM_MAX (64 * 1024)
+
+void web_log(int priority, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mfa-web: %s\n", line);
+	syslog(priority, "%s", line);
+}
 
 static void usage(FILE *f)
 {
@@ -229,14 +242,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fd = -1;   /* the server's now: it closes it */
-	syslog(LOG_INFO, "serving %s://%s, config %s", w.cfg.tls ? "https" : "http", w.cfg.listen,
-	       config);
-	fprintf(stderr, "mfa-web: serving %s://%s\n", w.cfg.tls ? "https" : "http", w.cfg.listen);
+	web_log(LOG_INFO, "serving %s://%s, config %s", w.cfg.tls ? "https" : "http", w.cfg.listen,
+	        config);
 	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
 		struct web_pool *fresh = pool_new(config, why, sizeof(why)), *old;
 
 		if (!fresh) {
-			syslog(LOG_ERR, "reload: %s: keeping the config in use", why);
+			web_log(LOG_ERR, "reload: %s: keeping the config in use", why);
 			continue;
 		}
 		pthread_mutex_lock(&w.pool_mutex);
@@ -244,8 +256,8 @@ int main(int argc, char **argv)
 		w.pool = fresh;
 		pthread_mutex_unlock(&w.pool_mutex);
 		pool_release(old);
-		syslog(LOG_INFO, "reload: %s read again (listen address and TLS files need a restart)",
-		       config);
+		web_log(LOG_INFO, "reload: %s read again (listen address and TLS files need a restart)",
+		        config);
 	}
 	http_stop();
 	status = 0;

@@ -17,8 +17,8 @@
 static void log_core(void *arg, mfa_log_level level, const char *message)
 {
 	(void)arg;
-	syslog(level == MFA_LOG_ERROR ? LOG_ERR : level == MFA_LOG_WARNING ? LOG_WARNING
-	       : level == MFA_LOG_INFO ? LOG_INFO : LOG_DEBUG, "%s", message);
+	if (level <= MFA_LOG_WARNING)
+		web_log(level == MFA_LOG_ERROR ? LOG_ERR : LOG_WARNING, "%s", message);
 }
 
 /* A context for config, opened (key and store): NULL and why if not. */
@@ -95,7 +95,7 @@ mfa_ctx *pool_get(struct web *w, struct web_pool **from)
 	pthread_mutex_unlock(&p->mutex);
 	pthread_mutex_unlock(&w->pool_mutex);
 	if (!ctx && !(ctx = ctx_open(p->config, why, sizeof(why)))) {
-		syslog(LOG_ERR, "mfa-web: cannot open the store: %s", why);
+		web_log(LOG_ERR, "cannot open the store: %s", why);
 		pool_release(p);
 		return NULL;
 	}

@@ -67,6 +67,9 @@ struct web {
 	struct web_limits *limits;
 };
 
+/* mfa-web.c: a log line to syslog and stderr (the journal, or a test's log). */
+void web_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* pool.c */
 struct web_pool *pool_new(const char *config, char *why, size_t why_size);
 mfa_ctx *pool_get(struct web *w, struct web_pool **from);

@@ -3,7 +3,10 @@
  * linked, only common/wire.c, as a thin pam_mfa will be.
  *
  *   wire_client SOCKET USER CODE|- SERVICE [--password-verified] [--enroll-inline]
- *               [--typed-tail] [--op login|split|enroll-begin|enroll-confirm] [--factor ID]
+ *               [--typed-tail] [--op login|split|enroll-begin|enroll-confirm|password]
+ *               [--factor ID] [--remote ADDR]
+ *
+ * --op password sends CODE as the password (WIRE_OP_PASSWORD, as mfa-web).
  *
  * Prints "status N", "action NAME" and "text ..." lines; exits 0 on a
  * reply, 2 on bad usage, 3 if mfad cannot be reached or gives no reply.
@@ -26,7 +29,8 @@ static const char *action_name(uint32_t action)
 
 int main(int argc, char **argv)
 {
-	static const char *const ops[] = { "", "login", "split", "enroll-begin", "enroll-confirm" };
+	static const char *const ops[] = { "", "login", "split", "enroll-begin", "enroll-confirm",
+		                                    "password" };
 	struct wire_login_request req = { .op = WIRE_OP_LOGIN };
 	struct wire_login_reply reply;
 	char why[256];
@@ -46,13 +50,15 @@ int main(int argc, char **argv)
 			req.flags |= WIRE_ENROLL_INLINE;
 		else if (!strcmp(argv[i], "--typed-tail"))
 			req.flags |= WIRE_TYPED_TAIL;
+		else if (!strcmp(argv[i], "--remote") && i + 1 < argc)
+			snprintf(req.remote, sizeof(req.remote), "%s", argv[++i]);
 		else if (!strcmp(argv[i], "--factor") && i + 1 < argc)
 			snprintf(req.factor, sizeof(req.factor), "%s", argv[++i]);
 		else if (!strcmp(argv[i], "--op") && i + 1 < argc) {
 			i++;
-			for (req.op = 1; req.op < 5 && strcmp(ops[req.op], argv[i]); req.op++)
+			for (req.op = 1; req.op <= WIRE_OP_PASSWORD && strcmp(ops[req.op], argv[i]); req.op++)
 				;
-			if (req.op == 5)
+			if (req.op > WIRE_OP_PASSWORD)
 				goto usage;
 		} else
 			goto usage;
@@ -74,7 +80,8 @@ out:
 	return status;
 usage:
 	fprintf(stderr, "usage: wire_client SOCKET USER CODE|- SERVICE [--password-verified] "
-	                "[--enroll-inline] [--typed-tail] [--op login|split|enroll-begin|enroll-confirm] "
-	                "[--factor ID]\n");
+	                "[--enroll-inline] [--typed-tail] "
+	                "[--op login|split|enroll-begin|enroll-confirm|password] [--factor ID] "
+	                "[--remote ADDR]\n");
 	return 2;
 }

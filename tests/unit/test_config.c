@@ -30,6 +30,15 @@ static void config_values(void)
 	CHECK_EQ_INT(cfg.totp_window_behind, 2);
 	CHECK_EQ_INT(cfg.totp_window_ahead, 1);
 	CHECK_EQ_INT(cfg.lockout_threshold, 0);
+	/* mfa-web's password checks: nobody's by default, through mfa-web. */
+	CHECK_STR(cfg.web_user, "");
+	CHECK_STR(cfg.web_pam_service, "mfa-web");
+	CHECK_STR(config_text(&cfg, "web_pam_service"), "mfa-web");
+	CHECK(config_text(&cfg, "digits") == NULL && config_text(&cfg, "nonesuch") == NULL);
+	CHECK_EQ_INT(parse(&cfg, "web_user = _mfa-web\nweb_pam_service = mfa-portal\n", err,
+	                   sizeof(err)), MFA_OK);
+	CHECK_STR(config_text(&cfg, "web_user"), "_mfa-web");
+	CHECK_STR(cfg.web_pam_service, "mfa-portal");
 	/* The text mfactl init writes parses to the defaults. */
 	{
 		struct mfa_config def;
@@ -58,6 +67,9 @@ static void config_errors(void)
 		{ "algorithm = MD5\n", "mfa.conf:1: algorithm" },
 		{ "lockout_delay = 100\nlockout_max_delay = 10\n", "lockout_max_delay (10) is below" },
 		{ "issuer = a\001b\n", "mfa.conf:1: issuer" },
+		{ "web_user = www data\n", "web_user: 'www data' is not a user name" },
+		{ "web_pam_service = ../shadow\n", "web_pam_service: '../shadow' is not a PAM service" },
+		{ "web_pam_service =\n", "web_pam_service: '' is not a PAM service" },
 	};
 	struct mfa_config cfg;
 	char err[512];

@@ -113,6 +113,46 @@ static void wire_round_trip(void)
 	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_ERR_INVALID);
 }
 
+/* mfa-web's password check: the password in code, where the client is
+ * (PAM_RHOST) in remote; its verdict has a code of its own. */
+static void wire_password(void)
+{
+	struct wire_login_request r, back;
+	struct wire_login_reply rep = { .status = MFA_ERR_BAD_PASSWORD }, rb;
+	unsigned char buf[WIRE_MAX];
+	size_t len = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.op = WIRE_OP_PASSWORD;
+	snprintf(r.user, sizeof(r.user), "alice");
+	snprintf(r.code, sizeof(r.code), "correct horse battery staple");
+	r.has_code = true;
+	snprintf(r.service, sizeof(r.service), "mfa-web");
+	snprintf(r.remote, sizeof(r.remote), "2001:db8::7");
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(!memcmp(&r, &back, sizeof(r)));
+	CHECK_EQ_INT(back.op, WIRE_OP_PASSWORD);
+	CHECK(back.has_code && !strcmp(back.code, "correct horse battery staple"));
+	CHECK(!strcmp(back.remote, "2001:db8::7") && !strcmp(back.service, "mfa-web"));
+	/* A password as long as the field holds, and one byte more. */
+	memset(r.code, 'p', WIRE_CODE_MAX);
+	r.code[WIRE_CODE_MAX] = '\0';
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(!memcmp(&r, &back, sizeof(r)));
+	r.code[WIRE_CODE_MAX] = 'p';
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+
+	CHECK(mfa_err_is_verdict(MFA_ERR_BAD_PASSWORD) && MFA_ERR_IS_VERDICT(MFA_ERR_BAD_PASSWORD));
+	CHECK(!MFA_ERR_IS_VERDICT(MFA_ERR_IMPORT) && !MFA_ERR_IS_VERDICT(MFA_ERR__COUNT));
+	CHECK(strcmp(mfa_strerror(MFA_ERR_BAD_PASSWORD), "unknown error") != 0);
+	CHECK_EQ_INT(wire_login_reply_encode(&rep, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_reply_decode(buf, len, &rb), MFA_OK);
+	CHECK_EQ_INT(rb.status, MFA_ERR_BAD_PASSWORD);
+	CHECK(!memcmp(&rep, &rb, sizeof(rep)));
+}
+
 /* Values out of bounds are not written. */
 static void wire_encode_refuses(void)
 {
@@ -133,7 +173,7 @@ static void wire_encode_refuses(void)
 	r = request_sample();
 	r.op = 0;
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
-	r.op = WIRE_OP_ENROLL_CONFIRM + 1;
+	r.op = WIRE_OP_PASSWORD + 1;
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
 	r = request_sample();
 	r.qr = MFA_QR_ASCII + 1;
@@ -201,8 +241,11 @@ static void wire_decode_refuses(void)
 	if (field_at(bad, len, 9)) {
 		field_at(bad, len, 9)[3 + 3] = 0;
 		REFUSED(bad, len);
-		field_at(bad, len, 9)[3 + 3] = 5;
+		field_at(bad, len, 9)[3 + 3] = WIRE_OP_PASSWORD + 1;
 		REFUSED(bad, len);
+		field_at(bad, len, 9)[3 + 3] = WIRE_OP_PASSWORD;
+		CHECK_EQ_INT(wire_login_request_decode(bad, len, &back), MFA_OK);
+		CHECK_EQ_INT(back.op, WIRE_OP_PASSWORD);
 	}
 	{
 		unsigned char *p;
@@ -232,6 +275,7 @@ static void wire_decode_refuses(void)
 
 const struct test_case wire_tests[] = {
 	{ "wire_round_trip", wire_round_trip },
+	{ "wire_password", wire_password },
 	{ "wire_encode_refuses", wire_encode_refuses },
 	{ "wire_decode_refuses", wire_decode_refuses },
 	{ NULL, NULL },

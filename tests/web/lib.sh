@@ -31,7 +31,7 @@ audit_file = $W/store/audit.json
 web_user = nobody
 web_listen = 127.0.0.1:$WEB_PORT
 webauthn_rp_id = localhost
-webauthn_origins = http://localhost:$WEB_PORT $WEB_URL
+webauthn_origins = http://localhost:$WEB_PORT
 CONF
 
 # Passwords for PAM service mfa-web: alice and bob (and an admin later).

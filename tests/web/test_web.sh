@@ -219,7 +219,9 @@ expect_status 400
 req POST /api/delete '{"confirm":"bob"}'
 expect_status 200
 run "$MFACTL" list bob
-grep -q "bob" <<< "$OUT" && fail "bob still listed: $OUT"
+expect_out "bob has no factor"
+[ "$(sqlite3 "$W/store/mfa.db" "SELECT count(*) FROM factors WHERE user = 'bob'")" = 0 ] ||
+	fail "bob's factors still stored"
 req GET /api/me ""
 expect_status 401
 COOKIE=$bob_cookie
