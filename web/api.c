@@ -13,7 +13,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
 #include <openssl/crypto.h>
 
 #include "api.h"
@@ -368,27 +367,22 @@ static void signout(struct web_request *rq, struct web_reply *rp)
 /* A state change from another site cannot set these: a JSON content type
  * needs a CORS preflight we never grant, and Origin (sent by browsers with
  * every POST) must be this host. */
-static bool same_origin_json(struct web_request *rq)
+static bool same_origin_json(const struct web_request *rq)
 {
-	struct MHD_Connection *c = rq->conn;
-	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	const char *p;
 
-	if (!type || strncmp(type, "application/json", 16) != 0)
+	if (!rq->content_type || strncmp(rq->content_type, "application/json", 16) != 0)
 		return false;
-	if (!origin)
+	if (!rq->origin)
 		return true;
-	p = strstr(origin, "://");
-	return host && p && !strcmp(p + 3, host);
+	p = strstr(rq->origin, "://");
+	return rq->host && p && !strcmp(p + 3, rq->host);
 }
 
 void api_handle(struct web_request *rq, struct web_reply *rp)
 {
 	const char *path = rq->path;
 	bool post = !strcmp(rq->method, "POST"), get = !strcmp(rq->method, "GET");
-	const char *csrf = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "X-CSRF-Token");
 	enum web_stage stage = rq->has_session ? rq->session.stage : 0;
 
 	if (!post && !get) {
@@ -415,7 +409,7 @@ void api_handle(struct web_request *rq, struct web_reply *rp)
 		reply_error(rp, 401, "Sign in first.");
 		return;
 	}
-	if (post && !session_csrf_ok(&rq->session, csrf)) {
+	if (post && !session_csrf_ok(&rq->session, rq->csrf)) {
 		reply_error(rp, 403, "Refused: the page is out of date. Reload it and try again.");
 		return;
 	}

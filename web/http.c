@@ -130,11 +130,15 @@ static enum MHD_Result answer_api(struct web *w, struct MHD_Connection *c, const
                                   const char *url, struct conn_state *st)
 {
 	const char *cookie_name = w->cfg.secure_cookie ? COOKIE_SECURE : COOKIE_PLAIN;
-	struct web_request rq = { .web = w, .conn = c, .method = method, .path = url };
+	struct web_request rq = { .web = w, .method = method, .path = url };
 	struct web_reply rp = { .status = 500 };
 	struct MHD_Response *resp;
 	enum MHD_Result r = MHD_NO;
 
+	rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	rq.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	rq.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	rq.csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 	rq.body = st->body ? st->body : "";
 	rq.body_len = st->len;
 	client_address(w, c, rq.client, sizeof(rq.client));

@@ -108,8 +108,9 @@ bool limit_take(struct web_limits *l, const char *kind, const char *key, unsigne
 /* The request as the API sees it. */
 struct web_request {
 	struct web *web;
-	void *conn;                       /* struct MHD_Connection */
 	const char *method, *path;
+	/* The headers the API looks at (NULL when absent). */
+	const char *content_type, *origin, *host, *csrf;
 	const char *body;                 /* NUL-terminated */
 	size_t body_len;
 	char client[WEB_ADDR_MAX];
