@@ -222,6 +222,9 @@ install: all
 	install -m 0644 service/mfad.socket $(DESTDIR)$(SYSTEMDDIR)/mfad.socket
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' service/mfad.service > $(DESTDIR)$(SYSTEMDDIR)/mfad.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfad.service
+	install -m 0755 build/mfa-web $(DESTDIR)$(PREFIX)/sbin/mfa-web
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' web/mfa-web.service > $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
 	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
 	install -m 0644 build/pam_mfa_local.so $(DESTDIR)$(PAMDIR)/pam_mfa_local.so
 	install -m 0644 build/rlm_mfa.so $(DESTDIR)$(RADIUSLIBDIR)/rlm_mfa.so
