@@ -234,7 +234,7 @@ install: all
 	install -m 0644 radius_module/sites-available/* $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available/
 	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
 	install -m 0644 docs/mfa.conf.5 docs/rlm_mfa.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 docs/pam_mfa.8 docs/mfad.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/pam_mfa.8 docs/mfad.8 docs/mfa-web.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:

@@ -34,6 +34,7 @@ inst=$W/dest/lib/systemd/system/mfa-web.service
 grep -qx 'ExecStart=/usr/sbin/mfa-web --config /etc/mfa/mfa.conf' "$inst" ||
 	fail "installed unit: $(grep ExecStart "$inst" 2> /dev/null)"
 [ "$(stat -c %a "$inst" 2> /dev/null)" = 644 ] || fail "installed unit mode $(stat -c %a "$inst")"
+[ -f "$W/dest/usr/share/man/man8/mfa-web.8" ] || fail "mfa-web(8) not installed"
 
 case_begin serves_started_as_web_user_without_capabilities
 "$MFACTL" init > /dev/null || fail "mfactl init"
