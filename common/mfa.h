@@ -302,6 +302,12 @@ int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset);
  * written: then refuse what it records. MFA_OK otherwise. */
 int mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
                const char *outcome, const char *detail);
+/* user's last max (1..200) events in audit_file, newest first, as a JSON
+ * array of the events (free with free()); events: a space-separated list
+ * of event names to keep, or NULL for all. Reads only the file's last 8 MB.
+ * MFA_ERR_NOT_FOUND when audit_file is not set. */
+int mfa_audit_recent(mfa_ctx *ctx, const char *user, const char *events, unsigned max,
+                     char **json);
 
 /* Challenges (RADIUS Access-Challenge): kept in the store, so that another
  * server sharing it can take the answer. One use, bound to user and NAS. */

@@ -122,8 +122,7 @@ static int password_check(struct web_request *rq, const char *user, const char *
 	return r;
 }
 
-/* Member of admin_group (by its member list or as primary group). */
-static bool is_staff(struct web *w, const char *user)
+bool api_is_staff(struct web *w, const char *user)
 {
 	struct group grp, *g = NULL;
 	struct passwd pw, *p = NULL;
@@ -244,7 +243,7 @@ static void signed_in(struct web_request *rq, struct web_reply *rp)
 	char id[WEB_TOKEN_TEXT];
 
 	s->stage = WEB_STAGE_SIGNED_IN;
-	s->staff = is_staff(rq->web, s->user);
+	s->staff = api_is_staff(rq->web, s->user);
 	if (session_rotate(rq->web->sessions, s) != MFA_OK) {
 		reply_error(rp, 503, "The portal is busy: try again in a minute.");
 		return;
@@ -428,7 +427,7 @@ void api_handle(struct web_request *rq, struct web_reply *rp)
 			reply_error(rp, 401, "Finish signing in first: your second factor is due.");
 		return;
 	}
-	if (api_self(rq, rp))
+	if (api_self(rq, rp) || api_staff(rq, rp))
 		return;
 	reply_error(rp, 404, "No such request.");
 }

@@ -13,6 +13,7 @@
 #include "api.h"
 
 #define LABEL_MAX 64
+#define SIGNINS_SHOWN 10
 
 static void unavailable(struct web_reply *rp)
 {
@@ -41,7 +42,8 @@ static void me(struct web_request *rq, struct web_reply *rp)
 	struct mfa_user_info info;
 	struct web_pool *from;
 	size_t n = 0;
-	json_t *factors;
+	json_t *factors, *signins = NULL;
+	char *recent = NULL;
 	mfa_ctx *ctx;
 	int r;
 
@@ -52,6 +54,11 @@ static void me(struct web_request *rq, struct web_reply *rp)
 		memset(&info, 0, sizeof(info));
 		r = MFA_OK;
 	}
+	/* The last sign-ins, from the audit (none shown if it cannot be read). */
+	if (r == MFA_OK &&
+	    mfa_audit_recent(ctx, rq->session.user, SIGNIN_EVENTS, SIGNINS_SHOWN, &recent) == MFA_OK)
+		signins = json_loads(recent, 0, NULL);
+	free(recent);
 	api_ctx_done(from, ctx, r);
 	if (r != MFA_OK) {
 		mfa_factor_list_free(&list);
@@ -63,10 +70,11 @@ static void me(struct web_request *rq, struct web_reply *rp)
 		if (list[i].active)
 			json_array_append_new(factors, factor_json(&list[i]));
 	mfa_factor_list_free(&list);
-	reply_json(rp, 200, json_pack("{s:s, s:o, s:i, s:i, s:I}", "user", rq->session.user,
+	reply_json(rp, 200, json_pack("{s:s, s:o, s:i, s:i, s:I, s:o}", "user", rq->session.user,
 	                              "factors", factors, "recovery_left", (int)info.recovery_left,
 	                              "recovery_total", (int)info.recovery_total, "locked_until",
-	                              (json_int_t)info.locked_until));
+	                              (json_int_t)info.locked_until, "signins",
+	                              signins ? signins : json_array()));
 }
 
 static const char *label_of(json_t *body, const char *fallback)
