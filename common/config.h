@@ -42,6 +42,9 @@ struct mfa_config {
 	int webauthn_user_verification;   /* enum webauthn_uv */
 	unsigned webauthn_timeout;        /* seconds a challenge lives */
 	char webauthn_trust_anchors[CONFIG_PATH_MAX]; /* PEM roots; "" = any attestation */
+	/* The portal (mfa-web): its address, for invite links; "" = none. */
+	char web_url[512];                /* https://host[:port][/path], no trailing '/' */
+	unsigned invite_expires;          /* seconds an invite link lives */
 };
 
 enum webauthn_uv { WEBAUTHN_UV_DISCOURAGED, WEBAUTHN_UV_PREFERRED, WEBAUTHN_UV_REQUIRED };

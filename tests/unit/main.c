@@ -62,7 +62,7 @@ void test_pg_reset(void)
 
 	if (PQstatus(conn) == CONNECTION_OK)
 		res = PQexec(conn, "SET client_min_messages = warning; DROP TABLE IF EXISTS mfa_schema, "
-		                   "mfa_users, mfa_factors, mfa_recovery, mfa_challenges, mfa_decoy");
+		                   "mfa_users, mfa_factors, mfa_recovery, mfa_challenges, mfa_decoy, mfa_invites");
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "test_pg_reset: %s\n", PQerrorMessage(conn));
 		abort();
