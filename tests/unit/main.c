@@ -24,7 +24,7 @@ static const struct {
 	{ recovery_tests, BOTH }, { import_tests, BOTH }, { webauthn_tests, BOTH },
 	{ qr_tests, SQLITE }, { audit_tests, BOTH }, { store_conformance_tests, BOTH },
 	{ store_pg_tests, SQLITE }, { store_pg_live_tests, PG }, { store_copy_tests, BOTH },
-	{ wire_tests, SQLITE }, { group_tests, BOTH },
+	{ wire_tests, SQLITE }, { group_tests, BOTH }, { invite_tests, BOTH },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";
