@@ -131,22 +131,35 @@ int mfa_duration_parse(const char *text, unsigned *seconds)
 }
 
 /* The portal's address as a browser reaches it: https://host[:port][/path]
- * (http:// only for loopback tests), no query, fragment, user or spaces:
- * "/invite#TOKEN" is appended to it. */
+ * (http:// only on loopback: a link sent in clear could be read on the
+ * way), no query, fragment, user or spaces: "/invite#TOKEN" is appended. */
 static bool web_url_valid(const char *url)
 {
+	static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
 	const char *h;
-	size_t n = strlen(url);
+	size_t n = strlen(url), hn;
+	bool clear = false;
 
-	if (!strncmp(url, "https://", 8))
+	if (!strncmp(url, "https://", 8)) {
 		h = url + 8;
-	else if (!strncmp(url, "http://", 7))
+	} else if (!strncmp(url, "http://", 7)) {
 		h = url + 7;
-	else
+		clear = true;
+	} else {
 		return false;
-	return n < 400 && h[0] && h[0] != '/' && h[0] != ':' &&
-	       strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/[]%") ==
-	               strlen(h);
+	}
+	if (n >= 400 || !h[0] || h[0] == '/' || h[0] == ':' ||
+	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/[]%") !=
+	            strlen(h))
+		return false;
+	if (!clear)
+		return true;
+	hn = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+		if (hn == strlen(loopback[i]) && !strncmp(h, loopback[i], hn) &&
+		    (h[hn] == '\0' || h[hn] == ':' || h[hn] == '/'))
+			return true;
+	return false;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -260,7 +273,7 @@ int config_set(struct mfa_config *cfg, const char *key, const char *value, char 
 
 		if (!str_copy(url, sizeof(url), value) || (value[0] && !web_url_valid(value))) {
 			snprintf(err, errlen, "%s: '%s' is not https://HOST[:PORT][/PATH] (no query, "
-			         "fragment or spaces)", key, value);
+			         "fragment or spaces; http:// only on localhost)", key, value);
 			return MFA_ERR_CONFIG;
 		}
 		/* One form: links are url + "/invite#...". */

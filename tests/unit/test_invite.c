@@ -361,11 +361,15 @@ static void invite_config(void)
 	CHECK_EQ_INT(config_set(&cfg, "web_url", "https://mfa.example.com:8443/", err, sizeof(err)),
 	             MFA_OK);
 	CHECK_STR(cfg.web_url, "https://mfa.example.com:8443");
+	CHECK_EQ_INT(config_set(&cfg, "web_url", "http://localhost", err, sizeof(err)), MFA_OK);
+	CHECK_EQ_INT(config_set(&cfg, "web_url", "http://[::1]:8080/mfa", err, sizeof(err)), MFA_OK);
 	CHECK_EQ_INT(config_set(&cfg, "web_url", "http://127.0.0.1:8080", err, sizeof(err)), MFA_OK);
 	static const char *const bad_urls[] = { "mfa.example.com", "ftp://mfa.example.com",
 		                                "https://", "https:///path", "https://a b",
 		                                "https://mfa.example.com/?x=1", "https://h/#f",
-		                                "https://user@host", "javascript:alert(1)" };
+		                                "https://user@host", "javascript:alert(1)",
+		                                "http://mfa.example.com", "http://localhost.example.com",
+		                                "http://127.0.0.10", "http://[::1]x" };
 	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
 		CHECK_EQ_INT(config_set(&cfg, "web_url", bad_urls[i], err, sizeof(err)), MFA_ERR_CONFIG);
 		CHECK(strstr(err, "is not https://HOST[:PORT][/PATH]") != NULL);
