@@ -563,6 +563,19 @@ static void conf_invites_case(const char *uri)
 	CHECK_EQ_INT(s->ops->invite_take(s, b.hash, &got, &found), MFA_OK);
 	CHECK(!found);
 	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* A row no version of mfa writes (expiring when made) is refused on read. */
+	invite_make(&b, "carol", 0x55, 5000);
+	b.expires = b.created;
+	CHECK_EQ_INT(store_begin_user(s, "carol"), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->invites_get(s, "carol", &list, &n), MFA_ERR_CORRUPT);
+	CHECK(list == NULL && n == 0);
+	CHECK_EQ_INT(s->ops->invite_take(s, b.hash, &got, &found), MFA_ERR_CORRUPT);
+	CHECK(!found);
+	CHECK(strstr(s->err, "malformed invite") != NULL);
+	s->ops->rollback(s);
 	store_close(&s);
 }
 
