@@ -15,6 +15,16 @@
 #define LABEL_MAX 64
 #define SIGNINS_SHOWN 10
 
+/* An invite's first factor is set up: the invite's session ends there;
+ * the user signs in with their password and that factor. */
+static void invite_done(struct web_request *rq, struct web_reply *rp)
+{
+	if (rq->session.stage != WEB_STAGE_INVITE)
+		return;
+	session_end(rq->web->sessions, &rq->session);
+	reply_cookie(rq, rp, NULL);
+}
+
 static void unavailable(struct web_reply *rp)
 {
 	reply_error(rp, 503, "This could not be done now: try again later, or ask support.");
@@ -147,6 +157,7 @@ static void app_confirm(struct web_request *rq, struct web_reply *rp)
 	api_ctx_done(from, ctx, r);
 	if (r == MFA_OK) {
 		reply_json(rp, 200, json_pack("{s:s}", "factor", mfa_enrollment_factor_id(e)));
+		invite_done(rq, rp);
 	} else if (mfa_err_is_verdict(r)) {
 		reply_error(rp, 401, "That code is not the app's current one: type the code it shows now.");
 		e = session_enrollment_swap(rq->web->sessions, &rq->session, e);
@@ -199,9 +210,11 @@ static void passkey_finish(struct web_request *rq, struct web_reply *rp)
 	api_core_request(rq, &req, rq->session.user);
 	r = mfa_webauthn_register_finish(ctx, &req, text, label_of(body, "passkey"), &out);
 	api_ctx_done(from, ctx, r);
-	if (r == MFA_OK)
+	if (r == MFA_OK) {
 		reply_json(rp, 200, json_pack("{s:s, s:s}", "factor", out.factor_id, "algorithm",
 		                              mfa_webauthn_algorithm_name(out.algorithm)));
+		invite_done(rq, rp);
+	}
 	else if (mfa_err_is_verdict(r) || r == MFA_ERR_INVALID)
 		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
 	else
@@ -385,25 +398,31 @@ bool api_self(struct web_request *rq, struct web_reply *rp)
 	static const struct {
 		const char *method, *path;
 		void (*fn)(struct web_request *, struct web_reply *);
+		bool invite;                  /* an invite's holder may too */
 	} routes[] = {
-		{ "GET", "/api/me", me },
-		{ "POST", "/api/factors/app/begin", app_begin },
-		{ "POST", "/api/factors/app/confirm", app_confirm },
-		{ "POST", "/api/factors/passkey/begin", passkey_begin },
-		{ "POST", "/api/factors/passkey/finish", passkey_finish },
-		{ "POST", "/api/factors/rename", factor_rename },
-		{ "POST", "/api/factors/remove", factor_remove },
-		{ "POST", "/api/recovery", recovery },
-		{ "GET", "/api/export", export },
-		{ "POST", "/api/delete", delete_account },
+		{ "GET", "/api/me", me, false },
+		{ "POST", "/api/factors/app/begin", app_begin, true },
+		{ "POST", "/api/factors/app/confirm", app_confirm, true },
+		{ "POST", "/api/factors/passkey/begin", passkey_begin, true },
+		{ "POST", "/api/factors/passkey/finish", passkey_finish, true },
+		{ "POST", "/api/factors/rename", factor_rename, false },
+		{ "POST", "/api/factors/remove", factor_remove, false },
+		{ "POST", "/api/recovery", recovery, false },
+		{ "GET", "/api/export", export, false },
+		{ "POST", "/api/delete", delete_account, false },
 	};
 
-	if (rq->session.stage != WEB_STAGE_SIGNED_IN)
-		return false;
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (!strcmp(rq->method, routes[i].method) && !strcmp(rq->path, routes[i].path)) {
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(rq->method, routes[i].method) != 0 || strcmp(rq->path, routes[i].path) != 0)
+			continue;
+		if (rq->session.stage == WEB_STAGE_SIGNED_IN ||
+		    (rq->session.stage == WEB_STAGE_INVITE && routes[i].invite)) {
 			routes[i].fn(rq, rp);
 			return true;
 		}
+		reply_error(rp, 403, "An invite lets you set up a first factor only: sign in for "
+		                     "the rest.");
+		return true;
+	}
 	return false;
 }

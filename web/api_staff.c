@@ -142,6 +142,34 @@ static void staff_remove(struct web_request *rq, struct web_reply *rp, json_t *b
 		reply_error(rp, 503, "The store could not be written: try again later.");
 }
 
+/* A one-time link for user to set up a first factor ("expires": "24h",
+ * "90m", ...; the config's invite_expires if absent). */
+static void staff_invite(struct web_request *rq, struct web_reply *rp, json_t *body, mfa_ctx *ctx,
+                         int *r)
+{
+	char user[MFA_USER_MAX + 1], url[1024];
+	const char *expires = member_string(body, "expires", 16);
+	unsigned seconds = 0;
+
+	if (!target(rq, rp, body, ctx, user))
+		return;
+	if (expires && expires[0] && mfa_duration_parse(expires, &seconds) != MFA_OK) {
+		reply_error(rp, 400, "Give the lifetime as 90m, 24h or 7d.");
+		return;
+	}
+	*r = mfa_invite_create(ctx, user, seconds, rq->session.user, url, sizeof(url));
+	if (*r == MFA_OK)
+		reply_json(rp, 200, json_pack("{s:s, s:s, s:i}", "user", user, "url", url, "expires_in",
+		                              (int)mfa_invite_lifetime(ctx, seconds)));
+	else if (*r == MFA_ERR_INVALID)
+		reply_error(rp, 400, "That lifetime is out of range (1 minute to 30 days).");
+	else if (*r == MFA_ERR_CONFIG)
+		reply_error(rp, 503, "Set web_url in mfa.conf to the portal's address first.");
+	else
+		reply_error(rp, 503, "The store could not be written: try again later.");
+	OPENSSL_cleanse(url, sizeof(url));
+}
+
 bool api_staff(struct web_request *rq, struct web_reply *rp)
 {
 	static const struct {
@@ -152,6 +180,7 @@ bool api_staff(struct web_request *rq, struct web_reply *rp)
 		{ "/api/staff/unlock", staff_unlock },
 		{ "/api/staff/recovery", staff_recovery },
 		{ "/api/staff/remove", staff_remove },
+		{ "/api/staff/invite", staff_invite },
 	};
 	struct web_pool *from;
 	json_t *body;
