@@ -189,9 +189,10 @@ static fido_opt_t uv_option(const mfa_ctx *ctx)
 	                                                                     : FIDO_OPT_OMIT;
 }
 
-static void client_data_hash(const struct ceremony *c, unsigned char out[SHA256_DIGEST_LENGTH])
+static bool client_data_hash(const struct ceremony *c, unsigned char out[SHA256_DIGEST_LENGTH])
 {
-	SHA256(c->resp.client_data, c->resp.client_data_len, out);
+	return EVP_Digest(c->resp.client_data, c->resp.client_data_len, out, NULL,
+	                  ctx_sha256(c->ctx), NULL) == 1;
 }
 
 /* ---- registration ---------------------------------------------------- */
@@ -467,7 +468,10 @@ static int check_attestation(struct ceremony *c, const struct wa_attestation *at
 		         "packed and fido-u2f are)", att->fmt);
 		goto out;
 	}
-	client_data_hash(c, cdh);
+	if (!client_data_hash(c, cdh)) {
+		r = ctx_fail(c->ctx, MFA_ERR_SYSTEM, "OpenSSL cannot compute SHA-256");
+		goto out;
+	}
 	if (!(cred = fido_cred_new())) {
 		r = MFA_ERR_NOMEM;
 		goto out;
