@@ -783,6 +783,37 @@ static void conf_race_case(const char *uri)
 	}
 }
 
+/* A user's factors come in creation order, then by id, whatever order
+ * their rows were written in and whatever the index's order is. */
+static void conf_factor_order_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_factor f[3], *list = NULL;
+	static const char *const ids[] = { "a", "x", "m" };
+	static const int64_t when[] = { 2000, 1000, 1000 };
+	size_t n = 0;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		factor_make(&f[i], "alice", ids[i], MFA_FACTOR_TOTP);
+		f[i].created = when[i];
+		CHECK_EQ_INT(tx_insert(s, &f[i]), MFA_OK);
+	}
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->factors_get(s, "alice", &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 3);
+	if (n == 3) {
+		CHECK_STR(list[0].id, f[2].id);   /* 1000, m */
+		CHECK_STR(list[1].id, f[1].id);   /* 1000, x */
+		CHECK_STR(list[2].id, f[0].id);   /* 2000, a */
+	}
+	store_factors_free(&list, n);
+	store_close(&s);
+}
+
 #define FOR_EACH_URI(name, fn)                      \
 	static void name(void)                      \
 	{                                           \
@@ -803,6 +834,7 @@ FOR_EACH_URI(conf_corrupt, conf_corrupt_case)
 FOR_EACH_URI(conf_race, conf_race_case)
 FOR_EACH_URI(conf_login_read, conf_login_read_case)
 FOR_EACH_URI(conf_invites, conf_invites_case)
+FOR_EACH_URI(conf_factor_order, conf_factor_order_case)
 
 /* The shared row checks, on their own. */
 static void conf_row_checks(void)
@@ -849,6 +881,7 @@ const struct test_case store_conformance_tests[] = {
 	{ "store_conf_race", conf_race },
 	{ "store_conf_login_read", conf_login_read },
 	{ "store_conf_invites", conf_invites },
+	{ "store_conf_factor_order", conf_factor_order },
 	{ "store_conf_row_checks", conf_row_checks },
 	{ NULL, NULL },
 };
