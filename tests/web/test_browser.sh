@@ -41,7 +41,11 @@ rc=$?
 echo "portal.mjs: exit $rc after $(($(date +%s) - start)) s" >&2
 
 case_begin browser_run_complete
-[ "$rc" -eq 0 ] || fail "portal.mjs exited $rc (124: timed out)"
+case $rc in
+0) ;;
+124) fail "portal.mjs timed out" ;;
+*) fail "portal.mjs exited $rc" ;;
+esac
 
 case_begin browser_no_secret_in_logs
 for f in "$WEB_LOG" "$MFAD_LOG" "$W/store/audit.json"; do

@@ -148,6 +148,7 @@ $("add-app").addEventListener("click", async () => {
 		$("app-link").href = r.uri;
 		$("app-secret").textContent = r.secret;
 		$("app-setup").hidden = false;
+		say("");
 	} catch (e) { say(e.message); }
 });
 
@@ -184,6 +185,7 @@ $("recovery-new").addEventListener("click", async () => {
 			ol.append(li);
 		}
 		$("recovery-shown").hidden = false;
+		say("");
 		await loadMe();
 	} catch (e) { say(e.message); }
 });
