@@ -390,7 +390,7 @@ int mfa_invite_create(mfa_ctx *ctx, const char *user, unsigned expires_seconds,
  * the config's invite_expires), in seconds. */
 unsigned mfa_invite_lifetime(const mfa_ctx *ctx, unsigned expires_seconds);
 /* Takes the invite of token (the link's fragment) in one transaction:
- * MFA_OK and its user in user, once. Unknown, used, expired (then removed
+ * MFA_OK and its user in user (MFA_USER_MAX + 1 bytes at least), once. Unknown, used, expired (then removed
  * too) and malformed tokens all get MFA_ERR_INVITE. Audited, without the
  * token. */
 int mfa_invite_redeem(mfa_ctx *ctx, const char *token, char *user, size_t user_size);

@@ -50,14 +50,23 @@ static json_t *factor_json(const struct mfa_factor_info *f)
 static void staff_user(struct web_request *rq, struct web_reply *rp, json_t *body, mfa_ctx *ctx,
                        int *r)
 {
-	char user[MFA_USER_MAX + 1], *trail = NULL;
+	char user[MFA_USER_MAX + 1], *trail = NULL, source[STAFF_SOURCE_MAX];
 	struct mfa_factor_info *list = NULL;
 	struct mfa_user_info info;
+	struct mfa_request req;
 	json_t *factors, *events = NULL;
 	size_t n = 0;
 
 	if (!target(rq, rp, body, ctx, user))
 		return;
+	/* Looking is an action too: the user can learn who looked. */
+	api_core_request(rq, &req, user);
+	staff_source(rq, source, sizeof(source));
+	req.source = source;
+	if ((*r = mfa_audit(ctx, &req, "staff-view", "ok", NULL)) != MFA_OK) {
+		reply_error(rp, 503, "The audit could not be written: try again later.");
+		return;
+	}
 	if ((*r = mfa_factor_list(ctx, user, &list, &n)) == MFA_OK &&
 	    (*r = mfa_user_info_get(ctx, user, &info)) == MFA_ERR_NOT_FOUND) {
 		memset(&info, 0, sizeof(info));

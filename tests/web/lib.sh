@@ -102,7 +102,7 @@ web_start() {
 			"$ROOT/build/mfa-web" --config "$MFA_CONFIG" --socket "$W/mfad.sock" "$@" \
 			2>> "$WEB_LOG" &
 	else
-		"$WEB_BIN" --config "$MFA_CONFIG" --socket "$W/mfad.sock" "$@" 2>> "$WEB_LOG" &
+			"$WEB_BIN" --config "$MFA_CONFIG" --socket "$W/mfad.sock" "$@" 2>> "$WEB_LOG" &
 	fi
 	WEB_PID=$!
 	for _ in $(seq 100); do
@@ -113,6 +113,14 @@ web_start() {
 	echo "mfa-web did not start: $(tail -n 5 "$WEB_LOG")" >&2
 	WEB_PID=""
 	return 1
+}
+# web_restart_with [CONFIG LINES...]: mfa-web again, on mfa.conf plus those
+# lines (WEB_URL is changed by the caller for https).
+web_restart_with() {
+	web_stop
+	{ cat "$MFA_CONFIG"; printf '%s\n' "$@"; } > "$W/extra.conf"
+	chgrp nogroup "$W/extra.conf"
+	MFA_CONFIG=$W/extra.conf web_start
 }
 web_clean() { ! grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$WEB_LOG"; }
 
@@ -156,10 +164,10 @@ except Exception:
 expect_status() { [ "$STATUS" = "$1" ] || fail "HTTP $STATUS, expected $1: $BODY"; }
 expect_body() { grep -qF -- "$1" <<< "$BODY" || fail "answer lacks '$1': $BODY"; }
 expect_header() { grep -qiF -- "$1" <<< "$HEADERS" || fail "headers lack '$1': $HEADERS"; }
-# signin USER PASSWORD: the password step, fresh browser.
+# signin USER PASSWORD [CURL OPTIONS...]: the password step, fresh browser.
 signin() {
 	COOKIE="" CSRF=""
-	req POST /api/signin "{\"user\":\"$1\",\"password\":\"$2\"}"
+	req POST /api/signin "{\"user\":\"$1\",\"password\":\"$2\"}" "${@:3}"
 }
 # totp SECRET [OFFSET_STEPS]: the code of now (or steps later), by oathtool.
 totp() { oathtool --totp -b -N "@$(( $(date +%s) + 30 * ${2:-0} ))" "$1"; }

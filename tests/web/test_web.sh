@@ -282,6 +282,8 @@ req POST /api/staff/user '{"user":"alice"}'
 expect_status 200
 [ -n "$(jget factors.0.id)" ] || fail "no factors: $BODY"
 [ -n "$(jget trail.0.event)" ] || fail "no trail: $BODY"
+grep -q '"event":"staff-view","user":"alice","source":"web:staff:carol"' "$W/store/audit.json" ||
+	fail "looking at alice not audited"
 # Lock alice out, then unlock her.
 for i in 1 2 3 4 5; do "$MFACTL" verify alice 000000 > /dev/null; done
 "$MFACTL" list alice | grep -qi locked || fail "alice not locked"
@@ -323,6 +325,38 @@ expect_status 401
 COOKIE=$bob_cookie
 req GET /api/me ""
 expect_status 401
+
+case_begin https_with_secure_cookies
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+	-keyout "$W/key.pem" -out "$W/cert.pem" 2> /dev/null || fail "openssl req"
+chmod 0600 "$W/key.pem"   # root's only: read before root is dropped
+web_restart_with "web_tls_cert = $W/cert.pem" "web_tls_key = $W/key.pem" || fail "no https"
+plain_url=$WEB_URL
+WEB_URL=https://127.0.0.1:$WEB_PORT
+req GET / "" -k
+expect_status 200
+expect_header "Strict-Transport-Security: max-age="
+signin alice "$ALICE_PW" -k
+expect_status 200
+grep -q '^__Host-mfa=' <<< "$COOKIE" || fail "cookie $COOKIE"
+expect_header "; Secure"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$plain_url/") 
+[ "$STATUS" = 200 ] && fail "plain HTTP answered on the HTTPS port"
+WEB_URL=$plain_url
+
+case_begin forwarded_address_believed_only_behind_a_proxy
+web_restart_with "web_behind_proxy = yes" || fail "no proxy mode"
+# Each address its own limit: twelve sign-ins from twelve addresses pass.
+for i in $(seq 12); do
+	signin "nouser$i" wrong -H "X-Forwarded-For: 198.51.100.$i"
+	[ "$STATUS" = 401 ] || fail "sign-in $i from its own address: HTTP $STATUS"
+done
+# A client cannot choose its address: the proxy's (the last) counts.
+for i in $(seq 11); do
+	signin "other$i" wrong -H "X-Forwarded-For: 198.51.100.$i, 203.0.113.7"
+done
+expect_status 429
+web_restart_with || fail "did not start again"
 
 case_begin signin_rate_limited
 for i in $(seq 12); do
