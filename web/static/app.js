@@ -153,6 +153,7 @@ $("add-app").addEventListener("click", async () => {
 		$("app-link").href = r.uri;
 		$("app-secret").textContent = r.secret;
 		$("app-setup").hidden = false;
+		say("");
 	} catch (e) { say(e.message); }
 });
 
@@ -189,6 +190,7 @@ $("recovery-new").addEventListener("click", async () => {
 			ol.append(li);
 		}
 		$("recovery-shown").hidden = false;
+		say("");
 		await loadMe();
 	} catch (e) { say(e.message); }
 });
