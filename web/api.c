@@ -183,7 +183,7 @@ static void signin_password(struct web_request *rq, struct web_reply *rp)
 {
 	json_t *body = body_object(rq, rp), *methods;
 	const char *user, *password;
-	char canonical[MFA_USER_MAX + 1], id[WEB_TOKEN_TEXT];
+	char canonical[MFA_USER_MAX + 1], id[WEB_TOKEN_TEXT], key[WEB_ADDR_MAX + MFA_USER_MAX + 2];
 	struct web_session s;
 	struct web_pool *from;
 	mfa_ctx *ctx;
@@ -197,9 +197,12 @@ static void signin_password(struct web_request *rq, struct web_reply *rp)
 		reply_error(rp, 400, "Type your user name and password.");
 		goto out;
 	}
+	/* Per address, and per name from that address: a stranger's wrong
+	 * passwords must not lock the name's owner out of the portal. */
+	snprintf(key, sizeof(key), "%s %s", rq->client, user);
 	if (!limit_take(rq->web->limits, "signin-addr", rq->client, SIGNIN_PER_ADDRESS,
 	                SIGNIN_WINDOW) ||
-	    !limit_take(rq->web->limits, "signin-user", user, SIGNIN_PER_USER, SIGNIN_WINDOW)) {
+	    !limit_take(rq->web->limits, "signin-user-addr", key, SIGNIN_PER_USER, SIGNIN_WINDOW)) {
 		web_log(LOG_NOTICE, "sign-in attempts from %s over the limit", rq->client);
 		reply_error(rp, 429, TOO_MANY);
 		goto out;
