@@ -64,5 +64,6 @@ int cmd_delete(struct cli *cli);
 int cmd_import(struct cli *cli);
 int cmd_webauthn(struct cli *cli);
 int cmd_store(struct cli *cli);
+int cmd_invite(struct cli *cli);
 
 #endif

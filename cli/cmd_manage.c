@@ -389,12 +389,15 @@ int cmd_store(struct cli *cli)
 		return EXIT_ERROR;
 	}
 	if (cli->json)
-		return print_json(json_pack("{s:i, s:i, s:i, s:i, s:s}", "users", (int)n.users,
+		return print_json(json_pack("{s:i, s:i, s:i, s:i, s:i, s:s}", "users", (int)n.users,
 		                            "factors", (int)n.factors, "recovery_codes",
 		                            (int)n.recovery_codes, "challenges", (int)n.challenges,
-		                            "to", to));
-	printf("copied %u user%s, %u factor%s, %u recovery code%s, %u challenge%s to %s\n", n.users,
+		                            "invites", (int)n.invites, "to", to));
+	printf("copied %u user%s, %u factor%s, %u recovery code%s, %u challenge%s", n.users,
 	       n.users == 1 ? "" : "s", n.factors, n.factors == 1 ? "" : "s", n.recovery_codes,
-	       n.recovery_codes == 1 ? "" : "s", n.challenges, n.challenges == 1 ? "" : "s", to);
+	       n.recovery_codes == 1 ? "" : "s", n.challenges, n.challenges == 1 ? "" : "s");
+	if (n.invites)
+		printf(", %u invite%s", n.invites, n.invites == 1 ? "" : "s");
+	printf(" to %s\n", to);
 	return EXIT_OK;
 }

@@ -33,6 +33,8 @@ static const struct command commands[] = {
 	{ "allow-enroll", cmd_allow_enroll, 1, 1, "", "USER",
 	  "let USER, who had a factor removed, enroll again at a login (enroll=inline)" },
 	{ "recovery", cmd_recovery, 1, 1, "json", "USER [--json]", "issue new recovery codes" },
+	{ "invite", cmd_invite, 1, 1, "expires json", "USER [--expires DURATION] [--json]",
+	  "a one-time link to the portal (web_url) with which USER enrolls a first factor" },
 	{ "export", cmd_export, 1, 1, "", "USER", "everything stored about USER, as JSON (no secrets)" },
 	{ "delete", cmd_delete, 1, 1, "", "USER", "erase every record of USER" },
 	{ "import", cmd_import, 2, 2, "user serial key-file password-file force json",
@@ -58,7 +60,7 @@ static void usage(FILE *f)
 /* Options that take a value; every other --word is a flag. */
 static const char *const valued[] = { "config", "type", "secret", "secret-file", "digits", "period",
 	                              "algorithm", "counter", "label", "issuer", "user", "serial", "qr",
-	                              "key-file", "password-file", "to", NULL };
+	                              "key-file", "password-file", "to", "expires", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
 	                             "force", NULL };
 

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #include "internal.h"
 #include "store.h"
 
-enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG, SET_UV, SET_CASE };
+enum setting_kind { SET_PATH, SET_STORE, SET_TEXT, SET_UINT, SET_BOOL, SET_ALG, SET_UV, SET_CASE,
+	            SET_DURATION, SET_URL };
 
 struct setting {
 	const char *key;
@@ -67,6 +69,9 @@ static const struct setting settings[] = {
 	S_UINT("web_session_max", web_session_max, 300, 7 * 86400),
 	S_BOOL("web_behind_proxy", web_behind_proxy),
 	S_STR("web_pam_service", SET_TEXT, web_pam_service),
+	S_STR("web_url", SET_URL, web_url),
+	{ "invite_expires", SET_DURATION, offsetof(struct mfa_config, invite_expires), 0,
+	  MFA_INVITE_EXPIRES_MIN, MFA_INVITE_EXPIRES_MAX },
 };
 
 static const char *const uv_names[] = { "discouraged", "preferred", "required" };
@@ -105,6 +110,69 @@ void config_defaults(struct mfa_config *cfg)
 	/* WebAuthn §5.4.6 recommends 300 s while user verification may be asked. */
 	cfg->webauthn_timeout = 300;
 	str_copy(cfg->web_pam_service, sizeof(cfg->web_pam_service), "mfa-web");
+	cfg->invite_expires = 24 * 3600;
+}
+
+int mfa_duration_parse(const char *text, unsigned *seconds)
+{
+	static const struct { char unit; unsigned long scale; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	unsigned long n, scale = 1;
+	char *end;
+
+	*seconds = 0;
+	if (!text || !isdigit((unsigned char)text[0]))
+		return MFA_ERR_INVALID;
+	errno = 0;
+	n = strtoul(text, &end, 10);
+	if (errno || n > UINT_MAX)
+		return MFA_ERR_INVALID;
+	if (*end) {
+		size_t i = 0;
+
+		while (i < sizeof(units) / sizeof(units[0]) && units[i].unit != *end)
+			i++;
+		if (i == sizeof(units) / sizeof(units[0]) || end[1] != '\0')
+			return MFA_ERR_INVALID;
+		scale = units[i].scale;
+	}
+	if (n > UINT_MAX / scale)
+		return MFA_ERR_INVALID;
+	*seconds = (unsigned)(n * scale);
+	return MFA_OK;
+}
+
+/* The portal's address as a browser reaches it: https://host[:port][/path]
+ * (http:// only on loopback: a link sent in clear could be read on the
+ * way), no query, fragment, user or spaces: "/invite#TOKEN" is appended. */
+static bool web_url_valid(const char *url)
+{
+	static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
+	const char *h;
+	size_t n = strlen(url), hn;
+	bool clear = false;
+
+	if (!strncmp(url, "https://", 8)) {
+		h = url + 8;
+	} else if (!strncmp(url, "http://", 7)) {
+		h = url + 7;
+		clear = true;
+	} else {
+		return false;
+	}
+	if (n >= 400 || !h[0] || h[0] == '/' || h[0] == ':' ||
+	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/[]%") !=
+	            strlen(h))
+		return false;
+	if (!clear)
+		return true;
+	hn = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+		if (hn == strlen(loopback[i]) && !strncmp(h, loopback[i], hn) &&
+		    (h[hn] == '\0' || h[hn] == ':' || h[hn] == '/'))
+			return true;
+	return false;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -201,6 +269,33 @@ int config_set(struct mfa_config *cfg, const char *key, const char *value, char 
 		}
 		*(bool *)(void *)field = !strcmp(value, "lower");
 		return MFA_OK;
+	case SET_DURATION: {
+		unsigned n;
+
+		if (mfa_duration_parse(value, &n) != MFA_OK || n < s->min || n > s->max) {
+			snprintf(err, errlen, "%s: '%s' is not a duration from %lus to %lud (a number of "
+			         "seconds, or with s, m, h or d)", key, value, s->min, s->max / 86400);
+			return MFA_ERR_CONFIG;
+		}
+		*(unsigned *)(void *)field = n;
+		return MFA_OK;
+	}
+	case SET_URL: {
+		char url[sizeof(((struct mfa_config *)0)->web_url)];
+		size_t n;
+
+		if (!str_copy(url, sizeof(url), value) || (value[0] && !web_url_valid(value))) {
+			snprintf(err, errlen, "%s: '%s' is not https://HOST[:PORT][/PATH] (no query, "
+			         "fragment or spaces; http:// only on localhost)", key, value);
+			return MFA_ERR_CONFIG;
+		}
+		/* One form: links are url + "/invite#...". */
+		n = strlen(url);
+		while (n > 0 && url[n - 1] == '/')
+			url[--n] = '\0';
+		str_copy(field, s->size, url);
+		return MFA_OK;
+	}
 	case SET_UV:
 		for (int i = 0; i <= WEBAUTHN_UV_REQUIRED; i++)
 			if (!strcmp(value, uv_names[i])) {
@@ -484,5 +579,10 @@ const char *config_default_text(void)
 	       "#webauthn_origins = https://example.com https://login.example.com\n"
 	       "#webauthn_user_verification = preferred\n"
 	       "#webauthn_timeout = 300\n"
-	       "#webauthn_trust_anchors = /etc/mfa/webauthn-roots.pem\n";
+	       "#webauthn_trust_anchors = /etc/mfa/webauthn-roots.pem\n"
+	       "\n"
+	       "# The portal (mfa-web) as users reach it: 'mfactl invite' links point\n"
+	       "# there, and live invite_expires (s, m, h or d).\n"
+	       "#web_url = https://mfa.example.com\n"
+	       "#invite_expires = 24h\n";
 }

@@ -55,6 +55,8 @@ struct mfa_config {
 	unsigned web_session_idle;            /* seconds */
 	unsigned web_session_max;
 	bool web_behind_proxy;                /* trust X-Forwarded-For from loopback */
+	char web_url[512];                    /* https://host[:port][/path], no trailing '/' */
+	unsigned invite_expires;              /* seconds an invite link lives */
 };
 
 enum webauthn_uv { WEBAUTHN_UV_DISCOURAGED, WEBAUTHN_UV_PREFERRED, WEBAUTHN_UV_REQUIRED };

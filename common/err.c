@@ -22,6 +22,7 @@ static const char *const err_text[MFA_ERR__COUNT] = {
 	[MFA_ERR_NOT_FOUND] = "not found",
 	[MFA_ERR_IMPORT] = "malformed import file",
 	[MFA_ERR_BAD_PASSWORD] = "wrong user name or password",
+	[MFA_ERR_INVITE] = "invite link unknown, used or expired: ask for a new one",
 };
 
 const char *mfa_strerror(int err)

@@ -38,6 +38,7 @@ struct group_member {
 	void *arg;
 	int result;
 	bool done;
+	pthread_cond_t wake;      /* its own: a batch's end wakes its members and the next leader only */
 	struct group_member *next;
 };
 
@@ -46,7 +47,6 @@ struct group {
 	char *store;              /* its URI, cfg.store */
 	unsigned refs;            /* threads inside group_run (under groups_lock) */
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
 	bool leading;             /* a batch is running */
 	struct group_member *head, **tail;
 	size_t waiting;
@@ -70,7 +70,6 @@ static struct group *group_get(const char *uri)
 			g = NULL;
 		} else {
 			pthread_mutex_init(&g->lock, NULL);
-			pthread_cond_init(&g->wake, NULL);
 			g->tail = &g->head;
 			g->next = groups;
 			groups = g;
@@ -93,7 +92,6 @@ static void group_put(struct group *g)
 			p = &(*p)->next;
 		*p = g->next;
 		pthread_mutex_destroy(&g->lock);
-		pthread_cond_destroy(&g->wake);
 		free(g->store);
 		free(g);
 	}
@@ -217,6 +215,7 @@ int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg)
 		return member_alone(&me);
 	if (!(g = group_get(ctx->cfg.store)))
 		return ctx_fail(ctx, MFA_ERR_NOMEM, "out of memory");
+	pthread_cond_init(&me.wake, NULL);
 	pthread_mutex_lock(&g->lock);
 	*g->tail = &me;
 	g->tail = &me.next;
@@ -226,7 +225,7 @@ int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg)
 		size_t n = 0;
 
 		if (g->leading) {
-			pthread_cond_wait(&g->wake, &g->lock);
+			pthread_cond_wait(&me.wake, &g->lock);
 			continue;
 		}
 		g->leading = true;
@@ -247,12 +246,19 @@ int group_run(mfa_ctx *ctx, const char *user, group_body body, void *arg)
 			batch_run(ctx, batch, n);
 		}
 		pthread_mutex_lock(&g->lock);
-		for (size_t i = 0; i < n; i++)
+		/* Under the lock: a member returns, and drops its wake, only
+		 * once this is over. Waking every waiter instead would make the
+		 * next batch's members switch in to sleep again. */
+		for (size_t i = 0; i < n; i++) {
 			batch[i]->done = true;
+			pthread_cond_signal(&batch[i]->wake);
+		}
 		g->leading = false;
-		pthread_cond_broadcast(&g->wake);
+		if (g->head)
+			pthread_cond_signal(&g->head->wake);   /* it leads the next batch */
 	}
 	pthread_mutex_unlock(&g->lock);
+	pthread_cond_destroy(&me.wake);
 	group_put(g);
 	return me.result;
 }

@@ -113,5 +113,8 @@ int b64url_decode(const char *in, unsigned char *out, size_t max, size_t *len);
 void b64url_encode(const unsigned char *in, size_t len, char *out);
 /* A fresh factor id: MFA_ID_LEN lowercase base32 characters. */
 int factor_id_new(char id[MFA_ID_LEN + 1]);
+/* How many signature verification contexts webauthn.c has made for the
+ * context's cached keys: one per key however many logins (for the tests). */
+size_t webauthn_verify_setups(const mfa_ctx *ctx);
 
 #endif

@@ -369,9 +369,10 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	char canon[MFA_USER_MAX + 1];
 	struct store_factor *list = NULL;
 	struct store_recovery *rec = NULL;
+	struct store_invite *inv = NULL;
 	struct store_user u;
-	size_t n = 0, nrec = 0, left = 0;
-	json_t *root = NULL, *factors;
+	size_t n = 0, nrec = 0, ninv = 0, left = 0;
+	json_t *root = NULL, *factors, *invites;
 	char shown[MFA_TEXT_ESCAPED_MAX];
 	bool found;
 	int r;
@@ -382,12 +383,13 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK ||
 	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &n)) != MFA_OK ||
-	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &nrec)) != MFA_OK) {
+	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &nrec)) != MFA_OK ||
+	    (r = ctx->store->ops->invites_get(ctx->store, user, &inv, &ninv)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
 	ctx->store->ops->rollback(ctx->store);
-	if (!found && n == 0 && nrec == 0) {
+	if (!found && n == 0 && nrec == 0 && ninv == 0) {
 		r = ctx_fail(ctx, MFA_ERR_NOT_FOUND, "nothing is stored about user %s", user);
 		goto out;
 	}
@@ -406,6 +408,19 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	for (size_t i = 0; i < n; i++)
 		if (json_array_append_new(factors, factor_json(ctx, &list[i])) < 0)
 			goto out;
+	/* Pending invite links: when, until when, by whom; never their hash. */
+	if (!(invites = json_array()) || json_object_set_new(root, "invites", invites) < 0)
+		goto out;
+	for (size_t i = 0; i < ninv; i++) {
+		char by[MFA_TEXT_ESCAPED_MAX];
+
+		mfa_text_escape(inv[i].created_by, by, sizeof(by));
+		if (json_array_append_new(invites, json_pack("{s:I, s:I, s:s}", "created",
+		                                             (json_int_t)inv[i].created, "expires",
+		                                             (json_int_t)inv[i].expires, "created_by",
+		                                             by)) < 0)
+			goto out;
+	}
 	if (!(*json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
 		goto out;
 	r = MFA_OK;
@@ -413,6 +428,7 @@ out:
 	json_decref(root);
 	store_factors_free(&list, n);
 	free(rec);
+	free(inv);
 	return r;
 }
 

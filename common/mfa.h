@@ -49,6 +49,7 @@ typedef enum {
 	/* A verdict, numbered last so that the numbers mfad's replies carry
 	 * stay those an older pam_mfa knows. */
 	MFA_ERR_BAD_PASSWORD,    /* the password check (PAM) said no */
+	MFA_ERR_INVITE,          /* invite link unknown, used or expired */
 	MFA_ERR__COUNT
 } mfa_err;
 
@@ -58,7 +59,8 @@ const char *mfa_strerror(int err);
 bool mfa_err_is_verdict(int err);
 /* The same, for code that links no part of the core (pam_mfa.so). */
 #define MFA_ERR_IS_VERDICT(err) \
-	(((err) >= MFA_ERR_BAD_CODE && (err) <= MFA_ERR_CLONED) || (err) == MFA_ERR_BAD_PASSWORD)
+	(((err) >= MFA_ERR_BAD_CODE && (err) <= MFA_ERR_CLONED) || (err) == MFA_ERR_BAD_PASSWORD || \
+	 (err) == MFA_ERR_INVITE)
 
 typedef struct mfa_ctx mfa_ctx;
 
@@ -302,6 +304,12 @@ int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset);
  * written: then refuse what it records. MFA_OK otherwise. */
 int mfa_audit(mfa_ctx *ctx, const struct mfa_request *req, const char *event,
                const char *outcome, const char *detail);
+/* user's last max (1..200) events in audit_file, newest first, as a JSON
+ * array of the events (free with free()); events: a space-separated list
+ * of event names to keep, or NULL for all. Reads only the file's last 8 MB.
+ * MFA_ERR_NOT_FOUND when audit_file is not set. */
+int mfa_audit_recent(mfa_ctx *ctx, const char *user, const char *events, unsigned max,
+                     char **json);
 
 /* Challenges (RADIUS Access-Challenge): kept in the store, so that another
  * server sharing it can take the answer. One use, bound to user and NAS. */
@@ -358,10 +366,37 @@ int mfa_unlock(mfa_ctx *ctx, const char *user, const char *source);
 /* Issues MFA_RECOVERY_COUNT new codes; the old ones stop working. */
 int mfa_recovery_generate(mfa_ctx *ctx, const char *user, const char *source,
                           char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT]);
-/* Everything stored about user as JSON, secrets left out. Free with free(). */
+/* Everything stored about user as JSON, secrets (and invite hashes) left
+ * out. Free with free(). */
 int mfa_user_export(mfa_ctx *ctx, const char *user, char **json);
 /* Erases every record of user. */
 int mfa_user_delete(mfa_ctx *ctx, const char *user, const char *source);
+
+/* Invite links (mfactl invite, the portal mfa-web): one use, stored as the
+ * SHA-256 of their token, expiring. Whoever holds one may enroll a first
+ * factor for its user. */
+#define MFA_INVITE_TOKEN_LEN 43          /* base64url characters: 256 bits */
+#define MFA_INVITE_EXPIRES_MIN 60        /* seconds */
+#define MFA_INVITE_EXPIRES_MAX (30u * 86400)
+/* Makes an invite for user (user_case applied) that expires after
+ * expires_seconds (0: the config's invite_expires), made by actor (who
+ * asked: audited and stored), and writes its link to url: the config's
+ * web_url + "/invite#" + token (the fragment never reaches a server's
+ * log). MFA_ERR_CONFIG without web_url; MFA_ERR_INVALID for a bad user,
+ * actor, lifetime, or a url buffer too small. Audited, without the token. */
+int mfa_invite_create(mfa_ctx *ctx, const char *user, unsigned expires_seconds,
+                      const char *actor, char *url, size_t url_size);
+/* How long mfa_invite_create makes a link live for expires_seconds (0:
+ * the config's invite_expires), in seconds. */
+unsigned mfa_invite_lifetime(const mfa_ctx *ctx, unsigned expires_seconds);
+/* Takes the invite of token (the link's fragment) in one transaction:
+ * MFA_OK and its user in user (MFA_USER_MAX + 1 bytes at least), once. Unknown, used, expired (then removed
+ * too) and malformed tokens all get MFA_ERR_INVITE. Audited, without the
+ * token. */
+int mfa_invite_redeem(mfa_ctx *ctx, const char *token, char *user, size_t user_size);
+/* "90", "90s", "15m", "24h", "7d" in seconds (mfactl invite --expires,
+ * invite_expires); MFA_ERR_INVALID for anything else. */
+int mfa_duration_parse(const char *text, unsigned *seconds);
 
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {
@@ -369,10 +404,11 @@ struct mfa_copy_counts {
 	unsigned factors;                /* OTP and WebAuthn, active and pending */
 	unsigned recovery_codes;         /* used ones too */
 	unsigned challenges;             /* pending and unexpired */
+	unsigned invites;                /* expired ones too */
 };
 /* mfactl store copy: every record of the configured store (lockout and
  * enrollment state, factors with their secrets sealed as they are,
- * recovery codes, pending challenges) into the store to_uri, made before
+ * recovery codes, pending challenges, invites) into the store to_uri, made before
  * by 'mfactl init'. There, each copied user's rows are replaced (safe to
  * run again), in one transaction, read back and compared before the
  * commit: all or nothing. Refused, changing nothing, when to_uri is the

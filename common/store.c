@@ -173,6 +173,11 @@ bool store_recovery_ok(const struct store_recovery *r)
 	return r->kind == RECOVERY_KIND_PBKDF2 || r->kind == RECOVERY_KIND_HMAC;
 }
 
+bool store_invite_ok(const struct store_invite *inv)
+{
+	return inv->user[0] && inv->created_by[0] && inv->expires > inv->created;
+}
+
 void store_close(struct store **sp)
 {
 	if (*sp)

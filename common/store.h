@@ -14,7 +14,10 @@
  *   sorted order (strcmp: store_begin_users), so that two writers never
  *   wait on each other in a cycle (deadlock). A challenge put or taken locks its user (a delete
  *   of the user must not miss it); writes for no user in particular
- *   (expiring challenges alone, the decoy row) need no user lock.
+ *   (expiring challenges alone, the decoy row) need no user lock. An
+ *   invite put locks its user; an invite taken by its hash does not (the
+ *   taker does not know the user yet): the row itself is what a delete of
+ *   the user and a take meet on, and exactly one of them removes it.
  * - A backend that detects a serialisation failure or a deadlock returns
  *   STORE_RETRY (never an mfa_err) and leaves the transaction to be rolled
  *   back; the core runs the whole transaction again, from begin, at most
@@ -111,6 +114,15 @@ struct store_challenge {
 	int64_t expires;
 };
 
+/* An invite link (invite.c): the SHA-256 of its token, never the token. */
+struct store_invite {
+	unsigned char hash[STORE_HASH_LEN];
+	char user[MFA_USER_MAX + 1];
+	int64_t created;
+	int64_t expires;
+	char created_by[MFA_USER_MAX + 1];    /* the actor who made it */
+};
+
 struct store;
 
 /* A backend's answer, not an mfa_err: serialisation failure or deadlock,
@@ -178,6 +190,16 @@ struct store_ops {
 	int (*users_list)(struct store *s, char (**names)[MFA_USER_MAX + 1], size_t *n);
 	/* Every pending challenge (RADIUS and WebAuthn), by id. Caller frees *list. */
 	int (*challenges_get)(struct store *s, struct store_challenge **list, size_t *n);
+	/* Invites (user_delete removes a user's, and they make the user
+	 * "found" and listed by users_list: they name who made them). take
+	 * reads and deletes the one with hash, expired or not, in the
+	 * caller's transaction. */
+	int (*invite_put)(struct store *s, const struct store_invite *inv);
+	int (*invite_take)(struct store *s, const unsigned char hash[STORE_HASH_LEN],
+	                   struct store_invite *inv, bool *found);
+	int (*invites_expire)(struct store *s, int64_t now);
+	/* user's invites, by created then hash. Caller frees *list. */
+	int (*invites_get)(struct store *s, const char *user, struct store_invite **list, size_t *n);
 	/* Optional. Right after begin(true): lock_user, then user_get,
 	 * factors_get and, with twin not NULL, user_twin, at once (a server
 	 * backend sends them in one round trip). NULL: store_begin_login
@@ -232,6 +254,7 @@ int store_retry(int (*body)(void *arg), void *arg);
 bool store_factor_ok(const struct store_factor *f);
 bool store_user_ok(const struct store_user *u);
 bool store_recovery_ok(const struct store_recovery *r);
+bool store_invite_ok(const struct store_invite *inv);
 /* Picks the backend from the URI scheme of cfg->store. */
 int store_open(const struct mfa_config *cfg, bool create, struct store **out, char *err,
                size_t errlen);

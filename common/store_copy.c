@@ -203,13 +203,15 @@ static int copy_user(struct copy *c, const char *user)
 	struct store_user u;
 	struct store_factor *f = NULL;
 	struct store_recovery *rec = NULL;
-	size_t nf = 0, nrec = 0;
+	struct store_invite *inv = NULL;
+	size_t nf = 0, nrec = 0, ninv = 0;
 	bool found;
 	int r;
 
 	if ((r = src->ops->user_get(src, user, &u, &found)) != MFA_OK ||
 	    (r = src->ops->factors_get(src, user, &f, &nf)) != MFA_OK ||
-	    (r = src->ops->recovery_get(src, user, &rec, &nrec)) != MFA_OK) {
+	    (r = src->ops->recovery_get(src, user, &rec, &nrec)) != MFA_OK ||
+	    (r = src->ops->invites_get(src, user, &inv, &ninv)) != MFA_OK) {
 		copy_fail(c, src, r);
 		goto out;
 	}
@@ -220,8 +222,12 @@ static int copy_user(struct copy *c, const char *user)
 			goto dst_fail;
 	if (nrec && (r = dst->ops->recovery_replace(dst, user, rec, nrec)) != MFA_OK)
 		goto dst_fail;
+	for (size_t i = 0; i < ninv; i++)
+		if ((r = dst->ops->invite_put(dst, &inv[i])) != MFA_OK)
+			goto dst_fail;
 	c->counts.factors += (unsigned)nf;
 	c->counts.recovery_codes += (unsigned)nrec;
+	c->counts.invites += (unsigned)ninv;
 	goto out;
 dst_fail:
 	copy_fail(c, dst, r);
@@ -230,6 +236,7 @@ out:
 	if (rec)
 		OPENSSL_cleanse(rec, nrec * sizeof(*rec));
 	free(rec);
+	free(inv);
 	return r;
 }
 
@@ -263,19 +270,22 @@ static int check_user(struct copy *c, const char *user)
 	struct store_user su, du;
 	struct store_factor *sf = NULL, *df = NULL;
 	struct store_recovery *sr = NULL, *dr = NULL;
-	size_t nsf = 0, ndf = 0, nsr = 0, ndr = 0;
+	struct store_invite *si = NULL, *di = NULL;
+	size_t nsf = 0, ndf = 0, nsr = 0, ndr = 0, nsi = 0, ndi = 0;
 	bool sfound, dfound;
 	int r;
 
 	if ((r = src->ops->user_get(src, user, &su, &sfound)) != MFA_OK ||
 	    (r = src->ops->factors_get(src, user, &sf, &nsf)) != MFA_OK ||
-	    (r = src->ops->recovery_get(src, user, &sr, &nsr)) != MFA_OK) {
+	    (r = src->ops->recovery_get(src, user, &sr, &nsr)) != MFA_OK ||
+	    (r = src->ops->invites_get(src, user, &si, &nsi)) != MFA_OK) {
 		copy_fail(c, src, r);
 		goto out;
 	}
 	if ((r = dst->ops->user_get(dst, user, &du, &dfound)) != MFA_OK ||
 	    (r = dst->ops->factors_get(dst, user, &df, &ndf)) != MFA_OK ||
-	    (r = dst->ops->recovery_get(dst, user, &dr, &ndr)) != MFA_OK) {
+	    (r = dst->ops->recovery_get(dst, user, &dr, &ndr)) != MFA_OK ||
+	    (r = dst->ops->invites_get(dst, user, &di, &ndi)) != MFA_OK) {
 		copy_fail(c, dst, r);
 		goto out;
 	}
@@ -309,6 +319,18 @@ static int check_user(struct copy *c, const char *user)
 			r = mismatch(c, "a recovery code", user);
 			goto out;
 		}
+	/* Both in (created, hash) order. */
+	if (nsi != ndi) {
+		r = mismatch(c, "the number of invites", user);
+		goto out;
+	}
+	for (size_t i = 0; i < nsi; i++)
+		if (memcmp(si[i].hash, di[i].hash, sizeof(si[i].hash)) != 0 ||
+		    si[i].created != di[i].created || si[i].expires != di[i].expires ||
+		    strcmp(si[i].created_by, di[i].created_by) != 0) {
+			r = mismatch(c, "an invite", user);
+			goto out;
+		}
 out:
 	store_factors_free(&sf, nsf);
 	store_factors_free(&df, ndf);
@@ -318,6 +340,8 @@ out:
 		OPENSSL_cleanse(dr, ndr * sizeof(*dr));
 	free(sr);
 	free(dr);
+	free(si);
+	free(di);
 	return r;
 }
 

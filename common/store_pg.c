@@ -19,8 +19,9 @@
 #include "internal.h"
 #include "store_pg.h"
 
-/* Version 1 is what SQLite's schema 4 holds. migrations[v] takes v to v + 1. */
-#define PG_SCHEMA_VERSION 1
+/* Version 1 is what SQLite's schema 4 holds, 2 its schema 5. migrations[v]
+ * takes v to v + 1. */
+#define PG_SCHEMA_VERSION 2
 #define PG_FOLD "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'"
 
 #define FACTOR_COLUMNS "username, id, label, type, algorithm, digits, period, counter, last_step, " \
@@ -70,8 +71,17 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 	                    "VALUES($1, 1, $2, $2, 0) ON CONFLICT(name) DO UPDATE SET "
 	                    "failures = (mfa_decoy.failures + 1) % 1000, locked_until = $2, first_seen = $2"),
 	[PS_USERS_LIST] = ("SELECT name FROM mfa_users UNION SELECT username FROM mfa_factors "
-	                   "UNION SELECT username FROM mfa_recovery ORDER BY 1"),
+	                   "UNION SELECT username FROM mfa_recovery UNION SELECT username FROM "
+	                   "mfa_invites ORDER BY 1"),
 	[PS_CHALLENGES_ALL] = "SELECT id, username, nas, expires FROM mfa_challenges ORDER BY id",
+	[PS_USER_DEL_INVITES] = "DELETE FROM mfa_invites WHERE username = $1",
+	[PS_INVITE_PUT] = ("INSERT INTO mfa_invites(hash, username, created, expires, created_by) "
+	                   "VALUES($1, $2, $3, $4, $5)"),
+	[PS_INVITE_TAKE] = ("DELETE FROM mfa_invites WHERE hash = $1 "
+	                    "RETURNING hash, username, created, expires, created_by"),
+	[PS_INVITES_EXPIRE] = "DELETE FROM mfa_invites WHERE expires <= $1",
+	[PS_INVITES_USER] = ("SELECT hash, username, created, expires, created_by FROM mfa_invites "
+	                     "WHERE username = $1 ORDER BY created, hash"),
 };
 
 /* Text columns compare as bytes (COLLATE "C"), as SQLite's do: names are
@@ -99,6 +109,11 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
 	"CREATE INDEX mfa_challenges_user ON mfa_challenges(username);"
 	"CREATE TABLE mfa_decoy(name text COLLATE \"C\" PRIMARY KEY, failures bigint NOT NULL,"
 	" locked_until bigint NOT NULL, first_seen bigint NOT NULL, enroll bigint NOT NULL);",
+	/* 2: invite links: the SHA-256 of the token, never the token. */
+	"CREATE TABLE mfa_invites(hash bytea PRIMARY KEY, username text COLLATE \"C\" NOT NULL,"
+	" created bigint NOT NULL, expires bigint NOT NULL, created_by text NOT NULL);"
+	"CREATE INDEX mfa_invites_user ON mfa_invites(username);"
+	"CREATE INDEX mfa_invites_expires ON mfa_invites(expires);",
 };
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
@@ -478,6 +493,7 @@ static int pg_user_delete(struct store *s, const char *user, bool *found)
 	*found = false;
 	if ((r = pg_delete_user_rows(q, PS_USER_DEL_FACTORS, user, &changed)) != MFA_OK ||
 	    (r = pg_delete_user_rows(q, PS_USER_DEL_RECOVERY, user, &changed)) != MFA_OK ||
+	    (r = pg_delete_user_rows(q, PS_USER_DEL_INVITES, user, &changed)) != MFA_OK ||
 	    (r = pg_delete_user_rows(q, PS_USER_DEL, user, &changed)) != MFA_OK)
 		return r;
 	*found = changed > 0;
@@ -896,6 +912,80 @@ static int pg_challenges_get(struct store *s, struct store_challenge **list, siz
 	return r;
 }
 
+static int pg_invite_put(struct store *s, const struct store_invite *inv)
+{
+	struct pg_params p = { 0 };
+
+	p_blob(&p, inv->hash, STORE_HASH_LEN);
+	p_text(&p, inv->user);
+	p_int(&p, inv->created);
+	p_int(&p, inv->expires);
+	p_text(&p, inv->created_by);
+	return pg_do(as_pg(s), PS_INVITE_PUT, &p, "store invite", NULL);
+}
+
+/* One invite row (hash, username, created, expires, created_by). */
+static int read_invite(struct store_pg *q, const PGresult *res, int row, void *elem,
+                       const void *arg)
+{
+	struct store_invite *inv = elem;
+	size_t len = 0;
+	const void *hash = col_blob(res, row, 0, &len);
+
+	(void)arg;
+	memset(inv, 0, sizeof(*inv));
+	if (hash && len == STORE_HASH_LEN && col_text(res, row, 1, inv->user, sizeof(inv->user)) &&
+	    col_int(res, row, 2, &inv->created) && col_int(res, row, 3, &inv->expires) &&
+	    col_text(res, row, 4, inv->created_by, sizeof(inv->created_by))) {
+		memcpy(inv->hash, hash, STORE_HASH_LEN);
+		if (store_invite_ok(inv))
+			return MFA_OK;
+	}
+	snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed invite", q->uri);
+	return MFA_ERR_CORRUPT;
+}
+
+static int pg_invite_take(struct store *s, const unsigned char hash[STORE_HASH_LEN],
+                          struct store_invite *inv, bool *found)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int r = MFA_OK;
+
+	memset(inv, 0, sizeof(*inv));
+	*found = false;
+	p_blob(&p, hash, STORE_HASH_LEN);
+	if (!(res = pg_run(q, PS_INVITE_TAKE, &p, "use invite", &r)))
+		return r;
+	if (PQntuples(res) == 1 && (r = read_invite(q, res, 0, inv, NULL)) == MFA_OK)
+		*found = true;
+	PQclear(res);
+	return r;
+}
+
+static int pg_invites_expire(struct store *s, int64_t now)
+{
+	struct pg_params p = { 0 };
+
+	p_int(&p, now);
+	return pg_do(as_pg(s), PS_INVITES_EXPIRE, &p, "expire invites", NULL);
+}
+
+static int pg_invites_get(struct store *s, const char *user, struct store_invite **list,
+                          size_t *n)
+{
+	struct pg_params p = { 0 };
+	void *v;
+	int r;
+
+	p_text(&p, user);
+	r = pg_rows_get(as_pg(s), PS_INVITES_USER, &p, "read invites", sizeof(**list), read_invite,
+	                NULL, &v, n);
+	*list = v;
+	return r;
+}
+
 /* A login's first reads, with its BEGIN and user lock: one round trip
  * instead of five. The lock comes first in the pipeline: at READ COMMITTED
  * each later statement reads after it was granted. */
@@ -965,6 +1055,10 @@ static int pg_login_read(struct store *s, const char *user, struct store_user *u
 		.decoy_touch = pg_decoy_touch, \
 		.users_list = pg_users_list, \
 		.challenges_get = pg_challenges_get, \
+		.invite_put = pg_invite_put, \
+		.invite_take = pg_invite_take, \
+		.invites_expire = pg_invites_expire, \
+		.invites_get = pg_invites_get, \
 		.login_read = pg_login_read, \
 		.savepoint = pg_savepoint, \
 		.group_default = 1, \

@@ -19,7 +19,7 @@
 #include "internal.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 enum stmt_id {
 	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE,
@@ -30,6 +30,7 @@ enum stmt_id {
 	ST_FACTORS_DEL_PENDING, ST_RECOVERY_GET, ST_RECOVERY_DEL, ST_RECOVERY_INSERT,
 	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_TAKE, ST_CHALLENGES_EXPIRE, ST_USER_TWIN,
 	ST_USER_CAPITALS, ST_DECOY_TOUCH, ST_USERS_LIST, ST_CHALLENGES_ALL,
+	ST_USER_DEL_INVITES, ST_INVITE_PUT, ST_INVITE_TAKE, ST_INVITES_EXPIRE, ST_INVITES_USER,
 	ST__COUNT
 };
 
@@ -52,7 +53,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 #define FACTOR_COLUMNS "user, id, label, type, algorithm, digits, period, counter, last_step, " \
                        "drift, active, created, last_used, secret, cose_alg, cred_id, aaguid, " \
                        "transports, attestation, inline, burnt_step"
-	[ST_FACTORS_USER] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1 ORDER BY created, id"),
+	/* Ordered in C (factor_order): ORDER BY here sorts a user's one or two
+	 * rows in a temporary b-tree, at every login. */
+	[ST_FACTORS_USER] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE user = ?1"),
 	[ST_FACTORS_ALL] = ("SELECT " FACTOR_COLUMNS " FROM factors ORDER BY user, created, id"),
 	[ST_FACTOR_BY_CRED] = ("SELECT " FACTOR_COLUMNS " FROM factors WHERE cred_id = ?1"),
 	[ST_FACTOR_INSERT] = ("INSERT INTO factors(" FACTOR_COLUMNS ") VALUES"
@@ -79,8 +82,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	                    "failures = (failures + 1) % 1000, locked_until = ?2, first_seen = ?3"),
 	/* BINARY is strcmp's order; UNION makes each name once. */
 	[ST_USERS_LIST] = ("SELECT name FROM users UNION SELECT user FROM factors "
-	                   "UNION SELECT user FROM recovery ORDER BY 1 COLLATE BINARY"),
+	                   "UNION SELECT user FROM recovery UNION SELECT user FROM invites "
+	                   "ORDER BY 1 COLLATE BINARY"),
 	[ST_CHALLENGES_ALL] = "SELECT id, user, nas, expires FROM challenges ORDER BY id",
+	[ST_USER_DEL_INVITES] = "DELETE FROM invites WHERE user = ?1",
+	[ST_INVITE_PUT] = ("INSERT INTO invites(hash, user, created, expires, created_by) "
+	                   "VALUES(?1, ?2, ?3, ?4, ?5)"),
+	[ST_INVITE_TAKE] = ("DELETE FROM invites WHERE hash = ?1 "
+	                    "RETURNING hash, user, created, expires, created_by"),
+	[ST_INVITES_EXPIRE] = "DELETE FROM invites WHERE expires <= ?1",
+	[ST_INVITES_USER] = ("SELECT hash, user, created, expires, created_by FROM invites "
+	                     "WHERE user = ?1 ORDER BY created, hash"),
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -129,6 +141,13 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"CREATE TABLE decoy(name TEXT PRIMARY KEY NOT NULL, failures INTEGER NOT NULL,"
 	" locked_until INTEGER NOT NULL, first_seen INTEGER NOT NULL, enroll INTEGER NOT NULL);"
 	"UPDATE users SET enroll = 1 WHERE name IN (SELECT user FROM recovery);",
+	/* 5: invite links (mfactl invite, the portal): the SHA-256 of the
+	 * token, never the token. */
+	"CREATE TABLE invites(hash BLOB PRIMARY KEY NOT NULL, user TEXT NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, created_by TEXT NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE INDEX invites_user ON invites(user);"
+	"CREATE INDEX invites_expires ON invites(expires);",
 };
 
 struct store_sqlite {
@@ -600,6 +619,7 @@ static int sq_user_delete(struct store *s, const char *user, bool *found)
 	*found = false;
 	if ((r = sq_delete_user_rows(q, ST_USER_DEL_FACTORS, user, &changes)) != MFA_OK ||
 	    (r = sq_delete_user_rows(q, ST_USER_DEL_RECOVERY, user, &changes)) != MFA_OK ||
+	    (r = sq_delete_user_rows(q, ST_USER_DEL_INVITES, user, &changes)) != MFA_OK ||
 	    (r = sq_delete_user_rows(q, ST_USER_DEL, user, &changes)) != MFA_OK)
 		return r;
 	*found = changes > 0;
@@ -672,6 +692,16 @@ corrupt:
 	return MFA_ERR_CORRUPT;
 }
 
+/* A user's factors in the order ORDER BY created, id gives. */
+static int factor_order(const void *pa, const void *pb)
+{
+	const struct store_factor *a = pa, *b = pb;
+
+	if (a->created != b->created)
+		return a->created < b->created ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
 static int sq_factors_get(struct store *s, const char *user, struct store_factor **list, size_t *n)
 {
 	struct store_sqlite *q = as_sqlite(s);
@@ -706,6 +736,8 @@ static int sq_factors_get(struct store *s, const char *user, struct store_factor
 		r = sq_fail(q, rc, "read factors");
 		goto out;
 	}
+	if (user && count > 1)
+		qsort(v, count, sizeof(*v), factor_order);
 	*list = v;
 	*n = count;
 	v = NULL;
@@ -1127,6 +1159,122 @@ out:
 	return r;
 }
 
+static int sq_invite_put(struct store *s, const struct store_invite *inv)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_INVITE_PUT);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_blob(st, 1, inv->hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, inv->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, inv->created);
+	sqlite3_bind_int64(st, 4, inv->expires);
+	sqlite3_bind_text(st, 5, inv->created_by, -1, SQLITE_STATIC);
+	return sq_done(q, st, "store invite");
+}
+
+/* One invite row (hash, user, created, expires, created_by). */
+static bool sq_invite_row(sqlite3_stmt *st, struct store_invite *inv)
+{
+	const void *hash = sqlite3_column_blob(st, 0);
+
+	memset(inv, 0, sizeof(*inv));
+	if (!hash || sqlite3_column_bytes(st, 0) != STORE_HASH_LEN ||
+	    !text_column(st, 1, inv->user, sizeof(inv->user)) ||
+	    !text_column(st, 4, inv->created_by, sizeof(inv->created_by)))
+		return false;
+	memcpy(inv->hash, hash, STORE_HASH_LEN);
+	inv->created = sqlite3_column_int64(st, 2);
+	inv->expires = sqlite3_column_int64(st, 3);
+	return store_invite_ok(inv);
+}
+
+static int sq_invite_take(struct store *s, const unsigned char hash[STORE_HASH_LEN],
+                          struct store_invite *inv, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_INVITE_TAKE);
+	int rc;
+
+	memset(inv, 0, sizeof(*inv));
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!sq_invite_row(st, inv)) {
+			sqlite3_reset(st);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed invite", q->path);
+			return MFA_ERR_CORRUPT;
+		}
+		*found = true;
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(q, rc, "use invite");
+	return MFA_OK;
+}
+
+static int sq_invites_expire(struct store *s, int64_t now)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_INVITES_EXPIRE);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, now);
+	return sq_done(q, st, "expire invites");
+}
+
+static int sq_invites_get(struct store *s, const char *user, struct store_invite **list,
+                          size_t *n)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_INVITES_USER);
+	struct store_invite *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct store_invite *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				r = MFA_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (!sq_invite_row(st, &v[count])) {
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed invite", q->path);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(q, rc, "read invites");
+		goto out;
+	}
+	*list = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_reset(st);
+	free(v);
+	return r;
+}
+
 static int sq_location_check(const char *location, char *err, size_t errlen)
 {
 	if (location[0] == '/')
@@ -1206,6 +1354,10 @@ const struct store_ops store_sqlite_ops = {
 	.decoy_touch = sq_decoy_touch,
 	.users_list = sq_users_list,
 	.challenges_get = sq_challenges_get,
+	.invite_put = sq_invite_put,
+	.invite_take = sq_invite_take,
+	.invites_expire = sq_invites_expire,
+	.invites_get = sq_invites_get,
 	.savepoint = sq_savepoint,
 	/* One writer at a time for the whole file: waiting in a batch costs
 	 * less than waiting for the lock, and a commit is shared. */

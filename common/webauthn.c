@@ -189,9 +189,10 @@ static fido_opt_t uv_option(const mfa_ctx *ctx)
 	                                                                     : FIDO_OPT_OMIT;
 }
 
-static void client_data_hash(const struct ceremony *c, unsigned char out[SHA256_DIGEST_LENGTH])
+static bool client_data_hash(const struct ceremony *c, unsigned char out[SHA256_DIGEST_LENGTH])
 {
-	SHA256(c->resp.client_data, c->resp.client_data_len, out);
+	return EVP_Digest(c->resp.client_data, c->resp.client_data_len, out, NULL,
+	                  ctx_sha256(c->ctx), NULL) == 1;
 }
 
 /* ---- registration ---------------------------------------------------- */
@@ -467,7 +468,10 @@ static int check_attestation(struct ceremony *c, const struct wa_attestation *at
 		         "packed and fido-u2f are)", att->fmt);
 		goto out;
 	}
-	client_data_hash(c, cdh);
+	if (!client_data_hash(c, cdh)) {
+		r = ctx_fail(c->ctx, MFA_ERR_SYSTEM, "OpenSSL cannot compute SHA-256");
+		goto out;
+	}
 	if (!(cred = fido_cred_new())) {
 		r = MFA_ERR_NOMEM;
 		goto out;
@@ -765,6 +769,10 @@ struct cached_key {
 	int alg;
 	EVP_PKEY *pkey;
 	EVP_PKEY_CTX *verify;   /* ES256, RS256: set up once, reused per login */
+	/* EdDSA signs the message itself, so no digest context is reusable:
+	 * a DigestVerifyInit'ed template is copied into verify_md instead
+	 * (a copy costs far less than the init, which looks the key up). */
+	EVP_MD_CTX *verify_template, *verify_md;
 	uint64_t last_use;
 };
 
@@ -772,6 +780,7 @@ struct key_cache {
 	struct cached_key entry[KEY_CACHE_SIZE];
 	uint64_t clock;
 	EVP_MD *sha256;         /* fetched once: OpenSSL 3 fetches per use otherwise */
+	size_t verify_setups;   /* verification contexts made, for the tests */
 };
 
 static void key_cache_free(void *p)
@@ -782,6 +791,8 @@ static void key_cache_free(void *p)
 		return;
 	for (size_t i = 0; i < KEY_CACHE_SIZE; i++) {
 		EVP_PKEY_CTX_free(kc->entry[i].verify);
+		EVP_MD_CTX_free(kc->entry[i].verify_template);
+		EVP_MD_CTX_free(kc->entry[i].verify_md);
 		EVP_PKEY_free(kc->entry[i].pkey);
 	}
 	EVP_MD_free(kc->sha256);
@@ -806,6 +817,8 @@ static struct cached_key *key_cache_find(mfa_ctx *ctx, const unsigned char *cred
 static void key_cache_drop(struct cached_key *e)
 {
 	EVP_PKEY_CTX_free(e->verify);
+	EVP_MD_CTX_free(e->verify_template);
+	EVP_MD_CTX_free(e->verify_md);
 	EVP_PKEY_free(e->pkey);
 	memset(e, 0, sizeof(*e));
 }
@@ -841,6 +854,32 @@ static const EVP_MD *ctx_sha256(const mfa_ctx *ctx)
 	const struct key_cache *kc = ctx->webauthn_keys;
 
 	return kc && kc->sha256 ? kc->sha256 : EVP_sha256();
+}
+
+/* The entry's verification context, made once for its key: ES256 and
+ * RS256 sign SHA-256 of the message, and a context set up once verifies
+ * any number of digests (EVP_PKEY_verify(3)); EdDSA gets a template. */
+static bool verify_setup(mfa_ctx *ctx, struct cached_key *e)
+{
+	struct key_cache *kc = ctx->webauthn_keys;
+	bool ok;
+
+	if (e->alg == WA_ALG_EDDSA)
+		ok = (e->verify_template = EVP_MD_CTX_new()) && (e->verify_md = EVP_MD_CTX_new()) &&
+		     EVP_DigestVerifyInit(e->verify_template, NULL, NULL, NULL, e->pkey) == 1;
+	else
+		ok = (e->verify = EVP_PKEY_CTX_new_from_pkey(NULL, e->pkey, NULL)) &&
+		     EVP_PKEY_verify_init(e->verify) == 1 &&
+		     EVP_PKEY_CTX_set_signature_md(e->verify, ctx_sha256(ctx)) == 1;
+	kc->verify_setups += ok;
+	return ok;
+}
+
+size_t webauthn_verify_setups(const mfa_ctx *ctx)
+{
+	const struct key_cache *kc = ctx->webauthn_keys;
+
+	return kc ? kc->verify_setups : 0;
 }
 
 /* An RSA public key of any size (libfido2's rs256_pk_t holds 2048 bits
@@ -950,12 +989,8 @@ static int credential_key(struct ceremony *c, struct cached_key **out)
 		             "public key (remove it and register the key again)", f->id, f->user);
 		goto out;
 	}
-	/* ES256 and RS256 sign SHA-256 of the message: a context set up once
-	 * verifies any number of digests (EVP_PKEY_verify(3)). */
-	if (c->key.alg != WA_ALG_EDDSA &&
-	    (!(e->verify = EVP_PKEY_CTX_new_from_pkey(NULL, e->pkey, NULL)) ||
-	     EVP_PKEY_verify_init(e->verify) != 1 ||
-	     EVP_PKEY_CTX_set_signature_md(e->verify, ctx_sha256(ctx)) != 1)) {
+	e->alg = c->key.alg;
+	if (!verify_setup(ctx, e)) {
 		key_cache_drop(e);
 		r = ctx_fail(ctx, MFA_ERR_SYSTEM, "OpenSSL cannot set up the verification of a "
 		             "WebAuthn signature");
@@ -967,7 +1002,6 @@ static int credential_key(struct ceremony *c, struct cached_key **out)
 	e->sealed_len = f->sealed_len;
 	str_copy(e->user, sizeof(e->user), f->user);
 	str_copy(e->factor_id, sizeof(e->factor_id), f->id);
-	e->alg = c->key.alg;
 	*out = e;
 out:
 	OPENSSL_cleanse(cose, sizeof(cose));
@@ -994,13 +1028,8 @@ static int assertion_signature(struct ceremony *c, const struct cached_key *key)
 		     EVP_PKEY_verify(key->verify, c->resp.sig, c->resp.sig_len, digest,
 		                     sizeof(digest)) == 1;
 	} else {
-		EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-		if (!md)
-			return MFA_ERR_NOMEM;
-		ok = EVP_DigestVerifyInit(md, NULL, NULL, NULL, key->pkey) == 1 &&
-		     EVP_DigestVerify(md, c->resp.sig, c->resp.sig_len, msg, msg_len) == 1;
-		EVP_MD_CTX_free(md);
+		ok = EVP_MD_CTX_copy_ex(key->verify_md, key->verify_template) == 1 &&
+		     EVP_DigestVerify(key->verify_md, c->resp.sig, c->resp.sig_len, msg, msg_len) == 1;
 	}
 	if (!ok)
 		REFUSE("the signature does not verify");

@@ -14,6 +14,9 @@
  * (and store connection), answer and close. A connection that says
  * nothing is closed at its deadline, and each uid other than root holds at
  * most a few at once, so that local users cannot crowd out sshd's logins.
+ *
+ * It also checks passwords for mfa-web (password.c), for root and
+ * web_user's uid only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +69,10 @@ static const char usage_text[] =
 	"    Each connection must send its question within the timeout (default 3\n"
 	"    seconds) or is closed. N worker threads (default 4), each with its own\n"
 	"    store connection, answer the questions.\n"
+	"\n"
+	"    Only root and web_user (mfa.conf) may have a password checked (for\n"
+	"    mfa-web) through the PAM service web_pam_service (default mfa-web),\n"
+	"    at most 5 failed checks per user in 60 seconds.\n"
 	"\n"
 	"    One log line per refusal or error goes to stderr and to syslog\n"
 	"    (LOG_AUTHPRIV); codes are never logged. SIGTERM or SIGINT stops mfad\n"

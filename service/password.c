@@ -127,11 +127,16 @@ static bool failure_take(struct password_gate *g, const char *key, long now, siz
 	return ok;
 }
 
-/* A check that succeeded does not count. */
-static void failure_give_back(struct password_gate *g, size_t slot, size_t entry)
+/* A check that succeeded does not count (unless its entry was taken over:
+ * a check that outlived the window). */
+static void failure_give_back(struct password_gate *g, const char *key, long taken, size_t slot,
+                              size_t entry)
 {
+	struct password_failures *f = &g->users[slot];
+
 	pthread_mutex_lock(&g->lock);
-	g->users[slot].used[entry] = false;
+	if (!strcmp(f->user, key) && f->at[entry] == taken)
+		f->used[entry] = false;
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -239,6 +244,7 @@ void answer_password(mfa_ctx *ctx, struct password_gate *g, uid_t uid,
 	struct mfa_request req = { .user = r->user, .source = "web",
 		                   .remote = r->remote[0] ? r->remote : NULL };
 	size_t slot = 0, entry = 0, i;
+	long taken;
 	int res;
 
 	memset(reply, 0, sizeof(*reply));
@@ -261,7 +267,8 @@ void answer_password(mfa_ctx *ctx, struct password_gate *g, uid_t uid,
 	for (i = 0; r->user[i] && i < MFA_USER_MAX; i++)
 		key[i] = (char)tolower((unsigned char)r->user[i]);
 	key[i] = '\0';
-	if (!failure_take(g, key, now_s(), &slot, &entry)) {
+	taken = now_s();
+	if (!failure_take(g, key, taken, &slot, &entry)) {
 		say(LOG_WARNING, "password of user %s (uid %u, %s): refused without PAM, %u failed "
 		    "checks in %u s", user, (unsigned)uid, service, PASSWORD_FAIL_MAX,
 		    PASSWORD_FAIL_WINDOW);
@@ -274,7 +281,7 @@ void answer_password(mfa_ctx *ctx, struct password_gate *g, uid_t uid,
 	snprintf(detail, sizeof(detail), "asked as %s by uid %u; PAM service %s, %s", r->service,
 	         (unsigned)uid, pam_service, why);
 	if (res == MFA_OK) {
-		failure_give_back(g, slot, entry);
+		failure_give_back(g, key, taken, slot, entry);
 		/* Under audit_required a sign-in that is not recorded is none. */
 		if (mfa_audit(ctx, &req, "password", "accepted", detail) != MFA_OK)
 			res = MFA_ERR_SYSTEM;

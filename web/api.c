@@ -122,8 +122,7 @@ static int password_check(struct web_request *rq, const char *user, const char *
 	return r;
 }
 
-/* Member of admin_group (by its member list or as primary group). */
-static bool is_staff(struct web *w, const char *user)
+bool api_is_staff(struct web *w, const char *user)
 {
 	struct group grp, *g = NULL;
 	struct passwd pw, *p = NULL;
@@ -184,7 +183,7 @@ static void signin_password(struct web_request *rq, struct web_reply *rp)
 {
 	json_t *body = body_object(rq, rp), *methods;
 	const char *user, *password;
-	char canonical[MFA_USER_MAX + 1], id[WEB_TOKEN_TEXT];
+	char canonical[MFA_USER_MAX + 1], id[WEB_TOKEN_TEXT], key[WEB_ADDR_MAX + MFA_USER_MAX + 2];
 	struct web_session s;
 	struct web_pool *from;
 	mfa_ctx *ctx;
@@ -198,9 +197,12 @@ static void signin_password(struct web_request *rq, struct web_reply *rp)
 		reply_error(rp, 400, "Type your user name and password.");
 		goto out;
 	}
+	/* Per address, and per name from that address: a stranger's wrong
+	 * passwords must not lock the name's owner out of the portal. */
+	snprintf(key, sizeof(key), "%s %s", rq->client, user);
 	if (!limit_take(rq->web->limits, "signin-addr", rq->client, SIGNIN_PER_ADDRESS,
 	                SIGNIN_WINDOW) ||
-	    !limit_take(rq->web->limits, "signin-user", user, SIGNIN_PER_USER, SIGNIN_WINDOW)) {
+	    !limit_take(rq->web->limits, "signin-user-addr", key, SIGNIN_PER_USER, SIGNIN_WINDOW)) {
 		web_log(LOG_NOTICE, "sign-in attempts from %s over the limit", rq->client);
 		reply_error(rp, 429, TOO_MANY);
 		goto out;
@@ -244,7 +246,7 @@ static void signed_in(struct web_request *rq, struct web_reply *rp)
 	char id[WEB_TOKEN_TEXT];
 
 	s->stage = WEB_STAGE_SIGNED_IN;
-	s->staff = is_staff(rq->web, s->user);
+	s->staff = api_is_staff(rq->web, s->user);
 	if (session_rotate(rq->web->sessions, s) != MFA_OK) {
 		reply_error(rp, 503, "The portal is busy: try again in a minute.");
 		return;
@@ -357,6 +359,66 @@ out:
 	json_decref(body);
 }
 
+/* An invite link's token: a session that may enroll a first factor only. */
+static void invite(struct web_request *rq, struct web_reply *rp)
+{
+	json_t *body = body_object(rq, rp);
+	char user[MFA_USER_MAX + 1], id[WEB_TOKEN_TEXT];
+	struct mfa_user_info info;
+	struct web_session s;
+	struct web_pool *from;
+	const char *token;
+	mfa_ctx *ctx;
+	int r;
+
+	if (!body)
+		return;
+	if (!limit_take(rq->web->limits, "invite-addr", rq->client, SIGNIN_PER_ADDRESS,
+	                SIGNIN_WINDOW)) {
+		reply_error(rp, 429, TOO_MANY);
+		goto out;
+	}
+	if (!(token = member_string(body, "token", 256))) {
+		reply_error(rp, 400, "The invite link is incomplete: open it again from the message.");
+		goto out;
+	}
+	if (!(ctx = api_ctx(rq, rp, &from)))
+		goto out;
+	r = mfa_invite_redeem(ctx, token, user, sizeof(user));
+	if (r == MFA_OK && (r = mfa_user_info_get(ctx, user, &info)) == MFA_ERR_NOT_FOUND) {
+		memset(&info, 0, sizeof(info));
+		r = MFA_OK;
+	}
+	api_ctx_done(from, ctx, r);
+	if (r == MFA_ERR_INVITE) {
+		reply_error(rp, 401, "This invite link is unknown, used or expired: ask support for "
+		                     "a new one.");
+		goto out;
+	}
+	if (r != MFA_OK) {
+		reply_error(rp, 503, "Verification is unavailable: ask your administrator.");
+		goto out;
+	}
+	/* A first factor only: never a second one beside one the holder lacks. */
+	if (info.active_factors || info.webauthn_credentials) {
+		reply_error(rp, 409, "This account has a sign-in factor already: sign in with it, or "
+		                     "ask support to remove it and send a new invite.");
+		goto out;
+	}
+	if (session_create(rq->web->sessions, user, WEB_STAGE_INVITE, &s) != MFA_OK) {
+		reply_error(rp, 503, "The portal is busy: try again in a minute.");
+		goto out;
+	}
+	session_id_text(&s, id);
+	reply_cookie(rq, rp, id);
+	web_log(LOG_INFO, "%s opened an invite from %s", user, rq->client);
+	reply_json(rp, 200, json_pack("{s:o}", "session", session_json(rq, &s)));
+	OPENSSL_cleanse(id, sizeof(id));
+	OPENSSL_cleanse(&s, sizeof(s));
+out:
+	json_decref(body);
+}
+
 static void signout(struct web_request *rq, struct web_reply *rp)
 {
 	session_end(rq->web->sessions, &rq->session);
@@ -404,6 +466,10 @@ void api_handle(struct web_request *rq, struct web_reply *rp)
 		signin_password(rq, rp);
 		return;
 	}
+	if (post && !strcmp(path, "/api/invite")) {
+		invite(rq, rp);
+		return;
+	}
 	/* Everything else belongs to a session, and a change needs its token. */
 	if (!rq->has_session) {
 		reply_error(rp, 401, "Sign in first.");
@@ -428,7 +494,7 @@ void api_handle(struct web_request *rq, struct web_reply *rp)
 			reply_error(rp, 401, "Finish signing in first: your second factor is due.");
 		return;
 	}
-	if (api_self(rq, rp))
+	if (api_self(rq, rp) || api_staff(rq, rp))
 		return;
 	reply_error(rp, 404, "No such request.");
 }

@@ -10,6 +10,8 @@
 #include "web.h"
 
 #define WEB_SOURCE "web"
+/* The audit events that are sign-ins (codes, recovery codes, security keys). */
+#define SIGNIN_EVENTS "verify webauthn-login"
 
 /* Answers: status and a JSON object (reference taken); message as
  * {"error": ...}. */
@@ -31,7 +33,11 @@ void api_ctx_done(struct web_pool *from, mfa_ctx *ctx, int r);
 /* The request as the core's audit sees it. */
 void api_core_request(struct web_request *rq, struct mfa_request *req, const char *user);
 
-/* api_self.c: true if it answered (the path is one of its). */
+/* Member of admin_group now (its member list, or as primary group). */
+bool api_is_staff(struct web *w, const char *user);
+
+/* api_self.c, api_staff.c: true if it answered (the path is one of its). */
 bool api_self(struct web_request *rq, struct web_reply *rp);
+bool api_staff(struct web_request *rq, struct web_reply *rp);
 
 #endif

@@ -13,6 +13,17 @@
 #include "api.h"
 
 #define LABEL_MAX 64
+#define SIGNINS_SHOWN 10
+
+/* An invite's first factor is set up: the invite's session ends there;
+ * the user signs in with their password and that factor. */
+static void invite_done(struct web_request *rq, struct web_reply *rp)
+{
+	if (rq->session.stage != WEB_STAGE_INVITE)
+		return;
+	session_end(rq->web->sessions, &rq->session);
+	reply_cookie(rq, rp, NULL);
+}
 
 static void unavailable(struct web_reply *rp)
 {
@@ -41,7 +52,8 @@ static void me(struct web_request *rq, struct web_reply *rp)
 	struct mfa_user_info info;
 	struct web_pool *from;
 	size_t n = 0;
-	json_t *factors;
+	json_t *factors, *signins = NULL;
+	char *recent = NULL;
 	mfa_ctx *ctx;
 	int r;
 
@@ -52,6 +64,11 @@ static void me(struct web_request *rq, struct web_reply *rp)
 		memset(&info, 0, sizeof(info));
 		r = MFA_OK;
 	}
+	/* The last sign-ins, from the audit (none shown if it cannot be read). */
+	if (r == MFA_OK &&
+	    mfa_audit_recent(ctx, rq->session.user, SIGNIN_EVENTS, SIGNINS_SHOWN, &recent) == MFA_OK)
+		signins = json_loads(recent, 0, NULL);
+	free(recent);
 	api_ctx_done(from, ctx, r);
 	if (r != MFA_OK) {
 		mfa_factor_list_free(&list);
@@ -63,10 +80,11 @@ static void me(struct web_request *rq, struct web_reply *rp)
 		if (list[i].active)
 			json_array_append_new(factors, factor_json(&list[i]));
 	mfa_factor_list_free(&list);
-	reply_json(rp, 200, json_pack("{s:s, s:o, s:i, s:i, s:I}", "user", rq->session.user,
+	reply_json(rp, 200, json_pack("{s:s, s:o, s:i, s:i, s:I, s:o}", "user", rq->session.user,
 	                              "factors", factors, "recovery_left", (int)info.recovery_left,
 	                              "recovery_total", (int)info.recovery_total, "locked_until",
-	                              (json_int_t)info.locked_until));
+	                              (json_int_t)info.locked_until, "signins",
+	                              signins ? signins : json_array()));
 }
 
 static const char *label_of(json_t *body, const char *fallback)
@@ -139,6 +157,7 @@ static void app_confirm(struct web_request *rq, struct web_reply *rp)
 	api_ctx_done(from, ctx, r);
 	if (r == MFA_OK) {
 		reply_json(rp, 200, json_pack("{s:s}", "factor", mfa_enrollment_factor_id(e)));
+		invite_done(rq, rp);
 	} else if (mfa_err_is_verdict(r)) {
 		reply_error(rp, 401, "That code is not the app's current one: type the code it shows now.");
 		e = session_enrollment_swap(rq->web->sessions, &rq->session, e);
@@ -191,9 +210,11 @@ static void passkey_finish(struct web_request *rq, struct web_reply *rp)
 	api_core_request(rq, &req, rq->session.user);
 	r = mfa_webauthn_register_finish(ctx, &req, text, label_of(body, "passkey"), &out);
 	api_ctx_done(from, ctx, r);
-	if (r == MFA_OK)
+	if (r == MFA_OK) {
 		reply_json(rp, 200, json_pack("{s:s, s:s}", "factor", out.factor_id, "algorithm",
 		                              mfa_webauthn_algorithm_name(out.algorithm)));
+		invite_done(rq, rp);
+	}
 	else if (mfa_err_is_verdict(r) || r == MFA_ERR_INVALID)
 		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
 	else
@@ -377,25 +398,31 @@ bool api_self(struct web_request *rq, struct web_reply *rp)
 	static const struct {
 		const char *method, *path;
 		void (*fn)(struct web_request *, struct web_reply *);
+		bool invite;                  /* an invite's holder may too */
 	} routes[] = {
-		{ "GET", "/api/me", me },
-		{ "POST", "/api/factors/app/begin", app_begin },
-		{ "POST", "/api/factors/app/confirm", app_confirm },
-		{ "POST", "/api/factors/passkey/begin", passkey_begin },
-		{ "POST", "/api/factors/passkey/finish", passkey_finish },
-		{ "POST", "/api/factors/rename", factor_rename },
-		{ "POST", "/api/factors/remove", factor_remove },
-		{ "POST", "/api/recovery", recovery },
-		{ "GET", "/api/export", export },
-		{ "POST", "/api/delete", delete_account },
+		{ "GET", "/api/me", me, false },
+		{ "POST", "/api/factors/app/begin", app_begin, true },
+		{ "POST", "/api/factors/app/confirm", app_confirm, true },
+		{ "POST", "/api/factors/passkey/begin", passkey_begin, true },
+		{ "POST", "/api/factors/passkey/finish", passkey_finish, true },
+		{ "POST", "/api/factors/rename", factor_rename, false },
+		{ "POST", "/api/factors/remove", factor_remove, false },
+		{ "POST", "/api/recovery", recovery, false },
+		{ "GET", "/api/export", export, false },
+		{ "POST", "/api/delete", delete_account, false },
 	};
 
-	if (rq->session.stage != WEB_STAGE_SIGNED_IN)
-		return false;
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (!strcmp(rq->method, routes[i].method) && !strcmp(rq->path, routes[i].path)) {
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(rq->method, routes[i].method) != 0 || strcmp(rq->path, routes[i].path) != 0)
+			continue;
+		if (rq->session.stage == WEB_STAGE_SIGNED_IN ||
+		    (rq->session.stage == WEB_STAGE_INVITE && routes[i].invite)) {
 			routes[i].fn(rq, rp);
 			return true;
 		}
+		reply_error(rp, 403, "An invite lets you set up a first factor only: sign in for "
+		                     "the rest.");
+		return true;
+	}
 	return false;
 }

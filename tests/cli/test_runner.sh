@@ -23,7 +23,7 @@ tree() {
 	stub build/asan/unit_tests "ok unit/a"
 	stub build/asan/mfactl
 	stub build/asan/softauthn_selfcheck
-	for s in cli pam radius webauthn pg service; do stub "tests/$s/test_a.sh" "ok $s/a"; done
+	for s in cli pam radius webauthn pg service web; do stub "tests/$s/test_a.sh" "ok $s/a"; done
 	# The PostgreSQL pass of the unit tests needs no server here.
 	printf 'pg_start() { MFA_PG_URI_SOCK=stub; }\npg_stop() { :; }\n' > "$R/tests/pg/lib.sh"
 	: > "$R/tests/fuzz/fuzz_x.c"
@@ -44,7 +44,7 @@ case_begin runner_passes_when_every_case_passes
 tree
 runner
 expect_rc 0
-[ "$LAST" = "12 passed, 0 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "13 passed, 0 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_skipped_case
 tree
@@ -52,7 +52,7 @@ stub tests/radius/test_a.sh "ok radius/a" "skip radius/b: freeradius is not inst
 runner
 expect_rc 1
 expect_out "skip radius/b: freeradius is not installed"
-[ "$LAST" = "12 passed, 0 failed, 1 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "13 passed, 0 failed, 1 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_suite_with_no_case
 tree
@@ -60,7 +60,7 @@ stub tests/pam/test_a.sh
 runner
 expect_rc 1
 expect_out "not ok test_a (no case ran)"
-[ "$LAST" = "11 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "12 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_fuzz_target_not_built
 tree
@@ -68,7 +68,7 @@ rm "$R/build/asan/fuzz_x"
 runner
 expect_rc 1
 expect_out "not ok fuzz_corpus/x (build/asan/fuzz_x was not built"
-[ "$LAST" = "11 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "12 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_programs_not_built
 tree
@@ -78,7 +78,7 @@ expect_rc 1
 expect_out "not ok softauthn_selfcheck (build/asan/softauthn_selfcheck was not built"
 expect_out "not ok bench_verify_smoke_run (build/bench_verify was not built"
 expect_out "not ok bench_webauthn_smoke_run (build/bench_webauthn was not built"
-[ "$LAST" = "9 passed, 3 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "10 passed, 3 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_fails_on_a_benchmark_that_measured_nothing
 tree
@@ -90,7 +90,7 @@ runner
 expect_rc 1
 expect_out "not ok bench_verify_smoke_run"
 expect_out "not ok bench_webauthn_smoke_run"
-[ "$LAST" = "10 passed, 2 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "11 passed, 2 failed, 0 skipped" ] || fail "final line: $LAST"
 
 # stand_in_both [EXIT_ON_PG]: tests/cli/test_b.sh, marked to run on both
 # stores, names its case for the store it is given; exits EXIT_ON_PG there.
@@ -111,7 +111,7 @@ runner
 expect_rc 0
 expect_out "ok cli/b"
 expect_out "ok cli-pg/b"
-[ "$LAST" = "14 passed, 0 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "15 passed, 0 failed, 0 skipped" ] || fail "final line: $LAST"
 
 case_begin runner_counts_the_postgresql_pass_apart
 tree
@@ -120,4 +120,4 @@ runner
 expect_rc 1
 expect_out "not ok cli-pg/b"
 expect_out "---- test_b-pg output (failures) ----"
-[ "$LAST" = "13 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"
+[ "$LAST" = "14 passed, 1 failed, 0 skipped" ] || fail "final line: $LAST"

@@ -17,7 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config_parse(&cfg, (const char *)data, size, "fuzz", err, sizeof(err)) == MFA_OK) {
 		/* Whatever parses must hold values in range. */
 		if (cfg.default_digits < 6 || cfg.default_digits > 8 ||
-		    cfg.lockout_max_delay < cfg.lockout_delay || !memchr(cfg.store, '\0', sizeof(cfg.store)))
+		    cfg.lockout_max_delay < cfg.lockout_delay || !memchr(cfg.store, '\0', sizeof(cfg.store)) ||
+		    cfg.invite_expires < MFA_INVITE_EXPIRES_MIN || cfg.invite_expires > MFA_INVITE_EXPIRES_MAX ||
+		    !memchr(cfg.web_url, '\0', sizeof(cfg.web_url)) || strchr(cfg.web_url, '#'))
 			abort();
 	} else if (!memchr(err, '\0', sizeof(err)) || err[0] == '\0') {
 		abort();

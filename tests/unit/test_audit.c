@@ -334,6 +334,62 @@ static void audit_required_needs_audit_file(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* mfa_audit_recent: a user's own events only, newest first, at most max,
+ * filtered by event name; a name needing JSON escapes found too; only the
+ * file's tail is read (events behind 8 MB of others are not). */
+static void audit_recent_reads_the_users_events(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_request req = { .source = "test" };
+	json_t *list;
+	char *json = NULL, detail[16];
+	FILE *f;
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(detail, sizeof(detail), "n%d", i);
+		req.user = i % 2 ? "bob" : "alice";
+		CHECK_EQ_INT(mfa_audit(ctx, &req, i == 4 ? "unlock" : "verify", "ok", detail), MFA_OK);
+	}
+	req.user = "q\"uote";
+	CHECK_EQ_INT(mfa_audit(ctx, &req, "verify", "ok", "quoted"), MFA_OK);
+	CHECK_EQ_INT(mfa_audit_recent(ctx, "alice", NULL, 10, &json), MFA_OK);
+	list = json ? json_loads(json, 0, NULL) : NULL;
+	CHECK(json_array_size(list) == 3);
+	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(list, 0), "detail")), "n4"));
+	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(list, 2), "detail")), "n0"));
+	json_decref(list);
+	free(json);
+	CHECK_EQ_INT(mfa_audit_recent(ctx, "alice", "verify", 1, &json), MFA_OK);
+	list = json ? json_loads(json, 0, NULL) : NULL;
+	CHECK(json_array_size(list) == 1);
+	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(list, 0), "detail")), "n2"));
+	json_decref(list);
+	free(json);
+	CHECK_EQ_INT(mfa_audit_recent(ctx, "q\"uote", NULL, 10, &json), MFA_OK);
+	CHECK(json && strstr(json, "quoted"));
+	free(json);
+	CHECK_EQ_INT(mfa_audit_recent(ctx, "nobody-here", NULL, 10, &json), MFA_OK);
+	CHECK(json && !strcmp(json, "[]"));
+	free(json);
+	CHECK_EQ_INT(mfa_audit_recent(ctx, "alice", NULL, 0, &json), MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_audit_recent(ctx, "", NULL, 10, &json), MFA_ERR_INVALID);
+	/* 9 MB of other users' events: alice's older ones fall out of reach. */
+	CHECK((f = fopen(env.audit, "a")) != NULL);
+	for (int i = 0; f && i < 90000; i++)
+		fprintf(f, "{\"time\":1,\"event\":\"verify\",\"user\":\"carol\",\"detail\":\"%080d\"}\n", i);
+	if (f)
+		fclose(f);
+	req.user = "alice";
+	CHECK_EQ_INT(mfa_audit(ctx, &req, "verify", "ok", "late"), MFA_OK);
+	CHECK_EQ_INT(mfa_audit_recent(ctx, "alice", NULL, 10, &json), MFA_OK);
+	list = json ? json_loads(json, 0, NULL) : NULL;
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	free(json);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case audit_tests[] = {
 	{ "audit_line_fields_cannot_be_forged", audit_line_fields_cannot_be_forged },
 	{ "audit_line_absent_fields_and_bytes", audit_line_absent_fields_and_bytes },
@@ -342,5 +398,6 @@ const struct test_case audit_tests[] = {
 	{ "audit_failure_is_logged", audit_failure_is_logged },
 	{ "audit_required_refuses_unaudited_login", audit_required_refuses_unaudited_login },
 	{ "audit_required_needs_audit_file", audit_required_needs_audit_file },
+	{ "audit_recent_reads_the_users_events", audit_recent_reads_the_users_events },
 	{ NULL, NULL },
 };

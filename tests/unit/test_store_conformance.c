@@ -455,6 +455,130 @@ static void conf_challenges_get_case(const char *uri)
 	store_close(&s);
 }
 
+/* Invites: put locks the user; take by hash reads and deletes (once);
+ * expiry removes what expires at or before now; get lists a user's by
+ * created; a user with an invite alone is listed, "found" and deleted. */
+static void invite_make(struct store_invite *inv, const char *user, unsigned char fill,
+                        int64_t created)
+{
+	memset(inv, 0, sizeof(*inv));
+	memset(inv->hash, fill, sizeof(inv->hash));
+	snprintf(inv->user, sizeof(inv->user), "%s", user);
+	snprintf(inv->created_by, sizeof(inv->created_by), "staff-%c", (char)('a' + fill % 26));
+	inv->created = created;
+	inv->expires = created + 100;
+}
+
+static void conf_invites_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_invite a1, a2, b, got, *list = NULL;
+	char (*names)[MFA_USER_MAX + 1] = NULL;
+	unsigned char other[STORE_HASH_LEN];
+	size_t n = 9;
+	bool found;
+
+	if (!s)
+		return;
+	invite_make(&a1, "alice", 0x11, 1000);
+	invite_make(&a2, "alice", 0x02, 2000);
+	invite_make(&b, "bob", 0x33, 1000);
+	a2.hash[STORE_HASH_LEN - 1] = 0xfe;  /* differs from the others in its last byte only */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_put(s, &a2), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_put(s, &a1), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "bob"), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* A user's, by created; the others' not. */
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->invites_get(s, "alice", &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 2);
+	if (n == 2) {
+		CHECK(!memcmp(list[0].hash, a1.hash, STORE_HASH_LEN));
+		CHECK_EQ_INT(list[0].created, 1000);
+		CHECK_EQ_INT(list[0].expires, 1100);
+		CHECK_STR(list[0].created_by, a1.created_by);
+		CHECK_STR(list[0].user, "alice");
+		CHECK(!memcmp(list[1].hash, a2.hash, STORE_HASH_LEN));
+	}
+	free(list);
+	/* An invite alone makes a listed user. */
+	CHECK_EQ_INT(s->ops->users_list(s, &names, &n), MFA_OK);
+	CHECK_EQ_INT(n, 2);
+	CHECK(n == 2 && !strcmp(names[0], "alice") && !strcmp(names[1], "bob"));
+	free(names);
+	s->ops->rollback(s);
+	/* Take: by the whole hash, once. */
+	memcpy(other, a2.hash, sizeof(other));
+	other[STORE_HASH_LEN - 1] = 0x02;
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_take(s, other, &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->invite_take(s, a2.hash, &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_STR(got.user, "alice");
+	CHECK_STR(got.created_by, a2.created_by);
+	CHECK(!memcmp(got.hash, a2.hash, STORE_HASH_LEN));
+	CHECK_EQ_INT(got.created, 2000);
+	CHECK_EQ_INT(got.expires, 2100);
+	CHECK_EQ_INT(s->ops->invite_take(s, a2.hash, &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* A rolled-back take leaves it. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_take(s, b.hash, &got, &found), MFA_OK);
+	CHECK(found);
+	s->ops->rollback(s);
+	/* Expiry: at or before now. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->invites_expire(s, 1099), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->invites_get(s, "bob", &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 1);
+	free(list);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->invites_expire(s, 1100), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->invites_get(s, "bob", &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	free(list);
+	CHECK_EQ_INT(s->ops->invites_get(s, "alice", &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	free(list);
+	s->ops->rollback(s);
+	/* Delete: an invite alone is a record of the user. */
+	invite_make(&b, "bob", 0x44, 5000);
+	CHECK_EQ_INT(store_begin_user(s, "bob"), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "bob"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_delete(s, "bob", &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->invite_take(s, b.hash, &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* A row no version of mfa writes (expiring when made) is refused on read. */
+	invite_make(&b, "carol", 0x55, 5000);
+	b.expires = b.created;
+	CHECK_EQ_INT(store_begin_user(s, "carol"), MFA_OK);
+	CHECK_EQ_INT(s->ops->invite_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->invites_get(s, "carol", &list, &n), MFA_ERR_CORRUPT);
+	CHECK(list == NULL && n == 0);
+	CHECK_EQ_INT(s->ops->invite_take(s, b.hash, &got, &found), MFA_ERR_CORRUPT);
+	CHECK(!found);
+	CHECK(strstr(s->err, "malformed invite") != NULL);
+	s->ops->rollback(s);
+	store_close(&s);
+}
+
 /* A row no version of mfa writes is refused on read, whoever wrote it. */
 static void conf_corrupt_case(const char *uri)
 {
@@ -659,6 +783,37 @@ static void conf_race_case(const char *uri)
 	}
 }
 
+/* A user's factors come in creation order, then by id, whatever order
+ * their rows were written in and whatever the index's order is. */
+static void conf_factor_order_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_factor f[3], *list = NULL;
+	static const char *const ids[] = { "a", "x", "m" };
+	static const int64_t when[] = { 2000, 1000, 1000 };
+	size_t n = 0;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		factor_make(&f[i], "alice", ids[i], MFA_FACTOR_TOTP);
+		f[i].created = when[i];
+		CHECK_EQ_INT(tx_insert(s, &f[i]), MFA_OK);
+	}
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->factors_get(s, "alice", &list, &n), MFA_OK);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(n, 3);
+	if (n == 3) {
+		CHECK_STR(list[0].id, f[2].id);   /* 1000, m */
+		CHECK_STR(list[1].id, f[1].id);   /* 1000, x */
+		CHECK_STR(list[2].id, f[0].id);   /* 2000, a */
+	}
+	store_factors_free(&list, n);
+	store_close(&s);
+}
+
 #define FOR_EACH_URI(name, fn)                      \
 	static void name(void)                      \
 	{                                           \
@@ -678,6 +833,8 @@ FOR_EACH_URI(conf_challenges_get, conf_challenges_get_case)
 FOR_EACH_URI(conf_corrupt, conf_corrupt_case)
 FOR_EACH_URI(conf_race, conf_race_case)
 FOR_EACH_URI(conf_login_read, conf_login_read_case)
+FOR_EACH_URI(conf_invites, conf_invites_case)
+FOR_EACH_URI(conf_factor_order, conf_factor_order_case)
 
 /* The shared row checks, on their own. */
 static void conf_row_checks(void)
@@ -723,6 +880,8 @@ const struct test_case store_conformance_tests[] = {
 	{ "store_conf_corrupt", conf_corrupt },
 	{ "store_conf_race", conf_race },
 	{ "store_conf_login_read", conf_login_read },
+	{ "store_conf_invites", conf_invites },
+	{ "store_conf_factor_order", conf_factor_order },
 	{ "store_conf_row_checks", conf_row_checks },
 	{ NULL, NULL },
 };

@@ -14,7 +14,8 @@
 #include "softauthn.h"
 
 #define ORIGIN "http://localhost:8080"
-#define WA_CONF "webauthn_rp_id = localhost\nwebauthn_origins = " ORIGIN "\n"
+#define WA_CONF "webauthn_rp_id = localhost\nwebauthn_origins = " ORIGIN "\n" \
+	"web_url = https://mfa.example.com\n"
 #define SECRET_A "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 #define SECRET_B "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
@@ -28,6 +29,7 @@ struct pair {
 	char codes[MFA_RECOVERY_COUNT][MFA_RECOVERY_TEXT];
 	char challenge[MFA_CHALLENGE_ID_LEN + 1];
 	char used_code[9];
+	char invite[256];                   /* erin's invite link */
 	time_t start;                       /* test_now, put back at the end */
 };
 
@@ -87,7 +89,8 @@ static int wa_login(mfa_ctx *ctx, struct sa_cred *cred, const char *user)
 
 /* alice: TOTP (a code used), a security key, recovery codes (one used).
  * bob: TOTP, locked out, a pending RADIUS challenge (and an expired one).
- * carol: state only (first seen). dave: a pending factor. */
+ * carol: state only (first seen). dave: a pending factor. erin: an invite
+ * link only. */
 static void source_fill(struct pair *p)
 {
 	struct mfa_otp_params pending = { .label = "pending" };
@@ -115,6 +118,8 @@ static void source_fill(struct pair *p)
 	CHECK_EQ_INT(mfa_user_first_seen(p->ctx, "carol", &seen), MFA_OK);
 	CHECK_EQ_INT(mfa_enroll_begin(p->ctx, "dave", &pending, &e), MFA_OK);
 	mfa_enrollment_free(&e);
+	CHECK_EQ_INT(mfa_invite_create(p->ctx, "erin", 0, "staff", p->invite, sizeof(p->invite)),
+	             MFA_OK);
 }
 
 static void pair_free(struct pair *p)
@@ -150,21 +155,22 @@ static void copy_every_kind(void)
 	struct mfa_copy_counts n, again;
 	struct mfa_user_info si, ti;
 	struct mfa_request req = { .user = "bob", .source = "test" };
-	char before[2048], after[2048], code[9];
+	char before[2048], after[2048], code[9], user[MFA_USER_MAX + 1];
 	mfa_ctx *t;
 
 	source_fill(&p);
 	t = target_new(&p);
 	mfa_ctx_free(&t);
 	CHECK_EQ_INT(mfa_store_copy(p.ctx, p.uri, "test", &n), MFA_OK);
-	if (n.users != 4)
+	if (n.users != 5)
 		fprintf(stderr, "  %s\n", mfa_ctx_error(p.ctx));
-	CHECK_EQ_INT(n.users, 4);
+	CHECK_EQ_INT(n.users, 5);  /* erin, with an invite only, too */
 	CHECK_EQ_INT(n.factors, 4);
 	CHECK_EQ_INT(n.recovery_codes, MFA_RECOVERY_COUNT);
 	CHECK_EQ_INT(n.challenges, 1);
+	CHECK_EQ_INT(n.invites, 1);
 	CHECK_EQ_INT(env_audit_count(&p.env, "\"store-copy\""), 1);
-	CHECK_EQ_INT(env_audit_count(&p.env, "4 users, 4 factors, 10 recovery codes, 1 challenges to sqlite:"), 1);
+	CHECK_EQ_INT(env_audit_count(&p.env, "5 users, 4 factors, 10 recovery codes, 1 challenges to sqlite:"), 1);
 
 	/* Safe to run again: the same store. */
 	t = target_open(&p);
@@ -202,6 +208,11 @@ static void copy_every_kind(void)
 	CHECK_EQ_INT(env_verify(t, "bob", "000000", NULL), MFA_ERR_LOCKED);
 	/* The RADIUS challenge is answered at the target. */
 	CHECK_EQ_INT(mfa_challenge_take(t, &req, p.challenge, "nas1"), MFA_OK);
+	/* erin's invite link works at the target, once. */
+	CHECK_EQ_INT(mfa_invite_redeem(t, strrchr(p.invite, '#') + 1, user, sizeof(user)), MFA_OK);
+	CHECK_STR(user, "erin");
+	CHECK_EQ_INT(mfa_invite_redeem(t, strrchr(p.invite, '#') + 1, user, sizeof(user)),
+	             MFA_ERR_INVITE);
 	mfa_ctx_free(&t);
 	pair_free(&p);
 }

@@ -1042,6 +1042,8 @@ static void webauthn_cached_key_verifies_again(void)
 			free(good);
 			free(bad);
 		}
+		/* One verification context per key, however many logins. */
+		CHECK_EQ_INT(webauthn_verify_setups(w.ctx), i + 1);
 	}
 	wa_teardown(&w);
 }

@@ -32,12 +32,22 @@ web_user = nobody
 web_listen = 127.0.0.1:$WEB_PORT
 webauthn_rp_id = localhost
 webauthn_origins = http://localhost:$WEB_PORT
+web_url = http://localhost:$WEB_PORT
+admin_group = mfa-support
 CONF
 
-# Passwords for PAM service mfa-web: alice and bob (and an admin later).
+# Passwords for PAM service mfa-web: alice and bob, dave (invited), carol
+# (support staff: in the group mfa-support, which only mfa-web's
+# nss_wrapper files know).
 ALICE_PW='alice-Pa55-word'
 BOB_PW='bob-Pa55-word'
-printf 'alice:%s:mfa-web\nbob:%s:mfa-web\n' "$ALICE_PW" "$BOB_PW" > "$W/passdb"
+CAROL_PW='carol-Pa55-word'
+DAVE_PW='dave-Pa55-word'
+printf '%s:%s:mfa-web\n' alice "$ALICE_PW" bob "$BOB_PW" carol "$CAROL_PW" dave "$DAVE_PW" > "$W/passdb"
+getent passwd root nobody > "$W/passwd"
+printf '%s:x:%s:65534::/nonexistent:/usr/sbin/nologin\n' alice 5001 bob 5002 carol 5003 dave 5004 \
+	>> "$W/passwd"
+{ getent group root nogroup; echo "mfa-support:x:5100:carol"; } > "$W/group"
 printf '%s\n' "auth required $MATRIX passdb=$W/passdb" "account required $MATRIX passdb=$W/passdb" \
 	> "$W/svc/mfa-web"
 printf '%s\n' "auth required pam_deny.so" "account required pam_deny.so" > "$W/svc/other"
@@ -85,7 +95,15 @@ web_mfad_start() {
 web_start() {
 	local before
 	before=$(grep -c 'serving' "$WEB_LOG" 2> /dev/null)
-	"$WEB_BIN" --config "$MFA_CONFIG" --socket "$W/mfad.sock" "$@" 2>> "$WEB_LOG" &
+	if [ -n "${WEB_NSS:-}" ]; then
+		# The group mfa-support from $W/group: nss_wrapper loads libc with
+		# RTLD_DEEPBIND, which ASan refuses, so the plain build.
+		LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD=$W/passwd NSS_WRAPPER_GROUP=$W/group \
+			"$ROOT/build/mfa-web" --config "$MFA_CONFIG" --socket "$W/mfad.sock" "$@" \
+			2>> "$WEB_LOG" &
+	else
+			"$WEB_BIN" --config "$MFA_CONFIG" --socket "$W/mfad.sock" "$@" 2>> "$WEB_LOG" &
+	fi
 	WEB_PID=$!
 	for _ in $(seq 100); do
 		[ "$(grep -c 'serving' "$WEB_LOG")" -gt "${before:-0}" ] && return 0
@@ -95,6 +113,14 @@ web_start() {
 	echo "mfa-web did not start: $(tail -n 5 "$WEB_LOG")" >&2
 	WEB_PID=""
 	return 1
+}
+# web_restart_with [CONFIG LINES...]: mfa-web again, on mfa.conf plus those
+# lines (WEB_URL is changed by the caller for https).
+web_restart_with() {
+	web_stop
+	{ cat "$MFA_CONFIG"; printf '%s\n' "$@"; } > "$W/extra.conf"
+	chgrp nogroup "$W/extra.conf"
+	MFA_CONFIG=$W/extra.conf web_start
 }
 web_clean() { ! grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$WEB_LOG"; }
 
@@ -138,10 +164,10 @@ except Exception:
 expect_status() { [ "$STATUS" = "$1" ] || fail "HTTP $STATUS, expected $1: $BODY"; }
 expect_body() { grep -qF -- "$1" <<< "$BODY" || fail "answer lacks '$1': $BODY"; }
 expect_header() { grep -qiF -- "$1" <<< "$HEADERS" || fail "headers lack '$1': $HEADERS"; }
-# signin USER PASSWORD: the password step, fresh browser.
+# signin USER PASSWORD [CURL OPTIONS...]: the password step, fresh browser.
 signin() {
 	COOKIE="" CSRF=""
-	req POST /api/signin "{\"user\":\"$1\",\"password\":\"$2\"}"
+	req POST /api/signin "{\"user\":\"$1\",\"password\":\"$2\"}" "${@:3}"
 }
 # totp SECRET [OFFSET_STEPS]: the code of now (or steps later), by oathtool.
 totp() { oathtool --totp -b -N "@$(( $(date +%s) + 30 * ${2:-0} ))" "$1"; }

@@ -77,6 +77,8 @@ alice_cookie=$COOKIE alice_csrf=$CSRF
 req GET /api/me ""
 expect_status 200
 expect_body '"label":"alice phone"'
+[ "$(jget signins.0.source)" = web ] && [ "$(jget signins.0.outcome)" = accepted ] ||
+	fail "the sign-in is not the first of the last sign-ins: $BODY"
 # The id from before sign-in is worth nothing now.
 COOKIE=$first_cookie
 req GET /api/me ""
@@ -210,6 +212,102 @@ kill -HUP "$WEB_PID"
 sleep 0.5
 grep -q 'read again' "$WEB_LOG" || fail "good config not read"
 
+case_begin invite_sets_up_a_first_factor
+run "$MFACTL" invite dave
+expect_rc 0
+url=$(tail -n 1 <<< "$OUT")
+token=${url#*#}
+[ "${url%%#*}" = "http://localhost:$WEB_PORT/invite" ] && [ ${#token} -ge 43 ] || fail "link: $url"
+COOKIE="" CSRF=""
+req POST /api/invite "{\"token\":\"$token\"}"
+expect_status 200
+[ "$(jget session.stage)" = invite ] || fail "stage: $BODY"
+invite_cookie=$COOKIE
+# An invite sets up a first factor, nothing else.
+req GET /api/me ""
+expect_status 403
+req POST /api/recovery "{}"
+expect_status 403
+req POST /api/factors/app/begin '{"label":"dave phone"}'
+expect_status 200
+dave_secret=$(jget secret)
+req POST /api/factors/app/confirm "{\"code\":\"$(totp "$dave_secret")\"}"
+expect_status 200
+[ -z "$COOKIE" ] || fail "the invite's session goes on after the first factor"
+COOKIE=$invite_cookie
+req GET /api/session ""
+[ "$(jget session.stage)" != invite ] || fail "the invite's session still works"
+# Then dave signs in as anyone does.
+signin dave "$DAVE_PW"
+req POST /api/signin/code "{\"code\":\"$(totp "$dave_secret" 1)\"}"
+expect_status 200
+# The link works once.
+COOKIE="" CSRF=""
+req POST /api/invite "{\"token\":\"$token\"}"
+expect_status 401
+expect_body "unknown, used or expired"
+grep -q "$token" "$WEB_LOG" "$W/store/audit.json" && fail "the token is in a log"
+
+case_begin invite_refused_when_expired_or_for_a_second_factor
+run "$MFACTL" invite erin
+url=$(tail -n 1 <<< "$OUT")
+sqlite3 "$W/store/mfa.db" "UPDATE invites SET created = created - 100000, expires = created - 100000 + 3600" || fail "cannot age the invite"
+req POST /api/invite "{\"token\":\"${url#*#}\"}"
+expect_status 401
+run "$MFACTL" invite alice
+url=$(tail -n 1 <<< "$OUT")
+COOKIE="" CSRF=""
+req POST /api/invite "{\"token\":\"${url#*#}\"}"
+expect_status 409
+[ -z "$COOKIE" ] || fail "a session for an invite beside a factor"
+
+case_begin support_staff
+web_stop
+WEB_NSS=1 web_start || fail "did not start with the staff group"
+CAROL_SECRET=KRUGS4ZANFZSAYJAORSXG5BAONSWG4TF
+"$MFACTL" enroll carol --secret "$CAROL_SECRET" --no-confirm > /dev/null
+# Not staff: refused.
+signin dave "$DAVE_PW"
+req POST /api/signin/code "{\"code\":\"$(totp "$dave_secret" 1)\"}"
+req POST /api/staff/user '{"user":"alice"}'
+[ "$STATUS" = 200 ] && fail "dave is not staff"
+[ "$STATUS" = 403 ] || [ "$STATUS" = 401 ] || fail "HTTP $STATUS for a non-member"
+signin carol "$CAROL_PW"
+req POST /api/staff/user '{"user":"alice"}'
+expect_status 401
+req POST /api/signin/code "{\"code\":\"$(totp "$CAROL_SECRET")\"}"
+expect_status 200
+[ "$(jget session.staff)" = True ] || fail "carol not staff: $BODY"
+req POST /api/staff/user '{"user":"alice"}'
+expect_status 200
+[ -n "$(jget factors.0.id)" ] || fail "no factors: $BODY"
+[ -n "$(jget trail.0.event)" ] || fail "no trail: $BODY"
+grep -q '"event":"staff-view","user":"alice","source":"web:staff:carol"' "$W/store/audit.json" ||
+	fail "looking at alice not audited"
+# Lock alice out, then unlock her.
+for i in 1 2 3 4 5; do "$MFACTL" verify alice 000000 > /dev/null; done
+"$MFACTL" list alice | grep -qi locked || fail "alice not locked"
+req POST /api/staff/unlock '{"user":"alice"}'
+expect_status 200
+"$MFACTL" list alice | grep -qi locked && fail "alice still locked"
+grep -q '"event":"unlock".*"source":"web:staff:carol"' "$W/store/audit.json" ||
+	fail "unlock not audited with carol as actor"
+req POST /api/staff/invite '{"user":"frank","expires":"90m"}'
+expect_status 200
+grep -q "^http://localhost:$WEB_PORT/invite#" <<< "$(jget url)" || fail "no link: $BODY"
+[ "$(jget expires_in)" = 5400 ] || fail "expires_in $(jget expires_in)"
+req POST /api/staff/invite '{"user":"frank","expires":"soon"}'
+expect_status 400
+req POST /api/staff/recovery '{"user":"dave"}'
+expect_status 200
+[ -n "$(jget codes.9)" ] || fail "no codes: $BODY"
+# Without the CSRF token: refused like any change.
+CSRF=""
+req POST /api/staff/unlock '{"user":"alice"}'
+expect_status 403
+web_stop
+web_start || fail "did not start again"
+
 case_begin delete_my_data
 signin bob "$BOB_PW"
 req POST /api/signin/code "{\"code\":\"$(totp "$BOB_SECRET" 1)\"}"
@@ -227,6 +325,38 @@ expect_status 401
 COOKIE=$bob_cookie
 req GET /api/me ""
 expect_status 401
+
+case_begin https_with_secure_cookies
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+	-keyout "$W/key.pem" -out "$W/cert.pem" 2> /dev/null || fail "openssl req"
+chmod 0600 "$W/key.pem"   # root's only: read before root is dropped
+web_restart_with "web_tls_cert = $W/cert.pem" "web_tls_key = $W/key.pem" || fail "no https"
+plain_url=$WEB_URL
+WEB_URL=https://127.0.0.1:$WEB_PORT
+req GET / "" -k
+expect_status 200
+expect_header "Strict-Transport-Security: max-age="
+signin alice "$ALICE_PW" -k
+expect_status 200
+grep -q '^__Host-mfa=' <<< "$COOKIE" || fail "cookie $COOKIE"
+expect_header "; Secure"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$plain_url/") 
+[ "$STATUS" = 200 ] && fail "plain HTTP answered on the HTTPS port"
+WEB_URL=$plain_url
+
+case_begin forwarded_address_believed_only_behind_a_proxy
+web_restart_with "web_behind_proxy = yes" || fail "no proxy mode"
+# Each address its own limit: twelve sign-ins from twelve addresses pass.
+for i in $(seq 12); do
+	signin "nouser$i" wrong -H "X-Forwarded-For: 198.51.100.$i"
+	[ "$STATUS" = 401 ] || fail "sign-in $i from its own address: HTTP $STATUS"
+done
+# A client cannot choose its address: the proxy's (the last) counts.
+for i in $(seq 11); do
+	signin "other$i" wrong -H "X-Forwarded-For: 198.51.100.$i, 203.0.113.7"
+done
+expect_status 429
+web_restart_with || fail "did not start again"
 
 case_begin signin_rate_limited
 for i in $(seq 12); do

@@ -38,7 +38,10 @@ async function refresh() {
 	$("who").textContent = session.stage === "signed_in" ? session.user : "";
 	$("signout").hidden = session.stage === "none" || !session.stage;
 	if (session.stage === "signed_in") {
-		show(["view-home", "view-add", "view-recovery", "view-data"]);
+		const views = ["view-home", "view-add", "view-recovery", "view-data"];
+		if (session.staff)
+			views.push("view-staff");
+		show(views);
 		await loadMe();
 	} else if (session.stage === "invite") {
 		show(["view-invite", "view-add"]);
@@ -74,6 +77,8 @@ async function loadMe() {
 		li.dataset.id = f.id;
 		list.append(li);
 	}
+	fillRows($("signins"), (me.signins || []).map((e) => [when(e.time), e.nas_id || e.source,
+		e.remote || e.station || "", e.outcome]));
 	$("recovery-count").textContent = me.recovery_total ?
 		me.recovery_left + " of " + me.recovery_total + " recovery codes left." : "You have no recovery codes.";
 }
@@ -148,6 +153,7 @@ $("add-app").addEventListener("click", async () => {
 		$("app-link").href = r.uri;
 		$("app-secret").textContent = r.secret;
 		$("app-setup").hidden = false;
+		say("");
 	} catch (e) { say(e.message); }
 });
 
@@ -184,6 +190,7 @@ $("recovery-new").addEventListener("click", async () => {
 			ol.append(li);
 		}
 		$("recovery-shown").hidden = false;
+		say("");
 		await loadMe();
 	} catch (e) { say(e.message); }
 });
@@ -217,6 +224,89 @@ $("signout").addEventListener("click", async () => {
 	session = { stage: "none" };
 	say("");
 	await refresh();
+});
+
+function when(t) { return t ? new Date(t * 1000).toLocaleString() : ""; }
+
+// Rows of text cells into a table's body (textContent: nothing is HTML).
+function fillRows(table, rows) {
+	const body = table.tBodies[0];
+	body.textContent = "";
+	for (const cells of rows) {
+		const tr = document.createElement("tr");
+		for (const c of cells) {
+			const td = document.createElement("td");
+			td.textContent = c;
+			tr.append(td);
+		}
+		body.append(tr);
+	}
+}
+
+// Support staff: find a user, then act on them.
+let staffUser = "";
+async function staffFind(user) {
+	const r = await api("POST", "/api/staff/user", { user });
+	staffUser = r.user;
+	$("staff-result").hidden = false;
+	$("staff-summary").textContent = r.user + ": " + r.failures + " failed attempts" +
+		(r.locked_until * 1000 > Date.now() ? ", locked until " + when(r.locked_until) : "") +
+		"; " + r.recovery_left + " of " + r.recovery_total + " recovery codes left.";
+	const ul = $("staff-factors");
+	ul.textContent = "";
+	for (const f of r.factors) {
+		const li = document.createElement("li");
+		li.textContent = f.label + " (" + f.type + (f.active ? "" : ", not confirmed") + ") ";
+		const b = document.createElement("button");
+		b.className = "small";
+		b.textContent = "Remove";
+		b.addEventListener("click", async () => {
+			if (!confirm("Remove " + f.label + " of " + staffUser + "?"))
+				return;
+			try { await api("POST", "/api/staff/remove", { user: staffUser, id: f.id }); await staffFind(staffUser); }
+			catch (e) { say(e.message); }
+		});
+		li.append(b);
+		ul.append(li);
+	}
+	fillRows($("staff-trail"), r.trail.map((e) => [when(e.time), e.event, e.nas_id || e.source,
+		e.remote || e.station || "", e.outcome]));
+}
+
+$("form-staff-find").addEventListener("submit", async (ev) => {
+	ev.preventDefault();
+	$("staff-output").textContent = "";
+	$("staff-codes").textContent = "";
+	try { await staffFind($("staff-user").value); say(""); } catch (e) { say(e.message); }
+});
+
+$("staff-unlock").addEventListener("click", async () => {
+	try { await api("POST", "/api/staff/unlock", { user: staffUser }); say("Unlocked.", true); await staffFind(staffUser); }
+	catch (e) { say(e.message); }
+});
+
+$("staff-recovery").addEventListener("click", async () => {
+	if (!confirm("New codes replace " + staffUser + "'s old ones. Continue?"))
+		return;
+	try {
+		const r = await api("POST", "/api/staff/recovery", { user: staffUser });
+		const ol = $("staff-codes");
+		ol.textContent = "";
+		for (const c of r.codes) {
+			const li = document.createElement("li");
+			li.textContent = c;
+			ol.append(li);
+		}
+		$("staff-output").textContent = "Give these to " + staffUser + " by a safe way; they are shown only now.";
+	} catch (e) { say(e.message); }
+});
+
+$("staff-invite").addEventListener("click", async () => {
+	try {
+		const r = await api("POST", "/api/staff/invite", { user: staffUser });
+		$("staff-output").textContent = "One-time link for " + r.user + " (valid " +
+			Math.round(r.expires_in / 3600) + " h): " + r.url;
+	} catch (e) { say(e.message); }
 });
 
 (async () => {
