@@ -60,5 +60,5 @@ expect_status 200
 req GET /api/me ""
 expect_status 200
 web_stop
-[ "${WEB_RC:-1}" -eq 0 ] || fail "exit status $WEB_RC"
+[ "${WEB_RC:-1}" -eq 0 ] || fail "exit status ${WEB_RC:-none}"
 web_clean || fail "sanitizer report: $(grep -A5 'Sanitizer\|runtime error' "$WEB_LOG" | head -20)"
