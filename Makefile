@@ -222,6 +222,9 @@ install: all
 	install -m 0644 service/mfad.socket $(DESTDIR)$(SYSTEMDDIR)/mfad.socket
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' service/mfad.service > $(DESTDIR)$(SYSTEMDDIR)/mfad.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfad.service
+	install -m 0755 build/mfa-web $(DESTDIR)$(PREFIX)/sbin/mfa-web
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' web/mfa-web.service > $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
 	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
 	install -m 0644 build/pam_mfa_local.so $(DESTDIR)$(PAMDIR)/pam_mfa_local.so
 	install -m 0644 build/rlm_mfa.so $(DESTDIR)$(RADIUSLIBDIR)/rlm_mfa.so
@@ -231,7 +234,7 @@ install: all
 	install -m 0644 radius_module/sites-available/* $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available/
 	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
 	install -m 0644 docs/mfa.conf.5 docs/rlm_mfa.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 docs/pam_mfa.8 docs/mfad.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/pam_mfa.8 docs/mfad.8 docs/mfa-web.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:
