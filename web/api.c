@@ -118,6 +118,13 @@ static int password_check(struct web_request *rq, const char *user, const char *
 		return MFA_ERR_SYSTEM;
 	}
 	r = (int)reply.status;
+	if (r != MFA_OK && r != MFA_ERR_BAD_PASSWORD && r != MFA_ERR_LOCKED) {
+		/* Not an answer about the password: mfad refused the asker (is
+		 * this process web_user?) or PAM could not decide. */
+		web_log(LOG_ERR, "mfad did not check a password (status %d: %s): see mfad's log; "
+		        "web_user in mfa.conf must name the user mfa-web runs as", r, reply.text);
+		r = MFA_ERR_SYSTEM;
+	}
 	OPENSSL_cleanse(&reply, sizeof(reply));
 	return r;
 }
@@ -216,6 +223,9 @@ static void signin_password(struct web_request *rq, struct web_reply *rp)
 		api_ctx_done(from, ctx, MFA_OK);
 		if (r == MFA_ERR_SYSTEM)
 			reply_error(rp, 503, "Verification is unavailable: ask your administrator.");
+		else if (r == MFA_ERR_LOCKED)
+			reply_error(rp, 429, "Too many wrong passwords for this name: wait a minute, "
+			                     "then try again.");
 		else
 			reply_error(rp, 401, WRONG_PASSWORD);
 		goto out;

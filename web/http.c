@@ -272,13 +272,13 @@ int http_serve(struct web *w, int listen_fd, const char *cert_pem, const char *k
 		flags |= MHD_USE_TLS;
 	daemon_running = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, w,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 		cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 		MHD_OPTION_END);

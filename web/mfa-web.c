@@ -159,6 +159,21 @@ static int drop_root(const char *user)
 	return 0;
 }
 
+/* Started as another user than web_user (by a unit, say): mfad would refuse
+ * every password check, which users would see as "unavailable". */
+static void warn_not_web_user(const char *user)
+{
+	struct passwd *pw = user && user[0] ? getpwnam(user) : NULL;
+
+	if (!user || !user[0])
+		web_log(LOG_WARNING, "web_user is not set in mfa.conf: mfad will check no password "
+		        "for this process; set it to the user mfa-web runs as");
+	else if (!pw || pw->pw_uid != getuid())
+		web_log(LOG_WARNING, "running as uid %u, but web_user = %s%s: mfad will check no "
+		        "password for this process", (unsigned)getuid(), user,
+		        pw ? " is another user" : " does not exist");
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *listen_opt = NULL, *socket_path = WIRE_DEFAULT_SOCKET;
@@ -220,6 +235,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (drop_root(set.user) != 0)
 		goto out;
+	warn_not_web_user(set.user);
 	if (!(w.pool = pool_new(config, why, sizeof(why)))) {
 		fprintf(stderr, "mfa-web: %s\n", why);
 		goto out;

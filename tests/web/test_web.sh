@@ -199,6 +199,17 @@ web_mfad_start || fail "mfad did not start again"
 signin alice "$ALICE_PW"
 expect_status 200
 
+case_begin mfad_refusing_the_portal_is_unavailable_not_a_wrong_password
+# mfad's web_user names another user: it refuses the portal's questions.
+web_mfad_stop
+sed 's/^web_user = .*/web_user = daemon/' "$MFA_CONFIG" > "$W/daemon.conf"
+MFA_CONFIG=$W/daemon.conf web_mfad_start || fail "mfad did not start"
+signin alice "$ALICE_PW"
+expect_status 503
+grep -q 'mfad did not check a password' "$WEB_LOG" || fail "not logged: $(tail -n 3 "$WEB_LOG")"
+web_mfad_stop
+web_mfad_start || fail "mfad did not start again"
+
 case_begin reload_keeps_a_working_config
 cp "$MFA_CONFIG" "$W/good.conf"
 echo "no_such_setting = 1" >> "$MFA_CONFIG"
