@@ -132,6 +132,12 @@ req POST /api/factors/remove "{\"id\":\"$id\"}"
 expect_status 200
 run "$MFACTL" list alice
 grep -q "old phone" <<< "$OUT" && fail "removed factor still listed"
+# Its codes open nothing any more.
+saved_cookie=$COOKIE saved_csrf=$CSRF
+signin alice "$ALICE_PW"
+req POST /api/signin/code "{\"code\":\"$(totp "$new_secret" 1)\"}"
+expect_status 401
+COOKIE=$saved_cookie CSRF=$saved_csrf
 # The last one: not without a way back in.
 req GET /api/me ""
 last=$(jget factors.0.id)
