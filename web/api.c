@@ -18,8 +18,10 @@
 #include "api.h"
 #include "wire.h"
 
-#define SIGNIN_PER_ADDRESS 10          /* attempts a minute from one address */
-#define SIGNIN_PER_USER 10             /* ... for one user name, from anywhere */
+#define SIGNIN_PER_ADDRESS 30          /* password attempts a minute from one address
+                                        * (an office behind one NAT shares it) */
+#define SIGNIN_PER_USER 10             /* ... for one name from one address; a
+                                        * factor for one signed-in name */
 #define SIGNIN_WINDOW 60
 #define WRONG_PASSWORD "The user name or password is wrong."
 #define TOO_MANY "Too many attempts: wait a minute, then try again."

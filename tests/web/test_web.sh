@@ -363,20 +363,28 @@ WEB_URL=$plain_url
 
 case_begin forwarded_address_believed_only_behind_a_proxy
 web_restart_with "web_behind_proxy = yes" || fail "no proxy mode"
-# Each address its own limit: twelve sign-ins from twelve addresses pass.
-for i in $(seq 12); do
+# Each address its own limit: 35 sign-ins from 35 addresses pass.
+for i in $(seq 35); do
 	signin "nouser$i" wrong -H "X-Forwarded-For: 198.51.100.$i"
 	[ "$STATUS" = 401 ] || fail "sign-in $i from its own address: HTTP $STATUS"
 done
 # A client cannot choose its address: the proxy's (the last) counts.
-for i in $(seq 11); do
+for i in $(seq 31); do
 	signin "other$i" wrong -H "X-Forwarded-For: 198.51.100.$i, 203.0.113.7"
 done
 expect_status 429
 web_restart_with || fail "did not start again"
 
 case_begin signin_rate_limited
-for i in $(seq 12); do
+# One name from one address: stopped, while other names still get answers.
+for i in $(seq 11); do
+	signin victim wrong
+done
+expect_status 429
+signin someone-else wrong
+expect_status 401
+# One address, many names: stopped too.
+for i in $(seq 31); do
 	signin "user$i" wrong
 done
 expect_status 429
