@@ -305,6 +305,8 @@ static void signin_passkey_begin(struct web_request *rq, struct web_reply *rp)
 		return;
 	r = mfa_webauthn_login_begin(ctx, rq->session.user, &options);
 	api_ctx_done(from, ctx, r);
+	if (r == MFA_ERR_NO_FACTOR)   /* the core's word for "no passkey" */
+		r = MFA_ERR_NOT_FOUND;
 	if (r != MFA_OK) {
 		reply_error(rp, r == MFA_ERR_NOT_FOUND ? 404 : 503,
 		            r == MFA_ERR_NOT_FOUND ? "No passkey or security key is registered for "
