@@ -349,6 +349,8 @@ static void signin_passkey_finish(struct web_request *rq, struct web_reply *rp)
 	api_ctx_done(from, ctx, r);
 	if (r == MFA_OK)
 		signed_in(rq, rp);
+	else if (r == MFA_ERR_INVALID)   /* not a WebAuthn answer at all */
+		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
 	else
 		reply_error(rp, mfa_err_is_verdict(r) ? 401 : 503,
 		            mfa_err_is_verdict(r) ? "The security key was not accepted: try again."
