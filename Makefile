@@ -39,7 +39,7 @@ ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
 ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
-.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn asan
+.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn bench-web asan
 all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/pam_mfa_local.so \
 	build/rlm_mfa.so build/mfa-web
 
@@ -207,6 +207,10 @@ bench-pam: all build/bench_pam
 # Access-Requests per second beside PAP only and rlm_totp.
 bench-radius: all
 	bench/bench_radius.sh
+
+# mfa-web sign-ins/s (password by PAM through mfad, then a code) and GET /api/me/s.
+bench-web: all
+	bench/bench_web.sh
 
 deps:
 	scripts/install-deps.sh
