@@ -71,6 +71,7 @@ paste -d ' ' <(awk '{ print $2 }' "$W/users.oath") \
 	done > "$W/codes"
 
 web_mfad_start || { echo "bench_web: mfad did not start" >&2; exit 1; }
+# shellcheck disable=SC2119 # no options
 web_start || { echo "bench_web: mfa-web did not start" >&2; exit 1; }
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
