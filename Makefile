@@ -39,7 +39,7 @@ ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
 ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
-.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn asan
+.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn bench-web asan
 all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/pam_mfa_local.so \
 	build/rlm_mfa.so build/mfa-web
 
@@ -152,6 +152,13 @@ build/asan/mfad: $(patsubst %.c,build/asan/%.o,$(MFAD_SRC)) build/asan/libmfa.a
 build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmfa.a
 	$(CC) $(ASAN_CFLAGS) -o $@ $< tests/fuzz/corpus_main.c build/asan/libmfa.a $(PKG_LIBS)
 
+# The API's request handlers without HTTP (no libmicrohttpd, no main).
+FUZZ_WEB_SRC := web/api.c web/api_self.c web/session.c web/limit.c web/pool.c
+build/asan/fuzz_web: tests/fuzz/fuzz_web.c tests/fuzz/corpus_main.c \
+		$(patsubst %.c,build/asan/%.o,$(FUZZ_WEB_SRC)) build/asan/libmfa.a
+	$(CC) $(ASAN_CFLAGS) -Iweb -o $@ $< tests/fuzz/corpus_main.c \
+		$(patsubst %.c,build/asan/%.o,$(FUZZ_WEB_SRC)) build/asan/libmfa.a $(PKG_LIBS) -lpthread
+
 build/pam_client: tests/pam/pam_client.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath -lpthread
 
@@ -174,6 +181,9 @@ fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
+build/fuzz/fuzz_web: tests/fuzz/fuzz_web.c $(FUZZ_WEB_SRC) web/web.h web/api.h $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -Iweb -o $@ $< $(FUZZ_WEB_SRC) $(CORE_SRC) $(PKG_LIBS) -lpthread
 
 bench: build/bench_verify build/bench_pam build/bench_webauthn
 build/bench_verify: bench/bench_verify.c bench/bench.h build/libmfa.a
@@ -197,6 +207,10 @@ bench-pam: all build/bench_pam
 # Access-Requests per second beside PAP only and rlm_totp.
 bench-radius: all
 	bench/bench_radius.sh
+
+# mfa-web sign-ins/s (password by PAM through mfad, then a code) and GET /api/me/s.
+bench-web: all
+	bench/bench_web.sh
 
 deps:
 	scripts/install-deps.sh

@@ -9,7 +9,7 @@ libsqlite3-dev sqlite3 libqrencode-dev zbar-tools python3
 libpam0g-dev pamtester libpam-wrapper libnss-wrapper valgrind
 freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev eapoltest
 openssh-server openssh-client expect systemd libpam-google-authenticator libpam-oath
-libfido2-dev libcbor-dev chromium libmicrohttpd-dev curl
+libfido2-dev libcbor-dev chromium libmicrohttpd-dev curl apache2-utils
 postgresql libpq-dev"
 # postgresql: the tests start their own cluster on a high port (tests/pg/lib.sh);
 # the system cluster Debian starts on 5432 is not used.

@@ -5,6 +5,7 @@
  * login (lockout, replay, audit). Every state change wants a JSON body and,
  * once signed in, the session's CSRF token in X-CSRF-Token.
  */
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -96,6 +97,44 @@ void api_core_request(struct web_request *rq, struct mfa_request *req, const cha
 	req->remote = rq->client;
 }
 
+/* mfad lets one uid (this process's) hold at most 4 connections at once
+ * (CONNS_PER_UID in service/mfad.c) and refuses more: sign-ins beyond that
+ * wait their turn here, for at most the time a check may take. */
+#define MFAD_CONNS 4
+static pthread_mutex_t mfad_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mfad_free = PTHREAD_COND_INITIALIZER;
+static unsigned mfad_asking;
+
+static bool mfad_turn(unsigned timeout_ms)
+{
+	struct timespec until;
+	int e = 0;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&mfad_mutex);
+	while (mfad_asking >= MFAD_CONNS && e != ETIMEDOUT)
+		e = pthread_cond_timedwait(&mfad_free, &mfad_mutex, &until);
+	if ((ok = mfad_asking < MFAD_CONNS))
+		mfad_asking++;
+	pthread_mutex_unlock(&mfad_mutex);
+	return ok;
+}
+
+static void mfad_done(void)
+{
+	pthread_mutex_lock(&mfad_mutex);
+	mfad_asking--;
+	pthread_cond_signal(&mfad_free);
+	pthread_mutex_unlock(&mfad_mutex);
+}
+
 /* The password, by mfad: MFA_OK, MFA_ERR_BAD_PASSWORD (or another verdict),
  * or MFA_ERR_SYSTEM when mfad cannot be asked (logged). */
 static int password_check(struct web_request *rq, const char *user, const char *password)
@@ -111,8 +150,15 @@ static int password_check(struct web_request *rq, const char *user, const char *
 	strcpy(req.code, password);
 	snprintf(req.service, sizeof(req.service), "%s", WEB_SOURCE);
 	snprintf(req.remote, sizeof(req.remote), "%s", rq->client);
-	r = wire_ask(rq->web->cfg.mfad_socket, rq->web->cfg.mfad_timeout_ms, &req, &reply, why,
-	             sizeof(why));
+	if (mfad_turn(rq->web->cfg.mfad_timeout_ms)) {
+		r = wire_ask(rq->web->cfg.mfad_socket, rq->web->cfg.mfad_timeout_ms, &req, &reply,
+		             why, sizeof(why));
+		mfad_done();
+	} else {
+		r = MFA_ERR_SYSTEM;
+		snprintf(why, sizeof(why), "mfad still busy with %d checks after %u ms", MFAD_CONNS,
+		         rq->web->cfg.mfad_timeout_ms);
+	}
 	OPENSSL_cleanse(&req, sizeof(req));
 	if (r != MFA_OK) {
 		web_log(LOG_ERR, "cannot check a password: %s (is mfad running, and "
@@ -319,6 +365,8 @@ static void signin_passkey_begin(struct web_request *rq, struct web_reply *rp)
 		return;
 	r = mfa_webauthn_login_begin(ctx, rq->session.user, &options);
 	api_ctx_done(from, ctx, r);
+	if (r == MFA_ERR_NO_FACTOR)   /* the core's word for "no passkey" */
+		r = MFA_ERR_NOT_FOUND;
 	if (r != MFA_OK) {
 		reply_error(rp, r == MFA_ERR_NOT_FOUND ? 404 : 503,
 		            r == MFA_ERR_NOT_FOUND ? "No passkey or security key is registered for "
@@ -361,6 +409,8 @@ static void signin_passkey_finish(struct web_request *rq, struct web_reply *rp)
 	api_ctx_done(from, ctx, r);
 	if (r == MFA_OK)
 		signed_in(rq, rp);
+	else if (r == MFA_ERR_INVALID)   /* not a WebAuthn answer at all */
+		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
 	else
 		reply_error(rp, mfa_err_is_verdict(r) ? 401 : 503,
 		            mfa_err_is_verdict(r) ? "The security key was not accepted: try again."

@@ -115,6 +115,10 @@ static void app_begin(struct web_request *rq, struct web_reply *rp)
 		goto out;
 	r = mfa_enroll_begin(ctx, rq->session.user, &params, &e);
 	api_ctx_done(from, ctx, r);
+	if (r == MFA_ERR_INVALID) {   /* the label */
+		reply_error(rp, 400, "That name cannot be used: use letters, digits and spaces.");
+		goto out;
+	}
 	if (r != MFA_OK || mfa_qr_render(mfa_enrollment_uri(e), MFA_QR_SVG, &svg) != MFA_OK) {
 		mfa_enrollment_free(&e);
 		unavailable(rp);

@@ -5,6 +5,7 @@
  * a context of the old one give it back there, and the old pool goes when
  * its last context comes home.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@
 #include "web.h"
 
 #define POOL_IDLE_MAX 64
+/* Contexts out at once are as many as the pool keeps: more requests wait
+ * for one, up to this long, so that a crowd of them opens no more stores
+ * (memory, descriptors) than that. */
+#define POOL_WAIT_MS 10000
 
 static void log_core(void *arg, mfa_log_level level, const char *message)
 {
@@ -68,6 +73,7 @@ struct web_pool *pool_new(const char *config, char *why, size_t why_size)
 	p->idle[p->nidle++] = first;
 	p->refs = 1;
 	pthread_mutex_init(&p->mutex, NULL);
+	pthread_cond_init(&p->returned, NULL);
 	return p;
 }
 
@@ -76,6 +82,7 @@ static void pool_free(struct web_pool *p)
 	for (size_t i = 0; i < p->nidle; i++)
 		mfa_ctx_free(&p->idle[i]);
 	free(p->idle);
+	pthread_cond_destroy(&p->returned);
 	pthread_mutex_destroy(&p->mutex);
 	free(p);
 }
@@ -83,20 +90,35 @@ static void pool_free(struct web_pool *p)
 mfa_ctx *pool_get(struct web *w, struct web_pool **from)
 {
 	struct web_pool *p;
+	struct timespec until;
 	mfa_ctx *ctx = NULL;
 	char why[512];
+	bool turn;
+	int e = 0;
 
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += POOL_WAIT_MS / 1000;
 	pthread_mutex_lock(&w->pool_mutex);
 	p = w->pool;
 	pthread_mutex_lock(&p->mutex);
 	p->refs++;
-	if (p->nidle)
-		ctx = p->idle[--p->nidle];
-	pthread_mutex_unlock(&p->mutex);
 	pthread_mutex_unlock(&w->pool_mutex);
-	if (!ctx && !(ctx = ctx_open(p->config, why, sizeof(why)))) {
+	while (p->lent >= p->cap && e != ETIMEDOUT)
+		e = pthread_cond_timedwait(&p->returned, &p->mutex, &until);
+	if ((turn = p->lent < p->cap)) {
+		p->lent++;
+		if (p->nidle)
+			ctx = p->idle[--p->nidle];
+	}
+	pthread_mutex_unlock(&p->mutex);
+	if (!turn)
+		snprintf(why, sizeof(why), "all %zu contexts busy for %d s", p->cap, POOL_WAIT_MS / 1000);
+	if (!turn || (!ctx && !(ctx = ctx_open(p->config, why, sizeof(why))))) {
 		web_log(LOG_ERR, "cannot open the store: %s", why);
-		pool_release(p);
+		if (turn)
+			pool_put(p, NULL, false);
+		else
+			pool_release(p);
 		return NULL;
 	}
 	*from = p;
@@ -106,7 +128,9 @@ mfa_ctx *pool_get(struct web *w, struct web_pool **from)
 void pool_put(struct web_pool *p, mfa_ctx *ctx, bool healthy)
 {
 	pthread_mutex_lock(&p->mutex);
-	if (healthy && p->nidle < p->cap) {
+	p->lent--;
+	pthread_cond_signal(&p->returned);
+	if (ctx && healthy && p->nidle < p->cap) {
 		p->idle[p->nidle++] = ctx;
 		ctx = NULL;
 	}

@@ -27,6 +27,8 @@ struct web_pool {
 	mfa_ctx **idle;
 	size_t nidle, cap;
 	unsigned refs;                    /* the server's, and one per context lent */
+	unsigned lent;                    /* contexts out now: at most cap */
+	pthread_cond_t returned;          /* one came back */
 	char config[4096];
 };
 
