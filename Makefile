@@ -153,7 +153,7 @@ build/asan/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c build/asan/libmf
 	$(CC) $(ASAN_CFLAGS) -o $@ $< tests/fuzz/corpus_main.c build/asan/libmfa.a $(PKG_LIBS)
 
 # The API's request handlers without HTTP (no libmicrohttpd, no main).
-FUZZ_WEB_SRC := web/api.c web/api_self.c web/session.c web/limit.c web/pool.c
+FUZZ_WEB_SRC := $(filter-out web/http.c web/mfa-web.c web/embed.c,$(wildcard web/*.c))
 build/asan/fuzz_web: tests/fuzz/fuzz_web.c tests/fuzz/corpus_main.c \
 		$(patsubst %.c,build/asan/%.o,$(FUZZ_WEB_SRC)) build/asan/libmfa.a
 	$(CC) $(ASAN_CFLAGS) -Iweb -o $@ $< tests/fuzz/corpus_main.c \
