@@ -131,6 +131,17 @@ else
 		fail "RSS grew from $rss1 kB to $rss2 kB (more than $allowed kB)"
 fi
 
+case_begin load_reload_drops_no_request
+# SIGHUP five times while 10,000 signed-in requests run: each reload swaps
+# the pool of core contexts; every request is still answered 200.
+before=$(grep -c 'read again' "$WEB_LOG")
+( for _ in 1 2 3 4 5; do sleep 0.3; kill -HUP "$WEB_PID" 2> /dev/null; done ) &
+hup_pid=$!
+load reload /api/me -C "$COOKIE"
+wait "$hup_pid"
+[ "$(( $(grep -c 'read again' "$WEB_LOG") - before ))" -eq 5 ] ||
+	fail "not five reloads: $(grep 'reload' "$WEB_LOG" | tail -n 5)"
+
 case_begin load_still_answers_after_load
 req GET /api/me ""
 expect_status 200
