@@ -64,6 +64,16 @@ json_t *body_object(struct web_request *rq, struct web_reply *rp)
 	return obj;
 }
 
+char *body_response(json_t *body, struct web_reply *rp)
+{
+	json_t *response = json_object_get(body, "response");
+	char *text = json_is_object(response) ? json_dumps(response, JSON_COMPACT) : NULL;
+
+	if (!text)
+		reply_error(rp, 400, "The security key's answer is missing: try again.");
+	return text;
+}
+
 const char *member_string(json_t *obj, const char *key, size_t max)
 {
 	json_t *v = json_object_get(obj, key);
@@ -317,6 +327,17 @@ static void signed_in(struct web_request *rq, struct web_reply *rp)
 	OPENSSL_cleanse(id, sizeof(id));
 }
 
+/* The factor step, at most SIGNIN_PER_USER a minute for the signed-in name
+ * (the core's lockout counts the failures besides). */
+static bool factor_attempt_allowed(struct web_request *rq, struct web_reply *rp)
+{
+	if (limit_take(rq->web->limits, "signin-user", rq->session.user, SIGNIN_PER_USER,
+	               SIGNIN_WINDOW))
+		return true;
+	reply_error(rp, 429, TOO_MANY);
+	return false;
+}
+
 static void signin_code(struct web_request *rq, struct web_reply *rp)
 {
 	json_t *body = body_object(rq, rp);
@@ -334,11 +355,8 @@ static void signin_code(struct web_request *rq, struct web_reply *rp)
 		reply_error(rp, 400, "Type the code from your app, or a recovery code.");
 		goto out;
 	}
-	if (!limit_take(rq->web->limits, "signin-user", rq->session.user, SIGNIN_PER_USER,
-	                SIGNIN_WINDOW)) {
-		reply_error(rp, 429, TOO_MANY);
+	if (!factor_attempt_allowed(rq, rp))
 		goto out;
-	}
 	if (!(ctx = api_ctx(rq, rp, &from)))
 		goto out;
 	r = mfa_verify(ctx, &req, &v);
@@ -382,7 +400,7 @@ static void signin_passkey_begin(struct web_request *rq, struct web_reply *rp)
 
 static void signin_passkey_finish(struct web_request *rq, struct web_reply *rp)
 {
-	json_t *body = body_object(rq, rp), *response;
+	json_t *body = body_object(rq, rp);
 	struct mfa_webauthn_result out;
 	struct mfa_request req;
 	struct web_pool *from;
@@ -392,16 +410,10 @@ static void signin_passkey_finish(struct web_request *rq, struct web_reply *rp)
 
 	if (!body)
 		return;
-	if (!json_is_object(response = json_object_get(body, "response")) ||
-	    !(text = json_dumps(response, JSON_COMPACT))) {
-		reply_error(rp, 400, "The security key's answer is missing: try again.");
+	if (!(text = body_response(body, rp)))
 		goto out;
-	}
-	if (!limit_take(rq->web->limits, "signin-user", rq->session.user, SIGNIN_PER_USER,
-	                SIGNIN_WINDOW)) {
-		reply_error(rp, 429, TOO_MANY);
+	if (!factor_attempt_allowed(rq, rp))
 		goto out;
-	}
 	if (!(ctx = api_ctx(rq, rp, &from)))
 		goto out;
 	api_core_request(rq, &req, rq->session.user);

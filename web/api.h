@@ -22,6 +22,9 @@ void reply_cookie(struct web_request *rq, struct web_reply *rp, const char *id);
 
 /* The request body as a JSON object, or NULL (and the answer sent). */
 json_t *body_object(struct web_request *rq, struct web_reply *rp);
+/* A WebAuthn answer: the body's "response" object as JSON text (free it),
+ * or NULL (and the answer sent). */
+char *body_response(json_t *body, struct web_reply *rp);
 /* A string member no longer than max bytes, or NULL. */
 const char *member_string(json_t *obj, const char *key, size_t max);
 

@@ -194,7 +194,7 @@ static void passkey_begin(struct web_request *rq, struct web_reply *rp)
 
 static void passkey_finish(struct web_request *rq, struct web_reply *rp)
 {
-	json_t *body = body_object(rq, rp), *response;
+	json_t *body = body_object(rq, rp);
 	struct mfa_webauthn_result out;
 	struct mfa_request req;
 	struct web_pool *from;
@@ -204,11 +204,8 @@ static void passkey_finish(struct web_request *rq, struct web_reply *rp)
 
 	if (!body)
 		return;
-	if (!json_is_object(response = json_object_get(body, "response")) ||
-	    !(text = json_dumps(response, JSON_COMPACT))) {
-		reply_error(rp, 400, "The security key's answer is missing: try again.");
+	if (!(text = body_response(body, rp)))
 		goto out;
-	}
 	if (!(ctx = api_ctx(rq, rp, &from)))
 		goto out;
 	api_core_request(rq, &req, rq->session.user);
