@@ -74,6 +74,21 @@ char *body_response(json_t *body, struct web_reply *rp)
 	return text;
 }
 
+json_t *factor_json(const struct mfa_factor_info *f)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "id", f->id, "label", f->label,
+	                      "type", f->type == MFA_FACTOR_WEBAUTHN ? "passkey"
+	                              : f->type == MFA_FACTOR_HOTP   ? "token"
+	                                                             : "app",
+	                      "active", f->active, "created", (json_int_t)f->created, "last_used",
+	                      (json_int_t)f->last_used);
+
+	if (o && f->type == MFA_FACTOR_WEBAUTHN)
+		json_object_set_new(o, "algorithm",
+		                    json_string(mfa_webauthn_algorithm_name(f->webauthn_algorithm)));
+	return o;
+}
+
 const char *member_string(json_t *obj, const char *key, size_t max)
 {
 	json_t *v = json_object_get(obj, key);

@@ -25,6 +25,8 @@ json_t *body_object(struct web_request *rq, struct web_reply *rp);
 /* A WebAuthn answer: the body's "response" object as JSON text (free it),
  * or NULL (and the answer sent). */
 char *body_response(json_t *body, struct web_reply *rp);
+/* A factor as the page shows it (no secret). */
+json_t *factor_json(const struct mfa_factor_info *f);
 /* A string member no longer than max bytes, or NULL. */
 const char *member_string(json_t *obj, const char *key, size_t max);
 

@@ -30,21 +30,6 @@ static void unavailable(struct web_reply *rp)
 	reply_error(rp, 503, "This could not be done now: try again later, or ask support.");
 }
 
-static json_t *factor_json(const struct mfa_factor_info *f)
-{
-	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "id", f->id, "label", f->label,
-	                      "type", f->type == MFA_FACTOR_WEBAUTHN ? "passkey"
-	                              : f->type == MFA_FACTOR_HOTP   ? "token"
-	                                                             : "app",
-	                      "active", f->active, "created", (json_int_t)f->created, "last_used",
-	                      (json_int_t)f->last_used);
-
-	if (o && f->type == MFA_FACTOR_WEBAUTHN)
-		json_object_set_new(o, "algorithm",
-		                    json_string(mfa_webauthn_algorithm_name(f->webauthn_algorithm)));
-	return o;
-}
-
 /* The user's factors, recovery codes left and lockout state. */
 static void me(struct web_request *rq, struct web_reply *rp)
 {

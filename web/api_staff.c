@@ -36,16 +36,6 @@ static bool target(struct web_request *rq, struct web_reply *rp, json_t *body, m
 	return true;
 }
 
-static json_t *factor_json(const struct mfa_factor_info *f)
-{
-	return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "id", f->id, "label", f->label, "type",
-	                 f->type == MFA_FACTOR_WEBAUTHN ? "passkey"
-	                 : f->type == MFA_FACTOR_HOTP   ? "token"
-	                                                : "app",
-	                 "active", f->active, "created", (json_int_t)f->created, "last_used",
-	                 (json_int_t)f->last_used);
-}
-
 /* A user as support sees them: lockout, factors, recovery codes, trail. */
 static void staff_user(struct web_request *rq, struct web_reply *rp, json_t *body, mfa_ctx *ctx,
                        int *r)

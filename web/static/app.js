@@ -60,8 +60,8 @@ async function loadMe() {
 		const li = document.createElement("li");
 		const name = document.createElement("span");
 		name.className = "name";
-		name.textContent = f.label + " (" + (f.type === "passkey" ? "passkey or security key" :
-			f.type === "token" ? "hardware token" : "authenticator app") + ")";
+		const kind = typeName(f.type);
+		name.textContent = f.label === kind ? kind : f.label + " (" + kind + ")";
 		const used = document.createElement("small");
 		used.textContent = f.last_used ? "last used " + new Date(f.last_used * 1000).toLocaleString() : "never used";
 		const rename = document.createElement("button");
@@ -226,6 +226,11 @@ $("signout").addEventListener("click", async () => {
 	await refresh();
 });
 
+function typeName(type) {
+	return type === "passkey" ? "passkey or security key" : type === "token" ? "hardware token" :
+		"authenticator app";
+}
+
 function when(t) { return t ? new Date(t * 1000).toLocaleString() : ""; }
 
 // Rows of text cells into a table's body (textContent: nothing is HTML).
@@ -256,7 +261,7 @@ async function staffFind(user) {
 	ul.textContent = "";
 	for (const f of r.factors) {
 		const li = document.createElement("li");
-		li.textContent = f.label + " (" + f.type + (f.active ? "" : ", not confirmed") + ") ";
+		li.textContent = f.label + " (" + typeName(f.type) + (f.active ? "" : ", not confirmed") + ") ";
 		const b = document.createElement("button");
 		b.className = "small";
 		b.textContent = "Remove";
