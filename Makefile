@@ -252,4 +252,4 @@ install: all
 
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:
-	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/wire_client build/libmfa.a build/demo
+	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/mfa-web build/embed build/web build/wire_client build/libmfa.a build/demo
