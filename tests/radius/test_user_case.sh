@@ -191,12 +191,14 @@ says "$NO_AUTH"
 	fail "the challenge-mode refusal was not audited: $(tail -n 3 "$T/audit.json")"
 
 case_begin case_exact_bob_still_logs_in
-radius "$P_X_APPEND" "User-Name = bob, User-Password = \"bobpass$(code "$SECRET_A" -1)\""
+# Codes of this step, then the next: a step that ends meanwhile leaves
+# both in the window (a step behind, then this one).
+radius "$P_X_APPEND" "User-Name = bob, User-Password = \"bobpass$(code "$SECRET_A" 0)\""
 accepted
 radius "$P_X_CHALLENGE" "User-Name = bob, User-Password = bobpass"
 grep -q "Received Access-Challenge" <<< "$OUT" || fail "no challenge for bob: $OUT"
 state=$(reply_state)
-radius "$P_X_CHALLENGE" "User-Name = bob, User-Password = $(code "$SECRET_A" 0), State = $state"
+radius "$P_X_CHALLENGE" "User-Name = bob, User-Password = $(code "$SECRET_A" 1), State = $state"
 accepted
 [ "$(audit_lines '"event":"verify","user":"bob","source":"radius:vpn-test","outcome":"accepted"')" = 2 ] ||
 	fail "bob's two logins were not audited: $(grep '"bob"' "$T/audit.json")"
@@ -220,12 +222,12 @@ case_begin case_lower_bob_is_bob
 radius "$P_L_APPEND" "User-Name = BOB, User-Password = bobpass"
 rejected
 says "Type your password followed by the code"
-radius "$P_L_APPEND" "User-Name = BOB, User-Password = \"bobpass$(code "$SECRET_A" 1)\""
+radius "$P_L_APPEND" "User-Name = BOB, User-Password = \"bobpass$(code "$SECRET_B" 0)\""
 accepted
 radius "$P_L_CHALLENGE" "User-Name = BOB, User-Password = bobpass"
 grep -q "Received Access-Challenge" <<< "$OUT" || fail "no challenge for BOB: $OUT"
 state=$(reply_state)
-radius "$P_L_CHALLENGE" "User-Name = BOB, User-Password = $(code "$SECRET_B" 0), State = $state"
+radius "$P_L_CHALLENGE" "User-Name = BOB, User-Password = $(code "$SECRET_B" 1), State = $state"
 accepted
 [ "$(audit_lines '"event":"verify","user":"bob","source":"radius:vpn-test","outcome":"accepted"')" = 4 ] ||
 	fail "BOB's logins were not audited as bob's: $(tail -n 4 "$T/audit.json")"
