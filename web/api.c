@@ -23,6 +23,7 @@
                                         * (an office behind one NAT shares it) */
 #define SIGNIN_PER_USER 10             /* ... for one name from one address; a
                                         * factor for one signed-in name */
+#define INVITE_PER_ADDRESS 10          /* invite links tried a minute from one address */
 #define SIGNIN_WINDOW 60
 #define WRONG_PASSWORD "The user name or password is wrong."
 #define TOO_MANY "Too many attempts: wait a minute, then try again."
@@ -462,7 +463,7 @@ static void invite(struct web_request *rq, struct web_reply *rp)
 
 	if (!body)
 		return;
-	if (!limit_take(rq->web->limits, "invite-addr", rq->client, SIGNIN_PER_ADDRESS,
+	if (!limit_take(rq->web->limits, "invite-addr", rq->client, INVITE_PER_ADDRESS,
 	                SIGNIN_WINDOW)) {
 		reply_error(rp, 429, TOO_MANY);
 		goto out;
