@@ -26,11 +26,11 @@ ALL_CFLAGS := $(BASE_CFLAGS) $(HARDEN) -fvisibility=hidden $(CFLAGS)
 LDFLAGS_HARD := -Wl,-z,relro,-z,now -pie
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit -Itests/softauthn
+ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/unit -Itests/softauthn -Iweb
 
 CORE_SRC := $(wildcard common/*.c)
 CLI_SRC := $(wildcard cli/*.c)
-UNIT_SRC := $(wildcard tests/unit/*.c) tests/softauthn/softauthn.c
+UNIT_SRC := $(wildcard tests/unit/*.c) tests/softauthn/softauthn.c web/session.c
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 CORE_OBJ := $(patsubst %.c,build/obj/%.o,$(CORE_SRC))

@@ -25,7 +25,13 @@ struct web_sessions {
 	struct slot *bucket[BUCKETS];
 	size_t count;
 	unsigned idle, max;
+	time_t (*now)(void);              /* time(), or a test's clock */
 };
+
+static time_t wall_clock(void)
+{
+	return time(NULL);
+}
 
 struct web_sessions *sessions_new(unsigned idle, unsigned max)
 {
@@ -36,7 +42,13 @@ struct web_sessions *sessions_new(unsigned idle, unsigned max)
 	pthread_mutex_init(&s->mutex, NULL);
 	s->idle = idle;
 	s->max = max;
+	s->now = wall_clock;
 	return s;
+}
+
+void sessions_set_clock(struct web_sessions *s, time_t (*now)(void))
+{
+	s->now = now ? now : wall_clock;
 }
 
 static void slot_free(struct slot *x)
@@ -139,7 +151,7 @@ int session_create(struct web_sessions *s, const char *user, enum web_stage stag
                    struct web_session *out)
 {
 	struct slot *x = calloc(1, sizeof(*x));
-	time_t now = time(NULL);
+	time_t now = s->now();
 	size_t b;
 	int r;
 
@@ -182,7 +194,7 @@ bool session_get(struct web_sessions *s, const char *cookie, struct web_session 
 {
 	unsigned char id[WEB_SESSION_ID_BYTES];
 	struct slot *x;
-	time_t now = time(NULL);
+	time_t now = s->now();
 	bool found = false;
 
 	memset(out, 0, sizeof(*out));

@@ -81,6 +81,8 @@ void pool_release(struct web_pool *p);
 /* session.c */
 struct web_sessions *sessions_new(unsigned idle, unsigned max);
 void sessions_free(struct web_sessions *s);
+/* The clock sessions age by (tests); NULL: time(). */
+void sessions_set_clock(struct web_sessions *s, time_t (*now)(void));
 /* A new session for user at stage: id and csrf filled in. MFA_ERR_NOMEM
  * when full. */
 int session_create(struct web_sessions *s, const char *user, enum web_stage stage,

@@ -25,6 +25,7 @@ static const struct {
 	{ qr_tests, SQLITE }, { audit_tests, BOTH }, { store_conformance_tests, BOTH },
 	{ store_pg_tests, SQLITE }, { store_pg_live_tests, PG }, { store_copy_tests, BOTH },
 	{ wire_tests, SQLITE }, { group_tests, BOTH }, { invite_tests, BOTH },
+	{ web_session_tests, SQLITE },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";
