@@ -76,7 +76,8 @@ static const char usage_text[] =
 	"\n"
 	"    One log line per refusal or error goes to stderr and to syslog\n"
 	"    (LOG_AUTHPRIV); codes are never logged. SIGTERM or SIGINT stops mfad\n"
-	"    and removes the socket it made. See mfad(8).\n"
+	"    and removes the socket it made; SIGHUP reads the config again (a\n"
+	"    config that does not work is logged and the old one kept). See mfad(8).\n"
 	"\n"
 	"OPTIONS\n"
 	"    --config FILE       the mfa.conf to use\n"
@@ -88,7 +89,7 @@ static const char usage_text[] =
 	"EXIT STATUS\n"
 	"    0 after SIGTERM or SIGINT, 1 if it could not start, 2 for bad usage.\n";
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reload_asked;
 
 struct rate_slot {
 	uid_t uid;
@@ -116,6 +117,8 @@ struct worker {
 	pthread_t thread;
 	bool started;
 	mfa_ctx *ctx;
+	mfa_ctx *next;                   /* a reload's context, taken before the next job
+	                                  * (under the service's lock) */
 	unsigned char buf[WIRE_MAX];
 	struct wire_login_reply reply;   /* carries a QR code: not on the stack */
 };
@@ -165,8 +168,63 @@ static void core_log(void *arg, mfa_log_level level, const char *message)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGHUP)
+		reload_asked = 1;
+	else
+		stopping = 1;
+}
+
+/* A context for the config, opened (key and store); NULL and a log line
+ * saying why if not. */
+static mfa_ctx *ctx_open(const struct service *s, const char *what)
+{
+	mfa_ctx *ctx = NULL;
+	int r;
+
+	if (mfa_ctx_new(&ctx) != MFA_OK) {
+		say(LOG_ERR, "%s: out of memory", what);
+		return NULL;
+	}
+	mfa_ctx_set_log_handler(ctx, core_log, NULL);
+	if ((r = mfa_config_load(ctx, s->config)) != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
+		say(LOG_ERR, "%s: %s: %s", what, mfa_strerror(r), mfa_ctx_error(ctx));
+		mfa_ctx_free(&ctx);
+	}
+	return ctx;
+}
+
+/* SIGHUP: a context per worker opened from the config read again (key and
+ * store tried); only if every one works are they handed over, each worker
+ * taking its own before its next question (questions in flight finish on
+ * the old ones). A config that does not work leaves every worker as it was:
+ * no worker ever reads the file on its own, so they never disagree. */
+static void reload(struct service *s)
+{
+	mfa_ctx **fresh = calloc(s->nworkers, sizeof(*fresh));
+	unsigned i;
+
+	if (!fresh) {
+		say(LOG_ERR, "reload: out of memory: keeping the config in use");
+		return;
+	}
+	for (i = 0; i < s->nworkers; i++)
+		if (!(fresh[i] = ctx_open(s, "reload: keeping the config in use")))
+			break;
+	if (i == s->nworkers) {
+		pthread_mutex_lock(&s->lock);
+		for (i = 0; i < s->nworkers; i++) {
+			mfa_ctx *unused = s->workers[i].next;
+
+			s->workers[i].next = fresh[i];
+			fresh[i] = unused;   /* an earlier reload's, never taken */
+		}
+		pthread_mutex_unlock(&s->lock);
+		say(LOG_INFO, "reload: %s read again (--socket, --threads and web_user need a restart)",
+		    s->config ? s->config : MFA_DEFAULT_CONFIG);
+	}
+	for (i = 0; i < s->nworkers; i++)
+		mfa_ctx_free(&fresh[i]);
+	free(fresh);
 }
 
 static long now_ms(void)
@@ -236,6 +294,7 @@ static void *worker_run(void *arg)
 
 	for (;;) {
 		struct job *j;
+		mfa_ctx *next;
 
 		pthread_mutex_lock(&s->lock);
 		while (!s->first && !s->closing)
@@ -246,7 +305,13 @@ static void *worker_run(void *arg)
 			if (!s->first)
 				s->last = NULL;
 		}
+		next = w->next;
+		w->next = NULL;
 		pthread_mutex_unlock(&s->lock);
+		if (next) {
+			mfa_ctx_free(&w->ctx);
+			w->ctx = next;
+		}
 		if (!j)
 			return NULL;   /* closing, and nothing left */
 		answer(w->ctx, &s->gate, j->uid, &j->req, &w->reply);
@@ -409,6 +474,11 @@ static void run(struct service *s)
 		nfds_t n = 0;
 		int ready;
 
+		if (reload_asked) {
+			reload_asked = 0;
+			reload(s);
+		}
+
 		/* Full: the listening socket waits, polled again in 50 ms. */
 		if (s->nconns + in_flight(s) < CONNS_MAX) {
 			fds[n] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
@@ -460,15 +530,8 @@ static int workers_start(struct service *s)
 		struct worker *w = &s->workers[i];
 
 		w->s = s;
-		if (mfa_ctx_new(&w->ctx) != MFA_OK) {
-			say(LOG_ERR, "out of memory");
+		if (!(w->ctx = ctx_open(s, "cannot start")))
 			return -1;
-		}
-		mfa_ctx_set_log_handler(w->ctx, core_log, NULL);
-		if ((r = mfa_config_load(w->ctx, s->config)) != MFA_OK || (r = mfa_open(w->ctx)) != MFA_OK) {
-			say(LOG_ERR, "cannot start: %s: %s", mfa_strerror(r), mfa_ctx_error(w->ctx));
-			return -1;
-		}
 	}
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		struct worker *w = &s->workers[i];
@@ -495,6 +558,7 @@ static void workers_stop(struct service *s)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].thread, NULL);
 		mfa_ctx_free(&s->workers[i].ctx);
+		mfa_ctx_free(&s->workers[i].next);
 	}
 	free(s->workers);
 	s->workers = NULL;
@@ -666,6 +730,7 @@ int main(int argc, char **argv)
 	openlog("mfad", LOG_PID, LOG_AUTHPRIV);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (workers_start(&s) != 0 || password_gate_init(&s.gate, s.workers[0].ctx) != 0)
