@@ -178,6 +178,15 @@ const char *mfa_config_path(const mfa_ctx *ctx)
 	return ctx->config_path;
 }
 
+int mfa_config_copy(mfa_ctx *dst, const mfa_ctx *src)
+{
+	if (!dst || !src)
+		return MFA_ERR_INVALID;
+	dst->cfg = src->cfg;
+	memcpy(dst->config_path, src->config_path, sizeof(dst->config_path));
+	return MFA_OK;
+}
+
 void mfa_web_settings_get(const mfa_ctx *ctx, struct mfa_web_settings *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -26,8 +26,9 @@ static void log_core(void *arg, mfa_log_level level, const char *message)
 		web_log(level == MFA_LOG_ERROR ? LOG_ERR : LOG_WARNING, "%s", message);
 }
 
-/* A context for config, opened (key and store): NULL and why if not. */
-static mfa_ctx *ctx_open(const char *config, char *why, size_t why_size)
+/* A context with model's settings, opened (key and store): NULL and why
+ * if not. */
+static mfa_ctx *ctx_open(const mfa_ctx *model, char *why, size_t why_size)
 {
 	mfa_ctx *ctx = NULL;
 	int r;
@@ -37,7 +38,7 @@ static mfa_ctx *ctx_open(const char *config, char *why, size_t why_size)
 		return NULL;
 	}
 	mfa_ctx_set_log_handler(ctx, log_core, NULL);
-	if ((r = mfa_config_load(ctx, config)) != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
+	if ((r = mfa_config_copy(ctx, model)) != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
 		snprintf(why, why_size, "%s", mfa_ctx_error(ctx)[0] ? mfa_ctx_error(ctx)
 		                                                     : mfa_strerror(r));
 		mfa_ctx_free(&ctx);
@@ -49,25 +50,27 @@ static mfa_ctx *ctx_open(const char *config, char *why, size_t why_size)
 struct web_pool *pool_new(const char *config, char *why, size_t why_size)
 {
 	struct web_pool *p = calloc(1, sizeof(*p));
-	mfa_ctx *first;
+	mfa_ctx *first = NULL;
+	int r;
 
-	if (!p || strlen(config) >= sizeof(p->config)) {
-		snprintf(why, why_size, "out of memory or config path too long");
-		free(p);
-		return NULL;
-	}
-	strcpy(p->config, config);
-	/* One context opened now: a config, key or store that does not work
-	 * is refused here, before any request sees it. */
-	if (!(first = ctx_open(config, why, why_size))) {
-		free(p);
-		return NULL;
-	}
-	if (!(p->idle = calloc(POOL_IDLE_MAX, sizeof(*p->idle)))) {
-		mfa_ctx_free(&first);
-		free(p);
+	if (!p || mfa_ctx_new(&p->model) != MFA_OK) {
 		snprintf(why, why_size, "out of memory");
-		return NULL;
+		goto fail;
+	}
+	/* The file read once, here: the contexts opened later, on demand,
+	 * take these settings, whatever the file says by then. */
+	if ((r = mfa_config_load(p->model, config)) != MFA_OK) {
+		snprintf(why, why_size, "%s", mfa_ctx_error(p->model)[0] ? mfa_ctx_error(p->model)
+		                                                          : mfa_strerror(r));
+		goto fail;
+	}
+	/* One context opened now: a key or store that does not work is
+	 * refused here, before any request sees it. */
+	if (!(first = ctx_open(p->model, why, why_size)))
+		goto fail;
+	if (!(p->idle = calloc(POOL_IDLE_MAX, sizeof(*p->idle)))) {
+		snprintf(why, why_size, "out of memory");
+		goto fail;
 	}
 	p->cap = POOL_IDLE_MAX;
 	p->idle[p->nidle++] = first;
@@ -75,6 +78,12 @@ struct web_pool *pool_new(const char *config, char *why, size_t why_size)
 	pthread_mutex_init(&p->mutex, NULL);
 	pthread_cond_init(&p->returned, NULL);
 	return p;
+fail:
+	mfa_ctx_free(&first);
+	if (p)
+		mfa_ctx_free(&p->model);
+	free(p);
+	return NULL;
 }
 
 static void pool_free(struct web_pool *p)
@@ -82,6 +91,7 @@ static void pool_free(struct web_pool *p)
 	for (size_t i = 0; i < p->nidle; i++)
 		mfa_ctx_free(&p->idle[i]);
 	free(p->idle);
+	mfa_ctx_free(&p->model);
 	pthread_cond_destroy(&p->returned);
 	pthread_mutex_destroy(&p->mutex);
 	free(p);
@@ -113,7 +123,7 @@ mfa_ctx *pool_get(struct web *w, struct web_pool **from)
 	pthread_mutex_unlock(&p->mutex);
 	if (!turn)
 		snprintf(why, sizeof(why), "all %zu contexts busy for %d s", p->cap, POOL_WAIT_MS / 1000);
-	if (!turn || (!ctx && !(ctx = ctx_open(p->config, why, sizeof(why))))) {
+	if (!turn || (!ctx && !(ctx = ctx_open(p->model, why, sizeof(why))))) {
 		web_log(LOG_ERR, "cannot open the store: %s", why);
 		if (turn)
 			pool_put(p, NULL, false);

@@ -29,7 +29,7 @@ struct web_pool {
 	unsigned refs;                    /* the server's, and one per context lent */
 	unsigned lent;                    /* contexts out now: at most cap */
 	pthread_cond_t returned;          /* one came back */
-	char config[4096];
+	mfa_ctx *model;                   /* the config as read once: every context's */
 };
 
 enum web_stage {

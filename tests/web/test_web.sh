@@ -150,7 +150,7 @@ expect_out "alice phone"
 case_begin new_recovery_codes_shown_once
 req POST /api/recovery "{}"
 expect_status 200
-rc0=$(jget codes.0)
+rc0=$(jget codes.0) rc1=$(jget codes.1)
 [ -n "$rc0" ] && [ -n "$(jget codes.9)" ] || fail "not ten codes: $BODY"
 grep -q "$rc0" "$WEB_LOG" "$W/store/audit.json" && fail "a recovery code is in a log"
 req GET /api/me ""
@@ -228,6 +228,16 @@ cp "$W/good.conf" "$MFA_CONFIG"
 kill -HUP "$WEB_PID"
 sleep 0.5
 grep -q 'read again' "$WEB_LOG" || fail "good config not read"
+# The file broken with no reload asked: the contexts opened from now on
+# (20 requests at once) take the settings the last reload read.
+signin alice "$ALICE_PW"
+req POST /api/signin/code "{\"code\":\"$rc1\"}"
+expect_status 200
+echo "no_such_setting = 1" >> "$MFA_CONFIG"
+timeout 60 ab -q -c 20 -n 200 -C "$COOKIE" "$WEB_URL/api/me" > "$W/ab.out" 2>&1 || fail "ab failed"
+grep -q '^Failed requests: *0$' "$W/ab.out" && ! grep -q '^Non-2xx' "$W/ab.out" ||
+	fail "requests failed with the file broken: $(grep '^\(Failed\|Non-2xx\)' "$W/ab.out")"
+cp "$W/good.conf" "$MFA_CONFIG"
 
 case_begin invite_sets_up_a_first_factor
 run "$MFACTL" invite dave
