@@ -174,9 +174,10 @@ static void on_signal(int sig)
 		stopping = 1;
 }
 
-/* A context for the config, opened (key and store); NULL and a log line
- * saying why if not. */
-static mfa_ctx *ctx_open(const struct service *s, const char *what)
+/* A context with the config as read (model: another context's settings,
+ * or NULL: the file now), opened (key and store); NULL and a log line saying
+ * why if not. */
+static mfa_ctx *ctx_open(const struct service *s, const mfa_ctx *model, const char *what)
 {
 	mfa_ctx *ctx = NULL;
 	int r;
@@ -186,7 +187,8 @@ static mfa_ctx *ctx_open(const struct service *s, const char *what)
 		return NULL;
 	}
 	mfa_ctx_set_log_handler(ctx, core_log, NULL);
-	if ((r = mfa_config_load(ctx, s->config)) != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
+	r = model ? mfa_config_copy(ctx, model) : mfa_config_load(ctx, s->config);
+	if (r != MFA_OK || (r = mfa_open(ctx)) != MFA_OK) {
 		say(LOG_ERR, "%s: %s: %s", what, mfa_strerror(r), mfa_ctx_error(ctx));
 		mfa_ctx_free(&ctx);
 	}
@@ -207,8 +209,9 @@ static void reload(struct service *s)
 		say(LOG_ERR, "reload: out of memory: keeping the config in use");
 		return;
 	}
+	/* The file read once; every worker's context takes what that read. */
 	for (i = 0; i < s->nworkers; i++)
-		if (!(fresh[i] = ctx_open(s, "reload: keeping the config in use")))
+		if (!(fresh[i] = ctx_open(s, i ? fresh[0] : NULL, "reload: keeping the config in use")))
 			break;
 	if (i == s->nworkers) {
 		pthread_mutex_lock(&s->lock);
@@ -530,7 +533,7 @@ static int workers_start(struct service *s)
 		struct worker *w = &s->workers[i];
 
 		w->s = s;
-		if (!(w->ctx = ctx_open(s, "cannot start")))
+		if (!(w->ctx = ctx_open(s, i ? s->workers[0].ctx : NULL, "cannot start")))
 			return -1;
 	}
 	for (unsigned i = 0; i < s->nworkers; i++) {
