@@ -358,6 +358,11 @@ static void approval_config(void)
 	CHECK_EQ_INT(config_set(&cfg, "approve_timeout", "601", err, sizeof(err)), MFA_ERR_CONFIG);
 	CHECK_EQ_INT(config_set(&cfg, "approve_timeout", "2m", err, sizeof(err)), MFA_ERR_CONFIG);
 	CHECK_EQ_INT(cfg.approve_timeout, 600);
+	/* Appended: the numbers older peers know stay theirs. */
+	CHECK_EQ_INT(MFA_ERR_PENDING, MFA_ERR_INVITE + 1);
+	CHECK_EQ_INT(MFA_ERR__COUNT, MFA_ERR_PENDING + 1);
+	CHECK_STR(mfa_strerror(MFA_ERR_PENDING), "not approved yet");
+	CHECK(MFA_ERR_IS_VERDICT(MFA_ERR_PENDING));
 }
 
 const struct test_case approval_tests[] = {
