@@ -72,6 +72,7 @@ static const struct setting settings[] = {
 	S_STR("web_url", SET_URL, web_url),
 	{ "invite_expires", SET_DURATION, offsetof(struct mfa_config, invite_expires), 0,
 	  MFA_INVITE_EXPIRES_MIN, MFA_INVITE_EXPIRES_MAX },
+	S_UINT("approve_timeout", approve_timeout, MFA_APPROVAL_TTL_MIN, MFA_APPROVAL_TTL_MAX),
 };
 
 static const char *const uv_names[] = { "discouraged", "preferred", "required" };
@@ -111,6 +112,7 @@ void config_defaults(struct mfa_config *cfg)
 	cfg->webauthn_timeout = 300;
 	str_copy(cfg->web_pam_service, sizeof(cfg->web_pam_service), "mfa-web");
 	cfg->invite_expires = 24 * 3600;
+	cfg->approve_timeout = 120;
 }
 
 int mfa_duration_parse(const char *text, unsigned *seconds)
@@ -584,5 +586,7 @@ const char *config_default_text(void)
 	       "# The portal (mfa-web) as users reach it: 'mfactl invite' links point\n"
 	       "# there, and live invite_expires (s, m, h or d).\n"
 	       "#web_url = https://mfa.example.com\n"
-	       "#invite_expires = 24h\n";
+	       "#invite_expires = 24h\n"
+	       "# Seconds a user has to approve a login on the portal (30 to 600).\n"
+	       "#approve_timeout = 120\n";
 }

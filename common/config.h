@@ -57,6 +57,7 @@ struct mfa_config {
 	bool web_behind_proxy;                /* trust X-Forwarded-For from loopback */
 	char web_url[512];                    /* https://host[:port][/path], no trailing '/' */
 	unsigned invite_expires;              /* seconds an invite link lives */
+	unsigned approve_timeout;             /* seconds an approval of a login lives */
 };
 
 enum webauthn_uv { WEBAUTHN_UV_DISCOURAGED, WEBAUTHN_UV_PREFERRED, WEBAUTHN_UV_REQUIRED };

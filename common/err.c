@@ -23,6 +23,7 @@ static const char *const err_text[MFA_ERR__COUNT] = {
 	[MFA_ERR_IMPORT] = "malformed import file",
 	[MFA_ERR_BAD_PASSWORD] = "wrong user name or password",
 	[MFA_ERR_INVITE] = "invite link unknown, used or expired: ask for a new one",
+	[MFA_ERR_PENDING] = "not approved yet",
 };
 
 const char *mfa_strerror(int err)

@@ -370,9 +370,10 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	struct store_factor *list = NULL;
 	struct store_recovery *rec = NULL;
 	struct store_invite *inv = NULL;
+	struct store_approval *appr = NULL;
 	struct store_user u;
-	size_t n = 0, nrec = 0, ninv = 0, left = 0;
-	json_t *root = NULL, *factors, *invites;
+	size_t n = 0, nrec = 0, ninv = 0, nappr = 0, left = 0;
+	json_t *root = NULL, *factors, *invites, *approvals;
 	char shown[MFA_TEXT_ESCAPED_MAX];
 	bool found;
 	int r;
@@ -384,7 +385,8 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK ||
 	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &n)) != MFA_OK ||
 	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &nrec)) != MFA_OK ||
-	    (r = ctx->store->ops->invites_get(ctx->store, user, &inv, &ninv)) != MFA_OK) {
+	    (r = ctx->store->ops->invites_get(ctx->store, user, &inv, &ninv)) != MFA_OK ||
+	    (r = ctx->store->ops->approvals_get(ctx->store, user, &appr, &nappr)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
@@ -421,11 +423,34 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 		                                             by)) < 0)
 			goto out;
 	}
+	/* Approvals of logins not yet swept (they live minutes). */
+	if (!(approvals = json_array()) || json_object_set_new(root, "approvals", approvals) < 0)
+		goto out;
+	for (size_t i = 0; i < nappr; i++) {
+		static const char *const states[] = { "pending", "approved", "denied", "consumed" };
+		char service[4 * MFA_APPROVAL_SERVICE_MAX + 1], nas[4 * MFA_APPROVAL_NAS_MAX + 1],
+		        remote[4 * MFA_APPROVAL_REMOTE_MAX + 1],
+		        requester[4 * MFA_APPROVAL_REQUESTER_MAX + 1];
+
+		mfa_text_escape(appr[i].service, service, sizeof(service));
+		mfa_text_escape(appr[i].nas, nas, sizeof(nas));
+		mfa_text_escape(appr[i].remote, remote, sizeof(remote));
+		mfa_text_escape(appr[i].requester, requester, sizeof(requester));
+		if (json_array_append_new(
+		            approvals,
+		            json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I}", "id", appr[i].id,
+		                      "service", service, "nas", nas, "remote", remote, "requester",
+		                      requester, "created", (json_int_t)appr[i].created, "expires",
+		                      (json_int_t)appr[i].expires, "state", states[appr[i].state],
+		                      "decided_at", (json_int_t)appr[i].decided_at)) < 0)
+			goto out;
+	}
 	if (!(*json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
 		goto out;
 	r = MFA_OK;
 out:
 	json_decref(root);
+	free(appr);
 	store_factors_free(&list, n);
 	free(rec);
 	free(inv);

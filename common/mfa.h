@@ -50,6 +50,7 @@ typedef enum {
 	 * stay those an older pam_mfa knows. */
 	MFA_ERR_BAD_PASSWORD,    /* the password check (PAM) said no */
 	MFA_ERR_INVITE,          /* invite link unknown, used or expired */
+	MFA_ERR_PENDING,         /* approval not given yet: ask again later */
 	MFA_ERR__COUNT
 } mfa_err;
 
@@ -60,7 +61,7 @@ bool mfa_err_is_verdict(int err);
 /* The same, for code that links no part of the core (pam_mfa.so). */
 #define MFA_ERR_IS_VERDICT(err) \
 	(((err) >= MFA_ERR_BAD_CODE && (err) <= MFA_ERR_CLONED) || (err) == MFA_ERR_BAD_PASSWORD || \
-	 (err) == MFA_ERR_INVITE)
+	 (err) == MFA_ERR_INVITE || (err) == MFA_ERR_PENDING)
 
 typedef struct mfa_ctx mfa_ctx;
 
@@ -400,6 +401,74 @@ int mfa_invite_redeem(mfa_ctx *ctx, const char *token, char *user, size_t user_s
 /* "90", "90s", "15m", "24h", "7d" in seconds (mfactl invite --expires,
  * invite_expires); MFA_ERR_INVALID for anything else. */
 int mfa_duration_parse(const char *text, unsigned *seconds);
+
+/* Approvals (docs/approvals.md): a login whose user has a passkey shows
+ * a link (web_url + "/a/" + id) and a number; on the portal the user picks
+ * that number among four and signs with the passkey; the front end that
+ * asked then consumes the approval, once. Stored, so that the portal and
+ * any PAM host or RADIUS server sharing the store see the same one. */
+#define MFA_APPROVAL_ID_LEN 8            /* characters of MFA_APPROVAL_ALPHABET */
+#define MFA_APPROVAL_ALPHABET "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  /* no 0/O, 1/I/L */
+#define MFA_APPROVAL_TTL_MIN 30          /* seconds (approve_timeout) */
+#define MFA_APPROVAL_TTL_MAX 600
+#define MFA_APPROVAL_SERVICE_MAX 64      /* bytes of req->source kept */
+#define MFA_APPROVAL_REMOTE_MAX 64       /* bytes of req->remote kept */
+#define MFA_APPROVAL_NAS_MAX 128         /* bytes of req->nas_id kept */
+#define MFA_APPROVAL_REQUESTER_MAX 255   /* bytes of a requester */
+
+typedef enum {
+	MFA_APPROVAL_PENDING = 0,        /* waiting for the user */
+	MFA_APPROVAL_APPROVED,           /* the right number and the passkey: one login may use it */
+	MFA_APPROVAL_DENIED,             /* a wrong number or a refused assertion: burnt */
+	MFA_APPROVAL_CONSUMED,           /* a login used it */
+	MFA_APPROVAL_EXPIRED,            /* not decided or not used in time */
+} mfa_approval_state;
+
+struct mfa_approval_info {
+	char id[MFA_APPROVAL_ID_LEN + 1];
+	char user[MFA_USER_MAX + 1];
+	char service[MFA_APPROVAL_SERVICE_MAX + 1];      /* "pam:sshd", "radius:vpn1" */
+	char nas[MFA_APPROVAL_NAS_MAX + 1];              /* RADIUS NAS, or "" */
+	char remote[MFA_APPROVAL_REMOTE_MAX + 1];        /* client address, or "" */
+	char requester[MFA_APPROVAL_REQUESTER_MAX + 1];  /* the front end that asked */
+	time_t created;
+	time_t expires;
+	mfa_approval_state state;
+	/* The number shown at the prompt among three others, in one order for
+	 * every viewer; nothing tells which one it is. */
+	unsigned choices[4];
+};
+
+/* A pending approval of a login of req->user (user_case applied) at service
+ * req->source, from req->remote, via req->nas_id (both may be NULL), asked
+ * for by requester (the host or RADIUS client: only it may consume it).
+ * Lives ttl seconds (0: approve_timeout; else MFA_APPROVAL_TTL_MIN..MAX).
+ * Gives its id (the link's code) and the number to show with it. Expired
+ * approvals are swept. Audited ("requested", with the number). */
+int mfa_approval_create(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
+                        unsigned ttl, char id[MFA_APPROVAL_ID_LEN + 1], unsigned *number);
+/* What the approval page shows: MFA_OK and out for a known id, whatever
+ * its state (a pending one past its time reads EXPIRED); MFA_ERR_CHALLENGE
+ * for an unknown or malformed id. Changes nothing. */
+int mfa_approval_get(mfa_ctx *ctx, const char *id, struct mfa_approval_info *out);
+/* The user's decision, in one transaction. THE CALLER MUST HAVE VERIFIED a
+ * WebAuthn assertion of req->user (mfa_webauthn_login_finish) and pass its
+ * outcome as assertion_ok; req->user must be the approval's user. A
+ * pending, unexpired approval of req->user becomes APPROVED when
+ * chosen_number is its number and assertion_ok, else DENIED for good
+ * (MFA_ERR_CHALLENGE: a wrong number means someone else started the login).
+ * Anything else (unknown, another user's, decided, expired) is
+ * MFA_ERR_CHALLENGE and changes nothing. Audited. */
+int mfa_approval_decide(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
+                        unsigned chosen_number, bool assertion_ok);
+/* The login's end: MFA_OK exactly once for an APPROVED, unexpired
+ * approval of req->user asked for by requester (it becomes CONSUMED);
+ * MFA_ERR_PENDING while the user has not decided (poll again, until it
+ * expires); MFA_ERR_CHALLENGE for anything else (unknown, denied, used,
+ * expired, another user's or requester's), changing nothing. Audited,
+ * except pending. */
+int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
+                         const char *requester);
 
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {

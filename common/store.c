@@ -178,6 +178,36 @@ bool store_invite_ok(const struct store_invite *inv)
 	return inv->user[0] && inv->created_by[0] && inv->expires > inv->created;
 }
 
+bool store_approval_choices(unsigned choices, unsigned out[4])
+{
+	if (choices > 99999999)
+		return false;
+	for (int i = 3; i >= 0; i--) {
+		out[i] = choices % 100;
+		choices /= 100;
+		if (out[i] < 10)
+			return false;
+	}
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			if (out[i] == out[j])
+				return false;
+	return true;
+}
+
+bool store_approval_ok(const struct store_approval *a)
+{
+	unsigned c[4];
+
+	return strlen(a->id) == MFA_APPROVAL_ID_LEN &&
+	       strspn(a->id, MFA_APPROVAL_ALPHABET) == MFA_APPROVAL_ID_LEN && a->user[0] &&
+	       a->number >= 10 && a->number <= 99 && store_approval_choices(a->choices, c) &&
+	       (c[0] == a->number || c[1] == a->number || c[2] == a->number ||
+	        c[3] == a->number) &&
+	       a->state >= STORE_APPROVAL_PENDING && a->state <= STORE_APPROVAL_CONSUMED &&
+	       a->expires > a->created && (a->state == STORE_APPROVAL_PENDING) == (a->decided_at == 0);
+}
+
 void store_close(struct store **sp)
 {
 	if (*sp)

@@ -123,6 +123,30 @@ struct store_invite {
 	char created_by[MFA_USER_MAX + 1];    /* the actor who made it */
 };
 
+/* An approval of a login with a passkey (approval.c): its id is the
+ * link's code, no secret (the approval needs the user's passkey). */
+enum store_approval_state {
+	STORE_APPROVAL_PENDING = 0,
+	STORE_APPROVAL_APPROVED = 1,
+	STORE_APPROVAL_DENIED = 2,
+	STORE_APPROVAL_CONSUMED = 3,
+};
+
+struct store_approval {
+	char id[MFA_APPROVAL_ID_LEN + 1];
+	char user[MFA_USER_MAX + 1];
+	unsigned number;                      /* shown at the prompt, 10..99 */
+	unsigned choices;                     /* the page's four, in order: 47128365 */
+	char service[MFA_APPROVAL_SERVICE_MAX + 1];
+	char nas[MFA_APPROVAL_NAS_MAX + 1];
+	char remote[MFA_APPROVAL_REMOTE_MAX + 1];
+	char requester[MFA_APPROVAL_REQUESTER_MAX + 1];
+	int64_t created;
+	int64_t expires;
+	int64_t decided_at;                   /* 0 while pending */
+	int state;                            /* enum store_approval_state */
+};
+
 struct store;
 
 /* A backend's answer, not an mfa_err: serialisation failure or deadlock,
@@ -200,6 +224,20 @@ struct store_ops {
 	int (*invites_expire)(struct store *s, int64_t now);
 	/* user's invites, by created then hash. Caller frees *list. */
 	int (*invites_get)(struct store *s, const char *user, struct store_invite **list, size_t *n);
+	/* Approvals (user_delete removes a user's; they alone do not make a
+	 * user "found" or listed: they live minutes). get with lock, inside a
+	 * write, holds the row until commit (SQLite's write lock already
+	 * does). update moves id from state from to state to, and says
+	 * whether it did: two racing updates change it once. */
+	int (*approval_put)(struct store *s, const struct store_approval *a);
+	int (*approval_get)(struct store *s, const char *id, bool lock, struct store_approval *a,
+	                    bool *found);
+	int (*approval_update)(struct store *s, const char *id, int from, int to,
+	                       int64_t decided_at, bool *changed);
+	int (*approvals_expire)(struct store *s, int64_t now);
+	/* user's approvals, by created then id. Caller frees *list. */
+	int (*approvals_get)(struct store *s, const char *user, struct store_approval **list,
+	                     size_t *n);
 	/* Optional. Right after begin(true): lock_user, then user_get,
 	 * factors_get and, with twin not NULL, user_twin, at once (a server
 	 * backend sends them in one round trip). NULL: store_begin_login
@@ -255,6 +293,9 @@ bool store_factor_ok(const struct store_factor *f);
 bool store_user_ok(const struct store_user *u);
 bool store_recovery_ok(const struct store_recovery *r);
 bool store_invite_ok(const struct store_invite *inv);
+bool store_approval_ok(const struct store_approval *a);
+/* The four numbers packed in choices, in order; false if malformed. */
+bool store_approval_choices(unsigned choices, unsigned out[4]);
 /* Picks the backend from the URI scheme of cfg->store. */
 int store_open(const struct mfa_config *cfg, bool create, struct store **out, char *err,
                size_t errlen);

@@ -19,9 +19,9 @@
 #include "internal.h"
 #include "store_pg.h"
 
-/* Version 1 is what SQLite's schema 4 holds, 2 its schema 5. migrations[v]
- * takes v to v + 1. */
-#define PG_SCHEMA_VERSION 2
+/* Version 1 is what SQLite's schema 4 holds, 2 its schema 5, 3 its 6.
+ * migrations[v] takes v to v + 1. */
+#define PG_SCHEMA_VERSION 3
 #define PG_FOLD "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'"
 
 #define FACTOR_COLUMNS "username, id, label, type, algorithm, digits, period, counter, last_step, " \
@@ -82,6 +82,22 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 	[PS_INVITES_EXPIRE] = "DELETE FROM mfa_invites WHERE expires <= $1",
 	[PS_INVITES_USER] = ("SELECT hash, username, created, expires, created_by FROM mfa_invites "
 	                     "WHERE username = $1 ORDER BY created, hash"),
+#define APPROVAL_COLUMNS "id, username, number, choices, service, nas, remote, requester, " \
+                         "created, expires, state, decided_at"
+	[PS_USER_DEL_APPROVALS] = "DELETE FROM mfa_approvals WHERE username = $1",
+	[PS_APPROVAL_PUT] = ("INSERT INTO mfa_approvals(" APPROVAL_COLUMNS ") VALUES($1, $2, $3, $4,"
+	                     " $5, $6, $7, $8, $9, $10, $11, $12)"),
+	[PS_APPROVAL_GET] = "SELECT " APPROVAL_COLUMNS " FROM mfa_approvals WHERE id = $1",
+	/* The row held until commit: a decision and a consume queue on it. */
+	[PS_APPROVAL_GET_LOCK] = ("SELECT " APPROVAL_COLUMNS " FROM mfa_approvals WHERE id = $1 "
+	                          "FOR UPDATE"),
+	/* At READ COMMITTED the WHERE is checked again on the row a concurrent
+	 * update committed: two racing moves from one state change it once. */
+	[PS_APPROVAL_UPDATE] = ("UPDATE mfa_approvals SET state = $3, decided_at = $4 "
+	                        "WHERE id = $1 AND state = $2"),
+	[PS_APPROVALS_EXPIRE] = "DELETE FROM mfa_approvals WHERE expires <= $1",
+	[PS_APPROVALS_USER] = ("SELECT " APPROVAL_COLUMNS " FROM mfa_approvals WHERE username = $1 "
+	                       "ORDER BY created, id"),
 };
 
 /* Text columns compare as bytes (COLLATE "C"), as SQLite's do: names are
@@ -114,6 +130,15 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
 	" created bigint NOT NULL, expires bigint NOT NULL, created_by text NOT NULL);"
 	"CREATE INDEX mfa_invites_user ON mfa_invites(username);"
 	"CREATE INDEX mfa_invites_expires ON mfa_invites(expires);",
+	/* 3: approvals of logins with a passkey (state: 0 pending, 1 approved,
+	 * 2 denied, 3 consumed). */
+	"CREATE TABLE mfa_approvals(id text COLLATE \"C\" PRIMARY KEY,"
+	" username text COLLATE \"C\" NOT NULL, number bigint NOT NULL, choices bigint NOT NULL,"
+	" service text NOT NULL, nas text NOT NULL, remote text NOT NULL, requester text NOT NULL,"
+	" created bigint NOT NULL, expires bigint NOT NULL, state bigint NOT NULL,"
+	" decided_at bigint NOT NULL);"
+	"CREATE INDEX mfa_approvals_user ON mfa_approvals(username);"
+	"CREATE INDEX mfa_approvals_expires ON mfa_approvals(expires);",
 };
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
@@ -497,8 +522,11 @@ static int pg_user_delete(struct store *s, const char *user, bool *found)
 	    (r = pg_delete_user_rows(q, PS_USER_DEL, user, &changed)) != MFA_OK)
 		return r;
 	*found = changed > 0;
-	/* Pending challenges go too, but alone make no one "found" (store_sqlite.c). */
-	return pg_delete_user_rows(q, PS_USER_DEL_CHALLENGES, user, &ignored);
+	/* Pending challenges and approvals go too, but alone make no one
+	 * "found" (store_sqlite.c). */
+	if ((r = pg_delete_user_rows(q, PS_USER_DEL_CHALLENGES, user, &ignored)) != MFA_OK)
+		return r;
+	return pg_delete_user_rows(q, PS_USER_DEL_APPROVALS, user, &ignored);
 }
 
 /* One factor row; store_factor_ok refuses values no version of mfa writes. */
@@ -986,6 +1014,113 @@ static int pg_invites_get(struct store *s, const char *user, struct store_invite
 	return r;
 }
 
+static int pg_approval_put(struct store *s, const struct store_approval *a)
+{
+	struct pg_params p = { 0 };
+
+	p_text(&p, a->id);
+	p_text(&p, a->user);
+	p_int(&p, a->number);
+	p_int(&p, a->choices);
+	p_text(&p, a->service);
+	p_text(&p, a->nas);
+	p_text(&p, a->remote);
+	p_text(&p, a->requester);
+	p_int(&p, a->created);
+	p_int(&p, a->expires);
+	p_int(&p, a->state);
+	p_int(&p, a->decided_at);
+	return pg_do(as_pg(s), PS_APPROVAL_PUT, &p, "store approval", NULL);
+}
+
+/* One approval row (APPROVAL_COLUMNS). */
+static int read_approval(struct store_pg *q, const PGresult *res, int row, void *elem,
+                         const void *arg)
+{
+	struct store_approval *a = elem;
+	int64_t number = -1, choices = -1, state = -1;
+
+	(void)arg;
+	memset(a, 0, sizeof(*a));
+	if (col_text(res, row, 0, a->id, sizeof(a->id)) &&
+	    col_text(res, row, 1, a->user, sizeof(a->user)) && col_int(res, row, 2, &number) &&
+	    col_int(res, row, 3, &choices) && col_text(res, row, 4, a->service, sizeof(a->service)) &&
+	    col_text(res, row, 5, a->nas, sizeof(a->nas)) &&
+	    col_text(res, row, 6, a->remote, sizeof(a->remote)) &&
+	    col_text(res, row, 7, a->requester, sizeof(a->requester)) &&
+	    col_int(res, row, 8, &a->created) && col_int(res, row, 9, &a->expires) &&
+	    col_int(res, row, 10, &state) && col_int(res, row, 11, &a->decided_at) &&
+	    number >= 0 && number <= 99 && choices >= 0 && choices <= 99999999 && state >= 0 &&
+	    state <= 3) {
+		a->number = (unsigned)number;
+		a->choices = (unsigned)choices;
+		a->state = (int)state;
+		if (store_approval_ok(a))
+			return MFA_OK;
+	}
+	snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed approval", q->uri);
+	return MFA_ERR_CORRUPT;
+}
+
+static int pg_approval_get(struct store *s, const char *id, bool lock, struct store_approval *a,
+                           bool *found)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	PGresult *res;
+	int r = MFA_OK;
+
+	memset(a, 0, sizeof(*a));
+	*found = false;
+	p_text(&p, id);
+	if (!(res = pg_run(q, lock ? PS_APPROVAL_GET_LOCK : PS_APPROVAL_GET, &p, "read approval",
+	                   &r)))
+		return r;
+	if (PQntuples(res) == 1 && (r = read_approval(q, res, 0, a, NULL)) == MFA_OK)
+		*found = true;
+	PQclear(res);
+	return r;
+}
+
+static int pg_approval_update(struct store *s, const char *id, int from, int to,
+                              int64_t decided_at, bool *changed)
+{
+	struct pg_params p = { 0 };
+	long n = 0;
+	int r;
+
+	*changed = false;
+	p_text(&p, id);
+	p_int(&p, from);
+	p_int(&p, to);
+	p_int(&p, decided_at);
+	if ((r = pg_do(as_pg(s), PS_APPROVAL_UPDATE, &p, "update approval", &n)) == MFA_OK)
+		*changed = n == 1;
+	return r;
+}
+
+static int pg_approvals_expire(struct store *s, int64_t now)
+{
+	struct pg_params p = { 0 };
+
+	p_int(&p, now);
+	return pg_do(as_pg(s), PS_APPROVALS_EXPIRE, &p, "expire approvals", NULL);
+}
+
+static int pg_approvals_get(struct store *s, const char *user, struct store_approval **list,
+                            size_t *n)
+{
+	struct pg_params p = { 0 };
+	void *v;
+	int r;
+
+	p_text(&p, user);
+	r = pg_rows_get(as_pg(s), PS_APPROVALS_USER, &p, "read approvals", sizeof(**list),
+	                read_approval, NULL, &v, n);
+	*list = v;
+	return r;
+}
+
 /* A login's first reads, with its BEGIN and user lock: one round trip
  * instead of five. The lock comes first in the pipeline: at READ COMMITTED
  * each later statement reads after it was granted. */
@@ -1059,6 +1194,11 @@ static int pg_login_read(struct store *s, const char *user, struct store_user *u
 		.invite_take = pg_invite_take, \
 		.invites_expire = pg_invites_expire, \
 		.invites_get = pg_invites_get, \
+		.approval_put = pg_approval_put, \
+		.approval_get = pg_approval_get, \
+		.approval_update = pg_approval_update, \
+		.approvals_expire = pg_approvals_expire, \
+		.approvals_get = pg_approvals_get, \
 		.login_read = pg_login_read, \
 		.savepoint = pg_savepoint, \
 		.group_default = 1, \

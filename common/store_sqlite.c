@@ -19,7 +19,7 @@
 #include "internal.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 enum stmt_id {
 	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE,
@@ -31,6 +31,8 @@ enum stmt_id {
 	ST_RECOVERY_USE, ST_CHALLENGE_PUT, ST_CHALLENGE_TAKE, ST_CHALLENGES_EXPIRE, ST_USER_TWIN,
 	ST_USER_CAPITALS, ST_DECOY_TOUCH, ST_USERS_LIST, ST_CHALLENGES_ALL,
 	ST_USER_DEL_INVITES, ST_INVITE_PUT, ST_INVITE_TAKE, ST_INVITES_EXPIRE, ST_INVITES_USER,
+	ST_USER_DEL_APPROVALS, ST_APPROVAL_PUT, ST_APPROVAL_GET, ST_APPROVAL_UPDATE,
+	ST_APPROVALS_EXPIRE, ST_APPROVALS_USER,
 	ST__COUNT
 };
 
@@ -93,6 +95,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_INVITES_EXPIRE] = "DELETE FROM invites WHERE expires <= ?1",
 	[ST_INVITES_USER] = ("SELECT hash, user, created, expires, created_by FROM invites "
 	                     "WHERE user = ?1 ORDER BY created, hash"),
+#define APPROVAL_COLUMNS "id, user, number, choices, service, nas, remote, requester, created, " \
+                         "expires, state, decided_at"
+	[ST_USER_DEL_APPROVALS] = "DELETE FROM approvals WHERE user = ?1",
+	[ST_APPROVAL_PUT] = ("INSERT INTO approvals(" APPROVAL_COLUMNS ") VALUES(?1, ?2, ?3, ?4, ?5,"
+	                     " ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+	[ST_APPROVAL_GET] = "SELECT " APPROVAL_COLUMNS " FROM approvals WHERE id = ?1",
+	[ST_APPROVAL_UPDATE] = ("UPDATE approvals SET state = ?3, decided_at = ?4 "
+	                        "WHERE id = ?1 AND state = ?2"),
+	[ST_APPROVALS_EXPIRE] = "DELETE FROM approvals WHERE expires <= ?1",
+	[ST_APPROVALS_USER] = ("SELECT " APPROVAL_COLUMNS " FROM approvals WHERE user = ?1 "
+	                       "ORDER BY created, id"),
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -148,6 +161,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	" WITHOUT ROWID;"
 	"CREATE INDEX invites_user ON invites(user);"
 	"CREATE INDEX invites_expires ON invites(expires);",
+	/* 6: approvals of logins with a passkey (approval.c). state: 0
+	 * pending, 1 approved, 2 denied, 3 consumed. */
+	"CREATE TABLE approvals(id TEXT PRIMARY KEY NOT NULL, user TEXT NOT NULL,"
+	" number INTEGER NOT NULL, choices INTEGER NOT NULL, service TEXT NOT NULL,"
+	" nas TEXT NOT NULL, remote TEXT NOT NULL, requester TEXT NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, state INTEGER NOT NULL,"
+	" decided_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX approvals_user ON approvals(user);"
+	"CREATE INDEX approvals_expires ON approvals(expires);",
 };
 
 struct store_sqlite {
@@ -626,7 +648,8 @@ static int sq_user_delete(struct store *s, const char *user, bool *found)
 	/* Pending WebAuthn and RADIUS challenges go too: a ceremony begun
 	 * before the delete must not register a key or log in after it. They
 	 * are no record of the user, so they alone do not make one "found". */
-	if ((r = sq_delete_user_rows(q, ST_USER_DEL_CHALLENGES, user, &changes)) != MFA_OK)
+	if ((r = sq_delete_user_rows(q, ST_USER_DEL_CHALLENGES, user, &changes)) != MFA_OK ||
+	    (r = sq_delete_user_rows(q, ST_USER_DEL_APPROVALS, user, &changes)) != MFA_OK)
 		return r;
 	return MFA_OK;
 }
@@ -1275,6 +1298,159 @@ out:
 	return r;
 }
 
+static int sq_approval_put(struct store *s, const struct store_approval *a)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_APPROVAL_PUT);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, a->number);
+	sqlite3_bind_int64(st, 4, a->choices);
+	sqlite3_bind_text(st, 5, a->service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->nas, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->remote, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, a->requester, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, a->created);
+	sqlite3_bind_int64(st, 10, a->expires);
+	sqlite3_bind_int64(st, 11, a->state);
+	sqlite3_bind_int64(st, 12, a->decided_at);
+	return sq_done(q, st, "store approval");
+}
+
+/* One approval row (APPROVAL_COLUMNS). */
+static bool sq_approval_row(sqlite3_stmt *st, struct store_approval *a)
+{
+	int64_t number = sqlite3_column_int64(st, 2), choices = sqlite3_column_int64(st, 3),
+	        state = sqlite3_column_int64(st, 10);
+
+	memset(a, 0, sizeof(*a));
+	if (!text_column(st, 0, a->id, sizeof(a->id)) ||
+	    !text_column(st, 1, a->user, sizeof(a->user)) ||
+	    !text_column(st, 4, a->service, sizeof(a->service)) ||
+	    !text_column(st, 5, a->nas, sizeof(a->nas)) ||
+	    !text_column(st, 6, a->remote, sizeof(a->remote)) ||
+	    !text_column(st, 7, a->requester, sizeof(a->requester)) || number < 0 || number > 99 ||
+	    choices < 0 || choices > 99999999 || state < 0 || state > 3)
+		return false;
+	a->number = (unsigned)number;
+	a->choices = (unsigned)choices;
+	a->state = (int)state;
+	a->created = sqlite3_column_int64(st, 8);
+	a->expires = sqlite3_column_int64(st, 9);
+	a->decided_at = sqlite3_column_int64(st, 11);
+	return store_approval_ok(a);
+}
+
+/* The write lock BEGIN IMMEDIATE took holds every row: lock needs nothing. */
+static int sq_approval_get(struct store *s, const char *id, bool lock, struct store_approval *a,
+                           bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_APPROVAL_GET);
+	int rc;
+
+	(void)lock;
+	memset(a, 0, sizeof(*a));
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!sq_approval_row(st, a)) {
+			sqlite3_reset(st);
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed approval", q->path);
+			return MFA_ERR_CORRUPT;
+		}
+		*found = true;
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(q, rc, "read approval");
+	return MFA_OK;
+}
+
+static int sq_approval_update(struct store *s, const char *id, int from, int to,
+                              int64_t decided_at, bool *changed)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_APPROVAL_UPDATE);
+	int r;
+
+	*changed = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 4, decided_at);
+	if ((r = sq_done(q, st, "update approval")) == MFA_OK)
+		*changed = sqlite3_changes(q->db) == 1;
+	return r;
+}
+
+static int sq_approvals_expire(struct store *s, int64_t now)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_APPROVALS_EXPIRE);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, now);
+	return sq_done(q, st, "expire approvals");
+}
+
+static int sq_approvals_get(struct store *s, const char *user, struct store_approval **list,
+                            size_t *n)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_APPROVALS_USER);
+	struct store_approval *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc, r = MFA_OK;
+
+	*list = NULL;
+	*n = 0;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct store_approval *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				r = MFA_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (!sq_approval_row(st, &v[count])) {
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed approval",
+			         q->path);
+			r = MFA_ERR_CORRUPT;
+			goto out;
+		}
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(q, rc, "read approvals");
+		goto out;
+	}
+	*list = v;
+	*n = count;
+	v = NULL;
+out:
+	sqlite3_reset(st);
+	free(v);
+	return r;
+}
+
 static int sq_location_check(const char *location, char *err, size_t errlen)
 {
 	if (location[0] == '/')
@@ -1358,6 +1534,11 @@ const struct store_ops store_sqlite_ops = {
 	.invite_take = sq_invite_take,
 	.invites_expire = sq_invites_expire,
 	.invites_get = sq_invites_get,
+	.approval_put = sq_approval_put,
+	.approval_get = sq_approval_get,
+	.approval_update = sq_approval_update,
+	.approvals_expire = sq_approvals_expire,
+	.approvals_get = sq_approvals_get,
 	.savepoint = sq_savepoint,
 	/* One writer at a time for the whole file: waiting in a batch costs
 	 * less than waiting for the lock, and a commit is shared. */

@@ -26,6 +26,7 @@ static const struct {
 	{ store_pg_tests, SQLITE }, { store_pg_live_tests, PG }, { store_copy_tests, BOTH },
 	{ wire_tests, SQLITE }, { group_tests, BOTH }, { invite_tests, BOTH },
 	{ web_session_tests, SQLITE },
+	{ approval_tests, BOTH },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";
@@ -63,7 +64,8 @@ void test_pg_reset(void)
 
 	if (PQstatus(conn) == CONNECTION_OK)
 		res = PQexec(conn, "SET client_min_messages = warning; DROP TABLE IF EXISTS mfa_schema, "
-		                   "mfa_users, mfa_factors, mfa_recovery, mfa_challenges, mfa_decoy, mfa_invites");
+		                   "mfa_users, mfa_factors, mfa_recovery, mfa_challenges, mfa_decoy, mfa_invites, "
+		                   "mfa_approvals");
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "test_pg_reset: %s\n", PQerrorMessage(conn));
 		abort();

@@ -579,6 +579,125 @@ static void conf_invites_case(const char *uri)
 	store_close(&s);
 }
 
+/* Approvals: put (user locked); get by id; update moves from one state to
+ * another only from that state; expiry at or before now; get lists a
+ * user's by created; user_delete removes them (they alone find no one). */
+static void approval_make(struct store_approval *a, const char *id, const char *user,
+                          int64_t created)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	snprintf(a->user, sizeof(a->user), "%s", user);
+	a->number = 47;
+	a->choices = 12478365;
+	snprintf(a->service, sizeof(a->service), "radius:vpn1");
+	snprintf(a->nas, sizeof(a->nas), "nas-1");
+	snprintf(a->remote, sizeof(a->remote), "192.0.2.7");
+	snprintf(a->requester, sizeof(a->requester), "radius-a");
+	a->created = created;
+	a->expires = created + 120;
+}
+
+static void conf_approvals_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_approval a1, a2, b, got, *list = NULL;
+	size_t n = 9;
+	bool found, changed;
+
+	if (!s)
+		return;
+	approval_make(&a1, "AAAA2222", "alice", 1000);
+	approval_make(&a2, "AAAA2223", "alice", 900);
+	approval_make(&b, "BBBB2222", "bob", 1000);
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_put(s, &a1), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_put(s, &a2), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "bob"), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_get(s, "AAAA2222", false, &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_STR(got.user, "alice");
+	CHECK_STR(got.service, "radius:vpn1");
+	CHECK_STR(got.nas, "nas-1");
+	CHECK_STR(got.remote, "192.0.2.7");
+	CHECK_STR(got.requester, "radius-a");
+	CHECK_EQ_INT(got.number, 47);
+	CHECK_EQ_INT(got.choices, 12478365);
+	CHECK_EQ_INT(got.created, 1000);
+	CHECK_EQ_INT(got.expires, 1120);
+	CHECK_EQ_INT(got.state, STORE_APPROVAL_PENDING);
+	CHECK_EQ_INT(got.decided_at, 0);
+	CHECK_EQ_INT(s->ops->approval_get(s, "AAAA2224", false, &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->approvals_get(s, "alice", &list, &n), MFA_OK);
+	CHECK_EQ_INT(n, 2);
+	CHECK(n == 2 && !strcmp(list[0].id, "AAAA2223") && !strcmp(list[1].id, "AAAA2222"));
+	free(list);
+	s->ops->rollback(s);
+	/* Moves: only from the state named, once. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_get(s, "AAAA2222", true, &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->approval_update(s, "AAAA2222", STORE_APPROVAL_PENDING,
+	                                     STORE_APPROVAL_APPROVED, 1010, &changed), MFA_OK);
+	CHECK(changed);
+	CHECK_EQ_INT(s->ops->approval_update(s, "AAAA2222", STORE_APPROVAL_PENDING,
+	                                     STORE_APPROVAL_DENIED, 1011, &changed), MFA_OK);
+	CHECK(!changed);
+	CHECK_EQ_INT(s->ops->approval_update(s, "AAAA2224", STORE_APPROVAL_PENDING,
+	                                     STORE_APPROVAL_DENIED, 1011, &changed), MFA_OK);
+	CHECK(!changed);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* A rolled-back move leaves it. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_update(s, "AAAA2222", STORE_APPROVAL_APPROVED,
+	                                     STORE_APPROVAL_CONSUMED, 1020, &changed), MFA_OK);
+	CHECK(changed);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_get(s, "AAAA2222", false, &got, &found), MFA_OK);
+	CHECK_EQ_INT(got.state, STORE_APPROVAL_APPROVED);
+	CHECK_EQ_INT(got.decided_at, 1010);
+	s->ops->rollback(s);
+	/* Expiry: at or before now. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->approvals_expire(s, 1020), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_get(s, "AAAA2223", false, &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->approval_get(s, "AAAA2222", false, &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* Delete: the user's go, another's stay; alone they find no one. */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_delete(s, "alice", &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->approval_get(s, "AAAA2222", false, &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->approval_get(s, "BBBB2222", false, &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* A row no version of mfa writes (a number not among the choices) is
+	 * refused on read. */
+	approval_make(&b, "CCCC2222", "carol", 5000);
+	b.number = 48;
+	CHECK_EQ_INT(store_begin_user(s, "carol"), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->approval_get(s, "CCCC2222", false, &got, &found), MFA_ERR_CORRUPT);
+	CHECK(!found);
+	CHECK(strstr(s->err, "malformed approval") != NULL);
+	CHECK_EQ_INT(s->ops->approvals_get(s, "carol", &list, &n), MFA_ERR_CORRUPT);
+	CHECK(list == NULL && n == 0);
+	s->ops->rollback(s);
+	store_close(&s);
+}
+
 /* A row no version of mfa writes is refused on read, whoever wrote it. */
 static void conf_corrupt_case(const char *uri)
 {
@@ -834,6 +953,7 @@ FOR_EACH_URI(conf_corrupt, conf_corrupt_case)
 FOR_EACH_URI(conf_race, conf_race_case)
 FOR_EACH_URI(conf_login_read, conf_login_read_case)
 FOR_EACH_URI(conf_invites, conf_invites_case)
+FOR_EACH_URI(conf_approvals, conf_approvals_case)
 FOR_EACH_URI(conf_factor_order, conf_factor_order_case)
 
 /* The shared row checks, on their own. */
@@ -866,6 +986,26 @@ static void conf_row_checks(void)
 	CHECK(store_recovery_ok(&r));
 	r.kind = 2;
 	CHECK(!store_recovery_ok(&r));
+	{
+		struct store_approval a;
+		unsigned c[4];
+
+		approval_make(&a, "AAAA2222", "alice", 1000);
+		CHECK(store_approval_ok(&a));
+		CHECK(store_approval_choices(12478365, c) && c[0] == 12 && c[3] == 65);
+		CHECK(!store_approval_choices(12478312, c));   /* twice 12 */
+		CHECK(!store_approval_choices(9478365, c));    /* 09 */
+		CHECK(!store_approval_choices(112478365, c));
+		snprintf(a.id, sizeof(a.id), "AAAA222O");     /* O looks like 0 */
+		CHECK(!store_approval_ok(&a));
+		approval_make(&a, "AAAA2222", "alice", 1000);
+		a.state = STORE_APPROVAL_APPROVED;             /* decided, but when? */
+		CHECK(!store_approval_ok(&a));
+		a.decided_at = 1001;
+		CHECK(store_approval_ok(&a));
+		a.state = 4;
+		CHECK(!store_approval_ok(&a));
+	}
 }
 
 const struct test_case store_conformance_tests[] = {
@@ -881,6 +1021,7 @@ const struct test_case store_conformance_tests[] = {
 	{ "store_conf_race", conf_race },
 	{ "store_conf_login_read", conf_login_read },
 	{ "store_conf_invites", conf_invites },
+	{ "store_conf_approvals", conf_approvals },
 	{ "store_conf_factor_order", conf_factor_order },
 	{ "store_conf_row_checks", conf_row_checks },
 	{ NULL, NULL },
