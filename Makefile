@@ -173,7 +173,11 @@ build/asan/softauthn_selfcheck: tests/softauthn/selfcheck.c tests/softauthn/soft
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/selfcheck.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
 
-asan: build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl build/asan/mfad build/asan/mfa-web build/wire_client $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+# The login's side of an approval for the portal's tests (tests/web).
+build/asan/approval_tool: tests/web/approval_tool.c build/asan/libmfa.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $< build/asan/libmfa.a $(PKG_LIBS)
+
+asan: build/asan/approval_tool build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl build/asan/mfad build/asan/mfa-web build/wire_client $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined

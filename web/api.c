@@ -560,6 +560,9 @@ void api_handle(struct web_request *rq, struct web_reply *rp)
 		invite(rq, rp);
 		return;
 	}
+	/* The approval page needs no session: its link and the passkey do. */
+	if (api_approval(rq, rp))
+		return;
 	/* Everything else belongs to a session, and a change needs its token. */
 	if (!rq->has_session) {
 		reply_error(rp, 401, "Sign in first.");

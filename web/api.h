@@ -44,5 +44,7 @@ bool api_is_staff(struct web *w, const char *user);
 /* api_self.c, api_staff.c: true if it answered (the path is one of its). */
 bool api_self(struct web_request *rq, struct web_reply *rp);
 bool api_staff(struct web_request *rq, struct web_reply *rp);
+/* api_approval.c: /api/approval/ID..., the approval page (no session). */
+bool api_approval(struct web_request *rq, struct web_reply *rp);
 
 #endif

@@ -115,10 +115,25 @@ static void client_address(struct web *w, struct MHD_Connection *c, char *out, s
 	}
 }
 
+/* /a/ID: an approval link. Any short run of letters and digits gets the
+ * page, so that a mistyped id is told so there rather than by a bare 404. */
+static bool approval_page(const char *path)
+{
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                            "abcdefghijklmnopqrstuvwxyz";
+	size_t n;
+
+	if (strncmp(path, "/a/", 3) != 0)
+		return false;
+	n = strlen(path + 3);
+	return n > 0 && n <= 32 && strspn(path + 3, alnum) == n;
+}
+
 static const struct web_file *static_file(const char *path)
 {
 	/* The page's own routes all load the one page. */
-	if (!strcmp(path, "/") || !strcmp(path, "/invite") || !strcmp(path, "/staff"))
+	if (!strcmp(path, "/") || !strcmp(path, "/invite") || !strcmp(path, "/staff") ||
+	    approval_page(path))
 		path = "/index.html";
 	for (size_t i = 0; i < web_files_count; i++)
 		if (!strcmp(web_files[i].path, path))

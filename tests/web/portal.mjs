@@ -6,10 +6,11 @@
 // ends the run, since every later one builds on it.
 //
 // usage: node portal.mjs --flow user --url http://localhost:PORT --mfactl PATH --config FILE
-//                        --user USER [--suite NAME] [--shots DIR] [--chromium PATH]
+//                        --user USER --approval-tool PATH [--suite NAME] [--shots DIR] [--chromium PATH]
 //        node portal.mjs --flow staff ... --user STAFF --secret BASE32 --locked USER --invitee USER
 // user: USER, without a factor, is invited by `mfactl invite` and goes
-// through everything a user can do, to deleting her data. staff: STAFF,
+// through everything a user can do, to deleting her data (approving logins on
+// /a/ID with her passkey, the logins' side played by --approval-tool). staff: STAFF,
 // enrolled with the TOTP secret BASE32, unlocks USER (locked out) and sends
 // an invite that --invitee opens in another browser.
 // The password of --user comes from the environment (PORTAL_PASSWORD), not
@@ -32,13 +33,14 @@ const RUN_MS = 100000;        // everything (the shell allows 120 s)
 const CMD_MS = 15000;         // mfactl, oathtool
 
 const USAGE = 'usage: node portal.mjs --flow user|staff --url URL --mfactl PATH --config FILE --user USER\n' +
-	'                      [--secret BASE32 --locked USER --invitee USER] [--suite NAME] [--shots DIR]\n' +
+	'                      [--approval-tool PATH] [--secret BASE32 --locked USER --invitee USER]\n' +
+	'                      [--suite NAME] [--shots DIR]\n' +
 	'                      [--chromium PATH]';
 
 function parseArgs(argv) {
 	const a = { suite: 'web', shots: null, chromium: '/usr/bin/chromium' };
 	const valued = ['--flow', '--url', '--mfactl', '--config', '--user', '--secret', '--locked', '--invitee',
-		'--suite', '--shots', '--chromium'];
+		'--approval-tool', '--suite', '--shots', '--chromium'];
 	for (let i = 0; i < argv.length; i++) {
 		if (!valued.includes(argv[i]) || i + 1 >= argv.length) {
 			process.stderr.write(`portal.mjs: bad argument '${argv[i]}'\n${USAGE}\n`);
@@ -48,7 +50,8 @@ function parseArgs(argv) {
 	}
 	const need = ['flow', 'url', 'mfactl', 'config', 'user'];
 	if (a.flow === 'staff') need.push('secret', 'locked', 'invitee');
-	else if (a.flow !== 'user') need.push('a --flow of user or staff');
+	else if (a.flow === 'user') need.push('approval-tool');
+	else need.push('a --flow of user or staff');
 	for (const k of need)
 		if (!a[k]) { process.stderr.write(`portal.mjs: --${k} is required\n${USAGE}\n`); process.exit(2); }
 	a.password = process.env.PORTAL_PASSWORD;
@@ -246,6 +249,44 @@ const userSteps = [
 		check(after > before, `the authenticator did not sign (count ${before} → ${after})`);
 		const f = storedFactor(stored(), (x) => x.label === 'laptop passkey');
 		check(f && f.last_used > 0, `passkey not recorded as used: ${JSON.stringify(f)}`);
+	}],
+	['browser_approval_page', async () => {
+		// A login asks (as pam_mfa will): the link's id and the prompt's number.
+		const login = () => {
+			const r = cmd(args['approval-tool'], ['create', args.user, 'pam:sshd', '192.0.2.7', 'host1']);
+			check(r.code === 0, `approval_tool create exited ${r.code}: ${r.err.trim()}`);
+			const [id, number] = r.out.trim().split(' ');
+			return { id, number };
+		};
+		const consume = (id) => cmd(args['approval-tool'], ['consume', args.user, id, 'host1']).code;
+		const open = async (a) => {
+			await page.goto(`${args.url}/a/${a.id}`, { timeout: WAIT_MS });
+			await shown('#approval-choose');
+			check((await text('#approval-service')) === 'pam:sshd', `service: '${await text('#approval-service')}'`);
+			check((await text('#approval-remote')) === '192.0.2.7', `remote: '${await text('#approval-remote')}'`);
+			check(!(await text('main')).includes(args.user), 'the user is named before the key signed');
+			const choices = await page.locator('#approval-choices button').allInnerTexts();
+			check(choices.length === 4 && choices.includes(a.number), `choices ${choices}, number ${a.number}`);
+			return choices;
+		};
+		const pick = (n) => page.locator('#approval-choices').getByRole('button', { name: n, exact: true }).click();
+		const a = login();
+		await open(a);
+		check(consume(a.id) === 1, 'consumed before the approval');
+		await pick(a.number);
+		await message(/^Approved: go back to your sign-in\./);
+		check(consume(a.id) === 0, 'the approved login could not consume it');
+		check(consume(a.id) === 1, 'consumed twice');
+		// A wrong number: denied, and the login is refused.
+		const b = login();
+		const wrong = (await open(b)).find((c) => c !== b.number);
+		await pick(wrong);
+		await message(/^Denied: that was not the number shown at your sign-in/);
+		check(consume(b.id) === 1, 'a denied approval was consumed');
+		await page.goto(`${args.url}/a/ZZZZZZZZ`, { timeout: WAIT_MS });
+		await message(/unknown or has expired/);
+		await page.goto(args.url + '/', { timeout: WAIT_MS });
+		await signedIn();
 	}],
 	['browser_add_app', async () => {
 		await page.click('#add-app');

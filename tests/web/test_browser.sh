@@ -48,7 +48,7 @@ portal() {
 }
 
 # A user from the invite to deleting her data, on the ASan build.
-portal user "$ALICE_PW" --user alice
+portal user "$ALICE_PW" --user alice --approval-tool "$ROOT/build/asan/approval_tool"
 
 case_begin browser_portal_stops_cleanly
 web_stop

@@ -314,7 +314,62 @@ $("staff-invite").addEventListener("click", async () => {
 	} catch (e) { say(e.message); }
 });
 
+// An approval link (/a/ID) from an ssh or VPN prompt: what is being
+// approved, the number shown there among four, then the passkey. No session:
+// the account is named only once the key has signed.
+async function approvalView(id) {
+	const base = "/api/approval/" + encodeURIComponent(id);
+	show(["view-approval"]);
+	let a;
+	try { a = await api("GET", base); } catch (e) { say(e.message); return; }
+	$("approval-service").textContent = a.service + (a.nas ? " (" + a.nas + ")" : "");
+	$("approval-remote").textContent = a.remote || "unknown";
+	$("approval-time").textContent = when(a.created) + ", valid until " + when(a.expires);
+	$("approval-what").hidden = false;
+	if (a.state !== "pending") {
+		say(a.state === "approved" ? "This sign-in is approved already: go back to it." :
+			"This approval was used or refused: start the sign-in again.");
+		return;
+	}
+	const box = $("approval-choices");
+	box.textContent = "";
+	for (const n of a.choices) {
+		const b = document.createElement("button");
+		b.className = "choice";
+		b.textContent = String(n);
+		b.addEventListener("click", () => approve(base, n));
+		box.append(b);
+	}
+	$("approval-choose").hidden = false;
+}
+
+async function approve(base, number) {
+	const buttons = $("approval-choices").querySelectorAll("button");
+	for (const b of buttons)
+		b.disabled = true;
+	try {
+		const begin = await api("POST", base + "/begin");
+		const cred = await navigator.credentials.get({
+			publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.options) });
+		const r = await api("POST", base + "/finish", { number, response: cred.toJSON() });
+		$("approval-choose").hidden = true;
+		say(r.message + (r.user ? " (as " + r.user + ")" : ""), true);
+	} catch (e) {
+		// The key's dialog closed without an answer: nothing was sent, try again.
+		if (e.name === "NotAllowedError" || e.name === "AbortError") {
+			for (const b of buttons)
+				b.disabled = false;
+			say("The security key gave no answer: choose the number again.");
+			return;
+		}
+		$("approval-choose").hidden = true;
+		say(e.message);
+	}
+}
+
 (async () => {
+	if (location.pathname.startsWith("/a/"))
+		return approvalView(location.pathname.slice(3));
 	try {
 		await api("GET", "/api/session");
 		// An invite link carries its token after '#': it never reaches a log.
