@@ -402,10 +402,10 @@ static bool code_at_hand(struct login *l)
  * number shown as a prompt (sshd drops messages with no prompt after), and
  * each answer polls mfad: Enter once approved. A PAM conversation blocks
  * until the user answers, so the store is asked at each answer, not in
- * between; approve_timeout bounds the waiting. A user with codes (codes)
- * may type one at the same prompt instead. -1: no approval offered (no
- * security key, no portal): the login goes on as without the option. */
-static int approve_wait(struct login *l, bool codes)
+ * between; approve_timeout bounds the waiting. A code (from an app, or a
+ * recovery code) may be typed at the same prompt instead. -1: no approval
+ * offered (no security key, no portal): the login goes on as without. */
+static int approve_wait(struct login *l)
 {
 	char id[MFA_APPROVAL_ID_LEN + 1], prompt[WIRE_TEXT_MAX + 64];
 	struct backend_answer res;
@@ -418,8 +418,7 @@ static int approve_wait(struct login *l, bool codes)
 	if (r != MFA_OK)
 		return pam_result(l, &res);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	snprintf(prompt, sizeof(prompt), "%s%s ", res.text,
-	         codes ? " Or type a code from your app:" : "");
+	snprintf(prompt, sizeof(prompt), "%s Or type a code: ", res.text);
 	for (;;) {
 		char *typed = converse(l, PAM_PROMPT_ECHO_ON, prompt);
 
@@ -475,12 +474,12 @@ static int authenticate(struct login *l)
 			return PAM_BUF_ERR;
 		return PAM_SUCCESS;
 	}
-	/* A security key only (refused as "no factor" without approvals), or
-	 * codes too: the approval is offered when the user is to be asked. */
-	if (l->opt.approve && !l->opt.use_first_pass && !code_at_hand(l) &&
-	    (res.action == MFA_LOGIN_ASK ||
-	     (res.action == MFA_LOGIN_REFUSE && res.result == MFA_ERR_NO_FACTOR))) {
-		int status = approve_wait(l, res.action == MFA_LOGIN_ASK);
+	/* Offered where a code would be asked for (mfad offers it only to a
+	 * user with a security key): a key-only user, refused after the code
+	 * prompt without approvals, gets in this way. */
+	if (l->opt.approve && res.action == MFA_LOGIN_ASK && !l->opt.use_first_pass &&
+	    !code_at_hand(l)) {
+		int status = approve_wait(l);
 
 		if (status >= 0)
 			return status;
