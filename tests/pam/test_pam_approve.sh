@@ -132,4 +132,12 @@ expect_out "error: Code not accepted."
 grep -q "Approve this" <<< "$OUT" && fail "an approval without web_url: $OUT"
 mfad_stop noweb
 
+case_begin the_local_module_offers_none_yet
+# pam_mfa_local.so takes the option but has no approvals (mfad only): as before.
+echo "auth required $ROOT/build/pam_mfa_local.so config=$MFA_CONFIG approve max_tries=1" > "$SVC/local"
+pam local kate 123456
+expect_out "prompt: Verification code:"
+expect_out "result: PAM_AUTH_ERR"
+grep -q "Approve this" <<< "$OUT" && fail "an approval from the local module: $OUT"
+
 mfad_clean mfa || fail "sanitizer: $(grep -A5 Sanitizer "$MFAD_DIR/mfa.log" | head)"
