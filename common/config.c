@@ -380,7 +380,8 @@ const char *config_text(const struct mfa_config *cfg, const char *key)
 {
 	const struct setting *s = setting_find(key);
 
-	if (!s || (s->kind != SET_PATH && s->kind != SET_STORE && s->kind != SET_TEXT))
+	if (!s || (s->kind != SET_PATH && s->kind != SET_STORE && s->kind != SET_TEXT &&
+	           s->kind != SET_URL))
 		return NULL;
 	return (const char *)cfg + s->offset;
 }

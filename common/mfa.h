@@ -87,7 +87,7 @@ const char *mfa_config_path(const mfa_ctx *ctx);
 /* The settings src was loaded with, into dst: contexts made for other
  * threads later get what one load read, never the file as it is by then. */
 int mfa_config_copy(mfa_ctx *dst, const mfa_ctx *src);
-/* A text setting as loaded (web_user, web_pam_service, ...); NULL for a
+/* A text setting as loaded (web_user, web_pam_service, web_url, ...); NULL for a
  * key that is not a text setting. */
 const char *mfa_config_text(const mfa_ctx *ctx, const char *key);
 

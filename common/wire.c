@@ -34,7 +34,7 @@ struct field {
 #define REP(f) offsetof(struct wire_login_reply, f)
 
 static const struct field request_fields[] = {
-	{ 9, F_NUM, true, REQ(op), WIRE_OP_LOGIN, WIRE_OP_PASSWORD, NO_PRESENT },
+	{ 9, F_NUM, true, REQ(op), WIRE_OP_LOGIN, WIRE_OP_APPROVAL_POLL, NO_PRESENT },
 	{ 1, F_STR, true, REQ(user), 1, MFA_USER_MAX, NO_PRESENT },
 	{ 2, F_STR, false, REQ(code), 0, WIRE_CODE_MAX, REQ(has_code) },
 	{ 3, F_STR, true, REQ(service), 1, WIRE_SERVICE_MAX, NO_PRESENT },
@@ -45,6 +45,7 @@ static const struct field request_fields[] = {
 	{ 8, F_NUM, true, REQ(grace_days), 0, 3650, NO_PRESENT },
 	{ 10, F_STR, false, REQ(factor), MFA_ID_LEN, MFA_ID_LEN, NO_PRESENT },
 	{ 11, F_NUM, true, REQ(qr), 0, MFA_QR_ASCII, NO_PRESENT },
+	{ 12, F_STR, false, REQ(approval), MFA_APPROVAL_ID_LEN, MFA_APPROVAL_ID_LEN, NO_PRESENT },
 };
 
 static const struct field reply_fields[] = {
@@ -56,6 +57,7 @@ static const struct field reply_fields[] = {
 	{ 6, F_STR, false, REP(uri), 1, WIRE_URI_MAX, NO_PRESENT },
 	{ 7, F_STR, false, REP(secret), 1, WIRE_SECRET_MAX, NO_PRESENT },
 	{ 8, F_STR, false, REP(qr), 1, WIRE_QR_MAX, NO_PRESENT },
+	{ 9, F_STR, false, REP(approval), MFA_APPROVAL_ID_LEN, MFA_APPROVAL_ID_LEN, NO_PRESENT },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

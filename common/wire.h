@@ -46,6 +46,8 @@ enum wire_op {
 	WIRE_OP_ENROLL_BEGIN = 3,        /* mfa_login_enroll_begin: factor, uri, secret, qr */
 	WIRE_OP_ENROLL_CONFIRM = 4,      /* mfa_login_enroll_resume(factor), mfa_enroll_confirm(code) */
 	WIRE_OP_PASSWORD = 5,            /* user's password (code) through PAM: mfa-web only */
+	WIRE_OP_APPROVAL_BEGIN = 6,      /* mfa_approval_create: text to show, approval id */
+	WIRE_OP_APPROVAL_POLL = 7,       /* mfa_approval_consume(approval): OK, PENDING, a verdict */
 };
 
 /* Request flags. */
@@ -69,6 +71,7 @@ struct wire_login_request {
 	uint32_t grace_days;
 	char factor[MFA_ID_LEN + 1];      /* ENROLL_CONFIRM: the pending factor */
 	uint32_t qr;                      /* ENROLL_BEGIN: mfa_qr_style to draw */
+	char approval[MFA_APPROVAL_ID_LEN + 1];  /* APPROVAL_POLL: BEGIN's id */
 };
 
 /* The decision: mfa_login's result as the front end needs it. */
@@ -82,6 +85,7 @@ struct wire_login_reply {
 	char uri[WIRE_URI_MAX + 1];
 	char secret[WIRE_SECRET_MAX + 1];
 	char qr[WIRE_QR_MAX + 1];
+	char approval[MFA_APPROVAL_ID_LEN + 1];  /* APPROVAL_BEGIN: the id to poll */
 };
 
 /* Into buf (size bytes): MFA_OK and *len, or MFA_ERR_INVALID for a value

@@ -187,3 +187,23 @@ int backend_enroll_confirm(struct backend *b, const struct mfa_login_policy *pol
 	}
 	return answer(b, r, out);
 }
+
+/* Approvals go through mfad (pam_mfa.so) only, for now: none offered. */
+int backend_approval_begin(struct backend *b, char id[MFA_APPROVAL_ID_LEN + 1],
+                           struct backend_answer *out)
+{
+	(void)b;
+	id[0] = '\0';
+	memset(out, 0, sizeof(*out));
+	out->action = MFA_LOGIN_REFUSE;
+	return out->result = MFA_ERR_NOT_FOUND;
+}
+
+int backend_approval_poll(struct backend *b, const char *id, struct backend_answer *out)
+{
+	(void)b;
+	(void)id;
+	memset(out, 0, sizeof(*out));
+	out->action = MFA_LOGIN_REFUSE;
+	return out->result = MFA_ERR_NOT_FOUND;
+}

@@ -109,7 +109,9 @@ static int send_ask(struct backend *b, struct backend_answer *out)
 	out->result = (int)b->reply.status;
 	out->action = (mfa_login_action)b->reply.action;
 	snprintf(out->text, sizeof(out->text), "%s", b->reply.text);
-	if (out->result != MFA_OK && !MFA_ERR_IS_VERDICT(out->result) && out->result != MFA_ERR_INVALID)
+	/* NOT_FOUND: nothing to offer (an approval, an enrollment). */
+	if (out->result != MFA_OK && !MFA_ERR_IS_VERDICT(out->result) && out->result != MFA_ERR_INVALID &&
+	    out->result != MFA_ERR_NOT_FOUND)
 		pam_syslog(b->pamh, LOG_ERR, "user %s: mfad could not decide (error %d): see its log",
 		           b->id->user, out->result);
 	return out->result;
@@ -218,6 +220,35 @@ int backend_enroll_confirm(struct backend *b, const struct mfa_login_policy *pol
 	r = ask(b, WIRE_OP_ENROLL_CONFIRM, policy, code, 0, out);
 	if (MFA_ERR_IS_VERDICT(r))
 		out->action = MFA_LOGIN_RETRY;
+	explicit_bzero(&b->reply, sizeof(b->reply));
+	return r;
+}
+
+int backend_approval_begin(struct backend *b, char id[MFA_APPROVAL_ID_LEN + 1],
+                           struct backend_answer *out)
+{
+	int r = ask(b, WIRE_OP_APPROVAL_BEGIN, NULL, NULL, 0, out);
+
+	id[0] = '\0';
+	if (r == MFA_OK && strlen(b->reply.approval) != MFA_APPROVAL_ID_LEN) {
+		pam_syslog(b->pamh, LOG_ERR, "user %s: mfad offered an approval without its id: "
+		           "refusing", b->id->user);
+		r = out->result = MFA_ERR_SYSTEM;
+		out->action = MFA_LOGIN_REFUSE;
+		snprintf(out->text, sizeof(out->text), "%s", UNAVAILABLE_TEXT);
+	}
+	if (r == MFA_OK)
+		memcpy(id, b->reply.approval, MFA_APPROVAL_ID_LEN + 1);
+	explicit_bzero(&b->reply, sizeof(b->reply));
+	return r;
+}
+
+int backend_approval_poll(struct backend *b, const char *id, struct backend_answer *out)
+{
+	int r;
+
+	snprintf(b->req.approval, sizeof(b->req.approval), "%s", id);
+	r = ask(b, WIRE_OP_APPROVAL_POLL, NULL, NULL, 0, out);
 	explicit_bzero(&b->reply, sizeof(b->reply));
 	return r;
 }

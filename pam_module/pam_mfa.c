@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -44,6 +45,8 @@ struct options {
 	struct backend_options backend;
 	bool debug, nullok, try_first_pass, use_first_pass, forward_pass, after_password;
 	bool enroll_inline;
+	bool approve;                    /* offer passkey approvals (docs/approvals.md) */
+	unsigned approve_timeout;        /* seconds an approval is waited for */
 	mfa_qr_style qr;
 	unsigned grace_days;
 	unsigned max_tries;
@@ -92,6 +95,7 @@ static int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct
 	memset(o, 0, sizeof(*o));
 	backend_options_init(&o->backend);
 	o->max_tries = 3;
+	o->approve_timeout = 120;
 	o->qr = MFA_QR_UTF8;
 	snprintf(o->prompt, sizeof(o->prompt), "Verification code: ");
 	for (int i = 0; i < argc; i++) {
@@ -124,6 +128,11 @@ static int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct
 				o->enroll_inline = true;
 			else if (!strcmp(a, "enroll=none"))
 				o->enroll_inline = false;
+			else if (!strcmp(a, "approve"))
+				o->approve = true;
+			else if (!strncmp(a, "approve_timeout=", 16) &&
+			         parse_count(a + 16, 600, &o->approve_timeout) && o->approve_timeout > 0)
+				;
 			else if (!strcmp(a, "qr=ascii"))
 				o->qr = MFA_QR_ASCII;
 			else if (!strcmp(a, "qr=utf8"))
@@ -378,6 +387,69 @@ static char *next_code(struct login *l, unsigned attempt, bool *stop)
 	return ask(l, l->opt.prompt);
 }
 
+/* A code already at hand: the forward_pass line's, or the stack's. */
+static bool code_at_hand(struct login *l)
+{
+	const char *item = NULL;
+
+	return data_get(l->pamh, DATA_CODE) ||
+	       ((l->opt.try_first_pass || l->opt.use_first_pass) &&
+	        pam_get_item(l->pamh, PAM_AUTHTOK, (const void **)&item) == PAM_SUCCESS && item &&
+	        code_shaped(item));
+}
+
+/* A passkey approval (option approve, docs/approvals.md): the link and the
+ * number shown as a prompt (sshd drops messages with no prompt after), and
+ * each answer polls mfad: Enter once approved. A PAM conversation blocks
+ * until the user answers, so the store is asked at each answer, not in
+ * between; approve_timeout bounds the waiting. A code (from an app, or a
+ * recovery code) may be typed at the same prompt instead. -1: no approval
+ * offered (no security key, no portal): the login goes on as without. */
+static int approve_wait(struct login *l)
+{
+	char id[MFA_APPROVAL_ID_LEN + 1], prompt[WIRE_TEXT_MAX + 64];
+	struct backend_answer res;
+	struct timespec start, now;
+	unsigned failed = 0;
+	int r = backend_approval_begin(l->be, id, &res);
+
+	if (r == MFA_ERR_NOT_FOUND)
+		return -1;
+	if (r != MFA_OK)
+		return pam_result(l, &res);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	snprintf(prompt, sizeof(prompt), "%s Or type a code: ", res.text);
+	for (;;) {
+		char *typed = converse(l, PAM_PROMPT_ECHO_ON, prompt);
+
+		if (!typed)
+			return PAM_CONV_ERR;
+		if (code_shaped(typed)) {
+			backend_login(l->be, typed, &l->policy, &res);
+			wipe_free(&typed);
+			if (res.action != MFA_LOGIN_RETRY)
+				return pam_result(l, &res);
+			tell(l, PAM_ERROR_MSG, "%s", res.text);
+			if (++failed >= l->opt.max_tries)
+				return l->opt.max_tries > 1 ? PAM_MAXTRIES : PAM_AUTH_ERR;
+			continue;
+		}
+		wipe_free(&typed);
+		/* An approval that came in time counts even if Enter came late:
+		 * the store's own expiry (approve_timeout in mfa.conf) bounds it. */
+		backend_approval_poll(l->be, id, &res);
+		if (res.result != MFA_ERR_PENDING)
+			return pam_result(l, &res);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)l->opt.approve_timeout) {
+			tell(l, PAM_ERROR_MSG, "Not approved within %u seconds: start the sign-in again.",
+			     l->opt.approve_timeout);
+			return PAM_AUTH_ERR;
+		}
+		tell(l, PAM_TEXT_INFO, "%s", res.text);
+	}
+}
+
 static int authenticate(struct login *l)
 {
 	const char *pending = pam_getenv(l->pamh, ENV_PENDING);
@@ -401,6 +473,16 @@ static int authenticate(struct login *l)
 		    pending_set(l->pamh, "enroll") != PAM_SUCCESS)
 			return PAM_BUF_ERR;
 		return PAM_SUCCESS;
+	}
+	/* Offered where a code would be asked for (mfad offers it only to a
+	 * user with a security key): a key-only user, refused after the code
+	 * prompt without approvals, gets in this way. */
+	if (l->opt.approve && res.action == MFA_LOGIN_ASK && !l->opt.use_first_pass &&
+	    !code_at_hand(l)) {
+		int status = approve_wait(l);
+
+		if (status >= 0)
+			return status;
 	}
 	if (res.action != MFA_LOGIN_ASK)
 		return pam_result(l, &res);

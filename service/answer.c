@@ -5,6 +5,8 @@
  */
 #include <pwd.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -104,10 +106,91 @@ static void op_enroll_confirm(mfa_ctx *ctx, const struct mfa_request *req,
 		verdict_text(r, reply->text, sizeof(reply->text));
 }
 
+/* Who may consume an approval: this host's mfad for this PAM service (and
+ * caller, when not root), whatever the client says. */
+static void approval_requester(const char *source, char *buf, size_t size)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		snprintf(host, sizeof(host), "localhost");
+	/* source is "pam:SERVICE[ uid N]": the host goes after "pam:". */
+	snprintf(buf, size, "pam:%s:%s", host, source + 4);
+}
+
+/* WIRE_OP_APPROVAL_BEGIN: offered only to a user with a security key when
+ * the portal's address is known; else a refusal pam_mfa reads as "not
+ * available" (MFA_ERR_NOT_FOUND), and the login goes on without. */
+static void op_approval_begin(mfa_ctx *ctx, const struct mfa_request *req,
+                              struct wire_login_reply *reply)
+{
+	const char *web_url = mfa_config_text(ctx, "web_url");
+	char requester[MFA_APPROVAL_REQUESTER_MAX + 1], id[MFA_APPROVAL_ID_LEN + 1];
+	struct mfa_user_info info;
+	unsigned number = 0;
+	int r;
+
+	reply->action = MFA_LOGIN_REFUSE;
+	if (!web_url || !web_url[0] || mfa_user_info_get(ctx, req->user, &info) != MFA_OK ||
+	    info.webauthn_credentials == 0) {
+		reply->status = MFA_ERR_NOT_FOUND;
+		return;
+	}
+	if (info.locked_until > time(NULL)) {
+		reply->status = MFA_ERR_LOCKED;
+		verdict_text(MFA_ERR_LOCKED, reply->text, sizeof(reply->text));
+		return;
+	}
+	approval_requester(req->source, requester, sizeof(requester));
+	r = mfa_approval_create(ctx, req, requester, 0, id, &number);
+	reply->status = (uint32_t)r;
+	if (r != MFA_OK) {
+		verdict_text(r, reply->text, sizeof(reply->text));
+		return;
+	}
+	reply->action = MFA_LOGIN_ASK;
+	snprintf(reply->approval, sizeof(reply->approval), "%s", id);
+	snprintf(reply->text, sizeof(reply->text),
+	         "Approve this sign-in with your security key: open %s/a/%s — number %u "
+	         "— then press Enter.", web_url, id, number);
+}
+
+/* WIRE_OP_APPROVAL_POLL: MFA_OK once, when approved (consumed now);
+ * MFA_ERR_PENDING while the user has not decided; a verdict otherwise. */
+static void op_approval_poll(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
+                             struct wire_login_reply *reply)
+{
+	char requester[MFA_APPROVAL_REQUESTER_MAX + 1];
+	int r;
+
+	approval_requester(req->source, requester, sizeof(requester));
+	r = mfa_approval_consume(ctx, req, id, requester);
+	reply->status = (uint32_t)r;
+	switch (r) {
+	case MFA_OK:
+		reply->action = MFA_LOGIN_ACCEPT;
+		snprintf(reply->text, sizeof(reply->text), "Sign-in approved.");
+		break;
+	case MFA_ERR_PENDING:
+		reply->action = MFA_LOGIN_RETRY;
+		snprintf(reply->text, sizeof(reply->text), "Not approved yet: approve it on the page, "
+		         "then press Enter.");
+		break;
+	default:
+		reply->action = MFA_LOGIN_REFUSE;
+		snprintf(reply->text, sizeof(reply->text), "%s",
+		         r == MFA_ERR_CHALLENGE ? "This sign-in was not approved (a wrong number, "
+		                                  "refused or expired): start again."
+		                                : "Verification is unavailable: ask your administrator.");
+		break;
+	}
+}
+
 void answer(mfa_ctx *ctx, struct password_gate *g, uid_t uid, const struct wire_login_request *r,
             struct wire_login_reply *reply)
 {
-	static const char *const op_names[] = { "?", "login", "split", "enrollment", "enrollment" };
+	static const char *const op_names[] = { "?", "login", "split", "enrollment", "enrollment",
+		                                "password", "approval", "approval" };
 	char user[MFA_TEXT_ESCAPED_MAX], service[4 * WIRE_SERVICE_MAX + 1], source[160];
 	struct mfa_login_result res;
 	struct mfa_request req;
@@ -159,11 +242,18 @@ void answer(mfa_ctx *ctx, struct password_gate *g, uid_t uid, const struct wire_
 	case WIRE_OP_ENROLL_BEGIN:
 		op_enroll_begin(ctx, &req, &policy, (mfa_qr_style)r->qr, reply);
 		break;
+	case WIRE_OP_APPROVAL_BEGIN:
+		op_approval_begin(ctx, &req, reply);
+		break;
+	case WIRE_OP_APPROVAL_POLL:
+		op_approval_poll(ctx, &req, r->approval, reply);
+		break;
 	default:
 		op_enroll_confirm(ctx, &req, &policy, r->factor, reply);
 		break;
 	}
-	if (reply->status != MFA_OK && !mfa_err_is_verdict((int)reply->status))
+	if (reply->status != MFA_OK && !mfa_err_is_verdict((int)reply->status) &&
+	    !(r->op == WIRE_OP_APPROVAL_BEGIN && reply->status == MFA_ERR_NOT_FOUND))
 		say(LOG_ERR, "user %s (uid %u, %s): %s: %s%s%s", user, (unsigned)uid, service,
 		    op_names[r->op], mfa_strerror((int)reply->status),
 		    mfa_ctx_error(ctx)[0] ? ": " : "", mfa_ctx_error(ctx));

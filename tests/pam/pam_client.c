@@ -21,6 +21,9 @@
  * showed ("enter this secret by hand: ..."), as a phone would compute it;
  * "@hotp" is the HOTP code of --hotp's secret for the run's number (run 0,
  * 1, 2 ... of --repeat), so every run logs in with a fresh code.
+ * "@cmd:COMMAND" runs COMMAND with sh, the prompt in $PAM_PROMPT, and
+ * answers with its first line of output (none: Enter): what a user does
+ * elsewhere before answering, such as approving a login on the portal.
  *
  * Output lines: "prompt: ...", "info: ...", "error: ...", then
  * "result: NAME". Exit status: the PAM return code of the last run.
@@ -43,16 +46,36 @@ struct script {
 	const char *hotp_secret;
 	int run;
 	char code[16];
+	char out[256];            /* an @cmd: answer */
 };
 
+/* "@cmd:COMMAND": its first line of output, with the prompt in $PAM_PROMPT. */
+static const char *command_answer(struct script *s, const char *command, const char *prompt)
+{
+	FILE *p;
+
+	s->out[0] = '\0';
+	setenv("PAM_PROMPT", prompt, 1);
+	fflush(stdout);
+	if (!(p = popen(command, "r")))
+		return "no-command";
+	if (!fgets(s->out, sizeof(s->out), p))
+		s->out[0] = '\0';
+	s->out[strcspn(s->out, "\n")] = '\0';
+	pclose(p);
+	return s->out;
+}
+
 /* Computes "@totp" and "@hotp" answers with liboath, like a phone. */
-static const char *answer_for(struct script *s, const char *answer)
+static const char *answer_for(struct script *s, const char *answer, const char *prompt)
 {
 	const char *b32 = NULL;
 	char *raw = NULL;
 	size_t len = 0;
 	int ok;
 
+	if (!strncmp(answer, "@cmd:", 5))
+		return command_answer(s, answer + 5, prompt);
 	if (!strcmp(answer, "@totp"))
 		b32 = s->shown_secret;
 	else if (!strcmp(answer, "@hotp"))
@@ -96,7 +119,7 @@ static int converse(int num, const struct pam_message **msg, struct pam_response
 				free(r);
 				return PAM_CONV_ERR;
 			}
-			r[i].resp = strdup(answer_for(s, s->answers[s->next++]));
+			r[i].resp = strdup(answer_for(s, s->answers[s->next++], msg[i]->msg));
 			break;
 		case PAM_TEXT_INFO:
 			remember_secret(s, msg[i]->msg);

@@ -3,9 +3,12 @@
  * linked, only common/wire.c, as a thin pam_mfa will be.
  *
  *   wire_client SOCKET USER CODE|- SERVICE [--password-verified] [--enroll-inline]
- *               [--typed-tail] [--op login|split|enroll-begin|enroll-confirm|password]
- *               [--factor ID] [--remote ADDR]
+ *               [--typed-tail] [--op login|split|enroll-begin|enroll-confirm|password|
+ *                    approval-begin|approval-poll]
+ *               [--factor ID] [--remote ADDR] [--approval ID]
  *
+ * --op approval-begin / approval-poll: a passkey approval (--approval: the
+ * id to poll).
  * --op password sends CODE as the password (WIRE_OP_PASSWORD, as mfa-web).
  *
  * Prints "status N", "action NAME" and "text ..." lines; exits 0 on a
@@ -30,7 +33,7 @@ static const char *action_name(uint32_t action)
 int main(int argc, char **argv)
 {
 	static const char *const ops[] = { "", "login", "split", "enroll-begin", "enroll-confirm",
-		                                    "password" };
+		                                    "password", "approval-begin", "approval-poll" };
 	struct wire_login_request req = { .op = WIRE_OP_LOGIN };
 	struct wire_login_reply reply;
 	char why[256];
@@ -52,13 +55,15 @@ int main(int argc, char **argv)
 			req.flags |= WIRE_TYPED_TAIL;
 		else if (!strcmp(argv[i], "--remote") && i + 1 < argc)
 			snprintf(req.remote, sizeof(req.remote), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "--approval") && i + 1 < argc)
+			snprintf(req.approval, sizeof(req.approval), "%s", argv[++i]);
 		else if (!strcmp(argv[i], "--factor") && i + 1 < argc)
 			snprintf(req.factor, sizeof(req.factor), "%s", argv[++i]);
 		else if (!strcmp(argv[i], "--op") && i + 1 < argc) {
 			i++;
-			for (req.op = 1; req.op <= WIRE_OP_PASSWORD && strcmp(ops[req.op], argv[i]); req.op++)
+			for (req.op = 1; req.op <= WIRE_OP_APPROVAL_POLL && strcmp(ops[req.op], argv[i]); req.op++)
 				;
-			if (req.op > WIRE_OP_PASSWORD)
+			if (req.op > WIRE_OP_APPROVAL_POLL)
 				goto usage;
 		} else
 			goto usage;
@@ -73,6 +78,8 @@ int main(int argc, char **argv)
 	if (reply.factor[0])
 		printf("factor %s\nuri %s\nsecret %s\nqr %zu bytes\n", reply.factor, reply.uri,
 		       reply.secret, strlen(reply.qr));
+	if (reply.approval[0])
+		printf("approval %s\n", reply.approval);
 	status = 0;
 out:
 	explicit_bzero(&req, sizeof(req));
@@ -81,7 +88,7 @@ out:
 usage:
 	fprintf(stderr, "usage: wire_client SOCKET USER CODE|- SERVICE [--password-verified] "
 	                "[--enroll-inline] [--typed-tail] "
-	                "[--op login|split|enroll-begin|enroll-confirm|password] [--factor ID] "
-	                "[--remote ADDR]\n");
+	                "[--op login|split|enroll-begin|enroll-confirm|password|approval-begin|"
+	                "approval-poll] [--factor ID] [--remote ADDR] [--approval ID]\n");
 	return 2;
 }

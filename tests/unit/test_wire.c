@@ -153,6 +153,64 @@ static void wire_password(void)
 	CHECK(!memcmp(&rep, &rb, sizeof(rep)));
 }
 
+/* Passkey approvals (docs/approvals.md): BEGIN's reply gives the text and
+ * the id, POLL sends the id back and hears OK, PENDING or a verdict. */
+static void wire_approval(void)
+{
+	struct wire_login_request r, back;
+	struct wire_login_reply rep, rb;
+	unsigned char buf[WIRE_MAX], *p;
+	size_t len = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.op = WIRE_OP_APPROVAL_BEGIN;
+	snprintf(r.user, sizeof(r.user), "alice");
+	snprintf(r.service, sizeof(r.service), "sshd");
+	snprintf(r.remote, sizeof(r.remote), "192.0.2.7");
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK(!memcmp(&r, &back, sizeof(r)));
+	CHECK(back.approval[0] == '\0' && !back.has_code);
+
+	memset(&rep, 0, sizeof(rep));
+	rep.status = MFA_OK;
+	rep.action = MFA_LOGIN_ASK;
+	snprintf(rep.text, sizeof(rep.text), "Approve this sign-in with your security key: open "
+	         "https://mfa.example.com/a/K7Q2M9PX \u2014 number 47 \u2014 then press Enter.");
+	snprintf(rep.approval, sizeof(rep.approval), "K7Q2M9PX");
+	CHECK_EQ_INT(wire_login_reply_encode(&rep, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_reply_decode(buf, len, &rb), MFA_OK);
+	CHECK(!memcmp(&rep, &rb, sizeof(rep)));
+	CHECK(!strcmp(rb.approval, "K7Q2M9PX"));
+
+	r.op = WIRE_OP_APPROVAL_POLL;
+	snprintf(r.approval, sizeof(r.approval), "K7Q2M9PX");
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_OK);
+	CHECK_EQ_INT(back.op, WIRE_OP_APPROVAL_POLL);
+	CHECK(!strcmp(back.approval, "K7Q2M9PX"));
+	/* The id is exactly MFA_APPROVAL_ID_LEN characters, either way. */
+	p = field_at(buf, len, 12);
+	CHECK(p != NULL);
+	if (p) {
+		p[2] = MFA_APPROVAL_ID_LEN - 1;   /* one byte short; the rest is left over */
+		CHECK_EQ_INT(wire_login_request_decode(buf, len, &back), MFA_ERR_INVALID);
+	}
+	snprintf(r.approval, sizeof(r.approval), "K7Q2");
+	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+	snprintf(rep.approval, sizeof(rep.approval), "K7Q2M9P");
+	CHECK_EQ_INT(wire_login_reply_encode(&rep, buf, sizeof(buf), &len), MFA_ERR_INVALID);
+
+	/* Waiting is a status of its own, and a verdict. */
+	memset(&rep, 0, sizeof(rep));
+	rep.status = MFA_ERR_PENDING;
+	rep.action = MFA_LOGIN_RETRY;
+	CHECK_EQ_INT(wire_login_reply_encode(&rep, buf, sizeof(buf), &len), MFA_OK);
+	CHECK_EQ_INT(wire_login_reply_decode(buf, len, &rb), MFA_OK);
+	CHECK_EQ_INT(rb.status, MFA_ERR_PENDING);
+	CHECK(MFA_ERR_IS_VERDICT(MFA_ERR_PENDING));
+}
+
 /* Values out of bounds are not written. */
 static void wire_encode_refuses(void)
 {
@@ -173,7 +231,7 @@ static void wire_encode_refuses(void)
 	r = request_sample();
 	r.op = 0;
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
-	r.op = WIRE_OP_PASSWORD + 1;
+	r.op = WIRE_OP_APPROVAL_POLL + 1;
 	CHECK_EQ_INT(wire_login_request_encode(&r, buf, sizeof(buf), &len), MFA_ERR_INVALID);
 	r = request_sample();
 	r.qr = MFA_QR_ASCII + 1;
@@ -241,11 +299,11 @@ static void wire_decode_refuses(void)
 	if (field_at(bad, len, 9)) {
 		field_at(bad, len, 9)[3 + 3] = 0;
 		REFUSED(bad, len);
-		field_at(bad, len, 9)[3 + 3] = WIRE_OP_PASSWORD + 1;
+		field_at(bad, len, 9)[3 + 3] = WIRE_OP_APPROVAL_POLL + 1;
 		REFUSED(bad, len);
-		field_at(bad, len, 9)[3 + 3] = WIRE_OP_PASSWORD;
+		field_at(bad, len, 9)[3 + 3] = WIRE_OP_APPROVAL_POLL;
 		CHECK_EQ_INT(wire_login_request_decode(bad, len, &back), MFA_OK);
-		CHECK_EQ_INT(back.op, WIRE_OP_PASSWORD);
+		CHECK_EQ_INT(back.op, WIRE_OP_APPROVAL_POLL);
 	}
 	{
 		unsigned char *p;
@@ -276,6 +334,7 @@ static void wire_decode_refuses(void)
 const struct test_case wire_tests[] = {
 	{ "wire_round_trip", wire_round_trip },
 	{ "wire_password", wire_password },
+	{ "wire_approval", wire_approval },
 	{ "wire_encode_refuses", wire_encode_refuses },
 	{ "wire_decode_refuses", wire_decode_refuses },
 	{ NULL, NULL },
