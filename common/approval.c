@@ -266,6 +266,27 @@ static void decide_check(struct approval_tx *t)
 		                                                      : STORE_APPROVAL_DENIED;
 }
 
+/* One step's transaction on approval t->id (store_retry), and the refusal
+ * it met audited ("expired" or "refused") and answered with refusal. */
+static int approval_step(mfa_ctx *ctx, const struct mfa_request *req, struct approval_tx *t,
+                         const char *refusal)
+{
+	char detail[AUDIT_VALUE_MAX];
+	int r;
+
+	t->now = (int64_t)ctx_now(ctx);
+	if (!id_wellformed(t->id))
+		t->why = "malformed";
+	else if ((r = store_retry(approval_tx_run, t)) != MFA_OK)
+		return r;
+	if (!t->why)
+		return MFA_OK;
+	snprintf(detail, sizeof(detail), "%.*s: %s", MFA_APPROVAL_ID_LEN,
+	         id_wellformed(t->id) ? t->id : "-", t->why);
+	approval_audit(ctx, req, t, strcmp(t->why, "expired") ? "refused" : "expired", detail);
+	return ctx_fail(ctx, MFA_ERR_CHALLENGE, "%s", refusal);
+}
+
 int mfa_approval_decide(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
                         unsigned chosen_number, bool assertion_ok)
 {
@@ -279,19 +300,9 @@ int mfa_approval_decide(mfa_ctx *ctx, const struct mfa_request *req, const char 
 	if (!req || (r = mfa_user_canonical(ctx, req->user, user)) != MFA_OK)
 		return req ? r : ctx_fail(ctx, MFA_ERR_INVALID, "approval: no request");
 	t.user = user;
-	t.now = (int64_t)ctx_now(ctx);
-	if (!id_wellformed(id)) {
-		t.why = "malformed";
-	} else if ((r = store_retry(approval_tx_run, &t)) != MFA_OK) {
+	if ((r = approval_step(ctx, req, &t, "approval unknown, expired or already decided: "
+	                                     "start the login again")) != MFA_OK)
 		return r;
-	}
-	if (t.why) {
-		snprintf(detail, sizeof(detail), "%.*s: %s", MFA_APPROVAL_ID_LEN,
-		         id_wellformed(id) ? id : "-", t.why);
-		approval_audit(ctx, req, &t, strcmp(t.why, "expired") ? "refused" : "expired", detail);
-		return ctx_fail(ctx, MFA_ERR_CHALLENGE, "approval unknown, expired or already "
-		                "decided: start the login again");
-	}
 	if (t.to == STORE_APPROVAL_DENIED) {
 		snprintf(detail, sizeof(detail), "%s: %s", id,
 		         !assertion_ok ? "security key refused" : "wrong number");
@@ -343,19 +354,9 @@ int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char
 		return ctx_fail(ctx, MFA_ERR_INVALID, "approval: the requester must be printable "
 		                "text of 1 to %d bytes", MFA_APPROVAL_REQUESTER_MAX);
 	t.user = user;
-	t.now = (int64_t)ctx_now(ctx);
-	if (!id_wellformed(id)) {
-		t.why = "malformed";
-	} else if ((r = store_retry(approval_tx_run, &t)) != MFA_OK) {
+	if ((r = approval_step(ctx, req, &t, "This login was not approved in time or was "
+	                                     "refused: start again.")) != MFA_OK)
 		return r;
-	}
-	if (t.why) {
-		snprintf(detail, sizeof(detail), "%.*s: %s", MFA_APPROVAL_ID_LEN,
-		         id_wellformed(id) ? id : "-", t.why);
-		approval_audit(ctx, req, &t, strcmp(t.why, "expired") ? "refused" : "expired", detail);
-		return ctx_fail(ctx, MFA_ERR_CHALLENGE, "This login was not approved in time or "
-		                "was refused: start again.");
-	}
 	if (t.to != STORE_APPROVAL_CONSUMED)
 		return ctx_fail(ctx, t.result, "not approved yet");
 	snprintf(detail, sizeof(detail), "%s, by %s", id, requester);
