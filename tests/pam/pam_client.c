@@ -54,10 +54,21 @@ static const char *command_answer(struct script *s, const char *command, const c
 {
 	FILE *p;
 
+	char *preload = getenv("LD_PRELOAD") ? strdup(getenv("LD_PRELOAD")) : NULL;
+
 	s->out[0] = '\0';
 	setenv("PAM_PROMPT", prompt, 1);
 	fflush(stdout);
-	if (!(p = popen(command, "r")))
+	/* The command runs without pam_wrapper: each process that loads it
+	 * makes a /tmp/pam.X directory that a shell's exec never removes, and
+	 * pam_wrapper refuses to start on a name already taken. */
+	unsetenv("LD_PRELOAD");
+	p = popen(command, "r");
+	if (preload) {
+		setenv("LD_PRELOAD", preload, 1);
+		free(preload);
+	}
+	if (!p)
 		return "no-command";
 	if (!fgets(s->out, sizeof(s->out), p))
 		s->out[0] = '\0';

@@ -41,7 +41,13 @@ SETITEMS=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so
 # service NAME LINE...: writes a service file, one stack line per argument.
 service() { local name=$1; shift; printf '%s\n' "$@" > "$T/svc/$name"; }
 # pam CMD...: runs CMD under pam_wrapper, keeping OUT, ERR and RC.
-pam() { run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" "$@"; }
+# "pam env NAME=VALUE ... CLIENT": the names go to the one env, so that no
+# process loads pam_wrapper only to exec another (its /tmp/pam.X directory
+# would stay behind, and pam_wrapper refuses a name already taken).
+pam() {
+	[ "$1" = env ] && shift
+	run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" "$@"
+}
 # A TOTP step is accepted once per factor: each case logs in its own user.
 enroll() { "$MFACTL" enroll "$1" --secret "$SECRET" --no-confirm --no-qr > /dev/null; }
 code() { oathtool --totp -b "$SECRET"; }
@@ -474,6 +480,7 @@ LOGINS=1000
 on_pg && LOGINS=100
 if command -v valgrind > /dev/null; then
 	"$MFACTL" enroll vg --type hotp --secret "$HSECRET" --no-confirm --no-qr > /dev/null
+	pam_dirs_before=$(ls -d /tmp/pam.? 2> /dev/null)
 	# The libraries the module needs are loaded once, as in sshd (which links
 	# libcrypto): otherwise valgrind spends its time re-initialising OpenSSL
 	# at every pam_start, and 1,000 logins take nine minutes, not one.
@@ -484,6 +491,12 @@ if command -v valgrind > /dev/null; then
 	expect_rc 0
 	expect_out "runs: $LOGINS, failed: 0"
 	grep -q "==[0-9]*==" <<< "$ERR" && fail "valgrind: $(grep '==[0-9]*==' <<< "$ERR" | head -20)"
+	# valgrind's launcher loaded pam_wrapper too and exec'ed the tool: the
+	# /tmp/pam.X directories of those two are left; pam_wrapper refuses a
+	# name already taken, so they go (the processes that made them are done).
+	for d in /tmp/pam.?; do
+		[ -d "$d" ] && ! grep -qxF "$d" <<< "$pam_dirs_before" && rm -rf "$d"
+	done
 else
 	echo "skip pam/valgrind_clean_over_many_logins: valgrind not installed"
 	CASE=""
