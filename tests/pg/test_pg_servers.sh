@@ -317,10 +317,15 @@ mfad_start pam "$MFA_CONFIG" || fail "mfad did not start"
 mkdir -p "$T/svc"
 echo "auth required pam_deny.so" > "$T/svc/other"
 echo "auth required $ROOT/build/pam_mfa.so socket=$(mfad_sock pam)" > "$T/svc/mfa"
-pam() { run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/svc" "$@"; }
+# pam CODE USER: pamtester, under pam_wrapper, typing CODE (only pamtester
+# loads pam_wrapper: a shell that did would leave its /tmp/pam.X behind).
+pam() {
+	run sh -c 'echo "$1" | env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$2" pamtester mfa "$3" authenticate' \
+		sh "$1" "$T/svc" "$2"
+}
 enroll dave2
 c=$(code)
-pam sh -c "echo $c | pamtester mfa dave2 authenticate"
+pam "$c" dave2
 expect_rc 0
 expect_out "successfully authenticated"
 radius "$A_OTP" "User-Name = dave2, User-Password = $c"
@@ -330,7 +335,7 @@ enroll erin
 c=$(code)
 radius "$B_OTP" "User-Name = erin, User-Password = $c"
 accepted
-pam sh -c "echo $c | pamtester mfa erin authenticate"
+pam "$c" erin
 [ "$RC" -ne 0 ] || fail "pam_mfa accepted a code RADIUS had taken"
 audited '"user":"erin","source":"pam:mfa".*"outcome":"replayed"'
 
