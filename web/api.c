@@ -65,6 +65,13 @@ json_t *body_object(struct web_request *rq, struct web_reply *rp)
 	return obj;
 }
 
+void reply_options(struct web_reply *rp, const char *options)
+{
+	json_error_t err;
+
+	reply_json(rp, 200, json_pack("{s:o}", "options", json_loads(options, 0, &err)));
+}
+
 char *body_response(json_t *body, struct web_reply *rp)
 {
 	json_t *response = json_object_get(body, "response");
@@ -390,7 +397,6 @@ out:
 static void signin_passkey_begin(struct web_request *rq, struct web_reply *rp)
 {
 	struct web_pool *from;
-	json_error_t err;
 	char *options = NULL;
 	mfa_ctx *ctx;
 	int r;
@@ -410,7 +416,7 @@ static void signin_passkey_begin(struct web_request *rq, struct web_reply *rp)
 		free(options);
 		return;
 	}
-	reply_json(rp, 200, json_pack("{s:o}", "options", json_loads(options, 0, &err)));
+	reply_options(rp, options);
 	free(options);
 }
 

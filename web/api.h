@@ -17,6 +17,8 @@
  * {"error": ...}. */
 void reply_json(struct web_reply *rp, unsigned status, json_t *obj);
 void reply_error(struct web_reply *rp, unsigned status, const char *message);
+/* 200 {"options": ...}: WebAuthn options the core made, as JSON text. */
+void reply_options(struct web_reply *rp, const char *options);
 /* The session cookie set to id (or cleared when id is NULL). */
 void reply_cookie(struct web_request *rq, struct web_reply *rp, const char *id);
 

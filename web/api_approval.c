@@ -104,7 +104,6 @@ static void approval_begin(struct web_request *rq, struct web_reply *rp, mfa_ctx
                            const char *id, int *r)
 {
 	struct mfa_approval_info a;
-	json_error_t err;
 	char *options = NULL;
 
 	(void)rq;
@@ -118,7 +117,7 @@ static void approval_begin(struct web_request *rq, struct web_reply *rp, mfa_ctx
 	} else if (*r != MFA_OK) {
 		reply_error(rp, 503, UNAVAILABLE);
 	} else {
-		reply_json(rp, 200, json_pack("{s:o}", "options", json_loads(options, 0, &err)));
+		reply_options(rp, options);
 	}
 	free(options);
 }

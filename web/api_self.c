@@ -161,7 +161,6 @@ out:
 static void passkey_begin(struct web_request *rq, struct web_reply *rp)
 {
 	struct web_pool *from;
-	json_error_t err;
 	char *options = NULL;
 	mfa_ctx *ctx;
 	int r;
@@ -173,7 +172,7 @@ static void passkey_begin(struct web_request *rq, struct web_reply *rp)
 	if (r != MFA_OK)
 		unavailable(rp);
 	else
-		reply_json(rp, 200, json_pack("{s:o}", "options", json_loads(options, 0, &err)));
+		reply_options(rp, options);
 	free(options);
 }
 
