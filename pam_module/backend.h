@@ -82,8 +82,8 @@ int backend_enroll_confirm(struct backend *b, const struct mfa_login_policy *pol
 /* A passkey approval (docs/approvals.md): MFA_OK with the text to show in
  * out->text and the id to poll in id; MFA_ERR_NOT_FOUND when none is
  * offered (no security key, no portal, or this backend cannot). */
-int backend_approval_begin(struct backend *b, char id[MFA_APPROVAL_ID_LEN + 1],
-                           struct backend_answer *out);
+int backend_approval_begin(struct backend *b, const struct mfa_login_policy *policy,
+                           char id[MFA_APPROVAL_ID_LEN + 1], struct backend_answer *out);
 /* Consumes approval id: MFA_OK (accept), MFA_ERR_PENDING (not decided
  * yet: ask again), or a refusal. */
 int backend_approval_poll(struct backend *b, const char *id, struct backend_answer *out);

@@ -189,10 +189,11 @@ int backend_enroll_confirm(struct backend *b, const struct mfa_login_policy *pol
 }
 
 /* Approvals go through mfad (pam_mfa.so) only, for now: none offered. */
-int backend_approval_begin(struct backend *b, char id[MFA_APPROVAL_ID_LEN + 1],
-                           struct backend_answer *out)
+int backend_approval_begin(struct backend *b, const struct mfa_login_policy *policy,
+                           char id[MFA_APPROVAL_ID_LEN + 1], struct backend_answer *out)
 {
 	(void)b;
+	(void)policy;
 	id[0] = '\0';
 	memset(out, 0, sizeof(*out));
 	out->action = MFA_LOGIN_REFUSE;

@@ -224,10 +224,10 @@ int backend_enroll_confirm(struct backend *b, const struct mfa_login_policy *pol
 	return r;
 }
 
-int backend_approval_begin(struct backend *b, char id[MFA_APPROVAL_ID_LEN + 1],
-                           struct backend_answer *out)
+int backend_approval_begin(struct backend *b, const struct mfa_login_policy *policy,
+                           char id[MFA_APPROVAL_ID_LEN + 1], struct backend_answer *out)
 {
-	int r = ask(b, WIRE_OP_APPROVAL_BEGIN, NULL, NULL, 0, out);
+	int r = ask(b, WIRE_OP_APPROVAL_BEGIN, policy, NULL, 0, out);
 
 	id[0] = '\0';
 	if (r == MFA_OK && strlen(b->reply.approval) != MFA_APPROVAL_ID_LEN) {

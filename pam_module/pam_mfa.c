@@ -159,6 +159,12 @@ static int options_parse(pam_handle_t *pamh, int argc, const char **argv, struct
 		return option_error(pamh, "nullok, grace and enroll=inline trust a password checked "
 		                          "before pam_mfa: put pam_mfa after the password module "
 		                          "(requisite) and add after_password");
+	/* Offered before the password, an approval would tell a stranger who
+	 * has a passkey (by the prompt) and let them create approvals. */
+	if (o->approve && !o->after_password)
+		return option_error(pamh, "approve offers a passkey approval only after the password: "
+		                          "put pam_mfa after the password module (requisite) and add "
+		                          "after_password");
 	if (o->forward_pass && !strcmp(o->prompt, "Verification code: "))
 		snprintf(o->prompt, sizeof(o->prompt), "Password and verification code: ");
 	return PAM_SUCCESS;
@@ -411,7 +417,7 @@ static int approve_wait(struct login *l)
 	struct backend_answer res;
 	struct timespec start, now;
 	unsigned failed = 0;
-	int r = backend_approval_begin(l->be, id, &res);
+	int r = backend_approval_begin(l->be, &l->policy, id, &res);
 
 	if (r == MFA_ERR_NOT_FOUND)
 		return -1;
@@ -474,11 +480,12 @@ static int authenticate(struct login *l)
 			return PAM_BUF_ERR;
 		return PAM_SUCCESS;
 	}
-	/* Offered where a code would be asked for (mfad offers it only to a
-	 * user with a security key): a key-only user, refused after the code
-	 * prompt without approvals, gets in this way. */
-	if (l->opt.approve && res.action == MFA_LOGIN_ASK && !l->opt.use_first_pass &&
-	    !code_at_hand(l)) {
+	/* Offered where a code would be asked for, or where the user has no
+	 * code factor (mfad offers it only to a user with a security key): a
+	 * key-only user, refused without approvals, gets in this way. */
+	if (l->opt.approve && !l->opt.use_first_pass && !code_at_hand(l) &&
+	    (res.action == MFA_LOGIN_ASK ||
+	     (res.action == MFA_LOGIN_REFUSE && res.result == MFA_ERR_NO_FACTOR))) {
 		int status = approve_wait(l);
 
 		if (status >= 0)

@@ -243,6 +243,14 @@ void answer(mfa_ctx *ctx, struct password_gate *g, uid_t uid, const struct wire_
 		op_enroll_begin(ctx, &req, &policy, (mfa_qr_style)r->qr, reply);
 		break;
 	case WIRE_OP_APPROVAL_BEGIN:
+		/* Root's clients offer one only after the password (pam_mfa's
+		 * after_password); a user asking about itself is past its own. */
+		if (uid == 0 && !policy.password_verified) {
+			say(LOG_ERR, "user %s (%s): approval asked before the password was checked: "
+			    "refused (pam_mfa's approve needs after_password)", user, service);
+			answer_refuse(reply, REFUSED_TEXT);
+			return;
+		}
 		op_approval_begin(ctx, &req, reply);
 		break;
 	case WIRE_OP_APPROVAL_POLL:

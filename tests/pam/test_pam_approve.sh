@@ -18,8 +18,8 @@ SOCK=$(mfad_sock mfa)
 SVC=$T/svc
 mkdir -p "$SVC"
 echo "auth required pam_deny.so" > "$SVC/other"
-echo "auth required $ROOT/build/pam_mfa.so socket=$SOCK approve" > "$SVC/sshd"
-echo "auth required $ROOT/build/pam_mfa.so socket=$SOCK approve approve_timeout=3" > "$SVC/short"
+echo "auth required $ROOT/build/pam_mfa.so socket=$SOCK after_password approve" > "$SVC/sshd"
+echo "auth required $ROOT/build/pam_mfa.so socket=$SOCK after_password approve approve_timeout=3" > "$SVC/short"
 echo "auth required $ROOT/build/pam_mfa.so socket=$SOCK max_tries=1" > "$SVC/plain"
 pam() { run env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$SVC" "$CLIENT" "$@"; }
 # approve [--wrong] USER: pam_client's answer that approves what the prompt shows.
@@ -35,6 +35,13 @@ webauthn_config
 webauthn_register kate || { echo "not ok $SUITE/kate_has_a_key"; exit 1; }
 webauthn_register alice || { echo "not ok $SUITE/alice_has_a_key"; exit 1; }
 mfad_start mfa "$MFA_CONFIG" || { echo "not ok $SUITE/mfad_starts"; exit 1; }
+
+case_begin approve_without_after_password_is_refused_at_start
+echo "auth required $ROOT/build/pam_mfa.so socket=$SOCK approve" > "$SVC/early"
+pam early kate "" ""
+expect_out "result: PAM_SERVICE_ERR"
+grep -q "Approve this" <<< "$OUT" && fail "an approval offered before the password: $OUT"
+grep -q "approval" "$T/audit.json" 2>/dev/null && fail "an approval row: $(grep approval "$T/audit.json")"
 
 case_begin without_approve_a_key_only_user_is_refused_as_before
 pam plain kate 123456
@@ -102,7 +109,7 @@ grep -q '"user":"alice".*"event":"verify".*"outcome":"accepted"\|"event":"verify
 	"$T/audit.json" || fail "the code's login: not audited"
 # A wrong code is refused as at the code prompt, and the prompt comes again.
 pam sshd alice 000000 ""
-expect_out "error: Code not accepted."
+expect_out "error: Wrong code."
 expect_out "info: Not approved yet"
 [ "$(grep -c "^prompt: Approve this" <<< "$OUT")" = 3 ] || fail "prompts: $OUT"
 
@@ -117,27 +124,32 @@ case_begin begin_checks_the_caller
 run setpriv --reuid=nobody --regid=nogroup --clear-groups "$WIRE" "$SOCK" kate - sshd --op approval-begin
 expect_out "text Verification refused."
 grep -q "^approval " <<< "$OUT" && fail "an approval for another user: $OUT"
+# From root, only after the password: else a stranger would learn who has a
+# passkey from the prompt and could create approvals.
 run "$WIRE" "$SOCK" kate - sshd --op approval-begin
+expect_out "text Verification refused."
+grep -q "^approval " <<< "$OUT" && fail "an approval before the password: $OUT"
+grep -q "approval asked before the password was checked" "$MFAD_DIR/mfa.log" || fail "not logged: $(tail -n 3 "$MFAD_DIR/mfa.log")"
+run "$WIRE" "$SOCK" kate - sshd --op approval-begin --password-verified
 expect_out "action ASK"
 expect_out "approval "
 
 case_begin without_web_url_no_approval_is_offered
 grep -v '^web_url' "$MFA_CONFIG" > "$T/noweb.conf"
 mfad_start noweb "$T/noweb.conf" || fail "mfad noweb starts"
-echo "auth required $ROOT/build/pam_mfa.so socket=$(mfad_sock noweb) approve max_tries=1" > "$SVC/noweb"
+echo "auth required $ROOT/build/pam_mfa.so socket=$(mfad_sock noweb) after_password approve max_tries=1" > "$SVC/noweb"
 pam noweb kate 123456
-expect_out "prompt: Verification code:"
 expect_out "result: PAM_AUTH_ERR"
-expect_out "error: Code not accepted."
+expect_out "error: This account signs in with a security key, which this login cannot ask for"
 grep -q "Approve this" <<< "$OUT" && fail "an approval without web_url: $OUT"
 mfad_stop noweb
 
 case_begin the_local_module_offers_none_yet
 # pam_mfa_local.so takes the option but has no approvals (mfad only): as before.
-echo "auth required $ROOT/build/pam_mfa_local.so config=$MFA_CONFIG approve max_tries=1" > "$SVC/local"
+echo "auth required $ROOT/build/pam_mfa_local.so config=$MFA_CONFIG after_password approve max_tries=1" > "$SVC/local"
 pam local kate 123456
-expect_out "prompt: Verification code:"
 expect_out "result: PAM_AUTH_ERR"
+expect_out "error: This account signs in with a security key, which this login cannot ask for"
 grep -q "Approve this" <<< "$OUT" && fail "an approval from the local module: $OUT"
 
 mfad_clean mfa || fail "sanitizer: $(grep -A5 Sanitizer "$MFAD_DIR/mfa.log" | head)"
