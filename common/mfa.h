@@ -303,6 +303,10 @@ int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen);
 /* Where the code starts in "password" followed by a code, typed as one: a
  * recovery code (XXXX-XXXX-XXXX) or `digits` digits at the end. */
 int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset);
+/* Typed text that is a code as a whole: 6 to 8 digits, or a recovery code
+ * (XXXX-XXXX-XXXX), so that a prompt offering something else too (an
+ * approval) knows what was meant. Says nothing of whether it is right. */
+bool mfa_code_shaped(const char *typed);
 /* An audit event decided by a front end (a grace login, nullok, ...).
  * MFA_ERR_SYSTEM when audit_required = yes and the event could not be
  * written: then refuse what it records. MFA_OK otherwise. */
@@ -469,6 +473,12 @@ int mfa_approval_decide(mfa_ctx *ctx, const struct mfa_request *req, const char 
  * except pending. */
 int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
                          const char *requester);
+/* The words a login shows for approval id: "Approve this sign-in with your
+ * security key: open WEB_URL/a/ID — number N — then " and then (what the
+ * front end's user does next: "press Enter."). MFA_ERR_CONFIG without
+ * web_url; MFA_ERR_INVALID for a malformed id or a buf too small (then ""). */
+int mfa_approval_prompt(mfa_ctx *ctx, const char *id, unsigned number, const char *then,
+                        char *buf, size_t size);
 
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {
