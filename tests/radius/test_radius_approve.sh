@@ -48,6 +48,15 @@ for u in kate kim alice; do
 done
 base=$((30000 + RANDOM % 20000))
 raddb_make "$base"
+# A second NAS, on another source address (radclient's Packet-Src-IP-Address).
+cat >> "$RADDB/radiusd.conf" <<CONF
+client nas2 {
+	ipaddr = 127.0.0.2
+	secret = $RADIUS_SECRET
+	shortname = vpn-two
+	require_message_authenticator = yes
+}
+CONF
 A_PID=""
 trap 'raddb_stop; RADIUSD_PID=$A_PID raddb_stop; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
 
@@ -166,6 +175,18 @@ rejected
 approve kim "$TEXT"
 expect_rc 0
 radius "$P_CHALLENGE" "User-Name = kim, User-Password = \"\", State = $kim_state"
+accepted
+
+case_begin state_from_another_nas_refused
+challenge "$P_CHALLENGE" kim
+approve kim "$TEXT"
+expect_rc 0
+radius "$P_CHALLENGE" "Packet-Src-IP-Address = 127.0.0.2, User-Name = kim, User-Password = \"\", State = $STATE"
+rejected
+says "This sign-in was not approved"
+grep '"event":"approval"' "$T/audit.json" | grep '"user":"kim"' | grep -q "another requester's" ||
+	fail "the refusal is not audited"
+radius "$P_CHALLENGE" "User-Name = kim, User-Password = \"\", State = $STATE"
 accepted
 
 case_begin code_and_key_user_may_type_the_code
