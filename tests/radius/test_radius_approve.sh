@@ -43,7 +43,7 @@ webauthn_config
 "$MFACTL" init > /dev/null
 "$MFACTL" enroll alice --secret "$ALICE" --no-confirm --no-qr > /dev/null
 "$MFACTL" enroll bob --secret "$BOB" --no-confirm --no-qr > /dev/null
-for u in kate kim alice; do
+for u in kate kim alice lena; do
 	webauthn_register "$u" || { echo "not ok $SUITE/${u}_has_a_key"; exit 1; }
 done
 base=$((30000 + RANDOM % 20000))
@@ -188,6 +188,19 @@ grep '"event":"approval"' "$T/audit.json" | grep '"user":"kim"' | grep -q "anoth
 	fail "the refusal is not audited"
 radius "$P_CHALLENGE" "User-Name = kim, User-Password = \"\", State = $STATE"
 accepted
+
+case_begin locked_key_user_no_approval
+until=$(($(date +%s) + 600))
+store_sql "INSERT INTO users(name, locked_until) VALUES('lena', $until) ON CONFLICT(name) DO UPDATE SET locked_until = $until" \
+	"INSERT INTO mfa_users(name, locked_until) VALUES('lena', $until) ON CONFLICT(name) DO UPDATE SET locked_until = $until"
+radius "$P_CHALLENGE" "User-Name = lena, User-Password = hunter2"
+rejected
+says "Too many failed attempts: try again in "
+grep -q "State" <<< "$OUT" && fail "a challenge for a locked user: $OUT"
+audited lena requested && fail "an approval made for a locked user"
+"$MFACTL" unlock lena > /dev/null
+challenge "$P_CHALLENGE" lena
+says "$LINK"
 
 case_begin code_and_key_user_may_type_the_code
 challenge "$P_CHALLENGE" alice
