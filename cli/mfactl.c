@@ -50,7 +50,8 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mfactl [--config FILE] [-v] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: mfactl [--config FILE] [-v] COMMAND [ARGS]\n"
+	           "       mfactl --version | --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-12s %s\n            %s\n", commands[i].name, commands[i].help,
 		        commands[i].args);
@@ -62,7 +63,7 @@ static const char *const valued[] = { "config", "type", "secret", "secret-file",
 	                              "algorithm", "counter", "label", "issuer", "user", "serial", "qr",
 	                              "key-file", "password-file", "to", "expires", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
-	                             "force", NULL };
+	                             "force", "version", NULL };
 
 static bool in_list(const char *const *list, const char *name)
 {
@@ -204,13 +205,13 @@ int main(int argc, char **argv)
 
 	if (parse_args(&cli, argc, argv) < 0)
 		return EXIT_ERROR;
+	if (cli_opt(&cli, "version") || (cli.npos > 0 && !strcmp(cli.pos[0], "version"))) {
+		printf("mfactl %s\n", MFACTL_VERSION);
+		return EXIT_OK;
+	}
 	if (cli_opt(&cli, "help") || cli.npos == 0) {
 		usage(cli.npos == 0 && !cli_opt(&cli, "help") ? stderr : stdout);
 		return cli.npos == 0 && !cli_opt(&cli, "help") ? EXIT_ERROR : EXIT_OK;
-	}
-	if (!strcmp(cli.pos[0], "version")) {
-		printf("mfactl %s\n", MFACTL_VERSION);
-		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, cli.pos[0]))
