@@ -44,6 +44,8 @@ static const struct command commands[] = {
 	{ "webauthn", cmd_webauthn, 2, 2, "label json",
 	  "register-begin|register-finish|login-begin|login-finish USER [--label TEXT] [--json]",
 	  "security keys and passkeys: options JSON out, browser response JSON in (stdin)" },
+	{ "backup", cmd_backup, 1, 1, "", "FILE",
+	  "a consistent copy of the SQLite store into FILE (new), while logins go on" },
 	{ "store", cmd_store, 1, 1, "to json", "copy --to URI [--json]",
 	  "copy every record of the configured store into another, made by 'mfactl init'" },
 };

@@ -470,6 +470,13 @@ int mfa_approval_decide(mfa_ctx *ctx, const struct mfa_request *req, const char 
 int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
                          const char *requester);
 
+/* mfactl backup: a consistent copy of the configured SQLite store, taken
+ * while logins go on (SQLite's online backup), into path: a new file, mode
+ * 0600, checked (integrity_check) and synced before it is kept, removed on
+ * any failure. The key file is not in it (docs/backup.md). MFA_ERR_INVALID
+ * for an existing path or a PostgreSQL store (pg_dump does that). Audited. */
+int mfa_store_backup(mfa_ctx *ctx, const char *path, const char *source);
+
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {
 	unsigned users;                  /* names with records of their own */
