@@ -44,6 +44,8 @@ static const struct command commands[] = {
 	{ "webauthn", cmd_webauthn, 2, 2, "label json",
 	  "register-begin|register-finish|login-begin|login-finish USER [--label TEXT] [--json]",
 	  "security keys and passkeys: options JSON out, browser response JSON in (stdin)" },
+	{ "check", cmd_check, 0, 0, "as", "[--as USER]",
+	  "config, key, store and audit file, tried as USER (the user a front end runs as)" },
 	{ "backup", cmd_backup, 1, 1, "", "FILE",
 	  "a consistent copy of the SQLite store into FILE (new), while logins go on" },
 	{ "store", cmd_store, 1, 1, "to json", "copy --to URI [--json]",
@@ -63,7 +65,7 @@ static void usage(FILE *f)
 /* Options that take a value; every other --word is a flag. */
 static const char *const valued[] = { "config", "type", "secret", "secret-file", "digits", "period",
 	                              "algorithm", "counter", "label", "issuer", "user", "serial", "qr",
-	                              "key-file", "password-file", "to", "expires", NULL };
+	                              "key-file", "password-file", "to", "expires", "as", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
 	                             "force", "version", NULL };
 

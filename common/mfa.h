@@ -470,6 +470,15 @@ int mfa_approval_decide(mfa_ctx *ctx, const struct mfa_request *req, const char 
 int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
                          const char *requester);
 
+/* mfactl check: each part a front end needs, tried as this process (run
+ * it as the service's user): "config", "key file", "store" (opened, and
+ * one write rolled back) and "audit", each reported with MFA_OK and what
+ * was found, or its error and the fix. Every part is tried even after a
+ * failure (all but the config, which the others need). Creates and
+ * changes nothing. MFA_OK, or the first failure. */
+typedef void (*mfa_check_report)(void *arg, const char *what, int result, const char *detail);
+int mfa_check(mfa_ctx *ctx, const char *config_path, mfa_check_report report, void *arg);
+
 /* mfactl backup: a consistent copy of the configured SQLite store, taken
  * while logins go on (SQLite's online backup), into path: a new file, mode
  * 0600, checked (integrity_check) and synced before it is kept, removed on
