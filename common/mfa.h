@@ -480,6 +480,22 @@ int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char
 int mfa_approval_prompt(mfa_ctx *ctx, const char *id, unsigned number, const char *then,
                         char *buf, size_t size);
 
+/* mfactl check: each part a front end needs, tried as this process (run
+ * it as the service's user): "config", "key file", "store" (opened, and
+ * one write rolled back) and "audit", each reported with MFA_OK and what
+ * was found, or its error and the fix. Every part is tried even after a
+ * failure (all but the config, which the others need). Creates and
+ * changes nothing. MFA_OK, or the first failure. */
+typedef void (*mfa_check_report)(void *arg, const char *what, int result, const char *detail);
+int mfa_check(mfa_ctx *ctx, const char *config_path, mfa_check_report report, void *arg);
+
+/* mfactl backup: a consistent copy of the configured SQLite store, taken
+ * while logins go on (SQLite's online backup), into path: a new file, mode
+ * 0600, checked (integrity_check) and synced before it is kept, removed on
+ * any failure. The key file is not in it (docs/backup.md). MFA_ERR_INVALID
+ * for an existing path or a PostgreSQL store (pg_dump does that). Audited. */
+int mfa_store_backup(mfa_ctx *ctx, const char *path, const char *source);
+
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {
 	unsigned users;                  /* names with records of their own */
