@@ -373,11 +373,12 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	struct store_recovery *rec = NULL;
 	struct store_invite *inv = NULL;
 	struct store_approval *appr = NULL;
+	struct store_signin signin;
 	struct store_user u;
 	size_t n = 0, nrec = 0, ninv = 0, nappr = 0, left = 0;
 	json_t *root = NULL, *factors, *invites, *approvals;
 	char shown[MFA_TEXT_ESCAPED_MAX];
-	bool found;
+	bool found, signin_found;
 	int r;
 
 	*json = NULL;
@@ -388,7 +389,8 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &n)) != MFA_OK ||
 	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &nrec)) != MFA_OK ||
 	    (r = ctx->store->ops->invites_get(ctx->store, user, &inv, &ninv)) != MFA_OK ||
-	    (r = ctx->store->ops->approvals_get(ctx->store, user, &appr, &nappr)) != MFA_OK) {
+	    (r = ctx->store->ops->approvals_get(ctx->store, user, &appr, &nappr)) != MFA_OK ||
+	    (r = ctx->store->ops->signin_get(ctx->store, user, &signin, &signin_found)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
@@ -425,6 +427,13 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 		                                             by)) < 0)
 			goto out;
 	}
+	/* A sign-in code not yet used or swept: when and until when, never its
+	 * hash. */
+	if (signin_found &&
+	    json_object_set_new(root, "signin_code",
+	                        json_pack("{s:I, s:I}", "created", (json_int_t)signin.created,
+	                                  "expires", (json_int_t)signin.expires)) < 0)
+		goto out;
 	/* Approvals of logins not yet swept (they live minutes). */
 	if (!(approvals = json_array()) || json_object_set_new(root, "approvals", approvals) < 0)
 		goto out;
