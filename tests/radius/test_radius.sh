@@ -232,6 +232,17 @@ accepted
 radius "$P_OTP" "User-Name = kate, User-Password = $c"
 rejected
 says_uniform
+# challenge mode: after the password a key-only user with a live code is
+# asked for it (without one: refused, as before).
+radius "$P_CHALLENGE" "User-Name = kate, User-Password = hunter2"
+rejected
+says "This account signs in with a security key"
+c=$("$ROOT/build/signin_tool" kate)
+radius "$P_CHALLENGE" "User-Name = kate, User-Password = hunter2"
+state=$(reply_state)
+[ -n "$state" ] || fail "no challenge for a live sign-in code: $OUT"
+radius "$P_CHALLENGE" "User-Name = kate, User-Password = $c, State = $state"
+accepted
 
 case_begin lost_audit_event_in_radius_log
 # An audit file radiusd cannot append to (a directory in its place, which
