@@ -166,6 +166,10 @@ build/pam_client: tests/pam/pam_client.c
 build/approve_tool: tests/pam/approve_tool.c build/libmfa.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libmfa.a $(PKG_LIBS)
 
+# Stands in for the portal's "Get a sign-in code" in tests/pam and tests/radius.
+build/signin_tool: tests/pam/signin_tool.c build/libmfa.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libmfa.a $(PKG_LIBS)
+
 # The software authenticator, for shell tests and benchmarks.
 build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h
 	@mkdir -p $(dir $@)
@@ -181,7 +185,7 @@ build/asan/softauthn_selfcheck: tests/softauthn/selfcheck.c tests/softauthn/soft
 build/asan/approval_tool: tests/web/approval_tool.c build/asan/libmfa.a
 	$(CC) $(ASAN_CFLAGS) -o $@ $< build/asan/libmfa.a $(PKG_LIBS)
 
-asan: build/asan/approval_tool build/approve_tool build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl build/asan/mfad build/asan/mfa-web build/wire_client $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
+asan: build/asan/approval_tool build/approve_tool build/signin_tool build/softauthn build/asan/softauthn_selfcheck build/pam_client build/asan/unit_tests build/asan/mfactl build/asan/mfad build/asan/mfa-web build/wire_client $(patsubst %,build/asan/fuzz_%,$(FUZZ_TARGETS))
 
 # libFuzzer builds (clang): make fuzz, then build/fuzz/fuzz_NAME tests/fuzz/corpus/NAME
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined

@@ -73,6 +73,8 @@ static const struct setting settings[] = {
 	{ "invite_expires", SET_DURATION, offsetof(struct mfa_config, invite_expires), 0,
 	  MFA_INVITE_EXPIRES_MIN, MFA_INVITE_EXPIRES_MAX },
 	S_UINT("approve_timeout", approve_timeout, MFA_APPROVAL_TTL_MIN, MFA_APPROVAL_TTL_MAX),
+	{ "signin_code_expires", SET_DURATION, offsetof(struct mfa_config, signin_code_expires), 0,
+	  MFA_SIGNIN_EXPIRES_MIN, MFA_SIGNIN_EXPIRES_MAX },
 };
 
 static const char *const uv_names[] = { "discouraged", "preferred", "required" };
@@ -113,6 +115,7 @@ void config_defaults(struct mfa_config *cfg)
 	str_copy(cfg->web_pam_service, sizeof(cfg->web_pam_service), "mfa-web");
 	cfg->invite_expires = 24 * 3600;
 	cfg->approve_timeout = 120;
+	cfg->signin_code_expires = 5 * 60;
 }
 
 int mfa_duration_parse(const char *text, unsigned *seconds)
@@ -589,5 +592,7 @@ const char *config_default_text(void)
 	       "#web_url = https://mfa.example.com\n"
 	       "#invite_expires = 24h\n"
 	       "# Seconds a user has to approve a login on the portal (30 to 600).\n"
-	       "#approve_timeout = 120\n";
+	       "#approve_timeout = 120\n"
+	       "# How long a sign-in code from the portal lives (1m to 15m).\n"
+	       "#signin_code_expires = 5m\n";
 }

@@ -58,6 +58,7 @@ struct mfa_config {
 	char web_url[512];                    /* https://host[:port][/path], no trailing '/' */
 	unsigned invite_expires;              /* seconds an invite link lives */
 	unsigned approve_timeout;             /* seconds an approval of a login lives */
+	unsigned signin_code_expires;         /* seconds a portal sign-in code lives */
 };
 
 enum webauthn_uv { WEBAUTHN_UV_DISCOURAGED, WEBAUTHN_UV_PREFERRED, WEBAUTHN_UV_REQUIRED };

@@ -39,6 +39,14 @@ bool challenge_id_wellformed(const char *id);
  * user through nas at now; NULL if it does. */
 const char *challenge_refusal(const struct store_challenge *c, bool found, const char *user,
                               const char *nas, time_t now);
+/* Digits of the codes user holds: those of the active OTP factor in list
+ * used last; 0 without one. */
+unsigned factor_code_digits(const struct store_factor *list, size_t n);
+/* Digits of a sign-in code for a user without an OTP factor. */
+#define SIGNIN_DIGITS_DEFAULT 6
+/* The stored form of user's sign-in code (signin.c). */
+int signin_code_mac(mfa_ctx *ctx, const char *user, const char *code,
+                    unsigned char out[STORE_HASH_LEN]);
 /* Rolls the transaction back, keeping the store's failure detail. */
 int tx_abort(mfa_ctx *ctx, int r);
 /* Removes spaces users put in codes ("123 456"); false if too long or odd. */

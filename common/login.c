@@ -26,6 +26,7 @@ struct user_state {
 	bool found;
 	unsigned active_otp, webauthn, pending_admin;
 	unsigned recovery_rows, recovery_left;
+	bool signin_code;        /* a live sign-in code from the portal (and its passkey) */
 	bool twin;
 	char twin_name[MFA_USER_MAX + 1];
 };
@@ -36,13 +37,16 @@ static int state_load(mfa_ctx *ctx, const char *user, struct user_state *s)
 	const struct store_ops *ops = ctx->store->ops;
 	struct store_factor *list = NULL;
 	struct store_recovery *rec = NULL;
+	struct store_signin signin;
 	size_t n = 0, nrec = 0;
+	bool signin_found;
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	if ((r = ops->user_get(ctx->store, user, &s->u, &s->found)) != MFA_OK ||
 	    (r = ops->factors_get(ctx->store, user, &list, &n)) != MFA_OK ||
 	    (r = ops->recovery_get(ctx->store, user, &rec, &nrec)) != MFA_OK ||
+	    (r = ops->signin_get(ctx->store, user, &signin, &signin_found)) != MFA_OK ||
 	    (r = ops->user_twin(ctx->store, user, s->twin_name, &s->twin)) != MFA_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -53,6 +57,8 @@ static int state_load(mfa_ctx *ctx, const char *user, struct user_state *s)
 		else
 			s->webauthn++;
 	}
+	/* verify.c takes a sign-in code only while its passkey is there. */
+	s->signin_code = signin_found && s->webauthn && signin.expires > (int64_t)ctx_now(ctx);
 	s->recovery_rows = (unsigned)nrec;
 	for (size_t i = 0; i < nrec; i++)
 		s->recovery_left += !rec[i].used;
@@ -213,7 +219,7 @@ static int login_before_code(mfa_ctx *ctx, const struct mfa_request *req,
 		return finish(out, MFA_LOGIN_ASK, MFA_OK);
 	if ((r = state_read(ctx, req->user, &s)) != MFA_OK)
 		return unavailable(out, r);
-	if (!s.active_otp && !s.recovery_left)
+	if (!s.active_otp && !s.recovery_left && !s.signin_code)
 		return no_factor(ctx, req, pol, &s, true, out);
 	now = ctx_now(ctx);
 	if (s.found && s.u.locked_until > now) {
@@ -314,7 +320,7 @@ int mfa_login_split(mfa_ctx *ctx, const char *user, const char *typed, size_t *c
 	*code_offset = 0;
 	if ((r = mfa_user_info_get(ctx, user, &info)) != MFA_OK)
 		return r;
-	if (info.active_factors == 0 && info.recovery_left == 0)
+	if (info.active_factors == 0 && info.recovery_left == 0 && !info.signin_code)
 		return MFA_ERR_BAD_CODE;
 	if ((r = mfa_code_split(typed, info.code_digits, code_offset)) != MFA_OK)
 		return r;

@@ -101,9 +101,9 @@ int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out)
 	struct store_user u;
 	struct store_recovery *rec = NULL;
 	struct store_factor *list = NULL;
+	struct store_signin signin;
 	size_t n = 0, nfactors = 0;
-	int64_t latest = -1;
-	bool found;
+	bool found, signin_found;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -112,28 +112,30 @@ int mfa_user_info_get(mfa_ctx *ctx, const char *user, struct mfa_user_info *out)
 	if ((r = ctx->store->ops->begin(ctx->store, false)) != MFA_OK ||
 	    (r = ctx->store->ops->user_get(ctx->store, user, &u, &found)) != MFA_OK ||
 	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &nfactors)) != MFA_OK ||
-	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &n)) != MFA_OK) {
+	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &n)) != MFA_OK ||
+	    (r = ctx->store->ops->signin_get(ctx->store, user, &signin, &signin_found)) != MFA_OK) {
 		store_factors_free(&list, nfactors);
+		free(rec);
 		return tx_abort(ctx, r);
 	}
 	ctx->store->ops->rollback(ctx->store);
 	for (size_t i = 0; i < nfactors; i++) {
-		int64_t when = list[i].last_used ? list[i].last_used : list[i].created;
-
 		if (!list[i].active)
 			continue;
-		if (!factor_is_otp(&list[i])) {
+		if (!factor_is_otp(&list[i]))
 			out->webauthn_credentials++;
-			continue;
-		}
-		out->active_factors++;
-		/* The factor used last is the one the user most likely holds. */
-		if (when >= latest) {
-			latest = when;
-			out->code_digits = list[i].digits;
-		}
+		else
+			out->active_factors++;
 	}
+	out->code_digits = factor_code_digits(list, nfactors);
 	store_factors_free(&list, nfactors);
+	/* As verify.c takes it: unexpired, and its passkey still there. A
+	 * user without an OTP factor types it with as many digits as
+	 * mfa_signin_code_create gave it. */
+	out->signin_code = signin_found && out->webauthn_credentials &&
+	                   signin.expires > (int64_t)ctx_now(ctx);
+	if (out->signin_code && !out->code_digits)
+		out->code_digits = SIGNIN_DIGITS_DEFAULT;
 	str_copy(out->user, sizeof(out->user), user);
 	out->failures = u.failures;
 	out->locked_until = (time_t)u.locked_until;
@@ -371,11 +373,12 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	struct store_recovery *rec = NULL;
 	struct store_invite *inv = NULL;
 	struct store_approval *appr = NULL;
+	struct store_signin signin;
 	struct store_user u;
 	size_t n = 0, nrec = 0, ninv = 0, nappr = 0, left = 0;
 	json_t *root = NULL, *factors, *invites, *approvals;
 	char shown[MFA_TEXT_ESCAPED_MAX];
-	bool found;
+	bool found, signin_found;
 	int r;
 
 	*json = NULL;
@@ -386,7 +389,8 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 	    (r = ctx->store->ops->factors_get(ctx->store, user, &list, &n)) != MFA_OK ||
 	    (r = ctx->store->ops->recovery_get(ctx->store, user, &rec, &nrec)) != MFA_OK ||
 	    (r = ctx->store->ops->invites_get(ctx->store, user, &inv, &ninv)) != MFA_OK ||
-	    (r = ctx->store->ops->approvals_get(ctx->store, user, &appr, &nappr)) != MFA_OK) {
+	    (r = ctx->store->ops->approvals_get(ctx->store, user, &appr, &nappr)) != MFA_OK ||
+	    (r = ctx->store->ops->signin_get(ctx->store, user, &signin, &signin_found)) != MFA_OK) {
 		tx_abort(ctx, r);
 		goto out;
 	}
@@ -423,6 +427,13 @@ int mfa_user_export(mfa_ctx *ctx, const char *user, char **json)
 		                                             by)) < 0)
 			goto out;
 	}
+	/* A sign-in code not yet used or swept: when and until when, never its
+	 * hash. */
+	if (signin_found &&
+	    json_object_set_new(root, "signin_code",
+	                        json_pack("{s:I, s:I}", "created", (json_int_t)signin.created,
+	                                  "expires", (json_int_t)signin.expires)) < 0)
+		goto out;
 	/* Approvals of logins not yet swept (they live minutes). */
 	if (!(approvals = json_array()) || json_object_set_new(root, "approvals", approvals) < 0)
 		goto out;

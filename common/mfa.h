@@ -175,7 +175,7 @@ struct mfa_request {
 	unsigned drift_report;   /* 0: the config's; a support tool asks for more (mfactl verify) */
 };
 
-typedef enum { MFA_VIA_NONE = 0, MFA_VIA_OTP, MFA_VIA_RECOVERY } mfa_via;
+typedef enum { MFA_VIA_NONE = 0, MFA_VIA_OTP, MFA_VIA_RECOVERY, MFA_VIA_SIGNIN_CODE } mfa_via;
 
 struct mfa_verdict {
 	int result;                      /* same as the return value */
@@ -294,7 +294,9 @@ struct mfa_user_info {
 	unsigned recovery_left;
 	unsigned active_factors;         /* OTP factors that can log in */
 	unsigned webauthn_credentials;   /* security keys and passkeys */
-	unsigned code_digits;            /* digits of the factor used last (0: none) */
+	unsigned code_digits;            /* digits of the factor used last (0: none), or of
+	                                  * the live sign-in code of a user without one */
+	bool signin_code;                /* a live sign-in code from the portal */
 };
 
 /* When a front end first saw user without a factor (recorded now if never);
@@ -495,6 +497,24 @@ int mfa_check(mfa_ctx *ctx, const char *config_path, mfa_check_report report, vo
  * any failure. The key file is not in it (docs/backup.md). MFA_ERR_INVALID
  * for an existing path or a PostgreSQL store (pg_dump does that). Audited. */
 int mfa_store_backup(mfa_ctx *ctx, const char *path, const char *source);
+
+/* Sign-in codes (docs/approvals.md, "Sign-in codes"): for VPN clients that
+ * cannot show a challenge, the portal gives a user with a passkey, after an
+ * assertion, a short code that logs in once, within signin_code_expires,
+ * wherever a code from an app is taken. Stored as an HMAC under a key
+ * derived from the key file, never the code. */
+#define MFA_SIGNIN_CODE_MAX 8            /* digits */
+#define MFA_SIGNIN_EXPIRES_MIN 60        /* seconds (signin_code_expires) */
+#define MFA_SIGNIN_EXPIRES_MAX (15u * 60)
+/* THE CALLER MUST HAVE VERIFIED a WebAuthn assertion of req->user
+ * (mfa_webauthn_login_finish), as for mfa_approval_decide. Makes a random
+ * code of as many digits as the user's codes have (the OTP factor used
+ * last; 6 without one) and replaces the user's last, in one transaction;
+ * gives the code and when it expires. MFA_ERR_NOT_FOUND for a user
+ * without an active security key or passkey. Audited (signin-code,
+ * created), without the code. */
+int mfa_signin_code_create(mfa_ctx *ctx, const struct mfa_request *req,
+                           char code[MFA_SIGNIN_CODE_MAX + 1], time_t *expires);
 
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {

@@ -208,6 +208,11 @@ bool store_approval_ok(const struct store_approval *a)
 	       a->expires > a->created && (a->state == STORE_APPROVAL_PENDING) == (a->decided_at == 0);
 }
 
+bool store_signin_ok(const struct store_signin *c)
+{
+	return c->user[0] && c->expires > c->created;
+}
+
 void store_close(struct store **sp)
 {
 	if (*sp)

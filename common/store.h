@@ -147,6 +147,15 @@ struct store_approval {
 	int state;                            /* enum store_approval_state */
 };
 
+/* A sign-in code (signin.c): one live per user, an HMAC of the code under
+ * a key derived from the key file, never the code. */
+struct store_signin {
+	char user[MFA_USER_MAX + 1];
+	unsigned char hash[STORE_HASH_LEN];
+	int64_t created;
+	int64_t expires;
+};
+
 struct store;
 
 /* A backend's answer, not an mfa_err: serialisation failure or deadlock,
@@ -242,6 +251,13 @@ struct store_ops {
 	/* user's approvals, by created then id. Caller frees *list. */
 	int (*approvals_get)(struct store *s, const char *user, struct store_approval **list,
 	                     size_t *n);
+	/* Sign-in codes (user_delete removes a user's; they alone do not make
+	 * a user "found" or listed: they live minutes). put replaces the
+	 * user's code; delete says whether there was one. */
+	int (*signin_put)(struct store *s, const struct store_signin *c);
+	int (*signin_get)(struct store *s, const char *user, struct store_signin *c, bool *found);
+	int (*signin_delete)(struct store *s, const char *user, bool *found);
+	int (*signins_expire)(struct store *s, int64_t now);
 	/* Optional. Right after begin(true): lock_user, then user_get,
 	 * factors_get and, with twin not NULL, user_twin, at once (a server
 	 * backend sends them in one round trip). NULL: store_begin_login
@@ -298,6 +314,7 @@ bool store_user_ok(const struct store_user *u);
 bool store_recovery_ok(const struct store_recovery *r);
 bool store_invite_ok(const struct store_invite *inv);
 bool store_approval_ok(const struct store_approval *a);
+bool store_signin_ok(const struct store_signin *c);
 /* The four numbers packed in choices, in order; false if malformed. */
 bool store_approval_choices(unsigned choices, unsigned out[4]);
 /* Picks the backend from the URI scheme of cfg->store. */

@@ -19,9 +19,9 @@
 #include "internal.h"
 #include "store_pg.h"
 
-/* Version 1 is what SQLite's schema 4 holds, 2 its schema 5, 3 its 6.
- * migrations[v] takes v to v + 1. */
-#define PG_SCHEMA_VERSION 3
+/* Version 1 is what SQLite's schema 4 holds, 2 its schema 5, 3 its 6, 4
+ * its 7. migrations[v] takes v to v + 1. */
+#define PG_SCHEMA_VERSION 4
 #define PG_FOLD "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'"
 
 #define FACTOR_COLUMNS "username, id, label, type, algorithm, digits, period, counter, last_step, " \
@@ -98,6 +98,14 @@ const char *const pg_stmt_sql[PS__COUNT] = {
 	[PS_APPROVALS_EXPIRE] = "DELETE FROM mfa_approvals WHERE expires <= $1",
 	[PS_APPROVALS_USER] = ("SELECT " APPROVAL_COLUMNS " FROM mfa_approvals WHERE username = $1 "
 	                       "ORDER BY created, id"),
+	[PS_USER_DEL_SIGNIN] = "DELETE FROM mfa_signin_codes WHERE username = $1",
+	/* One live code per user: a new one replaces the old. */
+	[PS_SIGNIN_PUT] = ("INSERT INTO mfa_signin_codes(username, hash, created, expires) "
+	                   "VALUES($1, $2, $3, $4) ON CONFLICT(username) DO UPDATE SET "
+	                   "hash = $2, created = $3, expires = $4"),
+	[PS_SIGNIN_GET] = ("SELECT username, hash, created, expires FROM mfa_signin_codes "
+	                   "WHERE username = $1"),
+	[PS_SIGNINS_EXPIRE] = "DELETE FROM mfa_signin_codes WHERE expires <= $1",
 };
 
 /* Text columns compare as bytes (COLLATE "C"), as SQLite's do: names are
@@ -139,6 +147,10 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
 	" decided_at bigint NOT NULL);"
 	"CREATE INDEX mfa_approvals_user ON mfa_approvals(username);"
 	"CREATE INDEX mfa_approvals_expires ON mfa_approvals(expires);",
+	/* 4: sign-in codes from the portal: an HMAC of the code, never the code. */
+	"CREATE TABLE mfa_signin_codes(username text COLLATE \"C\" PRIMARY KEY,"
+	" hash bytea NOT NULL, created bigint NOT NULL, expires bigint NOT NULL);"
+	"CREATE INDEX mfa_signin_codes_expires ON mfa_signin_codes(expires);",
 };
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
@@ -524,9 +536,10 @@ static int pg_user_delete(struct store *s, const char *user, bool *found)
 	*found = changed > 0;
 	/* Pending challenges and approvals go too, but alone make no one
 	 * "found" (store_sqlite.c). */
-	if ((r = pg_delete_user_rows(q, PS_USER_DEL_CHALLENGES, user, &ignored)) != MFA_OK)
+	if ((r = pg_delete_user_rows(q, PS_USER_DEL_CHALLENGES, user, &ignored)) != MFA_OK ||
+	    (r = pg_delete_user_rows(q, PS_USER_DEL_APPROVALS, user, &ignored)) != MFA_OK)
 		return r;
-	return pg_delete_user_rows(q, PS_USER_DEL_APPROVALS, user, &ignored);
+	return pg_delete_user_rows(q, PS_USER_DEL_SIGNIN, user, &ignored);
 }
 
 /* One factor row; store_factor_ok refuses values no version of mfa writes. */
@@ -1121,6 +1134,68 @@ static int pg_approvals_get(struct store *s, const char *user, struct store_appr
 	return r;
 }
 
+static int pg_signin_put(struct store *s, const struct store_signin *c)
+{
+	struct pg_params p = { 0 };
+
+	p_text(&p, c->user);
+	p_blob(&p, c->hash, STORE_HASH_LEN);
+	p_int(&p, c->created);
+	p_int(&p, c->expires);
+	return pg_do(as_pg(s), PS_SIGNIN_PUT, &p, "store sign-in code", NULL);
+}
+
+static int pg_signin_get(struct store *s, const char *user, struct store_signin *c, bool *found)
+{
+	struct store_pg *q = as_pg(s);
+	struct pg_params p = { 0 };
+	PGresult *res;
+	const void *hash;
+	size_t len = 0;
+	int r = MFA_OK;
+
+	memset(c, 0, sizeof(*c));
+	*found = false;
+	p_text(&p, user);
+	if (!(res = pg_run(q, PS_SIGNIN_GET, &p, "read sign-in code", &r)))
+		return r;
+	if (PQntuples(res) == 1) {
+		hash = col_blob(res, 0, 1, &len);
+		if (hash && len == STORE_HASH_LEN && col_text(res, 0, 0, c->user, sizeof(c->user)) &&
+		    col_int(res, 0, 2, &c->created) && col_int(res, 0, 3, &c->expires)) {
+			memcpy(c->hash, hash, STORE_HASH_LEN);
+			*found = store_signin_ok(c);
+		}
+		if (!*found) {
+			memset(c, 0, sizeof(*c));
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed sign-in code",
+			         q->uri);
+			r = MFA_ERR_CORRUPT;
+		}
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_signin_delete(struct store *s, const char *user, bool *found)
+{
+	long changed = 0;
+	int r;
+
+	*found = false;
+	if ((r = pg_delete_user_rows(as_pg(s), PS_USER_DEL_SIGNIN, user, &changed)) == MFA_OK)
+		*found = changed > 0;
+	return r;
+}
+
+static int pg_signins_expire(struct store *s, int64_t now)
+{
+	struct pg_params p = { 0 };
+
+	p_int(&p, now);
+	return pg_do(as_pg(s), PS_SIGNINS_EXPIRE, &p, "expire sign-in codes", NULL);
+}
+
 /* A login's first reads, with its BEGIN and user lock: one round trip
  * instead of five. The lock comes first in the pipeline: at READ COMMITTED
  * each later statement reads after it was granted. */
@@ -1199,6 +1274,10 @@ static int pg_login_read(struct store *s, const char *user, struct store_user *u
 		.approval_update = pg_approval_update, \
 		.approvals_expire = pg_approvals_expire, \
 		.approvals_get = pg_approvals_get, \
+		.signin_put = pg_signin_put, \
+		.signin_get = pg_signin_get, \
+		.signin_delete = pg_signin_delete, \
+		.signins_expire = pg_signins_expire, \
 		.login_read = pg_login_read, \
 		.savepoint = pg_savepoint, \
 		.group_default = 1, \

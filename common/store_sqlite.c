@@ -20,7 +20,7 @@
 #include "internal.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 enum stmt_id {
 	ST_BEGIN_READ, ST_BEGIN_WRITE, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE,
@@ -34,6 +34,7 @@ enum stmt_id {
 	ST_USER_DEL_INVITES, ST_INVITE_PUT, ST_INVITE_TAKE, ST_INVITES_EXPIRE, ST_INVITES_USER,
 	ST_USER_DEL_APPROVALS, ST_APPROVAL_PUT, ST_APPROVAL_GET, ST_APPROVAL_UPDATE,
 	ST_APPROVALS_EXPIRE, ST_APPROVALS_USER,
+	ST_USER_DEL_SIGNIN, ST_SIGNIN_PUT, ST_SIGNIN_GET, ST_SIGNINS_EXPIRE,
 	ST__COUNT
 };
 
@@ -107,6 +108,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_APPROVALS_EXPIRE] = "DELETE FROM approvals WHERE expires <= ?1",
 	[ST_APPROVALS_USER] = ("SELECT " APPROVAL_COLUMNS " FROM approvals WHERE user = ?1 "
 	                       "ORDER BY created, id"),
+	[ST_USER_DEL_SIGNIN] = "DELETE FROM signin_codes WHERE user = ?1",
+	/* One live code per user: a new one replaces the old. */
+	[ST_SIGNIN_PUT] = ("INSERT OR REPLACE INTO signin_codes(user, hash, created, expires) "
+	                   "VALUES(?1, ?2, ?3, ?4)"),
+	[ST_SIGNIN_GET] = "SELECT user, hash, created, expires FROM signin_codes WHERE user = ?1",
+	[ST_SIGNINS_EXPIRE] = "DELETE FROM signin_codes WHERE expires <= ?1",
 };
 
 /* Migrations, one per schema version: migrations[v] takes v to v + 1. */
@@ -171,6 +178,11 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	" decided_at INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX approvals_user ON approvals(user);"
 	"CREATE INDEX approvals_expires ON approvals(expires);",
+	/* 7: sign-in codes from the portal (signin.c): an HMAC of the code
+	 * under a key derived from the key file, never the code. */
+	"CREATE TABLE signin_codes(user TEXT PRIMARY KEY NOT NULL, hash BLOB NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX signin_codes_expires ON signin_codes(expires);",
 };
 
 struct store_sqlite {
@@ -650,7 +662,8 @@ static int sq_user_delete(struct store *s, const char *user, bool *found)
 	 * before the delete must not register a key or log in after it. They
 	 * are no record of the user, so they alone do not make one "found". */
 	if ((r = sq_delete_user_rows(q, ST_USER_DEL_CHALLENGES, user, &changes)) != MFA_OK ||
-	    (r = sq_delete_user_rows(q, ST_USER_DEL_APPROVALS, user, &changes)) != MFA_OK)
+	    (r = sq_delete_user_rows(q, ST_USER_DEL_APPROVALS, user, &changes)) != MFA_OK ||
+	    (r = sq_delete_user_rows(q, ST_USER_DEL_SIGNIN, user, &changes)) != MFA_OK)
 		return r;
 	return MFA_OK;
 }
@@ -1515,6 +1528,86 @@ out:
 	return r;
 }
 
+static int sq_signin_put(struct store *s, const struct store_signin *c)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_SIGNIN_PUT);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, c->user, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, c->hash, STORE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->created);
+	sqlite3_bind_int64(st, 4, c->expires);
+	return sq_done(q, st, "store sign-in code");
+}
+
+/* One sign-in code row (user, hash, created, expires). */
+static bool sq_signin_row(sqlite3_stmt *st, struct store_signin *c)
+{
+	const void *hash = sqlite3_column_blob(st, 1);
+
+	memset(c, 0, sizeof(*c));
+	if (!hash || sqlite3_column_bytes(st, 1) != STORE_HASH_LEN ||
+	    !text_column(st, 0, c->user, sizeof(c->user)))
+		return false;
+	memcpy(c->hash, hash, STORE_HASH_LEN);
+	c->created = sqlite3_column_int64(st, 2);
+	c->expires = sqlite3_column_int64(st, 3);
+	return store_signin_ok(c);
+}
+
+static int sq_signin_get(struct store *s, const char *user, struct store_signin *c, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_SIGNIN_GET);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	*found = false;
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (!sq_signin_row(st, c)) {
+			sqlite3_reset(st);
+			memset(c, 0, sizeof(*c));
+			snprintf(q->base.err, sizeof(q->base.err), "store %s: malformed sign-in code",
+			         q->path);
+			return MFA_ERR_CORRUPT;
+		}
+		*found = true;
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_fail(q, rc, "read sign-in code");
+	return MFA_OK;
+}
+
+static int sq_signin_delete(struct store *s, const char *user, bool *found)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	int changes = 0, r;
+
+	*found = false;
+	if ((r = sq_delete_user_rows(q, ST_USER_DEL_SIGNIN, user, &changes)) == MFA_OK)
+		*found = changes > 0;
+	return r;
+}
+
+static int sq_signins_expire(struct store *s, int64_t now)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3_stmt *st = sq_stmt(q, ST_SIGNINS_EXPIRE);
+
+	if (!st)
+		return MFA_ERR_STORE;
+	sqlite3_bind_int64(st, 1, now);
+	return sq_done(q, st, "expire sign-in codes");
+}
+
 static int sq_location_check(const char *location, char *err, size_t errlen)
 {
 	if (location[0] == '/')
@@ -1604,6 +1697,10 @@ const struct store_ops store_sqlite_ops = {
 	.approval_update = sq_approval_update,
 	.approvals_expire = sq_approvals_expire,
 	.approvals_get = sq_approvals_get,
+	.signin_put = sq_signin_put,
+	.signin_get = sq_signin_get,
+	.signin_delete = sq_signin_delete,
+	.signins_expire = sq_signins_expire,
 	.savepoint = sq_savepoint,
 	/* One writer at a time for the whole file: waiting in a batch costs
 	 * less than waiting for the lock, and a commit is shared. */

@@ -43,6 +43,9 @@ struct attempt {
 	size_t pre_nfactors;
 	struct otp_prepared *pre_otp;   /* pre_nfactors of them */
 	bool decoy_done;                /* attempt_decoy ran in the prepare */
+	/* The typed code in a sign-in code's stored form (signin.c), made
+	 * before the write. */
+	unsigned char signin_mac[STORE_HASH_LEN];
 };
 
 struct otp_prepared {
@@ -373,6 +376,35 @@ out:
 	return r;
 }
 
+/* The user's live sign-in code from the portal, if the typed code is it:
+ * taken in this transaction (one login gets in with it). It counts only
+ * while the user still has the passkey it was made with. *live says
+ * whether there is one, for telling a wrong code from no factor. */
+static int attempt_signin(struct attempt *a, bool *live)
+{
+	struct store *st = a->tx->st;
+	struct store_signin c;
+	bool found, has_key = false;
+	int r;
+
+	*live = false;
+	if ((r = st->ops->signin_get(st, a->req->user, &c, &found)) != MFA_OK)
+		return r;
+	for (size_t i = 0; i < a->nfactors; i++)
+		has_key |= a->factors[i].active && a->factors[i].type == MFA_FACTOR_WEBAUTHN;
+	if (!found || c.expires <= a->now || !has_key)
+		return MFA_ERR_BAD_CODE;
+	*live = true;
+	if (CRYPTO_memcmp(c.hash, a->signin_mac, STORE_HASH_LEN) != 0)
+		return MFA_ERR_BAD_CODE;
+	if ((r = st->ops->signin_delete(st, a->req->user, &found)) != MFA_OK)
+		return r;
+	if (!found)
+		return MFA_ERR_BAD_CODE;
+	a->out->via = MFA_VIA_SIGNIN_CODE;
+	return MFA_OK;
+}
+
 static const char *outcome_name(int r)
 {
 	switch (r) {
@@ -399,7 +431,10 @@ static int attempt_audit(struct attempt *a, int r)
 
 	if (a->out->factor_id[0])
 		ev.factor = a->out->factor_id;
-	if (r == MFA_OK && a->out->via == MFA_VIA_RECOVERY)
+	if (r == MFA_OK && a->out->via == MFA_VIA_SIGNIN_CODE) {
+		ev.factor = "signin-code";
+		snprintf(detail, sizeof(detail), "sign-in code from the portal");
+	} else if (r == MFA_OK && a->out->via == MFA_VIA_RECOVERY)
 		snprintf(detail, sizeof(detail), "recovery code, %u left", a->out->recovery_left);
 	else if (r == MFA_ERR_CLOCK_DRIFT)
 		snprintf(detail, sizeof(detail), "code valid %ld s %s: device clock off",
@@ -464,7 +499,7 @@ static int attempt_run(struct attempt *a)
 	mfa_ctx *ctx = a->ctx;
 	struct store *st = a->tx->st;
 	const struct store_ops *ops = st->ops;
-	bool found, twin = false, has_codes = false, user_dirty = false;
+	bool found, twin = false, has_codes = false, has_signin = false, user_dirty = false;
 	int r, verdict;
 
 	/* A twin matters only to a name with nothing of its own; a stranger's
@@ -496,12 +531,16 @@ static int attempt_run(struct attempt *a)
 		if (a->uniform) {
 			struct store_recovery *codes = NULL;
 			size_t ncodes = 0;
+			struct store_signin unused_signin;
+			bool unused_found;
 
 			attempt_decoy(a);
-			/* A wrong code reads the recovery codes: so does this, to
-			 * take as many store round trips (PostgreSQL). Not used. */
+			/* A wrong code reads the recovery codes and the sign-in
+			 * code: so does this, to take as many store round trips
+			 * (PostgreSQL). Not used. */
 			if (ops->recovery_get(st, a->req->user, &codes, &ncodes) == MFA_OK)
 				free(codes);
+			(void)ops->signin_get(st, a->req->user, &unused_signin, &unused_found);
 		}
 		a->out->locked_until = (time_t)a->user.locked_until;
 		a->out->locked_seconds = (unsigned)(a->user.locked_until - a->now);
@@ -519,9 +558,14 @@ static int attempt_run(struct attempt *a)
 		if (r == MFA_OK || !mfa_err_is_verdict(r))
 			verdict = r;
 	}
+	if (verdict != MFA_OK && mfa_err_is_verdict(verdict)) {
+		r = attempt_signin(a, &has_signin);
+		if (r == MFA_OK || !mfa_err_is_verdict(r))
+			verdict = r;
+	}
 	if (!mfa_err_is_verdict(verdict) && verdict != MFA_OK)
 		return attempt_abort(a, verdict);
-	if (verdict != MFA_OK && a->active == 0 && !has_codes) {
+	if (verdict != MFA_OK && a->active == 0 && !has_codes && !has_signin) {
 		/* No row is written for a name without a factor: a stranger
 		 * typing names must not create any. */
 		for (size_t i = 0; i < a->nfactors; i++)
@@ -607,6 +651,10 @@ int verify_attempt(mfa_ctx *ctx, const struct mfa_request *req, bool uniform,
 		(void)attempt_audit(&a, r);
 		goto out;
 	}
+	if ((r = signin_code_mac(ctx, req->user, a.code, a.signin_mac)) != MFA_OK) {
+		(void)attempt_audit(&a, r);
+		goto out;
+	}
 	if ((r = attempt_prepare(&a, group_busy(ctx))) == MFA_OK)
 		r = group_run(ctx, req->user, attempt_try, &a);
 	if (!a.audited || r != MFA_OK)
@@ -616,6 +664,7 @@ out:
 	store_factors_free(&a.pre_factors, a.pre_nfactors);
 	free(a.pre_otp);
 	OPENSSL_cleanse(a.code, sizeof(a.code));
+	OPENSSL_cleanse(a.signin_mac, sizeof(a.signin_mac));
 	out->result = r;
 	return r;
 }

@@ -595,5 +595,7 @@ void api_handle(struct web_request *rq, struct web_reply *rp)
 	}
 	if (api_self(rq, rp) || api_staff(rq, rp))
 		return;
+	if (api_signin_code(rq, rp))
+		return;
 	reply_error(rp, 404, "No such request.");
 }

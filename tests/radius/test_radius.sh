@@ -211,6 +211,39 @@ radius "$P_APPEND" "User-Name = keyonly, User-Password = hunter2"
 rejected
 says "This account signs in with a security key"
 
+case_begin signin_code_append_and_otp
+# A key-only user's sign-in code from the portal (build/signin_tool makes
+# it as mfa-web does after the passkey): where an app's code goes, once.
+webauthn_register kate || fail "kate's security key"
+radius "$P_APPEND" "User-Name = kate, User-Password = \"hunter2123456\""
+rejected
+c=$("$ROOT/build/signin_tool" kate) || fail "no sign-in code for kate"
+radius "$P_APPEND" "User-Name = kate, User-Password = \"hunter2$c\""
+accepted
+radius "$P_APPEND" "User-Name = kate, User-Password = \"hunter2$c\""
+rejected
+audited '"event":"verify","user":"kate","source":"radius:vpn-test","outcome":"accepted","factor":"signin-code"'
+# A wrong password stops it before the code is looked at: the code lives on.
+c=$("$ROOT/build/signin_tool" kate)
+radius "$P_APPEND" "User-Name = kate, User-Password = \"wrongpw$c\""
+rejected
+radius "$P_OTP" "User-Name = kate, User-Password = $c"
+accepted
+radius "$P_OTP" "User-Name = kate, User-Password = $c"
+rejected
+says_uniform
+# challenge mode: after the password a key-only user with a live code is
+# asked for it (without one: refused, as before).
+radius "$P_CHALLENGE" "User-Name = kate, User-Password = hunter2"
+rejected
+says "This account signs in with a security key"
+c=$("$ROOT/build/signin_tool" kate)
+radius "$P_CHALLENGE" "User-Name = kate, User-Password = hunter2"
+state=$(reply_state)
+[ -n "$state" ] || fail "no challenge for a live sign-in code: $OUT"
+radius "$P_CHALLENGE" "User-Name = kate, User-Password = $c, State = $state"
+accepted
+
 case_begin lost_audit_event_in_radius_log
 # An audit file radiusd cannot append to (a directory in its place, which
 # stops root too): the login goes on (audit_required = no), and radius.log

@@ -27,6 +27,7 @@ static const struct {
 	{ wire_tests, SQLITE }, { group_tests, BOTH }, { invite_tests, BOTH },
 	{ web_session_tests, SQLITE },
 	{ approval_tests, BOTH },
+	{ signin_tests, BOTH },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";
@@ -65,7 +66,7 @@ void test_pg_reset(void)
 	if (PQstatus(conn) == CONNECTION_OK)
 		res = PQexec(conn, "SET client_min_messages = warning; DROP TABLE IF EXISTS mfa_schema, "
 		                   "mfa_users, mfa_factors, mfa_recovery, mfa_challenges, mfa_decoy, mfa_invites, "
-		                   "mfa_approvals");
+		                   "mfa_approvals, mfa_signin_codes");
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "test_pg_reset: %s\n", PQerrorMessage(conn));
 		abort();

@@ -324,8 +324,9 @@ static void approval_store_upgrade(void)
 	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6,
 	                        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", NULL), MFA_OK);
 	mfa_ctx_free(&ctx);
-	CHECK(env_sql(&env, "DROP TABLE approvals; PRAGMA user_version = 5",
-	              "DROP TABLE mfa_approvals; UPDATE mfa_schema SET version = 2"));
+	CHECK(env_sql(&env, "DROP TABLE approvals; DROP TABLE signin_codes; PRAGMA user_version = 5",
+	              "DROP TABLE mfa_approvals; DROP TABLE mfa_signin_codes; "
+	              "UPDATE mfa_schema SET version = 2"));
 	CHECK_EQ_INT(approvals_stored(&env), -1);
 	if (test_pg_uri()) {
 		CHECK_EQ_INT(mfa_ctx_new(&c2), MFA_OK);
@@ -340,7 +341,7 @@ static void approval_store_upgrade(void)
 	CHECK_EQ_INT(mfa_approval_create(ctx, &ssh_alice, "host1", 0, id, &number), MFA_OK);
 	CHECK_EQ_INT(approvals_stored(&env), 1);
 	CHECK_EQ_INT(env_sql_number(&env, "PRAGMA user_version", "SELECT max(version) FROM mfa_schema"),
-	             test_pg_uri() ? 3 : 6);
+	             test_pg_uri() ? 4 : 7);
 	mfa_ctx_free(&ctx);
 }
 

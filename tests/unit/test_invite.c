@@ -302,8 +302,9 @@ static void invite_store_upgrade(void)
 	CHECK_EQ_INT(env_enroll(ctx, "alice", MFA_FACTOR_TOTP, NULL, 6,
 	                        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", NULL), MFA_OK);
 	mfa_ctx_free(&ctx);
-	CHECK(env_sql(&env, "DROP TABLE invites; DROP TABLE approvals; PRAGMA user_version = 4",
-	              "DROP TABLE mfa_invites; DROP TABLE mfa_approvals; "
+	CHECK(env_sql(&env, "DROP TABLE invites; DROP TABLE approvals; DROP TABLE signin_codes; "
+	              "PRAGMA user_version = 4",
+	              "DROP TABLE mfa_invites; DROP TABLE mfa_approvals; DROP TABLE mfa_signin_codes; "
 	              "UPDATE mfa_schema SET version = 1"));
 	CHECK_EQ_INT(invites_stored(&env), -1);
 	if (test_pg_uri()) {
@@ -321,7 +322,7 @@ static void invite_store_upgrade(void)
 	CHECK_EQ_INT(mfa_invite_redeem(ctx, token_of(url), user, sizeof(user)), MFA_OK);
 	CHECK_EQ_INT(invites_stored(&env), 0);
 	CHECK_EQ_INT(env_sql_number(&env, "PRAGMA user_version", "SELECT max(version) FROM mfa_schema"),
-	             test_pg_uri() ? 3 : 6);
+	             test_pg_uri() ? 4 : 7);
 	mfa_ctx_free(&ctx);
 }
 

@@ -404,7 +404,7 @@ static void store_migrates_v1(void)
 	mfa_ctx_free(&ctx);
 	/* What schema version 1 looked like. */
 	sql(&env, "DROP TABLE challenges; DROP INDEX factors_cred_id; DROP INDEX factors_user_nocase;"
-	          "DROP TABLE decoy; DROP TABLE invites; DROP TABLE approvals;"
+	          "DROP TABLE decoy; DROP TABLE invites; DROP TABLE approvals; DROP TABLE signin_codes;"
 	          "ALTER TABLE users DROP COLUMN enroll; ALTER TABLE factors DROP COLUMN inline;"
 	          "ALTER TABLE factors DROP COLUMN burnt_step;"
 	          "ALTER TABLE recovery DROP COLUMN kind;"

@@ -698,6 +698,88 @@ static void conf_approvals_case(const char *uri)
 	store_close(&s);
 }
 
+/* Sign-in codes: one per user, put replaces it; delete says whether there
+ * was one; expiry at or before now; user_delete removes them (they alone
+ * find no one); a malformed row is refused on read. */
+static void signin_make(struct store_signin *c, const char *user, unsigned char fill,
+                        int64_t created)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->user, sizeof(c->user), "%s", user);
+	memset(c->hash, fill, sizeof(c->hash));
+	c->created = created;
+	c->expires = created + 300;
+}
+
+static void conf_signin_codes_case(const char *uri)
+{
+	struct mfa_config cfg;
+	struct store *s = conf_open(uri, &cfg);
+	struct store_signin a1, a2, b, got;
+	bool found;
+
+	if (!s)
+		return;
+	signin_make(&a1, "alice", 0x11, 1000);
+	signin_make(&a2, "alice", 0x22, 1100);
+	signin_make(&b, "bob", 0x33, 900);
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_put(s, &a1), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_put(s, &a2), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(store_begin_user(s, "bob"), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_get(s, "alice", &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_STR(got.user, "alice");
+	CHECK(!memcmp(got.hash, a2.hash, sizeof(got.hash)));
+	CHECK_EQ_INT(got.created, 1100);
+	CHECK_EQ_INT(got.expires, 1400);
+	CHECK_EQ_INT(s->ops->signin_get(s, "carol", &got, &found), MFA_OK);
+	CHECK(!found);
+	s->ops->rollback(s);
+	/* Delete: once; a rolled-back one leaves it. */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_delete(s, "alice", &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->signin_delete(s, "alice", &found), MFA_OK);
+	CHECK(!found);
+	s->ops->rollback(s);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_get(s, "alice", &got, &found), MFA_OK);
+	CHECK(found);
+	s->ops->rollback(s);
+	/* Expiry: at or before now. */
+	CHECK_EQ_INT(s->ops->begin(s, true), MFA_OK);
+	CHECK_EQ_INT(s->ops->signins_expire(s, 1200), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_get(s, "bob", &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->signin_get(s, "alice", &got, &found), MFA_OK);
+	CHECK(found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* user_delete: the user's goes; alone it finds no one. */
+	CHECK_EQ_INT(store_begin_user(s, "alice"), MFA_OK);
+	CHECK_EQ_INT(s->ops->user_delete(s, "alice", &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->signin_get(s, "alice", &got, &found), MFA_OK);
+	CHECK(!found);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	/* A row no version of mfa writes (expiring when made) is refused. */
+	signin_make(&b, "carol", 0x44, 5000);
+	b.expires = b.created;
+	CHECK_EQ_INT(store_begin_user(s, "carol"), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_put(s, &b), MFA_OK);
+	CHECK_EQ_INT(s->ops->commit(s), MFA_OK);
+	CHECK_EQ_INT(s->ops->begin(s, false), MFA_OK);
+	CHECK_EQ_INT(s->ops->signin_get(s, "carol", &got, &found), MFA_ERR_CORRUPT);
+	CHECK(!found);
+	CHECK(strstr(s->err, "malformed sign-in code") != NULL);
+	s->ops->rollback(s);
+	store_close(&s);
+}
+
 /* A row no version of mfa writes is refused on read, whoever wrote it. */
 static void conf_corrupt_case(const char *uri)
 {
@@ -954,6 +1036,7 @@ FOR_EACH_URI(conf_race, conf_race_case)
 FOR_EACH_URI(conf_login_read, conf_login_read_case)
 FOR_EACH_URI(conf_invites, conf_invites_case)
 FOR_EACH_URI(conf_approvals, conf_approvals_case)
+FOR_EACH_URI(conf_signin_codes, conf_signin_codes_case)
 FOR_EACH_URI(conf_factor_order, conf_factor_order_case)
 
 /* The shared row checks, on their own. */
@@ -1022,6 +1105,7 @@ const struct test_case store_conformance_tests[] = {
 	{ "store_conf_login_read", conf_login_read },
 	{ "store_conf_invites", conf_invites },
 	{ "store_conf_approvals", conf_approvals },
+	{ "store_conf_signin_codes", conf_signin_codes },
 	{ "store_conf_factor_order", conf_factor_order },
 	{ "store_conf_row_checks", conf_row_checks },
 	{ NULL, NULL },

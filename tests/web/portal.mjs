@@ -288,6 +288,22 @@ const userSteps = [
 		await page.goto(args.url + '/', { timeout: WAIT_MS });
 		await signedIn();
 	}],
+	['browser_signin_code', async () => {
+		// A passkey-only user: "Get a sign-in code", the key once more, then a
+		// code that logs in once wherever an app's code goes (mfactl verify).
+		await shown('#view-signin-code');
+		const before = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials[0].signCount;
+		await page.click('#signin-code-get');
+		await message(/^Type this code where your VPN asks for a code, within 5 minutes\. It works once\./);
+		const code = (await text('#signin-code')).trim();
+		check(/^\d{6}$/.test(code), `#signin-code '${code}'`);
+		check(/^Valid until /.test(await text('#signin-code-expires')), 'no expiry shown');
+		const after = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials[0].signCount;
+		check(after > before, `the authenticator did not sign (count ${before} → ${after})`);
+		const verify = (c) => cmd(args.mfactl, ['--config', args.config, 'verify', args.user, c]).code;
+		check(verify(code) === 0, 'the sign-in code was refused');
+		check(verify(code) === 1, 'the sign-in code worked twice');
+	}],
 	['browser_add_app', async () => {
 		await page.click('#add-app');
 		await shown('#app-setup');

@@ -38,7 +38,7 @@ async function refresh() {
 	$("who").textContent = session.stage === "signed_in" ? session.user : "";
 	$("signout").hidden = session.stage === "none" || !session.stage;
 	if (session.stage === "signed_in") {
-		const views = ["view-home", "view-add", "view-recovery", "view-data"];
+		const views = ["view-home", "view-signin-code", "view-add", "view-recovery", "view-data"];
 		if (session.staff)
 			views.push("view-staff");
 		show(views);
@@ -77,6 +77,8 @@ async function loadMe() {
 		li.dataset.id = f.id;
 		list.append(li);
 	}
+	// Sign-in codes are for accounts that sign in with a passkey.
+	$("view-signin-code").hidden = !me.factors.some((f) => f.type === "passkey");
 	fillRows($("signins"), (me.signins || []).map((e) => [when(e.time), e.nas_id || e.source,
 		e.remote || e.station || "", e.outcome]));
 	$("recovery-count").textContent = me.recovery_total ?
@@ -132,6 +134,30 @@ $("use-passkey").addEventListener("click", async () => {
 		say("");
 		await refresh();
 	} catch (e) { say(e.message); }
+});
+
+// A code for a VPN that cannot ask for the passkey: the passkey once more,
+// then the code, shown until it expires.
+let signinCodeTimer = 0;
+$("signin-code-get").addEventListener("click", async () => {
+	try {
+		const begin = await api("POST", "/api/me/signin-code/begin");
+		const cred = await navigator.credentials.get({
+			publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.options) });
+		const r = await api("POST", "/api/me/signin-code/finish", { response: cred.toJSON() });
+		$("signin-code").textContent = r.code;
+		$("signin-code-expires").textContent = "Valid until " + new Date(r.expires * 1000).toLocaleTimeString() + ".";
+		$("signin-code-shown").hidden = false;
+		clearTimeout(signinCodeTimer);
+		signinCodeTimer = setTimeout(() => {
+			$("signin-code").textContent = "";
+			$("signin-code-shown").hidden = true;
+		}, Math.max(0, r.expires * 1000 - Date.now()));
+		say(r.message, true);
+	} catch (e) {
+		say(e.name === "NotAllowedError" || e.name === "AbortError" ?
+			"The security key gave no answer: try again." : e.message);
+	}
 });
 
 $("add-passkey").addEventListener("click", async () => {
