@@ -174,11 +174,21 @@ id=$(link_id)
 grep -q "This sign-in was not approved" <<< "$SCREEN" || fail "no refusal text: $SCREEN"
 [ "$CASE_FAILED" -eq 0 ] || show_log
 
-case_begin sshd_another_users_passkey_refused
-# U2's passkey on U1's link: the page asks for U1's key, U2's browser has
-# none; U1's login is refused and its approval stays pending (a stranger
-# cannot burn it either).
-ssh_login "$U1" "$TO_PROMPT$(approve_as "$T/$U2.key.json")
+case_begin sshd_another_users_approval_refused
+# U2's approval at this host and service, approved with U2's key but not
+# used: its id typed at U1's prompt gets U1 nowhere (U1's login asks about
+# its own). Then U2's passkey on U1's link: the page asks for U1's key,
+# U2's browser has none. U1 is refused; U1's approval stays pending (a
+# stranger cannot burn it), U2's stays approved and unused.
+run "$ROOT/build/wire_client" "$(mfad_sock mfa)" "$U2" - "$SVC" --op approval-begin --password-verified
+other_id=$(sed -n 's/^approval //p' <<< "$OUT")
+other_num=$(sed -n 's/^text .* number \([0-9]*\) .*/\1/p' <<< "$OUT")
+{ [ -n "$other_id" ] && [ -n "$other_num" ]; } || fail "no approval for $U2: $OUT"
+$APPROVE approve --cred "$T/$U2.key.json" "$WEB_URL/a/$other_id" "$other_num" > /dev/null 2>&1 ||
+	fail "$U2 could not approve its own approval"
+ssh_login "$U1" "$TO_PROMPT
+answer $other_id
+$(approve_as "$T/$U2.key.json")
 after 4500
 answer \"\"
 $PRESS_ENTER" "$PW1"
@@ -187,7 +197,9 @@ browser_said 1 "The security key gave no answer"
 id=$(link_id)
 [ "$(state "$id")" = 0 ] || fail "U1's approval: state $(state "$id"), expected pending (0)"
 [ "$(approval "$id" approved)" = 0 ] || fail "approved by another user's key"
-# U2's key itself works: on U2's own login.
+[ "$(state "$other_id")" = 1 ] || fail "U2's approval: state $(state "$other_id"), expected approved (1)"
+[ "$(approval "$other_id" consumed)" = 0 ] || fail "U2's approval consumed"
+# U2's key itself works, on U2's own login.
 ssh_login "$U2" "$TO_PROMPT$(approve_as "$T/$U2.key.json")
 answer \"\"
 $PRESS_ENTER" "$PW2"
