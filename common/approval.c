@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "factor.h"
@@ -387,4 +388,79 @@ int mfa_approval_prompt(mfa_ctx *ctx, const char *id, unsigned number, const cha
 		                size - 1);
 	}
 	return MFA_OK;
+}
+
+int mfa_approval_pam_requester(const char *host, const char *service, char *buf, size_t size)
+{
+	char here[256] = "";
+	int n;
+
+	if (!buf || !size)
+		return MFA_ERR_INVALID;
+	buf[0] = '\0';
+	if (!service || !service[0])
+		return MFA_ERR_INVALID;
+	if (!host) {
+		if (gethostname(here, sizeof(here) - 1) != 0 || !here[0])
+			snprintf(here, sizeof(here), "localhost");
+		host = here;
+	}
+	n = snprintf(buf, size, "pam:%s:%s", host, service);
+	if (n < 0 || (size_t)n >= size) {
+		buf[0] = '\0';
+		return MFA_ERR_INVALID;
+	}
+	return MFA_OK;
+}
+
+int mfa_approval_offer(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
+                       const char *then, char id[MFA_APPROVAL_ID_LEN + 1], char *text,
+                       size_t text_size)
+{
+	struct mfa_user_info info;
+	unsigned number = 0;
+	int r;
+
+	if (id)
+		id[0] = '\0';
+	if (text && text_size)
+		text[0] = '\0';
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		return r;
+	if (!req || !id || !text || !text_size || !then)
+		return ctx_fail(ctx, MFA_ERR_INVALID, "approval: no request or no room for the text");
+	/* Nothing to offer: the login goes on as without approvals. */
+	if (!ctx->cfg.web_url[0])
+		return MFA_ERR_NOT_FOUND;
+	r = mfa_user_info_get(ctx, req->user, &info);
+	if (r == MFA_ERR_NOT_FOUND || (r == MFA_OK && info.webauthn_credentials == 0)) {
+		ctx->error[0] = '\0';
+		return MFA_ERR_NOT_FOUND;
+	}
+	if (r != MFA_OK)
+		return r;
+	if (info.locked_until > ctx_now(ctx))
+		return MFA_ERR_LOCKED;
+	/* Every id has its length and every number two digits: a text that
+	 * fits now fits then, and no row is made for one that cannot be shown. */
+	if ((r = mfa_approval_prompt(ctx, "22222222", 99, then, text, text_size)) != MFA_OK)
+		return r;
+	if ((r = mfa_approval_create(ctx, req, requester, 0, id, &number)) != MFA_OK)
+		return r;
+	return mfa_approval_prompt(ctx, id, number, then, text, text_size);
+}
+
+const char *mfa_approval_poll_text(int r)
+{
+	switch (r) {
+	case MFA_OK:
+		return "Sign-in approved.";
+	case MFA_ERR_PENDING:
+		return "Not approved yet: approve it on the page, then press Enter.";
+	case MFA_ERR_CHALLENGE:
+		return "This sign-in was not approved (a wrong number, refused or expired): start "
+		       "again.";
+	default:
+		return NULL;
+	}
 }

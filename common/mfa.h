@@ -481,6 +481,27 @@ int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char
  * web_url; MFA_ERR_INVALID for a malformed id or a buf too small (then ""). */
 int mfa_approval_prompt(mfa_ctx *ctx, const char *id, unsigned number, const char *then,
                         char *buf, size_t size);
+/* The requester of a PAM login: "pam:HOST:SERVICE", service being what
+ * follows "pam:" in the login's source ("sshd", "sudo uid 1000"); host NULL
+ * is this host's name. The same for pam_mfa.so (mfad) and
+ * pam_mfa_local.so. MFA_ERR_INVALID if it does not fit in size. */
+int mfa_approval_pam_requester(const char *host, const char *service, char *buf, size_t size);
+/* What PAM's user does after approving (mfa_approval_prompt's then). */
+#define MFA_APPROVAL_PAM_THEN "press Enter."
+/* A login's offer of an approval (the password already checked by the
+ * caller), living approve_timeout: MFA_ERR_NOT_FOUND when none is offered
+ * (web_url unset, or req->user has no active security key or passkey: the
+ * login goes on as without approvals), MFA_ERR_LOCKED while the user is
+ * locked out; else mfa_approval_create's answer with, on MFA_OK, the id and
+ * in text the prompt (mfa_approval_prompt with then; MFA_ERR_INVALID, no
+ * approval made, if text_size cannot hold it). */
+int mfa_approval_offer(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
+                       const char *then, char id[MFA_APPROVAL_ID_LEN + 1], char *text,
+                       size_t text_size);
+/* What a login shows after mfa_approval_consume answered r: approved (MFA_OK),
+ * not yet (MFA_ERR_PENDING), not approved (MFA_ERR_CHALLENGE); NULL for a
+ * failure that is no verdict (say "unavailable"). */
+const char *mfa_approval_poll_text(int r);
 
 /* mfactl check: each part a front end needs, tried as this process (run
  * it as the service's user): "config", "key file", "store" (opened, and

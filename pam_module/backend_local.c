@@ -188,23 +188,52 @@ int backend_enroll_confirm(struct backend *b, const struct mfa_login_policy *pol
 	return answer(b, r, out);
 }
 
-/* Approvals go through mfad (pam_mfa.so) only, for now: none offered. */
+/* The same approval mfad offers pam_mfa.so (service/answer.c), bound to
+ * the same requester, pam:HOST:SERVICE: the core decides when to offer. */
 int backend_approval_begin(struct backend *b, const struct mfa_login_policy *policy,
                            char id[MFA_APPROVAL_ID_LEN + 1], struct backend_answer *out)
 {
-	(void)b;
-	(void)policy;
+	char requester[MFA_APPROVAL_REQUESTER_MAX + 1];
+	int r;
+
 	id[0] = '\0';
 	memset(out, 0, sizeof(*out));
 	out->action = MFA_LOGIN_REFUSE;
-	return out->result = MFA_ERR_NOT_FOUND;
+	/* pam_mfa asks only after_password; said again here, as mfad does. */
+	if (!policy || !policy->password_verified) {
+		pam_syslog(b->pamh, LOG_ERR, "user %s: approval asked before the password was "
+		           "checked: refused (approve needs after_password)", b->req.user);
+		return answer(b, MFA_ERR_INVALID, out);
+	}
+	if ((r = mfa_approval_pam_requester(NULL, b->source + 4, requester, sizeof(requester))) !=
+	    MFA_OK)
+		return answer(b, r, out);
+	r = mfa_approval_offer(b->ctx, &b->req, requester, MFA_APPROVAL_PAM_THEN, id, out->text,
+	                       sizeof(out->text));
+	if (r == MFA_ERR_NOT_FOUND)
+		return out->result = r;
+	if (r != MFA_OK)
+		return answer(b, r, out);
+	out->action = MFA_LOGIN_ASK;
+	return out->result = MFA_OK;
 }
 
+/* Consumes it: MFA_OK once approved, MFA_ERR_PENDING until then; the
+ * texts mfad answers pam_mfa.so. */
 int backend_approval_poll(struct backend *b, const char *id, struct backend_answer *out)
 {
-	(void)b;
-	(void)id;
+	char requester[MFA_APPROVAL_REQUESTER_MAX + 1];
+	int r;
+
 	memset(out, 0, sizeof(*out));
-	out->action = MFA_LOGIN_REFUSE;
-	return out->result = MFA_ERR_NOT_FOUND;
+	r = mfa_approval_pam_requester(NULL, b->source + 4, requester, sizeof(requester));
+	if (r == MFA_OK)
+		r = mfa_approval_consume(b->ctx, &b->req, id, requester);
+	if (!mfa_approval_poll_text(r))
+		return answer(b, r, out);
+	out->result = r;
+	out->action = r == MFA_OK ? MFA_LOGIN_ACCEPT
+	              : r == MFA_ERR_PENDING ? MFA_LOGIN_RETRY : MFA_LOGIN_REFUSE;
+	snprintf(out->text, sizeof(out->text), "%s", mfa_approval_poll_text(r));
+	return r;
 }

@@ -5,7 +5,6 @@
  */
 #include <pwd.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,50 +106,35 @@ static void op_enroll_confirm(mfa_ctx *ctx, const struct mfa_request *req,
 }
 
 /* Who may consume an approval: this host's mfad for this PAM service (and
- * caller, when not root), whatever the client says. */
-static void approval_requester(const char *source, char *buf, size_t size)
+ * caller, when not root), whatever the client says. source is "pam:SERVICE[
+ * uid N]". */
+static int approval_requester(const char *source, char *buf, size_t size)
 {
-	char host[256] = "";
-
-	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
-		snprintf(host, sizeof(host), "localhost");
-	/* source is "pam:SERVICE[ uid N]": the host goes after "pam:". */
-	snprintf(buf, size, "pam:%s:%s", host, source + 4);
+	return mfa_approval_pam_requester(NULL, source + 4, buf, size);
 }
 
-/* WIRE_OP_APPROVAL_BEGIN: offered only to a user with a security key when
- * the portal's address is known; else a refusal pam_mfa reads as "not
- * available" (MFA_ERR_NOT_FOUND), and the login goes on without. */
+/* WIRE_OP_APPROVAL_BEGIN: mfa_approval_offer; its MFA_ERR_NOT_FOUND (no
+ * security key, no portal) pam_mfa reads as "not available", and the login
+ * goes on without. */
 static void op_approval_begin(mfa_ctx *ctx, const struct mfa_request *req,
                               struct wire_login_reply *reply)
 {
-	const char *web_url = mfa_config_text(ctx, "web_url");
 	char requester[MFA_APPROVAL_REQUESTER_MAX + 1], id[MFA_APPROVAL_ID_LEN + 1];
-	struct mfa_user_info info;
-	unsigned number = 0;
 	int r;
 
 	reply->action = MFA_LOGIN_REFUSE;
-	if (!web_url || !web_url[0] || mfa_user_info_get(ctx, req->user, &info) != MFA_OK ||
-	    info.webauthn_credentials == 0) {
-		reply->status = MFA_ERR_NOT_FOUND;
-		return;
-	}
-	if (info.locked_until > time(NULL)) {
-		reply->status = MFA_ERR_LOCKED;
-		verdict_text(MFA_ERR_LOCKED, reply->text, sizeof(reply->text));
-		return;
-	}
-	approval_requester(req->source, requester, sizeof(requester));
-	r = mfa_approval_create(ctx, req, requester, 0, id, &number);
+	r = approval_requester(req->source, requester, sizeof(requester));
+	if (r == MFA_OK)
+		r = mfa_approval_offer(ctx, req, requester, MFA_APPROVAL_PAM_THEN, id, reply->text,
+		                       sizeof(reply->text));
 	reply->status = (uint32_t)r;
 	if (r != MFA_OK) {
-		verdict_text(r, reply->text, sizeof(reply->text));
+		if (r != MFA_ERR_NOT_FOUND)
+			verdict_text(r, reply->text, sizeof(reply->text));
 		return;
 	}
 	reply->action = MFA_LOGIN_ASK;
 	snprintf(reply->approval, sizeof(reply->approval), "%s", id);
-	mfa_approval_prompt(ctx, id, number, "press Enter.", reply->text, sizeof(reply->text));
 }
 
 /* WIRE_OP_APPROVAL_POLL: MFA_OK once, when approved (consumed now);
@@ -161,27 +145,15 @@ static void op_approval_poll(mfa_ctx *ctx, const struct mfa_request *req, const 
 	char requester[MFA_APPROVAL_REQUESTER_MAX + 1];
 	int r;
 
-	approval_requester(req->source, requester, sizeof(requester));
-	r = mfa_approval_consume(ctx, req, id, requester);
+	r = approval_requester(req->source, requester, sizeof(requester));
+	if (r == MFA_OK)
+		r = mfa_approval_consume(ctx, req, id, requester);
 	reply->status = (uint32_t)r;
-	switch (r) {
-	case MFA_OK:
-		reply->action = MFA_LOGIN_ACCEPT;
-		snprintf(reply->text, sizeof(reply->text), "Sign-in approved.");
-		break;
-	case MFA_ERR_PENDING:
-		reply->action = MFA_LOGIN_RETRY;
-		snprintf(reply->text, sizeof(reply->text), "Not approved yet: approve it on the page, "
-		         "then press Enter.");
-		break;
-	default:
-		reply->action = MFA_LOGIN_REFUSE;
-		snprintf(reply->text, sizeof(reply->text), "%s",
-		         r == MFA_ERR_CHALLENGE ? "This sign-in was not approved (a wrong number, "
-		                                  "refused or expired): start again."
-		                                : "Verification is unavailable: ask your administrator.");
-		break;
-	}
+	reply->action = r == MFA_OK ? MFA_LOGIN_ACCEPT
+	                : r == MFA_ERR_PENDING ? MFA_LOGIN_RETRY : MFA_LOGIN_REFUSE;
+	snprintf(reply->text, sizeof(reply->text), "%s",
+	         mfa_approval_poll_text(r) ? mfa_approval_poll_text(r)
+	                                   : "Verification is unavailable: ask your administrator.");
 }
 
 void answer(mfa_ctx *ctx, struct password_gate *g, uid_t uid, const struct wire_login_request *r,

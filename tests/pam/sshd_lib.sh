@@ -104,6 +104,9 @@ cleanup() {
 trap cleanup EXIT
 trap '[ -z "$CASE" ] || fail "interrupted by a signal"; exit 130' INT TERM HUP
 
+# SSHD_MFA_CONF (set before sourcing): lines for mfa.conf, before the store
+# is made.
+if [ -n "${SSHD_MFA_CONF:-}" ]; then printf '%s\n' "$SSHD_MFA_CONF" >> "$MFA_CONFIG"; fi
 "$MFACTL" init > /dev/null || abort "mfactl init failed"
 # pam_mfa.so asks mfad, as on a real host.
 . "$(dirname "${BASH_SOURCE[0]}")/../service/lib.sh"

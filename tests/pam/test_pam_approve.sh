@@ -144,12 +144,32 @@ expect_out "error: This account signs in with a security key, which this login c
 grep -q "Approve this" <<< "$OUT" && fail "an approval without web_url: $OUT"
 mfad_stop noweb
 
-case_begin the_local_module_offers_none_yet
-# pam_mfa_local.so takes the option but has no approvals (mfad only): as before.
+case_begin the_local_module_offers_the_same_approval
+# pam_mfa_local.so (the core in the process) offers what mfad offers: the
+# same text, bound to the same requester, pam:HOST:SERVICE.
 echo "auth required $ROOT/build/pam_mfa_local.so config=$MFA_CONFIG after_password approve max_tries=1" > "$SVC/local"
-pam local kate 123456
+pam local kate "$(approve kate)"
+expect_out "prompt: Approve this sign-in with your security key: open https://mfa.example.com/a/"
+expect_out "— number "
+expect_out "then press Enter. Or type a code:"
+expect_out "info: Sign-in approved."
+expect_out "result: PAM_SUCCESS"
+expect_err "for pam:$HOST:local"
+grep '"outcome":"consumed"' "$T/audit.json" | grep -q "by pam:$HOST:local" ||
+	fail "consumed by whom? $(grep consumed "$T/audit.json")"
+# A wrong number: denied, the login refused.
+pam local kate "$(approve --wrong kate)"
+expect_out "error: This sign-in was not approved"
+expect_out "result: PAM_AUTH_ERR"
+[ "$(grep -c '"outcome":"denied"' "$T/audit.json")" = 2 ] ||
+	fail "denied: not audited: $(grep denied "$T/audit.json")"
+grep '"source":"pam:local"' "$T/audit.json" | grep -q '"outcome":"refused"' ||
+	fail "the refused consume: not audited"
+# Without web_url: nothing offered, the key-only user refused as before.
+echo "auth required $ROOT/build/pam_mfa_local.so config=$T/noweb.conf after_password approve max_tries=1" > "$SVC/localnoweb"
+pam localnoweb kate 123456
 expect_out "result: PAM_AUTH_ERR"
 expect_out "error: This account signs in with a security key, which this login cannot ask for"
-grep -q "Approve this" <<< "$OUT" && fail "an approval from the local module: $OUT"
+grep -q "Approve this" <<< "$OUT" && fail "an approval without web_url: $OUT"
 
 mfad_clean mfa || fail "sanitizer: $(grep -A5 Sanitizer "$MFAD_DIR/mfa.log" | head)"

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "env.h"
 #include "internal.h"
+#include "softauthn.h"
 
 static const struct mfa_request ssh_alice = { .user = "alice", .source = "pam:sshd",
 	                                      .remote = "192.0.2.7" };
@@ -417,6 +418,108 @@ static void approval_code_shaped(void)
 	CHECK(!mfa_code_shaped("ABCD-EFGH-JKM"));
 }
 
+/* What pam_mfa.so (through mfad) and pam_mfa_local.so both bind to and
+ * show: written once, in the core. */
+static void approval_pam_texts(void)
+{
+	char buf[300], small[8], service[MFA_APPROVAL_REQUESTER_MAX + 1],
+		requester[MFA_APPROVAL_REQUESTER_MAX + 1];
+
+	CHECK_EQ_INT(mfa_approval_pam_requester("host1", "sshd", buf, sizeof(buf)), MFA_OK);
+	CHECK_STR(buf, "pam:host1:sshd");
+	CHECK_EQ_INT(mfa_approval_pam_requester("host1", "sudo uid 1000", buf, sizeof(buf)), MFA_OK);
+	CHECK_STR(buf, "pam:host1:sudo uid 1000");
+	CHECK_EQ_INT(mfa_approval_pam_requester(NULL, "sshd", buf, sizeof(buf)), MFA_OK);
+	CHECK(!strncmp(buf, "pam:", 4) && strlen(buf) > strlen("pam::sshd"));
+	CHECK_EQ_INT(mfa_approval_pam_requester("host1", "", buf, sizeof(buf)), MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_approval_pam_requester("host1", "sshd", small, sizeof(small)),
+	             MFA_ERR_INVALID);
+	CHECK_STR(small, "");
+	memset(service, 'x', sizeof(service) - 1);
+	service[sizeof(service) - 1] = '\0';
+	CHECK_EQ_INT(mfa_approval_pam_requester("h", service, requester, sizeof(requester)),
+	             MFA_ERR_INVALID);
+
+	CHECK_STR(mfa_approval_poll_text(MFA_OK), "Sign-in approved.");
+	CHECK(!strncmp(mfa_approval_poll_text(MFA_ERR_PENDING), "Not approved yet", 16));
+	CHECK(!strncmp(mfa_approval_poll_text(MFA_ERR_CHALLENGE), "This sign-in was not", 20));
+	CHECK(mfa_approval_poll_text(MFA_ERR_SYSTEM) == NULL);
+}
+
+/* A security key registered for user (softauthn). */
+static void register_key(mfa_ctx *ctx, const char *user)
+{
+	struct sa_opts o = { .origin = "http://localhost:8080" };
+	struct mfa_webauthn_result res;
+	struct sa_cred *cred = NULL;
+	char *options = NULL, *response = NULL;
+
+	CHECK_EQ_INT(mfa_webauthn_register_begin(ctx, user, &options), MFA_OK);
+	CHECK_EQ_INT(sa_create(options, SA_ES256, SA_FMT_NONE, &o, &cred, &response), 0);
+	CHECK_EQ_INT(mfa_webauthn_register_finish(ctx, &(struct mfa_request){ .user = user,
+	                                                                      .source = "test" },
+	                                          response, "key", &res), MFA_OK);
+	free(options);
+	free(response);
+	sa_cred_free(&cred);
+}
+
+/* mfa_approval_offer: to a user with a security key when web_url is set,
+ * with the prompt's text; nothing without either; refused while locked. */
+static void approval_offer(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, "webauthn_rp_id = localhost\n"
+	                             "webauthn_origins = http://localhost:8080\n"
+	                             "web_url = https://mfa.example.com\n"), *noweb;
+	struct mfa_approval_info info;
+	char id[MFA_APPROVAL_ID_LEN + 1], text[1025], want[1025];
+
+	register_key(ctx, "alice");
+	CHECK_EQ_INT(mfa_approval_offer(ctx, &ssh_alice, "pam:host1:sshd", MFA_APPROVAL_PAM_THEN, id,
+	                                text, sizeof(text)), MFA_OK);
+	CHECK_EQ_INT(mfa_approval_get(ctx, id, &info), MFA_OK);
+	CHECK_STR(info.requester, "pam:host1:sshd");
+	CHECK_STR(info.service, "pam:sshd");
+	CHECK_EQ_INT(info.state, MFA_APPROVAL_PENDING);
+	/* The text names the id and one of the four numbers. */
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ_INT(mfa_approval_prompt(ctx, id, info.choices[i], MFA_APPROVAL_PAM_THEN, want,
+		                                 sizeof(want)), MFA_OK);
+		if (!strcmp(text, want))
+			break;
+		CHECK(i < 3);
+	}
+	CHECK(strstr(text, "https://mfa.example.com/a/") && strstr(text, "then press Enter."));
+	/* Too small for the text: no approval made. */
+	CHECK_EQ_INT(mfa_approval_offer(ctx, &ssh_alice, "pam:host1:sshd", MFA_APPROVAL_PAM_THEN, id,
+	                                text, 20), MFA_ERR_INVALID);
+	CHECK_STR(id, "");
+	/* bob has no key. */
+	CHECK_EQ_INT(mfa_approval_offer(ctx, &(struct mfa_request){ .user = "bob",
+	                                                             .source = "pam:sshd" },
+	                                "pam:host1:sshd", MFA_APPROVAL_PAM_THEN, id, text,
+	                                sizeof(text)), MFA_ERR_NOT_FOUND);
+	CHECK_STR(text, "");
+	CHECK_EQ_INT(approvals_stored(&env), 1);
+	/* Locked out: no approval, no row. */
+	CHECK(env_sql(&env, "INSERT INTO users(name, locked_until) VALUES('alice', 4000000000) "
+	                    "ON CONFLICT(name) DO UPDATE SET locked_until = 4000000000",
+	              "INSERT INTO mfa_users(name, locked_until) VALUES('alice', 4000000000) "
+	              "ON CONFLICT(name) DO UPDATE SET locked_until = 4000000000"));
+	CHECK_EQ_INT(mfa_approval_offer(ctx, &ssh_alice, "pam:host1:sshd", MFA_APPROVAL_PAM_THEN, id,
+	                                text, sizeof(text)), MFA_ERR_LOCKED);
+	CHECK_EQ_INT(approvals_stored(&env), 1);
+	/* No web_url: nothing offered. */
+	noweb = env_open(&env);
+	noweb->cfg.web_url[0] = '\0';
+	CHECK_EQ_INT(mfa_approval_offer(noweb, &ssh_alice, "pam:host1:sshd", MFA_APPROVAL_PAM_THEN,
+	                                id, text, sizeof(text)), MFA_ERR_NOT_FOUND);
+	CHECK_EQ_INT(approvals_stored(&env), 1);
+	mfa_ctx_free(&noweb);
+	mfa_ctx_free(&ctx);
+}
+
 const struct test_case approval_tests[] = {
 	{ "approval_once", approval_once },
 	{ "approval_wrong_number", approval_wrong_number },
@@ -429,5 +532,7 @@ const struct test_case approval_tests[] = {
 	{ "approval_config", approval_config },
 	{ "approval_prompt", approval_prompt },
 	{ "approval_code_shaped", approval_code_shaped },
+	{ "approval_pam_texts", approval_pam_texts },
+	{ "approval_offer", approval_offer },
 	{ NULL, NULL },
 };
