@@ -6,7 +6,8 @@ retransmission tests (radclient sends no packet twice on purpose).
 STEP is ID@T: at T seconds send packet ID; the first step of an ID builds
 it (its own random authenticator, a Message-Authenticator), later ones
 send the same bytes again (a retransmission). ID@r sends it again once a
-reply to it came. Prints "reply ID CODE MESSAGE" per reply, for SECONDS.
+reply to it came. Prints "reply ID CODE MESSAGE" per reply, for SECONDS (and
+"at ID SECONDS" on stderr).
 """
 import hashlib
 import hmac
@@ -72,6 +73,7 @@ def main():
             off += max(n, 2)
         replied.add(pid)
         print("reply %d %s %s" % (pid, CODES.get(code, code), " ".join(msgs)), flush=True)
+        print("at %d %.1f" % (pid, time.monotonic() - start), file=sys.stderr, flush=True)
 
 
 main()
