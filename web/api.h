@@ -48,5 +48,7 @@ bool api_self(struct web_request *rq, struct web_reply *rp);
 bool api_staff(struct web_request *rq, struct web_reply *rp);
 /* api_approval.c: /api/approval/ID..., the approval page (no session). */
 bool api_approval(struct web_request *rq, struct web_reply *rp);
+/* api_hold.c: /api/me/approvals..., the user's waiting sign-ins (RADIUS hold). */
+bool api_hold(struct web_request *rq, struct web_reply *rp);
 
 #endif
