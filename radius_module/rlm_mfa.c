@@ -474,7 +474,7 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	}
 	dval = dict_valbyname(PW_AUTH_TYPE, 0, inst->name);
 	inst->auth_type = dval ? dval->value : 0;
-	if (inst->mode != MODE_APPEND && !inst->auth_type)
+	if (inst->mode != MODE_APPEND && inst->mode != MODE_HOLD && !inst->auth_type)
 		WARN("rlm_mfa (%s): no 'Auth-Type %s' section in authenticate: requests are not "
 		     "sent to this module by Auth-Type", inst->name, inst->name);
 	if (inst->mode == MODE_HOLD &&
