@@ -57,6 +57,7 @@ mfa mfa_hold {
 MODS
 }
 hold_instance
+ln -s ../mods-available/mschap "$RADDB/mods-enabled/mschap"
 sed -i 's/^cleanup_delay = 0$/cleanup_delay = 5/' "$RADDB/radiusd.conf"
 cat >> "$RADDB/radiusd.conf" <<CONF
 server mfa-hold {
@@ -67,11 +68,16 @@ server mfa-hold {
 	}
 	authorize {
 		files
+		mschap
 		pap
 	}
 	authenticate {
 		Auth-Type PAP {
 			pap
+			mfa_hold
+		}
+		Auth-Type MS-CHAP {
+			mschap
 			mfa_hold
 		}
 	}
@@ -212,3 +218,19 @@ hold_request nobody hunter2
 rejected
 says "No authenticator is enrolled for this account"
 [ "$(count requested nobody)" = 0 ] || fail "an approval for nobody"
+
+case_begin mschap_then_hold
+# MS-CHAP (radclient's MS-CHAP-Password): mschap checks the password, then
+# the wait. A wrong one makes no approval.
+before=$(count requested kate)
+run sh -c 'printf "%s\n" "$1" | radclient -x -r 1 -t 12 "127.0.0.1:$2" auth "$3"' sh \
+	"Message-Authenticator = 0x00, User-Name = kate, MS-CHAP-Password = wrong" "$P_HOLD" "$RADIUS_SECRET"
+rejected
+[ "$(count requested kate)" = "$before" ] || fail "an approval after a wrong MS-CHAP password"
+approve_soon kate
+run sh -c 'printf "%s\n" "$1" | radclient -x -r 1 -t 12 "127.0.0.1:$2" auth "$3"' sh \
+	"Message-Authenticator = 0x00, User-Name = kate, MS-CHAP-Password = hunter2" "$P_HOLD" "$RADIUS_SECRET"
+accepted
+says "Sign-in approved."
+wait "$APPROVER" || fail "approve_tool found nothing to approve"
+[ "$(count requested kate)" = $((before + 1)) ] || fail "not one approval"
