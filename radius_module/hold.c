@@ -10,7 +10,7 @@
  * Bounds: at most hold_max requests of the instance wait at once (a slot
  * each); the rest are refused at once. A NAS that sends the login again
  * with a new packet id (its own timeout passed) finds the same approval
- * and takes over its slot: the newest request is the one the NAS still
+ * (same NAS, same caller) and takes over its slot: the newest request is the one the NAS still
  * waits for, so it alone may consume the approval; the older one is
  * refused at its next poll. A retransmission with the same id and
  * authenticator never reaches us: radiusd drops it while the original is
@@ -188,8 +188,11 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
 	pthread_mutex_lock(&h->mutex);
 	if ((*result = mfa_approval_list_open(call->ctx, call->req->user, open, 8, &n)) != MFA_OK)
 		goto fail;
+	/* The same login asked again: same NAS and caller. Another device of
+	 * the user's gets its own, with its own address on the portal. */
 	for (size_t i = 0; i < n && !id[0]; i++)
-		if (!open[i].choices[0] && !strcmp(open[i].requester, requester))
+		if (!open[i].choices[0] && !strcmp(open[i].requester, requester) &&
+		    !strcmp(open[i].remote, call->req->remote ? call->req->remote : ""))
 			memcpy(id, open[i].id, sizeof(id));
 	*slot = slot_find(h, id[0] ? id : NULL, &taken);
 	if (*slot && (*slot)->owner) {

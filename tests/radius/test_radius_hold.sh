@@ -234,3 +234,16 @@ accepted
 says "Sign-in approved."
 wait "$APPROVER" || fail "approve_tool found nothing to approve"
 [ "$(count requested kate)" = $((before + 1)) ] || fail "not one approval"
+
+case_begin another_caller_gets_its_own_approval
+# The same user from the same NAS but another device (Calling-Station-Id):
+# an approval approved for the first is not the second's.
+before=$(count requested kate) used=$(count consumed kate)
+"$ROOT/build/asan/approval_tool" create-hold kate radius:vpn-test 198.51.100.99 radius-hold:127.0.0.1 \
+	> /dev/null || fail "approval_tool create-hold"
+"$APPROVE" --hold kate > /dev/null 2>&1 || fail "approve_tool found nothing to approve"
+hold_request kate hunter2
+rejected
+says "Not approved in time"
+[ "$(count requested kate)" = $((before + 2)) ] || fail "not an approval of its own"
+[ "$(count consumed kate)" = "$used" ] || fail "another caller's approval was used"
