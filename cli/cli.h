@@ -64,6 +64,8 @@ int cmd_delete(struct cli *cli);
 int cmd_import(struct cli *cli);
 int cmd_webauthn(struct cli *cli);
 int cmd_store(struct cli *cli);
+int cmd_backup(struct cli *cli);
+int cmd_check(struct cli *cli);
 int cmd_invite(struct cli *cli);
 
 #endif

@@ -401,3 +401,17 @@ int cmd_store(struct cli *cli)
 	printf(" to %s\n", to);
 	return EXIT_OK;
 }
+
+int cmd_backup(struct cli *cli)
+{
+	int r, status;
+
+	if ((status = cli_open(cli)) != EXIT_OK)
+		return status;
+	if ((r = mfa_store_backup(cli->ctx, cli->pos[1], CLI_SOURCE)) != MFA_OK)
+		return cli_fail(cli, r);
+	printf("backup: %s (mode 0600). Keep the key file (%s) apart from it: the backup is "
+	       "of no use without it, and together they are every secret.\n", cli->pos[1],
+	       mfa_config_text(cli->ctx, "key_file"));
+	return EXIT_OK;
+}

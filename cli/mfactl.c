@@ -44,13 +44,18 @@ static const struct command commands[] = {
 	{ "webauthn", cmd_webauthn, 2, 2, "label json",
 	  "register-begin|register-finish|login-begin|login-finish USER [--label TEXT] [--json]",
 	  "security keys and passkeys: options JSON out, browser response JSON in (stdin)" },
+	{ "check", cmd_check, 0, 0, "as", "[--as USER]",
+	  "config, key, store and audit file, tried as USER (the user a front end runs as)" },
+	{ "backup", cmd_backup, 1, 1, "", "FILE",
+	  "a consistent copy of the SQLite store into FILE (new), while logins go on" },
 	{ "store", cmd_store, 1, 1, "to json", "copy --to URI [--json]",
 	  "copy every record of the configured store into another, made by 'mfactl init'" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mfactl [--config FILE] [-v] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: mfactl [--config FILE] [-v] COMMAND [ARGS]\n"
+	           "       mfactl --version | --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-12s %s\n            %s\n", commands[i].name, commands[i].help,
 		        commands[i].args);
@@ -60,9 +65,9 @@ static void usage(FILE *f)
 /* Options that take a value; every other --word is a flag. */
 static const char *const valued[] = { "config", "type", "secret", "secret-file", "digits", "period",
 	                              "algorithm", "counter", "label", "issuer", "user", "serial", "qr",
-	                              "key-file", "password-file", "to", "expires", NULL };
+	                              "key-file", "password-file", "to", "expires", "as", NULL };
 static const char *const flags[] = { "json", "no-confirm", "no-qr", "verbose", "help", "allow-case",
-	                             "force", NULL };
+	                             "force", "version", NULL };
 
 static bool in_list(const char *const *list, const char *name)
 {
@@ -204,13 +209,13 @@ int main(int argc, char **argv)
 
 	if (parse_args(&cli, argc, argv) < 0)
 		return EXIT_ERROR;
+	if (cli_opt(&cli, "version") || (cli.npos > 0 && !strcmp(cli.pos[0], "version"))) {
+		printf("mfactl %s\n", MFACTL_VERSION);
+		return EXIT_OK;
+	}
 	if (cli_opt(&cli, "help") || cli.npos == 0) {
 		usage(cli.npos == 0 && !cli_opt(&cli, "help") ? stderr : stdout);
 		return cli.npos == 0 && !cli_opt(&cli, "help") ? EXIT_ERROR : EXIT_OK;
-	}
-	if (!strcmp(cli.pos[0], "version")) {
-		printf("mfactl %s\n", MFACTL_VERSION);
-		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(commands[i].name, cli.pos[0]))

@@ -433,3 +433,25 @@ int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char
 	                                    .nas_id = req->nas_id, .outcome = "consumed",
 	                                    .detail = detail });
 }
+
+int mfa_approval_prompt(mfa_ctx *ctx, const char *id, unsigned number, const char *then,
+                        char *buf, size_t size)
+{
+	int n;
+
+	if (buf && size)
+		buf[0] = '\0';
+	if (!buf || !size || !then || !id_wellformed(id))
+		return ctx_fail(ctx, MFA_ERR_INVALID, "approval prompt: no room or a malformed id");
+	if (!ctx->cfg.web_url[0])
+		return ctx_fail(ctx, MFA_ERR_CONFIG, "approvals need web_url in mfa.conf (the "
+		                "portal's address the link points to)");
+	n = snprintf(buf, size, "Approve this sign-in with your security key: open %s/a/%s "
+	             "— number %u — then %s", ctx->cfg.web_url, id, number, then);
+	if (n < 0 || (size_t)n >= size) {
+		buf[0] = '\0';
+		return ctx_fail(ctx, MFA_ERR_INVALID, "approval prompt: %d bytes, room for %zu", n,
+		                size - 1);
+	}
+	return MFA_OK;
+}

@@ -194,10 +194,6 @@ out:
 	return r;
 }
 
-#define AUDIT_FIX \
-	" (as root: set 'group =' in mfa.conf to the group the service runs as, then run " \
-	"'mfactl init', which makes the file and its directory writable by that group)"
-
 static int audit_write(mfa_ctx *ctx, const struct audit_event *ev, char *why, size_t whylen)
 {
 	time_t now = ctx_now(ctx);
@@ -218,7 +214,7 @@ static int audit_write(mfa_ctx *ctx, const struct audit_event *ev, char *why, si
 	if (ctx->cfg.audit_file[0] && (r = audit_json(ctx, ev, now, why, whylen, &err)) != MFA_OK)
 		ctx_log(ctx, MFA_LOG_ERROR, "audit_file %s: the %s event of %s was not written: %s%s",
 		        ctx->cfg.audit_file, ev->event, user, why,
-		        err == EACCES || err == EPERM || err == ENOENT ? AUDIT_FIX : "");
+		        err == EACCES || err == EPERM || err == ENOENT ? AUDIT_FILE_FIX : "");
 	return r;
 }
 
@@ -240,19 +236,20 @@ int audit_must_emit(mfa_ctx *ctx, const struct audit_event *ev)
 	                ctx->cfg.audit_file, why);
 }
 
-int audit_check(mfa_ctx *ctx)
+bool audit_file_problem(mfa_ctx *ctx, char *problem, size_t size)
 {
 	const char *path = ctx->cfg.audit_file;
-	char dir[CONFIG_PATH_MAX], problem[300] = "";
+	char dir[CONFIG_PATH_MAX];
 	struct stat st;
 	int fd;
 
+	problem[0] = '\0';
 	if (!path[0])
-		return MFA_OK;
+		return false;
 	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd >= 0) {
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-			snprintf(problem, sizeof(problem), "not a regular file");
+			snprintf(problem, size, "not a regular file");
 		close(fd);
 	} else if (errno == ENOENT && str_copy(dir, sizeof(dir), path)) {
 		/* Made at the first event, if this process may write there. */
@@ -263,16 +260,24 @@ int audit_check(mfa_ctx *ctx)
 		else
 			*slash = '\0';
 		if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
-			snprintf(problem, sizeof(problem), "missing, and %s: %s", dir, strerror(errno));
+			snprintf(problem, size, "missing, and %s: %s", dir, strerror(errno));
 	} else {
-		snprintf(problem, sizeof(problem), "%s", strerror(errno));
+		snprintf(problem, size, "%s", strerror(errno));
 	}
-	if (!problem[0])
+	return problem[0] != '\0';
+}
+
+int audit_check(mfa_ctx *ctx)
+{
+	const char *path = ctx->cfg.audit_file;
+	char problem[300];
+
+	if (!audit_file_problem(ctx, problem, sizeof(problem)))
 		return MFA_OK;
 	ctx_log(ctx, MFA_LOG_ERROR, "audit_file %s: %s: uid %u cannot write audit events%s", path,
-	        problem, (unsigned)geteuid(), AUDIT_FIX);
+	        problem, (unsigned)geteuid(), AUDIT_FILE_FIX);
 	if (!ctx->cfg.audit_required)
 		return MFA_OK;
 	return ctx_fail(ctx, MFA_ERR_SYSTEM, "audit_file %s: %s: uid %u cannot write audit events, "
-	                "and audit_required = yes%s", path, problem, (unsigned)geteuid(), AUDIT_FIX);
+	                "and audit_required = yes%s", path, problem, (unsigned)geteuid(), AUDIT_FILE_FIX);
 }

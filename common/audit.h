@@ -37,6 +37,13 @@ int audit_emit(mfa_ctx *ctx, const struct audit_event *ev);
 int audit_must_emit(mfa_ctx *ctx, const struct audit_event *ev);
 /* At mfa_open: whether this process can write audit_file. A problem is
  * logged at ERROR with the fix; MFA_ERR_SYSTEM under audit_required. */
+/* What to do when a service cannot write audit_file. */
+#define AUDIT_FILE_FIX \
+	" (as root: set 'group =' in mfa.conf to the group the service runs as, then run " \
+	"'mfactl init', which makes the file and its directory writable by that group)"
+/* Whether this process cannot append to audit_file (or make it): true and
+ * why in problem; false when it can, or when audit_file is not set. */
+bool audit_file_problem(mfa_ctx *ctx, char *problem, size_t size);
 int audit_check(mfa_ctx *ctx);
 
 /* The syslog line: `mfa audit: event="verify" user="alice" ...`, every value

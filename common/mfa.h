@@ -303,6 +303,10 @@ int mfa_user_first_seen(mfa_ctx *ctx, const char *user, time_t *first_seen);
 /* Where the code starts in "password" followed by a code, typed as one: a
  * recovery code (XXXX-XXXX-XXXX) or `digits` digits at the end. */
 int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset);
+/* Typed text that is a code as a whole: 6 to 8 digits, or a recovery code
+ * (XXXX-XXXX-XXXX), so that a prompt offering something else too (an
+ * approval) knows what was meant. Says nothing of whether it is right. */
+bool mfa_code_shaped(const char *typed);
 /* An audit event decided by a front end (a grace login, nullok, ...).
  * MFA_ERR_SYSTEM when audit_required = yes and the event could not be
  * written: then refuse what it records. MFA_OK otherwise. */
@@ -480,6 +484,28 @@ int mfa_approval_decide(mfa_ctx *ctx, const struct mfa_request *req, const char 
  * except pending. */
 int mfa_approval_consume(mfa_ctx *ctx, const struct mfa_request *req, const char *id,
                          const char *requester);
+/* The words a login shows for approval id: "Approve this sign-in with your
+ * security key: open WEB_URL/a/ID — number N — then " and then (what the
+ * front end's user does next: "press Enter."). MFA_ERR_CONFIG without
+ * web_url; MFA_ERR_INVALID for a malformed id or a buf too small (then ""). */
+int mfa_approval_prompt(mfa_ctx *ctx, const char *id, unsigned number, const char *then,
+                        char *buf, size_t size);
+
+/* mfactl check: each part a front end needs, tried as this process (run
+ * it as the service's user): "config", "key file", "store" (opened, and
+ * one write rolled back) and "audit", each reported with MFA_OK and what
+ * was found, or its error and the fix. Every part is tried even after a
+ * failure (all but the config, which the others need). Creates and
+ * changes nothing. MFA_OK, or the first failure. */
+typedef void (*mfa_check_report)(void *arg, const char *what, int result, const char *detail);
+int mfa_check(mfa_ctx *ctx, const char *config_path, mfa_check_report report, void *arg);
+
+/* mfactl backup: a consistent copy of the configured SQLite store, taken
+ * while logins go on (SQLite's online backup), into path: a new file, mode
+ * 0600, checked (integrity_check) and synced before it is kept, removed on
+ * any failure. The key file is not in it (docs/backup.md). MFA_ERR_INVALID
+ * for an existing path or a PostgreSQL store (pg_dump does that). Audited. */
+int mfa_store_backup(mfa_ctx *ctx, const char *path, const char *source);
 
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {

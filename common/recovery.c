@@ -268,3 +268,16 @@ int mfa_code_split(const char *typed, unsigned digits, size_t *code_offset)
 	*code_offset = len - digits;
 	return MFA_OK;
 }
+
+bool mfa_code_shaped(const char *typed)
+{
+	size_t len, off;
+
+	if (!typed)
+		return false;
+	len = strlen(typed);
+	if (len >= 6 && len <= 8 && strspn(typed, "0123456789") == len)
+		return true;
+	/* digits 0: only a recovery code splits, here from the start. */
+	return mfa_code_split(typed, 0, &off) == MFA_OK && off == 0;
+}

@@ -174,6 +174,10 @@ struct store_ops {
 	int (*open)(const char *location, const struct mfa_config *cfg, bool create,
 	            struct store **out, char *err, size_t errlen);
 	void (*close)(struct store *s);
+	/* mfactl backup: a consistent copy of the whole store, taken while
+	 * others read and write, into dest, a new file (0600), checked before
+	 * it is kept. NULL for a backend whose own tools do it (pg_dump). */
+	int (*backup)(struct store *s, const char *dest);
 	int (*begin)(struct store *s, bool write);
 	int (*commit)(struct store *s);
 	void (*rollback)(struct store *s);

@@ -5,6 +5,7 @@
  * first one used.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
 #include <pthread.h>
@@ -1451,6 +1452,69 @@ out:
 	return r;
 }
 
+/* SQLite's online backup from this connection: one read snapshot (WAL
+ * lets writers go on meanwhile), so the copy is what one moment held. */
+static int sq_backup(struct store *s, const char *dest)
+{
+	struct store_sqlite *q = as_sqlite(s);
+	sqlite3 *db = NULL;
+	sqlite3_backup *b;
+	sqlite3_stmt *st = NULL;
+	int fd, rc, r = MFA_ERR_STORE;
+
+	/* Never over something: O_EXCL, and the file is ours at 0600. */
+	fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(q->base.err, sizeof(q->base.err), "backup %s: %s%s", dest, strerror(errno),
+		         errno == EEXIST ? " (a backup never replaces a file: give a new name)" : "");
+		return errno == EEXIST ? MFA_ERR_INVALID : MFA_ERR_SYSTEM;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(dest, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	if (!(b = sqlite3_backup_init(db, "main", q->db, "main"))) {
+		rc = sqlite3_errcode(db);
+		goto fail;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	/* One self-contained file, synced, and whole before it is kept. */
+	if ((rc = sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL)) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(st) != SQLITE_ROW || !sqlite3_column_text(st, 0) ||
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		snprintf(q->base.err, sizeof(q->base.err), "backup %s: the copy does not check out: %s",
+		         dest, sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((rc = sqlite3_close(db)) != SQLITE_OK)
+		goto fail;
+	db = NULL;
+	if ((fd = open(dest, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fsync(fd) < 0) {
+		snprintf(q->base.err, sizeof(q->base.err), "backup %s: %s", dest, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		r = MFA_ERR_SYSTEM;
+		goto out;
+	}
+	close(fd);
+	return MFA_OK;
+fail:
+	snprintf(q->base.err, sizeof(q->base.err), "backup %s: %s", dest,
+	         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	unlink(dest);
+	return r;
+}
+
 static int sq_location_check(const char *location, char *err, size_t errlen)
 {
 	if (location[0] == '/')
@@ -1506,6 +1570,7 @@ const struct store_ops store_sqlite_ops = {
 	.setup = sq_setup,
 	.open = sq_open,
 	.close = sq_close,
+	.backup = sq_backup,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

@@ -24,7 +24,9 @@ int vault_key_load(const char *path, gid_t shared_gid, unsigned char key[VAULT_K
 
 	r = file_read_safely(path, 4096, FILE_SECRET, shared_gid, &buf, &len, err, errlen);
 	if (r != MFA_OK) {
-		if (r == MFA_ERR_NOT_FOUND) {
+		/* Only a key that is not there is made by init; one that cannot
+		 * be read gets its own hint from the caller (who may read it). */
+		if (r == MFA_ERR_NOT_FOUND && access(path, F_OK) < 0 && errno == ENOENT) {
 			size_t n = strlen(err);
 			snprintf(err + n, errlen - n, " (run 'mfactl init' to create it)");
 		}

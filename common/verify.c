@@ -538,6 +538,11 @@ static int attempt_run(struct attempt *a)
 		user_dirty = a->user.failures != 0 || a->user.locked_until != 0;
 		a->user.failures = 0;
 		a->user.locked_until = 0;
+	} else if (verdict == MFA_ERR_REPLAY) {
+		/* Not a guess: only a code that was right can be replayed, and
+		 * it is refused anyway. Counted, a user re-typing a code just
+		 * used (or ssh's retries of it) would lock themselves out. */
+		a->out->failures = a->user.failures;
 	} else {
 		a->user.failures++;
 		if (ctx->cfg.lockout_threshold && a->user.failures >= ctx->cfg.lockout_threshold) {
@@ -550,7 +555,7 @@ static int attempt_run(struct attempt *a)
 		a->out->failures = a->user.failures;
 	}
 	/* A success with nothing to reset leaves the user's row alone. */
-	if (!(verdict == MFA_OK && found && !user_dirty) &&
+	if (!((verdict == MFA_OK || verdict == MFA_ERR_REPLAY) && found && !user_dirty) &&
 	    (r = ops->user_put(st, a->req->user, &a->user)) != MFA_OK)
 		return attempt_abort(a, r);
 	/* audit_required: no acceptance without its event, so the event goes

@@ -8,7 +8,10 @@
  *              code off and leaves the password for pap/ldap/pam; the code
  *              is checked when this module runs after them in authenticate.
  *   challenge  after the first factor, Access-Challenge with State; the
- *              next request with that State carries the code.
+ *              next request with that State carries the code. With
+ *              approve = yes, a user with a security key is offered an
+ *              approval on the portal too (docs/approvals.md): its id
+ *              rides in the State, and an answer without a code takes it.
  *   hold       after the first factor, the request waits for an approval
  *              given on the portal (hold.c).
  */
@@ -23,6 +26,10 @@
 #define RLM_MFA_EXPORT __attribute__((visibility("default")))
 #define STATE_PREFIX "mfa:"
 #define STATE_LEN (sizeof(STATE_PREFIX) - 1 + MFA_CHALLENGE_ID_LEN)
+#define STATE_APPROVAL_LEN (STATE_LEN + MFA_APPROVAL_ID_LEN)
+#define REPLY_MESSAGE_MAX 253            /* one attribute: VPN clients show one */
+#define APPROVE_THEN "answer with an empty reply (or type a code)."
+#define APPROVE_THEN_KEY_ONLY "answer with an empty reply."
 #define TYPED_MAX 253
 
 typedef enum { MODE_OTP, MODE_APPEND, MODE_CHALLENGE, MODE_HOLD } rlm_mfa_mode_t;
@@ -43,6 +50,7 @@ typedef struct rlm_mfa_t {
 	char const *no_factor_name;
 	bool no_factor_accept;
 	bool set_auth_type;
+	bool approve;
 	int auth_type;
 	pthread_mutex_t pool_mutex;
 	ctx_slot_t *pool;
@@ -59,6 +67,7 @@ static const CONF_PARSER module_config[] = {
 	{ "challenge_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_mfa_t, challenge_timeout), "120" },
 	{ "no_factor", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mfa_t, no_factor_name), "reject" },
 	{ "set_auth_type", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mfa_t, set_auth_type), "yes" },
+	{ "approve", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mfa_t, approve), "no" },
 	{ "hold_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_mfa_t, hold_timeout), "25" },
 	{ "hold_max", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_mfa_t, hold_max), "4" },
 	CONF_PARSER_TERMINATOR
@@ -201,17 +210,37 @@ static void reply_unavailable(REQUEST *request)
 	reply_message(request, msg);
 }
 
-/* Our State attribute: "mfa:" and the challenge id. */
-static char const *state_challenge_id(REQUEST *request, char buf[MFA_CHALLENGE_ID_LEN + 1])
+/* Our State attribute: "mfa:", the challenge id and, when an approval was
+ * offered with the challenge, the approval's id. The core checks both. */
+typedef struct {
+	char challenge[MFA_CHALLENGE_ID_LEN + 1];
+	char approval[MFA_APPROVAL_ID_LEN + 1];  /* "" when none */
+} rlm_mfa_state_t;
+
+static bool state_parse(REQUEST *request, rlm_mfa_state_t *st)
 {
 	VALUE_PAIR *vp = fr_pair_find_by_num(request->packet->vps, PW_STATE, 0, TAG_ANY);
 
-	if (!vp || vp->vp_length != STATE_LEN ||
+	memset(st, 0, sizeof(*st));
+	if (!vp || (vp->vp_length != STATE_LEN && vp->vp_length != STATE_APPROVAL_LEN) ||
 	    memcmp(vp->vp_octets, STATE_PREFIX, sizeof(STATE_PREFIX) - 1) != 0)
-		return NULL;
-	memcpy(buf, vp->vp_octets + sizeof(STATE_PREFIX) - 1, MFA_CHALLENGE_ID_LEN);
-	buf[MFA_CHALLENGE_ID_LEN] = '\0';
-	return buf;
+		return false;
+	memcpy(st->challenge, vp->vp_octets + sizeof(STATE_PREFIX) - 1, MFA_CHALLENGE_ID_LEN);
+	if (vp->vp_length == STATE_APPROVAL_LEN)
+		memcpy(st->approval, vp->vp_octets + STATE_LEN, MFA_APPROVAL_ID_LEN);
+	return true;
+}
+
+/* Access-Challenge: our State and what to do. */
+static void reply_challenge(REQUEST *request, rlm_mfa_state_t const *st, char const *message)
+{
+	char state[STATE_APPROVAL_LEN + 1];
+	int n = snprintf(state, sizeof(state), STATE_PREFIX "%s%s", st->challenge, st->approval);
+	VALUE_PAIR *vp = radius_pair_create(request->reply, &request->reply->vps, PW_STATE, 0);
+
+	fr_pair_value_memcpy(vp, (uint8_t const *)state, (size_t)n);
+	reply_message(request, message);
+	request->reply->code = PW_CODE_ACCESS_CHALLENGE;
 }
 
 /* The password as typed, if it is clean text of a sane length. */
@@ -246,15 +275,12 @@ static struct mfa_login_policy instance_policy(rlm_mfa_t const *inst)
 	};
 }
 
-/* One core call; its answer becomes the return code and a Reply-Message. */
-static rlm_rcode_t login(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call,
-                         char const *code, struct mfa_login_result *res)
+/* The core's answer to a login: the return code and a Reply-Message. */
+static rlm_rcode_t login_answer(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
+                                rlm_mfa_call_t *call, struct mfa_login_result *res)
 {
 	struct mfa_login_policy policy = instance_policy(inst);
 
-	call->req.code = code;
-	mfa_login(ctx, &call->req, &policy, res);
-	call->req.code = NULL;
 	if (res->result != MFA_OK && !mfa_err_is_verdict(res->result) &&
 	    res->result != MFA_ERR_INVALID)
 		RERROR("mfa: %s", mfa_ctx_error(ctx));
@@ -272,11 +298,23 @@ static rlm_rcode_t login(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mf
 	                                                                   : RLM_MODULE_REJECT;
 }
 
+/* One core call; its answer becomes the return code and a Reply-Message. */
+static rlm_rcode_t login(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call,
+                         char const *code, struct mfa_login_result *res)
+{
+	struct mfa_login_policy policy = instance_policy(inst);
+
+	call->req.code = code;
+	mfa_login(ctx, &call->req, &policy, res);
+	call->req.code = NULL;
+	return login_answer(inst, request, ctx, call, res);
+}
+
 static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *request)
 {
 	rlm_mfa_t *inst = instance;
 	rlm_mfa_call_t call;
-	char idbuf[MFA_CHALLENGE_ID_LEN + 1];
+	rlm_mfa_state_t st;
 	char const *typed;
 	mfa_ctx *ctx;
 	size_t off;
@@ -287,7 +325,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 		return RLM_MODULE_NOOP;
 	if (inst->mode == MODE_CHALLENGE) {
 		/* The answer to our challenge is ours to authenticate. */
-		if (!state_challenge_id(request, idbuf))
+		if (!state_parse(request, &st))
 			return RLM_MODULE_NOOP;
 		set_auth_type(inst, request, true);
 		return RLM_MODULE_UPDATED;
@@ -333,29 +371,140 @@ out:
 	return rcode;
 }
 
-/* After the password: the core says whether to ask; asking is a challenge. */
-static rlm_rcode_t challenge_issue(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
-                                   rlm_mfa_call_t *call, int *result)
+/* Who may consume an approval offered with a challenge: the NAS the
+ * challenge went to, answering that challenge. Nothing of this server's
+ * own, so that another server sharing the store takes the answer. */
+static void approval_requester(rlm_mfa_call_t const *call, char const *challenge, char *buf,
+                               size_t size)
 {
-	struct mfa_login_result res;
-	char id[MFA_CHALLENGE_ID_LEN + 1], state[STATE_LEN + 1];
-	rlm_rcode_t rcode = login(inst, request, ctx, call, NULL, &res);
-	VALUE_PAIR *vp;
+	snprintf(buf, size, "radius:%s:%s", call->nas, challenge);
+}
 
-	*result = res.result;
-	if (res.action != MFA_LOGIN_ASK)
-		return rcode;
-	if ((*result = mfa_challenge_create(ctx, call->req.user, call->nas, inst->challenge_timeout,
-	                                    id)) != MFA_OK) {
+/* approve = yes, after the password, for a user a code would be asked of
+ * or who has only a security key: if they have a key, a challenge whose
+ * State carries an approval too, living as long as the challenge. False
+ * when there is nothing to offer (no key): the login goes on as without. */
+static bool approval_offer(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call,
+                           bool key_only, rlm_rcode_t *rcode, int *result)
+{
+	struct mfa_user_info info;
+	struct mfa_request req = call->req;
+	char service[MFA_APPROVAL_SERVICE_MAX + 1], requester[MFA_APPROVAL_REQUESTER_MAX + 1];
+	char message[REPLY_MESSAGE_MAX + 1];
+	rlm_mfa_state_t st;
+	unsigned number = 0;
+	time_t now = time(NULL);
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	if ((r = mfa_user_info_get(ctx, call->req.user, &info)) != MFA_OK)
+		goto fail;
+	if (info.webauthn_credentials == 0)
+		return false;
+	if (info.locked_until > now) {
+		struct mfa_verdict v = { .result = MFA_ERR_LOCKED, .locked_until = info.locked_until,
+			                 .locked_seconds = (unsigned)(info.locked_until - now) };
+
+		mfa_verdict_message(&v, message, sizeof(message));
+		reply_message(request, message);
+		REDEBUG("mfa: %s: locked, no approval offered", call->req.user);
+		*result = MFA_ERR_LOCKED;
+		*rcode = RLM_MODULE_USERLOCK;
+		return true;
+	}
+	/* The page shows the service: the client's name, cut to fit. */
+	strlcpy(service, call->source, sizeof(service));
+	req.source = service;
+	if ((r = mfa_challenge_create(ctx, call->req.user, call->nas, inst->challenge_timeout,
+	                              st.challenge)) != MFA_OK)
+		goto fail;
+	approval_requester(call, st.challenge, requester, sizeof(requester));
+	if ((r = mfa_approval_create(ctx, &req, requester,
+	                             inst->challenge_timeout < MFA_APPROVAL_TTL_MAX
+	                                     ? inst->challenge_timeout
+	                                     : MFA_APPROVAL_TTL_MAX,
+	                             st.approval, &number)) != MFA_OK ||
+	    (r = mfa_approval_prompt(ctx, st.approval, number,
+	                             key_only ? APPROVE_THEN_KEY_ONLY : APPROVE_THEN, message,
+	                             sizeof(message))) != MFA_OK)
+		goto fail;
+	reply_challenge(request, &st, message);
+	RDEBUG2("mfa: challenge with approval %s sent to %s", st.approval, call->req.user);
+	*result = MFA_OK;
+	*rcode = RLM_MODULE_HANDLED;
+	return true;
+fail:
+	RERROR("mfa: %s", mfa_ctx_error(ctx));
+	reply_unavailable(request);
+	*result = r;
+	*rcode = RLM_MODULE_FAIL;
+	return true;
+}
+
+/* The answer to a challenge that offered an approval, when what was typed
+ * is no code: accepted once the user approved on the portal, asked again
+ * while they have not, refused otherwise. The challenge is taken too, so
+ * that a State is answered once, by an approval or by a code. */
+static rlm_rcode_t approval_answer(REQUEST *request, mfa_ctx *ctx, rlm_mfa_call_t *call,
+                                   rlm_mfa_state_t const *st, int *result)
+{
+	char requester[MFA_APPROVAL_REQUESTER_MAX + 1];
+	int r;
+
+	approval_requester(call, st->challenge, requester, sizeof(requester));
+	r = mfa_approval_consume(ctx, &call->req, st->approval, requester);
+	if (r == MFA_OK)
+		r = mfa_challenge_take(ctx, &call->req, st->challenge, call->nas);
+	*result = r;
+	if (r == MFA_OK) {
+		RDEBUG2("mfa: %s: sign-in approved", call->req.user);
+		return RLM_MODULE_OK;
+	}
+	if (r == MFA_ERR_PENDING) {
+		reply_challenge(request, st, "Not approved yet: approve it on the page, then answer "
+		                             "again.");
+		return RLM_MODULE_HANDLED;
+	}
+	if (!mfa_err_is_verdict(r) && r != MFA_ERR_INVALID) {
 		RERROR("mfa: %s", mfa_ctx_error(ctx));
 		reply_unavailable(request);
 		return RLM_MODULE_FAIL;
 	}
-	snprintf(state, sizeof(state), STATE_PREFIX "%s", id);
-	vp = radius_pair_create(request->reply, &request->reply->vps, PW_STATE, 0);
-	fr_pair_value_memcpy(vp, (uint8_t const *)state, STATE_LEN);
-	reply_message(request, inst->challenge_message);
-	request->reply->code = PW_CODE_ACCESS_CHALLENGE;
+	REDEBUG("mfa: %s: approval refused: %s", call->req.user, mfa_ctx_error(ctx));
+	reply_message(request, "This sign-in was not approved (a wrong number, refused or "
+	                       "expired): start again.");
+	return RLM_MODULE_REJECT;
+}
+
+/* After the password: the core says whether to ask; asking is a challenge. */
+static rlm_rcode_t challenge_issue(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx,
+                                   rlm_mfa_call_t *call, int *result)
+{
+	struct mfa_login_policy policy = instance_policy(inst);
+	struct mfa_login_result res;
+	rlm_mfa_state_t st;
+	rlm_rcode_t rcode;
+
+	mfa_login(ctx, &call->req, &policy, &res);
+	*result = res.result;
+	/* Where a code would be asked for, or where a user with only a
+	 * security key is refused for want of one. */
+	if (inst->approve &&
+	    (res.action == MFA_LOGIN_ASK ||
+	     (res.action == MFA_LOGIN_REFUSE && res.result == MFA_ERR_NO_FACTOR)) &&
+	    approval_offer(inst, request, ctx, call, res.action != MFA_LOGIN_ASK, &rcode, result))
+		return rcode;
+	rcode = login_answer(inst, request, ctx, call, &res);
+	if (res.action != MFA_LOGIN_ASK)
+		return rcode;
+	memset(&st, 0, sizeof(st));
+	if ((*result = mfa_challenge_create(ctx, call->req.user, call->nas, inst->challenge_timeout,
+	                                    st.challenge)) != MFA_OK) {
+		RERROR("mfa: %s", mfa_ctx_error(ctx));
+		reply_unavailable(request);
+		return RLM_MODULE_FAIL;
+	}
+	reply_challenge(request, &st, inst->challenge_message);
 	RDEBUG2("mfa: challenge sent to %s", call->req.user);
 	return RLM_MODULE_HANDLED;
 }
@@ -364,8 +513,8 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 {
 	rlm_mfa_t *inst = instance;
 	rlm_mfa_call_t call;
-	char idbuf[MFA_CHALLENGE_ID_LEN + 1];
-	char const *code = NULL, *id;
+	rlm_mfa_state_t st;
+	char const *code = NULL;
 	struct mfa_login_result res;
 	mfa_ctx *ctx;
 	int r = MFA_OK;
@@ -400,14 +549,19 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 		}
 		break;
 	case MODE_CHALLENGE:
-		if (!(id = state_challenge_id(request, idbuf))) {
+		if (!state_parse(request, &st)) {
 			rcode = challenge_issue(inst, request, ctx, &call, &r);
 			goto out;
 		}
-		/* The challenge is taken in the verification's transaction. */
-		call.req.challenge = id;
-		call.req.challenge_nas = call.nas;
 		code = typed_password(request);
+		/* An approval was offered: anything but a code asks for it. */
+		if (inst->approve && st.approval[0] && !mfa_code_shaped(code)) {
+			rcode = approval_answer(request, ctx, &call, &st, &r);
+			goto out;
+		}
+		/* The challenge is taken in the verification's transaction. */
+		call.req.challenge = st.challenge;
+		call.req.challenge_nas = call.nas;
 		break;
 	case MODE_HOLD: {
 		struct mfa_login_policy policy = instance_policy(inst);
@@ -472,6 +626,19 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		cf_log_err_cs(conf, "challenge_timeout = %u: use 10 to 3600 seconds", inst->challenge_timeout);
 		return -1;
 	}
+	if (inst->approve && inst->mode != MODE_CHALLENGE) {
+		/* Offered before the password, an approval would tell a stranger
+		 * who has a security key, and anyone could create approvals. */
+		cf_log_err_cs(conf, "approve = yes needs mode = challenge (after the password, "
+		              "checked by pap or ldap first); in %s mode use approve = no",
+		              inst->mode_name);
+		return -1;
+	}
+	if (inst->approve && inst->challenge_timeout < MFA_APPROVAL_TTL_MIN) {
+		cf_log_err_cs(conf, "approve = yes: the approval lives as long as the challenge: "
+		              "use challenge_timeout = %u or more", MFA_APPROVAL_TTL_MIN);
+		return -1;
+	}
 	dval = dict_valbyname(PW_AUTH_TYPE, 0, inst->name);
 	inst->auth_type = dval ? dval->value : 0;
 	if (inst->mode != MODE_APPEND && inst->mode != MODE_HOLD && !inst->auth_type)
@@ -489,6 +656,26 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		cf_log_err_cs(conf, "%s", mfa_ctx_error(ctx)[0] ? mfa_ctx_error(ctx) : mfa_strerror(r));
 		mfa_ctx_free(&ctx);
 		return -1;
+	}
+	if (inst->approve) {
+		/* The link must fit the one Reply-Message a VPN client shows. */
+		char text[REPLY_MESSAGE_MAX + 1];
+		char const *web_url = mfa_config_text(ctx, "web_url");
+
+		if (!web_url || !web_url[0]) {
+			cf_log_err_cs(conf, "approve = yes needs web_url in %s (the portal's address "
+			              "the approval link points to)", inst->config_file);
+			mfa_ctx_free(&ctx);
+			return -1;
+		}
+		if (mfa_approval_prompt(ctx, "22222222", 99, APPROVE_THEN, text, sizeof(text)) !=
+		    MFA_OK) {
+			cf_log_err_cs(conf, "approve = yes: web_url in %s is too long for a "
+			              "Reply-Message of %d bytes: %s", inst->config_file,
+			              REPLY_MESSAGE_MAX, mfa_ctx_error(ctx));
+			mfa_ctx_free(&ctx);
+			return -1;
+		}
 	}
 	pool_put(inst, ctx, MFA_OK);
 	return 0;

@@ -7,7 +7,7 @@ PACKAGES="build-essential pkg-config clang libclang-rt-14-dev
 libssl-dev liboath-dev oathtool libpskc-dev libxml2-dev libjansson-dev
 libsqlite3-dev sqlite3 libqrencode-dev zbar-tools python3
 libpam0g-dev pamtester libpam-wrapper libnss-wrapper valgrind
-freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev eapoltest
+logrotate freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev eapoltest
 openssh-server openssh-client expect systemd libpam-google-authenticator libpam-oath
 libfido2-dev libcbor-dev chromium libmicrohttpd-dev curl apache2-utils
 postgresql libpq-dev"

@@ -150,9 +150,7 @@ static void op_approval_begin(mfa_ctx *ctx, const struct mfa_request *req,
 	}
 	reply->action = MFA_LOGIN_ASK;
 	snprintf(reply->approval, sizeof(reply->approval), "%s", id);
-	snprintf(reply->text, sizeof(reply->text),
-	         "Approve this sign-in with your security key: open %s/a/%s — number %u "
-	         "— then press Enter.", web_url, id, number);
+	mfa_approval_prompt(ctx, id, number, "press Enter.", reply->text, sizeof(reply->text));
 }
 
 /* WIRE_OP_APPROVAL_POLL: MFA_OK once, when approved (consumed now);

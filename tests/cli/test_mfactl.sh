@@ -4,6 +4,13 @@
 . "$(dirname "$0")/lib.sh"
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 
+case_begin version_is_printed
+run "$MFACTL" --version
+[ "$RC" = 0 ] || fail "--version: exit $RC: $ERR"
+grep -qx "mfactl [0-9][0-9.]*" <<< "$OUT" || fail "--version: '$OUT'"
+run "$MFACTL" version
+grep -qx "mfactl [0-9][0-9.]*" <<< "$OUT" || fail "version: '$OUT'"
+
 case_begin init_creates_and_is_idempotent
 run "$MFACTL" init
 expect_rc 0

@@ -9,6 +9,8 @@
 #   radius PORT ATTRS...     one Access-Request with radclient; OUT, RC
 #   with_ma FILE             adds Message-Authenticator to each request of a
 #                            radclient -f file (the client requires it)
+# CHALLENGE_TIMEOUT and CHALLENGE_APPROVE set the challenge instance's
+# challenge_timeout and approve (passkey approvals, docs/approvals.md).
 # A second radiusd: set RADDB, RADLOG and RADRUN to directories of its own
 # before raddb_make and raddb_start, and keep P_* and RADIUSD_PID of each.
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -40,6 +42,7 @@ mfa mfa_challenge {
 	config = $MFA_CONFIG
 	mode = challenge
 	challenge_timeout = ${CHALLENGE_TIMEOUT:-60}
+	approve = ${CHALLENGE_APPROVE:-no}
 }
 totp {
 }

@@ -104,7 +104,7 @@ for name, default in items.items():
 print("%d items" % len(items))
 PY
 run python3 "$T/items.py" "$SHIPPED/rlm_mfa.c" "$SHIPPED/mods-available/mfa"
-[ "$RC" -eq 0 ] && [ "$OUT" = "8 items" ] || fail "$OUT $ERR"
+[ "$RC" -eq 0 ] && [ "$OUT" = "9 items" ] || fail "$OUT $ERR"
 install_module
 
 # Each example alone, as an operator would enable it: accepted, and the

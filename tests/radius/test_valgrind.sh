@@ -2,7 +2,7 @@
 # test_valgrind.sh - radiusd with rlm_mfa.so under valgrind memcheck, under
 # load from radclient -p: accepts, wrong codes, replays, a lockout, users
 # without a factor, a recovery code, append-mode logins and challenge round
-# trips (several at once), then a clean shutdown (SIGTERM: radiusd detaches
+# trips (several at once), a passkey approval (approve = yes), then a clean shutdown (SIGTERM: radiusd detaches
 # its modules and exits, valgrind writes its report), and the report must
 # show no invalid access and no definitely lost block in our code.
 #
@@ -24,6 +24,7 @@
 # before valgrind prints the leaks.
 . "$(dirname "$0")/../cli/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CHALLENGE_APPROVE=yes
 . "$(dirname "$0")/raddb.sh"
 NAME=valgrind_under_load
 started=$SECONDS
@@ -76,6 +77,10 @@ if command -v oathtool > /dev/null; then
 	[ "$c1" = "$c2" ] || [ "$c3" = "$c2" ] || { echo "not ok radius/$NAME (codes.py and oathtool disagree)"; exit 1; }
 fi
 RECOVERY=$("$MFACTL" recovery recov --json | json_get "['codes'][0]")
+# vkey: a security key only, approved on the "portal" (approve_tool).
+echo "web_url = https://mfa.example.com" >> "$MFA_CONFIG"
+webauthn_config
+webauthn_register vkey || { echo "not ok radius/$NAME (no security key for vkey)"; exit 1; }
 
 # reqs FILE USER... <<< LINES: one request a user, User-Password from stdin.
 reqs() {
@@ -216,6 +221,20 @@ if [ -f "$T/state.$u" ]; then
 fi
 radius "$P_CHALLENGE" "User-Name = ${CHAL[1]}, User-Password = wrong"
 grep -q "Received Access-Reject" <<< "$OUT" || fail "a wrong password was not refused: $OUT"
+# A passkey approval: asked again before it is given, accepted after, once.
+radius "$P_CHALLENGE" "User-Name = vkey, User-Password = hunter2"
+state=$(reply_state)
+text=$(sed -n 's/^[[:space:]]*Reply-Message = "\(.*\)"$/\1/p' <<< "$OUT" | head -n 1)
+[ -n "$state" ] || fail "no approval challenge for vkey: $OUT"
+for answer in '""' '""' approve '""' '""'; do
+	if [ "$answer" = approve ]; then
+		"$ROOT/build/approve_tool" vkey "$text" 2> /dev/null || fail "approve_tool failed"
+		continue
+	fi
+	radius "$P_CHALLENGE" "User-Name = vkey, User-Password = $answer, State = $state"
+done
+grep -q "Received Access-Reject" <<< "$OUT" || fail "an approval used twice: $OUT"
+[ "$(grep -c '"user":"vkey".*"outcome":"consumed"' "$T/audit.json")" = 1 ] || fail "the approval was not consumed once"
 
 kill -0 "$RADIUSD_PID" 2> /dev/null || fail "radiusd died under load"
 loaded=$((SECONDS - started))

@@ -423,6 +423,57 @@ static void approval_config(void)
 	CHECK(MFA_ERR_IS_VERDICT(MFA_ERR_PENDING));
 }
 
+/* The words PAM and RADIUS show, from one place. */
+static void approval_prompt(void)
+{
+	struct test_env env, bare;
+	mfa_ctx *ctx = env_new(&env, "web_url = https://mfa.example.com/portal\n");
+	char text[254];
+
+	CHECK_EQ_INT(mfa_approval_prompt(ctx, "K7Q2M9AB", 47, "press Enter.", text, sizeof(text)),
+	             MFA_OK);
+	CHECK_STR(text, "Approve this sign-in with your security key: open "
+	                "https://mfa.example.com/portal/a/K7Q2M9AB — number 47 — then press Enter.");
+	/* Too small: nothing half-written. */
+	CHECK_EQ_INT(mfa_approval_prompt(ctx, "K7Q2M9AB", 47, "press Enter.", text, 40),
+	             MFA_ERR_INVALID);
+	CHECK_STR(text, "");
+	CHECK_EQ_INT(mfa_approval_prompt(ctx, "K7Q2M9A", 47, "x", text, sizeof(text)),
+	             MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_approval_prompt(ctx, "k7q2m9ab", 47, "x", text, sizeof(text)),
+	             MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_approval_prompt(ctx, NULL, 47, "x", text, sizeof(text)), MFA_ERR_INVALID);
+	CHECK_EQ_INT(mfa_approval_prompt(ctx, "K7Q2M9AB", 47, NULL, text, sizeof(text)),
+	             MFA_ERR_INVALID);
+	mfa_ctx_free(&ctx);
+	ctx = env_new(&bare, NULL);
+	CHECK_EQ_INT(mfa_approval_prompt(ctx, "K7Q2M9AB", 47, "x", text, sizeof(text)),
+	             MFA_ERR_CONFIG);
+	CHECK(strstr(mfa_ctx_error(ctx), "web_url") != NULL);
+	CHECK_STR(text, "");
+	mfa_ctx_free(&ctx);
+}
+
+/* What a prompt offering an approval takes for a code. */
+static void approval_code_shaped(void)
+{
+	CHECK(mfa_code_shaped("123456"));
+	CHECK(mfa_code_shaped("1234567"));
+	CHECK(mfa_code_shaped("12345678"));
+	CHECK(mfa_code_shaped("ABCD-EFGH-JKMN"));
+	CHECK(mfa_code_shaped("abcd-efgh-jkmn"));
+	CHECK(!mfa_code_shaped(NULL));
+	CHECK(!mfa_code_shaped(""));
+	CHECK(!mfa_code_shaped("12345"));
+	CHECK(!mfa_code_shaped("123456789"));
+	CHECK(!mfa_code_shaped("12345a"));
+	CHECK(!mfa_code_shaped(" 123456"));
+	CHECK(!mfa_code_shaped("ok"));
+	CHECK(!mfa_code_shaped("hunter2123456"));
+	CHECK(!mfa_code_shaped("xABCD-EFGH-JKMN"));
+	CHECK(!mfa_code_shaped("ABCD-EFGH-JKM"));
+}
+
 const struct test_case approval_tests[] = {
 	{ "approval_once", approval_once },
 	{ "approval_hold_without_number", approval_hold_without_number },
@@ -434,5 +485,7 @@ const struct test_case approval_tests[] = {
 	{ "approval_gone_with_user", approval_gone_with_user },
 	{ "approval_store_upgrade", approval_store_upgrade },
 	{ "approval_config", approval_config },
+	{ "approval_prompt", approval_prompt },
+	{ "approval_code_shaped", approval_code_shaped },
 	{ NULL, NULL },
 };

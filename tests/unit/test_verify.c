@@ -140,7 +140,8 @@ static void verify_drift_burns_revealed_code(void)
 		CHECK_EQ_INT(env_verify(other, "dora", code, &v), MFA_ERR_REPLAY);
 		mfa_ctx_free(&other);
 	}
-	CHECK_EQ_INT(v.failures, 2);
+	/* A replay is no guess: the drift refusal's failure stands alone. */
+	CHECK_EQ_INT(v.failures, 1);
 	/* The next step's code works. */
 	test_now += 30;
 	env_code(secret, NULL, 6, cur + 21, code);
@@ -208,6 +209,36 @@ static void verify_lockout_timing(void)
 	CHECK_EQ_INT(env_verify(ctx, "carol", "111111", &v), MFA_ERR_BAD_CODE);
 	CHECK_EQ_INT(v.failures, 2);
 	CHECK_EQ_INT(v.locked_until, 0);
+	mfa_ctx_free(&ctx);
+}
+
+/* Issue 15: only a right code can be replayed, so a replay is no guess
+ * and does not count toward lockout_threshold; wrong codes still do. */
+static void verify_replay_is_not_a_guess(void)
+{
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, "lockout_threshold = 3");
+	struct mfa_verdict v;
+	char code[9];
+
+	CHECK_EQ_INT(env_enroll(ctx, "ruth", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
+	env_code(secret, NULL, 6, (uint64_t)test_now / 30, code);
+	CHECK_EQ_INT(env_verify(ctx, "ruth", code, &v), MFA_OK);
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ_INT(env_verify(ctx, "ruth", code, &v), MFA_ERR_REPLAY);
+		CHECK_EQ_INT(v.failures, 0);
+		CHECK_EQ_INT(v.locked_until, 0);
+	}
+	CHECK_EQ_INT(env_audit_count(&env, "\"outcome\":\"replayed\""), 5);
+	/* Wrong codes count as before, replays in between or not. */
+	CHECK_EQ_INT(env_verify(ctx, "ruth", "000000", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.failures, 1);
+	CHECK_EQ_INT(env_verify(ctx, "ruth", code, &v), MFA_ERR_REPLAY);
+	CHECK_EQ_INT(v.failures, 1);
+	CHECK_EQ_INT(env_verify(ctx, "ruth", "000001", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(env_verify(ctx, "ruth", "000002", &v), MFA_ERR_BAD_CODE);
+	CHECK_EQ_INT(v.failures, 3);
+	CHECK(v.locked_until > 0);
 	mfa_ctx_free(&ctx);
 }
 
@@ -532,6 +563,7 @@ const struct test_case verify_tests[] = {
 	{ "verify_drift_burns_revealed_code", verify_drift_burns_revealed_code },
 	{ "verify_drift_report_off_by_default", verify_drift_report_off_by_default },
 	{ "verify_lockout_timing", verify_lockout_timing },
+	{ "verify_replay_is_not_a_guess", verify_replay_is_not_a_guess },
 	{ "verify_no_factor_and_pending", verify_no_factor_and_pending },
 	{ "verify_bad_input_changes_nothing", verify_bad_input_changes_nothing },
 	{ "verify_several_factors", verify_several_factors },
