@@ -119,14 +119,16 @@ FR_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-p
 $(FR_DIR)/freeradius-devel/.complete:
 	scripts/freeradius-headers.sh $(FR_DIR)
 
-build/obj/radius_module/rlm_mfa.o: radius_module/rlm_mfa.c common/mfa.h $(FR_DIR)/freeradius-devel/.complete
+build/obj/radius_module/%.o: radius_module/%.c radius_module/hold.h common/mfa.h \
+		$(FR_DIR)/freeradius-devel/.complete
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(FR_CFLAGS) -c $< -o $@
 
-build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/libmfa.a radius_module/rlm_mfa.map
+build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/obj/radius_module/hold.o build/libmfa.a \
+		radius_module/rlm_mfa.map
 	$(CC) -shared -Wl,-z,relro,-z,now -Wl,--as-needed \
-		-Wl,--version-script=radius_module/rlm_mfa.map -o $@ build/obj/radius_module/rlm_mfa.o \
+		-Wl,--version-script=radius_module/rlm_mfa.map -o $@ $(filter %.o,$^) \
 		build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.

@@ -12,6 +12,7 @@
  * two racing decisions or consumes change it once.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -159,8 +160,11 @@ static void approval_audit(mfa_ctx *ctx, const struct mfa_request *req,
 	                        .nas_id = req->nas_id, .outcome = outcome, .detail = detail });
 }
 
-int mfa_approval_create(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
-                        unsigned ttl, char id[MFA_APPROVAL_ID_LEN + 1], unsigned *number)
+/* numbered: the prompt shows a number the page asks for; without, the
+ * approval has number 0 and no choices (hold mode: nothing shows one). */
+static int approval_make(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
+                         unsigned ttl, bool numbered, char id[MFA_APPROVAL_ID_LEN + 1],
+                         unsigned *number)
 {
 	struct store_approval a;
 	char detail[AUDIT_VALUE_MAX];
@@ -198,6 +202,8 @@ int mfa_approval_create(mfa_ctx *ctx, const struct mfa_request *req, const char 
 	str_copy(a.requester, sizeof(a.requester), requester);
 	if ((r = approval_draw(&a)) != MFA_OK)
 		return ctx_fail(ctx, r, "no randomness for an approval");
+	if (!numbered)
+		a.number = a.choices = 0;
 	a.created = (int64_t)ctx_now(ctx);
 	a.expires = a.created + ttl;
 	a.state = STORE_APPROVAL_PENDING;
@@ -205,8 +211,12 @@ int mfa_approval_create(mfa_ctx *ctx, const struct mfa_request *req, const char 
 	                     &(struct approval_tx){ .ctx = ctx, .put = &a, .now = a.created })) !=
 	    MFA_OK)
 		return r;
-	snprintf(detail, sizeof(detail), "%s, number %u, for %s, expires in %u s", a.id, a.number,
-	         a.requester, ttl);
+	if (numbered)
+		snprintf(detail, sizeof(detail), "%s, number %u, for %s, expires in %u s", a.id,
+		         a.number, a.requester, ttl);
+	else
+		snprintf(detail, sizeof(detail), "%s, no number, for %s, expires in %u s", a.id,
+		         a.requester, ttl);
 	audit_emit(ctx, &(struct audit_event){ .event = "approval", .user = a.user,
 	                                       .source = req->source, .remote = req->remote,
 	                                       .nas_id = req->nas_id, .outcome = "requested",
@@ -214,6 +224,41 @@ int mfa_approval_create(mfa_ctx *ctx, const struct mfa_request *req, const char 
 	memcpy(id, a.id, sizeof(a.id));
 	*number = a.number;
 	return MFA_OK;
+}
+
+int mfa_approval_create(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
+                        unsigned ttl, char id[MFA_APPROVAL_ID_LEN + 1], unsigned *number)
+{
+	return approval_make(ctx, req, requester, ttl, true, id, number);
+}
+
+int mfa_approval_create_hold(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
+                             unsigned ttl, char id[MFA_APPROVAL_ID_LEN + 1])
+{
+	unsigned number;
+
+	return approval_make(ctx, req, requester, ttl, false, id, &number);
+}
+
+static void approval_info_fill(mfa_ctx *ctx, const struct store_approval *a,
+                               struct mfa_approval_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	str_copy(out->id, sizeof(out->id), a->id);
+	str_copy(out->user, sizeof(out->user), a->user);
+	str_copy(out->service, sizeof(out->service), a->service);
+	str_copy(out->nas, sizeof(out->nas), a->nas);
+	str_copy(out->remote, sizeof(out->remote), a->remote);
+	str_copy(out->requester, sizeof(out->requester), a->requester);
+	out->created = (time_t)a->created;
+	out->expires = (time_t)a->expires;
+	out->state = (mfa_approval_state)a->state;
+	if ((a->state == STORE_APPROVAL_PENDING || a->state == STORE_APPROVAL_APPROVED) &&
+	    a->expires <= (int64_t)ctx_now(ctx))
+		out->state = MFA_APPROVAL_EXPIRED;
+	/* Without a number (hold) the choices stay 0. */
+	if (a->number && !store_approval_choices(a->choices, out->choices))
+		memset(out->choices, 0, sizeof(out->choices));
 }
 
 int mfa_approval_get(mfa_ctx *ctx, const char *id, struct mfa_approval_info *out)
@@ -238,19 +283,41 @@ int mfa_approval_get(mfa_ctx *ctx, const char *id, struct mfa_approval_info *out
 	s->ops->rollback(s);
 	if (!found)
 		return ctx_fail(ctx, MFA_ERR_CHALLENGE, "approval unknown: start the login again");
-	str_copy(out->id, sizeof(out->id), a.id);
-	str_copy(out->user, sizeof(out->user), a.user);
-	str_copy(out->service, sizeof(out->service), a.service);
-	str_copy(out->nas, sizeof(out->nas), a.nas);
-	str_copy(out->remote, sizeof(out->remote), a.remote);
-	str_copy(out->requester, sizeof(out->requester), a.requester);
-	out->created = (time_t)a.created;
-	out->expires = (time_t)a.expires;
-	out->state = (mfa_approval_state)a.state;
-	if ((a.state == STORE_APPROVAL_PENDING || a.state == STORE_APPROVAL_APPROVED) &&
-	    a.expires <= (int64_t)ctx_now(ctx))
-		out->state = MFA_APPROVAL_EXPIRED;
-	store_approval_choices(a.choices, out->choices);
+	approval_info_fill(ctx, &a, out);
+	return MFA_OK;
+}
+
+int mfa_approval_list_open(mfa_ctx *ctx, const char *user, struct mfa_approval_info *out,
+                           size_t max, size_t *n)
+{
+	struct store_approval *list = NULL;
+	char canon[MFA_USER_MAX + 1];
+	struct store *s;
+	size_t count = 0;
+	int64_t now;
+	int r;
+
+	if (n)
+		*n = 0;
+	if ((r = ctx_require_open(ctx)) != MFA_OK)
+		return r;
+	if (!n || (max && !out))
+		return ctx_fail(ctx, MFA_ERR_INVALID, "approval list: no room for it");
+	if ((r = mfa_user_canonical(ctx, user, canon)) != MFA_OK)
+		return r;
+	s = ctx->store;
+	if ((r = s->ops->begin(s, false)) != MFA_OK ||
+	    (r = s->ops->approvals_get(s, canon, &list, &count)) != MFA_OK)
+		return tx_abort(ctx, r);
+	s->ops->rollback(s);
+	now = (int64_t)ctx_now(ctx);
+	for (size_t i = 0; i < count && *n < max; i++) {
+		if ((list[i].state != STORE_APPROVAL_PENDING &&
+		     list[i].state != STORE_APPROVAL_APPROVED) || list[i].expires <= now)
+			continue;
+		approval_info_fill(ctx, &list[i], &out[(*n)++]);
+	}
+	free(list);
 	return MFA_OK;
 }
 

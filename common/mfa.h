@@ -441,7 +441,8 @@ struct mfa_approval_info {
 	time_t expires;
 	mfa_approval_state state;
 	/* The number shown at the prompt among three others, in one order for
-	 * every viewer; nothing tells which one it is. */
+	 * every viewer; nothing tells which one it is. All 0 for an approval
+	 * without a number (mfa_approval_create_hold). */
 	unsigned choices[4];
 };
 
@@ -453,6 +454,16 @@ struct mfa_approval_info {
  * approvals are swept. Audited ("requested", with the number). */
 int mfa_approval_create(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
                         unsigned ttl, char id[MFA_APPROVAL_ID_LEN + 1], unsigned *number);
+/* The same without a number, for a front end that can show nothing (RADIUS
+ * hold mode): the user approves it from the portal's list of waiting
+ * sign-ins. decide takes chosen_number 0 for it; a numbered approval
+ * decided with 0 is denied as a wrong number. Audited ("requested"). */
+int mfa_approval_create_hold(mfa_ctx *ctx, const struct mfa_request *req, const char *requester,
+                             unsigned ttl, char id[MFA_APPROVAL_ID_LEN + 1]);
+/* user's approvals still open (pending or approved, unexpired), oldest
+ * first: at most max into out, their count in *n. Changes nothing. */
+int mfa_approval_list_open(mfa_ctx *ctx, const char *user, struct mfa_approval_info *out,
+                           size_t max, size_t *n);
 /* What the approval page shows: MFA_OK and out for a known id, whatever
  * its state (a pending one past its time reads EXPIRED); MFA_ERR_CHALLENGE
  * for an unknown or malformed id. Changes nothing. */

@@ -201,9 +201,10 @@ bool store_approval_ok(const struct store_approval *a)
 
 	return strlen(a->id) == MFA_APPROVAL_ID_LEN &&
 	       strspn(a->id, MFA_APPROVAL_ALPHABET) == MFA_APPROVAL_ID_LEN && a->user[0] &&
-	       a->number >= 10 && a->number <= 99 && store_approval_choices(a->choices, c) &&
-	       (c[0] == a->number || c[1] == a->number || c[2] == a->number ||
-	        c[3] == a->number) &&
+	       ((a->number == 0 && a->choices == 0) ||   /* no number: hold mode */
+	        (a->number >= 10 && a->number <= 99 && store_approval_choices(a->choices, c) &&
+	         (c[0] == a->number || c[1] == a->number || c[2] == a->number ||
+	          c[3] == a->number))) &&
 	       a->state >= STORE_APPROVAL_PENDING && a->state <= STORE_APPROVAL_CONSUMED &&
 	       a->expires > a->created && (a->state == STORE_APPROVAL_PENDING) == (a->decided_at == 0);
 }

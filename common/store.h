@@ -135,8 +135,8 @@ enum store_approval_state {
 struct store_approval {
 	char id[MFA_APPROVAL_ID_LEN + 1];
 	char user[MFA_USER_MAX + 1];
-	unsigned number;                      /* shown at the prompt, 10..99 */
-	unsigned choices;                     /* the page's four, in order: 47128365 */
+	unsigned number;                      /* shown at the prompt, 10..99; 0: none (hold) */
+	unsigned choices;                     /* the page's four, in order: 47128365; 0: none */
 	char service[MFA_APPROVAL_SERVICE_MAX + 1];
 	char nas[MFA_APPROVAL_NAS_MAX + 1];
 	char remote[MFA_APPROVAL_REMOTE_MAX + 1];

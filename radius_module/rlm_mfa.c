@@ -12,12 +12,15 @@
  *              approve = yes, a user with a security key is offered an
  *              approval on the portal too (docs/approvals.md): its id
  *              rides in the State, and an answer without a code takes it.
+ *   hold       after the first factor, the request waits for an approval
+ *              given on the portal (hold.c).
  */
 #include <freeradius-devel/radiusd.h>
 #include <freeradius-devel/modules.h>
 
 #include <pthread.h>
 
+#include "hold.h"
 #include "mfa.h"
 
 #define RLM_MFA_EXPORT __attribute__((visibility("default")))
@@ -29,7 +32,7 @@
 #define APPROVE_THEN_KEY_ONLY "answer with an empty reply."
 #define TYPED_MAX 253
 
-typedef enum { MODE_OTP, MODE_APPEND, MODE_CHALLENGE } rlm_mfa_mode_t;
+typedef enum { MODE_OTP, MODE_APPEND, MODE_CHALLENGE, MODE_HOLD } rlm_mfa_mode_t;
 
 /* An idle core context; the pool gives each request thread its own. */
 typedef struct ctx_slot {
@@ -51,6 +54,9 @@ typedef struct rlm_mfa_t {
 	int auth_type;
 	pthread_mutex_t pool_mutex;
 	ctx_slot_t *pool;
+	uint32_t hold_timeout;
+	uint32_t hold_max;
+	rlm_mfa_hold_t *hold;
 } rlm_mfa_t;
 
 static const CONF_PARSER module_config[] = {
@@ -62,6 +68,8 @@ static const CONF_PARSER module_config[] = {
 	{ "no_factor", FR_CONF_OFFSET(PW_TYPE_STRING, rlm_mfa_t, no_factor_name), "reject" },
 	{ "set_auth_type", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mfa_t, set_auth_type), "yes" },
 	{ "approve", FR_CONF_OFFSET(PW_TYPE_BOOLEAN, rlm_mfa_t, approve), "no" },
+	{ "hold_timeout", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_mfa_t, hold_timeout), "25" },
+	{ "hold_max", FR_CONF_OFFSET(PW_TYPE_INTEGER, rlm_mfa_t, hold_max), "4" },
 	CONF_PARSER_TERMINATOR
 };
 
@@ -313,7 +321,7 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authorize(void *instance, REQUEST *reque
 	int r = MFA_OK;
 	rlm_rcode_t rcode = RLM_MODULE_NOOP;
 
-	if (!call_init(inst, request, &call))
+	if (!call_init(inst, request, &call) || inst->mode == MODE_HOLD)
 		return RLM_MODULE_NOOP;
 	if (inst->mode == MODE_CHALLENGE) {
 		/* The answer to our challenge is ours to authenticate. */
@@ -555,6 +563,15 @@ static rlm_rcode_t CC_HINT(nonnull) mod_authenticate(void *instance, REQUEST *re
 		call.req.challenge = st.challenge;
 		call.req.challenge_nas = call.nas;
 		break;
+	case MODE_HOLD: {
+		struct mfa_login_policy policy = instance_policy(inst);
+
+		rcode = hold_authenticate(inst->hold, request,
+		                          &(struct hold_call){ .ctx = ctx, .req = &call.req,
+		                                               .nas = call.nas, .policy = &policy },
+		                          &r);
+		goto out;
+	}
 	}
 	if (!code) {
 		REDEBUG("mfa: no usable User-Password (missing, empty, too long or with a NUL)");
@@ -585,8 +602,10 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 		inst->mode = MODE_APPEND;
 	else if (!strcmp(inst->mode_name, "challenge"))
 		inst->mode = MODE_CHALLENGE;
+	else if (!strcmp(inst->mode_name, "hold"))
+		inst->mode = MODE_HOLD;
 	else {
-		cf_log_err_cs(conf, "mode = %s: use otp, append or challenge", inst->mode_name);
+		cf_log_err_cs(conf, "mode = %s: use otp, append, challenge or hold", inst->mode_name);
 		return -1;
 	}
 	if (!strcmp(inst->no_factor_name, "reject"))
@@ -622,9 +641,12 @@ static int mod_instantiate(CONF_SECTION *conf, void *instance)
 	}
 	dval = dict_valbyname(PW_AUTH_TYPE, 0, inst->name);
 	inst->auth_type = dval ? dval->value : 0;
-	if (inst->mode != MODE_APPEND && !inst->auth_type)
+	if (inst->mode != MODE_APPEND && inst->mode != MODE_HOLD && !inst->auth_type)
 		WARN("rlm_mfa (%s): no 'Auth-Type %s' section in authenticate: requests are not "
 		     "sent to this module by Auth-Type", inst->name, inst->name);
+	if (inst->mode == MODE_HOLD &&
+	    !(inst->hold = hold_create(conf, inst->hold_timeout, inst->hold_max)))
+		return -1;
 	pthread_mutex_init(&inst->pool_mutex, NULL);
 	/* Fail at start-up, loudly, rather than at the first login. */
 	if (mfa_ctx_new(&ctx) != MFA_OK)
@@ -671,6 +693,7 @@ static int mod_detach(void *instance)
 		free(slot);
 	}
 	pthread_mutex_destroy(&inst->pool_mutex);
+	hold_free(inst->hold);
 	return 0;
 }
 

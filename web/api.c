@@ -593,7 +593,7 @@ void api_handle(struct web_request *rq, struct web_reply *rp)
 			reply_error(rp, 401, "Finish signing in first: your second factor is due.");
 		return;
 	}
-	if (api_self(rq, rp) || api_staff(rq, rp))
+	if (api_self(rq, rp) || api_staff(rq, rp) || api_hold(rq, rp))
 		return;
 	if (api_signin_code(rq, rp))
 		return;

@@ -50,5 +50,7 @@ bool api_staff(struct web_request *rq, struct web_reply *rp);
 bool api_approval(struct web_request *rq, struct web_reply *rp);
 /* api_signin.c: /api/me/signin-code/..., a sign-in code after a passkey. */
 bool api_signin_code(struct web_request *rq, struct web_reply *rp);
+/* api_hold.c: /api/me/approvals..., the user's waiting sign-ins (RADIUS hold). */
+bool api_hold(struct web_request *rq, struct web_reply *rp);
 
 #endif

@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/raddb.sh"
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 SHIPPED=$ROOT/radius_module
-SITES="mfa-otp mfa-append mfa-challenge"
+SITES="mfa-otp mfa-append mfa-challenge mfa-hold"
 
 if ! command -v freeradius > /dev/null || ! command -v radclient > /dev/null; then
 	echo "skip radius/config: freeradius or radclient is not installed"
@@ -35,8 +35,10 @@ says() { grep -qF "Reply-Message = \"$1" <<< "$OUT" || fail "no Reply-Message '$
 base=$((30000 + RANDOM % 20000))
 raddb_make "$base"
 trap 'raddb_stop; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
-declare -A AUTH_PORT=([mfa-otp]=$P_OTP [mfa-append]=$P_APPEND [mfa-challenge]=$P_CHALLENGE)
-declare -A ACCT_PORT=([mfa-otp]=$((base + 5)) [mfa-append]=$((base + 6)) [mfa-challenge]=$((base + 7)))
+declare -A AUTH_PORT=([mfa-otp]=$P_OTP [mfa-append]=$P_APPEND [mfa-challenge]=$P_CHALLENGE
+	[mfa-hold]=$((base + 10)))
+declare -A ACCT_PORT=([mfa-otp]=$((base + 5)) [mfa-append]=$((base + 6)) [mfa-challenge]=$((base + 7))
+	[mfa-hold]=$((base + 11)))
 # The strongSwan setup of docs/rlm_mfa.md (EAP-GTC), when eapol_test can
 # play the client.
 AUTH_PORT[mfa-eap]=$((base + 8)) ACCT_PORT[mfa-eap]=$((base + 9))
@@ -51,14 +53,14 @@ printf '$INCLUDE sites-enabled/\n' >> "$T/radiusd.conf"
 mv "$T/radiusd.conf" "$RADDB/radiusd.conf"
 grep -q '^server ' "$RADDB/radiusd.conf" && echo "  raddb.sh's servers were not removed" >&2
 # The modules the examples use that raddb_make leaves out (Debian enables them).
-for m in preprocess detail attr_filter; do ln -s ../mods-available/$m "$RADDB/mods-enabled/$m"; done
+for m in preprocess detail attr_filter mschap; do ln -s ../mods-available/$m "$RADDB/mods-enabled/$m"; done
 rm -f "$RADDB/mods-enabled/mfa"
 
 # install_module: the shipped mods-available/mfa, pointed at our store.
 install_module() {
 	sed "s|^\([[:space:]]*config = \).*|\1$MFA_CONFIG|" "$SHIPPED/mods-available/mfa" > "$RADDB/mods-enabled/mfa"
-	[ "$(grep -c "config = $MFA_CONFIG\$" "$RADDB/mods-enabled/mfa")" = 3 ] ||
-		fail "mods-available/mfa: expected three 'config =' lines"
+	[ "$(grep -c "config = $MFA_CONFIG\$" "$RADDB/mods-enabled/mfa")" = 4 ] ||
+		fail "mods-available/mfa: expected four 'config =' lines"
 }
 # install_site NAME [FILE]: a server (the shipped one by default), listening
 # on 127.0.0.1 and our ports.
@@ -102,7 +104,7 @@ for name, default in items.items():
 print("%d items" % len(items))
 PY
 run python3 "$T/items.py" "$SHIPPED/rlm_mfa.c" "$SHIPPED/mods-available/mfa"
-[ "$RC" -eq 0 ] && [ "$OUT" = "7 items" ] || fail "$OUT $ERR"
+[ "$RC" -eq 0 ] && [ "$OUT" = "9 items" ] || fail "$OUT $ERR"
 install_module
 
 # Each example alone, as an operator would enable it: accepted, and the
@@ -175,6 +177,17 @@ state=$(reply_state)
 [ -n "$state" ] || fail "no State in the challenge"
 radius "$P_CHALLENGE" "User-Name = chris, User-Password = $(code), State = $state"
 got Access-Accept
+
+case_begin hold_site_mschap
+# MS-CHAP (radclient's MS-CHAP-Password) checked by mschap, then mfa_hold:
+# chris has an app only, which no MS-CHAP request can carry a code of.
+radius "${AUTH_PORT[mfa-hold]}" "User-Name = chris, MS-CHAP-Password = wrong"
+got Access-Reject
+grep -q "Reply-Message" <<< "$OUT" && fail "a wrong password reached mfa_hold: $OUT"
+radius "${AUTH_PORT[mfa-hold]}" "User-Name = chris, MS-CHAP-Password = hunter2"
+got Access-Reject
+says "This connection cannot ask for a code"
+grep -q "MS-CHAP-MPPE\|MS-CHAP2-Success\|MS-MPPE" <<< "$OUT" && fail "MS-CHAP keys in a Reject: $OUT"
 
 case_begin accounting_answered
 for site in $SITES; do

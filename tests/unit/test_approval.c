@@ -84,6 +84,64 @@ static void approval_once(void)
 	mfa_ctx_free(&ctx);
 }
 
+/* Hold mode's approvals have no number: decided with 0; listed open for
+ * their user until consumed. A numbered one decided with 0 is denied. */
+static void approval_hold_without_number(void)
+{
+	static const struct mfa_request vpn_alice = { .user = "alice", .source = "radius:vpn1",
+		                                      .remote = "203.0.113.5", .nas_id = "gw1" };
+	struct test_env env;
+	mfa_ctx *ctx = env_new(&env, NULL);
+	struct mfa_approval_info info, open[4];
+	char hold[MFA_APPROVAL_ID_LEN + 1], ssh[MFA_APPROVAL_ID_LEN + 1],
+	        bob[MFA_APPROVAL_ID_LEN + 1];
+	unsigned number;
+	size_t n = 9;
+
+	CHECK_EQ_INT(mfa_approval_list_open(ctx, "alice", open, 4, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_INT(mfa_approval_create_hold(ctx, &vpn_alice, "radius-hold:192.0.2.1", 0, hold),
+	             MFA_OK);
+	CHECK_EQ_INT(mfa_approval_create(ctx, &ssh_alice, "host1", 0, ssh, &number), MFA_OK);
+	CHECK_EQ_INT(mfa_approval_create_hold(ctx, &(struct mfa_request){ .user = "bob",
+	                                                                  .source = "radius:vpn1" },
+	                                      "radius-hold:192.0.2.1", 0, bob),
+	             MFA_OK);
+	CHECK_EQ_INT(mfa_approval_get(ctx, hold, &info), MFA_OK);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ_INT(info.choices[i], 0);
+	CHECK_STR(info.nas, "gw1");
+	CHECK_EQ_INT(env_audit_count(&env, "no number, for radius-hold:192.0.2.1"), 2);
+	/* alice's two, oldest first; not bob's. */
+	CHECK_EQ_INT(mfa_approval_list_open(ctx, "alice", open, 4, &n), MFA_OK);
+	CHECK_EQ_INT(n, 2);
+	CHECK(!strcmp(open[0].id, hold) || !strcmp(open[1].id, hold));
+	CHECK(!strcmp(open[0].id, ssh) || !strcmp(open[1].id, ssh));
+	CHECK_EQ_INT(mfa_approval_list_open(ctx, "alice", open, 1, &n), MFA_OK);
+	CHECK_EQ_INT(n, 1);
+	/* A numbered approval still needs its number. */
+	CHECK_EQ_INT(mfa_approval_decide(ctx, &web_alice, ssh, 0, true), MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(mfa_approval_get(ctx, ssh, &info), MFA_OK);
+	CHECK_EQ_INT(info.state, MFA_APPROVAL_DENIED);
+	CHECK_EQ_INT(mfa_approval_consume(ctx, &vpn_alice, hold, "radius-hold:192.0.2.1"),
+	             MFA_ERR_PENDING);
+	CHECK_EQ_INT(mfa_approval_decide(ctx, &web_alice, hold, 0, true), MFA_OK);
+	CHECK_EQ_INT(mfa_approval_list_open(ctx, "alice", open, 4, &n), MFA_OK);
+	CHECK_EQ_INT(n, 1);
+	CHECK_STR(open[0].id, hold);
+	CHECK_EQ_INT(open[0].state, MFA_APPROVAL_APPROVED);
+	CHECK_EQ_INT(mfa_approval_consume(ctx, &vpn_alice, hold, "radius-hold:192.0.2.1"), MFA_OK);
+	CHECK_EQ_INT(mfa_approval_list_open(ctx, "alice", open, 4, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	/* A refused passkey denies one without a number too. */
+	CHECK_EQ_INT(mfa_approval_decide(ctx, &(struct mfa_request){ .user = "bob", .source = "web" },
+	                                 bob, 0, false),
+	             MFA_ERR_CHALLENGE);
+	CHECK_EQ_INT(mfa_approval_list_open(ctx, "bob", open, 4, &n), MFA_OK);
+	CHECK_EQ_INT(n, 0);
+	mfa_ctx_free(&ctx);
+}
+
 /* A wrong number (or a refused security key) burns the approval. */
 static void approval_wrong_number(void)
 {
@@ -522,6 +580,7 @@ static void approval_offer(void)
 
 const struct test_case approval_tests[] = {
 	{ "approval_once", approval_once },
+	{ "approval_hold_without_number", approval_hold_without_number },
 	{ "approval_wrong_number", approval_wrong_number },
 	{ "approval_expired", approval_expired },
 	{ "approval_bindings", approval_bindings },

@@ -5,6 +5,8 @@
  * $MFA_CONFIG.
  *
  *   approval_tool create USER SERVICE REMOTE REQUESTER   prints "ID NUMBER"
+ *   approval_tool create-hold USER SERVICE REMOTE REQUESTER  the same without
+ *                                                        a number (RADIUS hold): "ID 0"
  *   approval_tool consume USER ID REQUESTER              prints mfa_strerror
  *
  * Exit 0 when the call gave MFA_OK, 1 for any other answer, 2 for usage.
@@ -23,17 +25,20 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 6 && argc != 5) {
-		fputs("usage: approval_tool create USER SERVICE REMOTE REQUESTER\n"
+		fputs("usage: approval_tool create|create-hold USER SERVICE REMOTE REQUESTER\n"
 		      "       approval_tool consume USER ID REQUESTER\n", stderr);
 		return 2;
 	}
 	if ((r = mfa_ctx_new(&ctx)) != MFA_OK || (r = mfa_config_load(ctx, NULL)) != MFA_OK ||
 	    (r = mfa_open(ctx)) != MFA_OK)
 		goto out;
-	if (argc == 6 && !strcmp(argv[1], "create")) {
+	if (argc == 6 && (!strcmp(argv[1], "create") || !strcmp(argv[1], "create-hold"))) {
 		req.source = argv[3];
 		req.remote = argv[4];
-		if ((r = mfa_approval_create(ctx, &req, argv[5], 0, id, &number)) == MFA_OK)
+		r = strcmp(argv[1], "create")
+		            ? mfa_approval_create_hold(ctx, &req, argv[5], 0, id)
+		            : mfa_approval_create(ctx, &req, argv[5], 0, id, &number);
+		if (r == MFA_OK)
 			printf("%s %u\n", id, number);
 	} else if (argc == 5 && !strcmp(argv[1], "consume")) {
 		req.source = "approval_tool";

@@ -38,11 +38,12 @@ async function refresh() {
 	$("who").textContent = session.stage === "signed_in" ? session.user : "";
 	$("signout").hidden = session.stage === "none" || !session.stage;
 	if (session.stage === "signed_in") {
-		const views = ["view-home", "view-signin-code", "view-add", "view-recovery", "view-data"];
+		const views = ["view-home", "view-waiting", "view-signin-code", "view-add", "view-recovery", "view-data"];
 		if (session.staff)
 			views.push("view-staff");
 		show(views);
 		await loadMe();
+		await loadWaiting();
 	} else if (session.stage === "invite") {
 		show(["view-invite", "view-add"]);
 	} else if (session.stage === "password") {
@@ -83,6 +84,44 @@ async function loadMe() {
 		e.remote || e.station || "", e.outcome]));
 	$("recovery-count").textContent = me.recovery_total ?
 		me.recovery_left + " of " + me.recovery_total + " recovery codes left." : "You have no recovery codes.";
+}
+
+// Sign-ins held open by a VPN (RADIUS hold mode): approved with the passkey.
+async function loadWaiting() {
+	let r;
+	try { r = await api("GET", "/api/me/approvals"); } catch (e) { say(e.message); return; }
+	const list = $("waiting");
+	list.textContent = "";
+	for (const a of r.approvals) {
+		const li = document.createElement("li");
+		const what = document.createElement("span");
+		what.className = "name";
+		what.textContent = (a.nas || a.service) + (a.remote ? " from " + a.remote : "") +
+			", " + when(a.created);
+		const ok = document.createElement("button");
+		ok.className = "small";
+		ok.textContent = "Approve";
+		ok.addEventListener("click", () => approveWaiting(a.id));
+		li.append(what, ok);
+		li.dataset.id = a.id;
+		list.append(li);
+	}
+	$("waiting-none").hidden = r.approvals.length > 0;
+}
+
+async function approveWaiting(id) {
+	const base = "/api/me/approvals/" + encodeURIComponent(id);
+	try {
+		const begin = await api("POST", base + "/begin");
+		const cred = await navigator.credentials.get({
+			publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.options) });
+		const r = await api("POST", base + "/finish", { response: cred.toJSON() });
+		say(r.message, true);
+	} catch (e) {
+		if (e.name !== "NotAllowedError")
+			say(e.message);
+	}
+	await loadWaiting();
 }
 
 async function renameFactor(f) {
@@ -159,6 +198,8 @@ $("signin-code-get").addEventListener("click", async () => {
 			"The security key gave no answer: try again." : e.message);
 	}
 });
+
+$("waiting-check").addEventListener("click", () => loadWaiting());
 
 $("add-passkey").addEventListener("click", async () => {
 	try {
