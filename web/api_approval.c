@@ -56,6 +56,11 @@ static bool approval_load(mfa_ctx *ctx, const char *id, bool pending, struct mfa
                           struct web_reply *rp, int *r)
 {
 	*r = mfa_approval_get(ctx, id, a);
+	/* One without a number (RADIUS hold) is approved from the signed-in
+	 * user's list only: here, with no session, any key of its user and
+	 * "number 0" would do, so the page does not know it. */
+	if (*r == MFA_OK && a->choices[0] == 0)
+		*r = MFA_ERR_CHALLENGE;
 	if (*r == MFA_ERR_CHALLENGE || (*r == MFA_OK && a->state == MFA_APPROVAL_EXPIRED)) {
 		reply_error(rp, 404, GONE);
 		return false;

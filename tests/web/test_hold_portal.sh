@@ -87,6 +87,15 @@ done
 	fail "alice's numbered approval changed"
 "$TOOL" consume bob "$BOBS" "$REQ" 2> /dev/null | grep -qi "not approved yet" || fail "bob's changed"
 
+case_begin the_session_less_approval_page_does_not_know_a_hold_approval
+# /a/ID takes no session: a hold approval (no number) must not be decided
+# there with "number 0" and its user's key.
+req GET "/api/approval/$HOLD"
+expect_status 404
+req POST "/api/approval/$HOLD/begin" '{}'
+expect_status 404
+"$TOOL" consume alice "$HOLD" "$REQ" 2> /dev/null | grep -qi "not approved yet" || fail "changed"
+
 case_begin passkey_approves_the_waiting_sign_in_once
 "$TOOL" consume alice "$HOLD" "$REQ" 2> /dev/null | grep -qi "not approved yet" || fail "approved before"
 cp "$W/assert.hold" "$W/assert"
