@@ -1,7 +1,9 @@
 # mfa - one Makefile for the core, the front ends, tests and benchmarks.
-#   make            build/libmfa.a and build/mfactl
-#   make check      install test packages, build everything, run every test
-#   make demo       install packages, build, and run the demo
+#   make            build everything; installs nothing (a missing build
+#                   dependency stops it with the command that installs it)
+#   make deps       install the build and test packages, fetch the FreeRADIUS headers
+#   make check      deps, build everything, run every test
+#   make demo       deps, build, and run the demo
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -39,11 +41,22 @@ ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
 ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
-.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn bench-web asan
+.PHONY: all check test demo deps depcheck depcheck-radius install clean fuzz bench bench-pam bench-radius \
+	bench-webauthn bench-web asan
+
+# What the build needs is checked before anything compiles (every object
+# waits for depcheck); the FreeRADIUS headers only when rlm_mfa.so is wanted.
+FR_GOALS := all install install-radius build/rlm_mfa.so build/obj/radius_module/rlm_mfa.o bench-pam \
+	bench-radius bench-web
+NEED_FR := $(filter $(FR_GOALS),$(or $(MAKECMDGOALS),all))
+depcheck:
+	@CC="$(CC)" scripts/check-deps.sh $(if $(NEED_FR),--freeradius $(FR_DIR))
+depcheck-radius:
+	@CC="$(CC)" scripts/check-deps.sh --freeradius $(FR_DIR)
 all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/pam_mfa_local.so \
 	build/rlm_mfa.so build/mfa-web
 
-build/obj/%.o: %.c $(wildcard common/*.h service/*.h)
+build/obj/%.o: %.c $(wildcard common/*.h service/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -65,7 +78,7 @@ build/mfad: $(patsubst %.c,build/obj/%.o,$(MFAD_SRC)) build/libmfa.a
 WEB_SRC := $(wildcard web/*.c)
 WEB_STATIC := $(sort $(wildcard web/static/*))
 WEB_OBJ := $(patsubst %.c,build/obj/%.o,$(filter-out web/embed.c,$(WEB_SRC))) build/obj/web/static.o
-build/embed: web/embed.c
+build/embed: web/embed.c | depcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 build/web/static.c: build/embed $(WEB_STATIC)
@@ -74,7 +87,7 @@ build/web/static.c: build/embed $(WEB_STATIC)
 build/obj/web/static.o: build/web/static.c web/web.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iweb -c $< -o $@
-build/obj/web/%.o: web/%.c web/web.h web/api.h $(wildcard common/*.h)
+build/obj/web/%.o: web/%.c web/web.h web/api.h $(wildcard common/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -89,14 +102,14 @@ build/asan/mfa-web: $(ASAN_WEB_OBJ) build/asan/libmfa.a
 	$(CC) $(SAN) -o $@ $(ASAN_WEB_OBJ) build/asan/libmfa.a $(PKG_LIBS) -lmicrohttpd -lpthread
 
 # Its test client: the wire messages only, no core.
-build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h
+build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h | depcheck
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ tests/service/wire_client.c common/wire.c
 
 # PAM modules, only pam_sm_* exported: pam_mfa.so asks mfad and links only
 # libpam and libc; pam_mfa_local.so has the core linked in.
 PAM_LD := $(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined -Wl,--as-needed \
 	-Wl,--version-script=pam_module/pam_mfa.map
-build/obj/pam_module/%.o: pam_module/%.c pam_module/backend.h $(wildcard common/*.h)
+build/obj/pam_module/%.o: pam_module/%.c pam_module/backend.h $(wildcard common/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -110,16 +123,13 @@ build/pam_mfa_local.so: build/obj/pam_module/pam_mfa.o build/obj/pam_module/back
 	$(PAM_LD) -o $@ $(filter %.o,$^) build/libmfa.a $(PKG_LIBS) -lpam
 
 # FreeRADIUS module: Debian's headers plus those only its source has
-# (scripts/freeradius-headers.sh fetches them into build/freeradius).
-FR_DIR := build/freeradius
+# (make deps runs scripts/freeradius-headers.sh: they land in build/freeradius).
+FR_DIR ?= build/freeradius
 FR_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -fPIC -fvisibility=hidden -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 -I$(FR_DIR) -include freeradius/build.h -Icommon
 
-$(FR_DIR)/freeradius-devel/.complete:
-	scripts/freeradius-headers.sh $(FR_DIR)
-
-build/obj/radius_module/rlm_mfa.o: radius_module/rlm_mfa.c common/mfa.h $(FR_DIR)/freeradius-devel/.complete
+build/obj/radius_module/rlm_mfa.o: radius_module/rlm_mfa.c common/mfa.h | depcheck-radius
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(FR_CFLAGS) -c $< -o $@
@@ -130,7 +140,7 @@ build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/libmfa.a radius_module
 		build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.
-build/asan/%.o: %.c $(wildcard common/*.h service/*.h web/*.h tests/unit/*.h tests/softauthn/*.h)
+build/asan/%.o: %.c $(wildcard common/*.h service/*.h web/*.h tests/unit/*.h tests/softauthn/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(ASAN_CFLAGS) -c $< -o $@
@@ -159,7 +169,7 @@ build/asan/fuzz_web: tests/fuzz/fuzz_web.c tests/fuzz/corpus_main.c \
 	$(CC) $(ASAN_CFLAGS) -Iweb -o $@ $< tests/fuzz/corpus_main.c \
 		$(patsubst %.c,build/asan/%.o,$(FUZZ_WEB_SRC)) build/asan/libmfa.a $(PKG_LIBS) -lpthread
 
-build/pam_client: tests/pam/pam_client.c
+build/pam_client: tests/pam/pam_client.c | depcheck
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath -lpthread
 
 # Stands in for the portal's approval page in tests/pam.
@@ -167,7 +177,7 @@ build/approve_tool: tests/pam/approve_tool.c build/libmfa.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libmfa.a $(PKG_LIBS)
 
 # The software authenticator, for shell tests and benchmarks.
-build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h
+build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h | depcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/main.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
@@ -220,8 +230,12 @@ bench-radius: all
 bench-web: all
 	bench/bench_web.sh
 
+# The only target that changes the system: Debian packages, and the
+# FreeRADIUS source package's headers (apt-get source; as root it adds a
+# deb-src entry when apt has none).
 deps:
 	scripts/install-deps.sh
+	scripts/freeradius-headers.sh $(FR_DIR)
 
 check: deps
 	$(MAKE) all asan bench

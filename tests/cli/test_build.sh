@@ -40,3 +40,35 @@ for so in pam_mfa.so rlm_mfa.so; do
 	[ -n "$needed" ] || fail "$so: no NEEDED entries read"
 	grep -qE 'libfido2|libcbor' <<< "$needed" && fail "$so loads libfido2 or libcbor: $needed"
 done
+
+# A stub for each command that could change the system: it records the call.
+mkdir -p "$T/stub" "$T/no-freeradius" "$T/no-pkgconfig"
+for cmd in apt-get apt apt-cache dpkg sudo; do
+	printf '#!/bin/sh\necho "%s $*" >> "%s/system-calls"\nexit 0\n' "$cmd" "$T" > "$T/stub/$cmd"
+	chmod +x "$T/stub/$cmd"
+done
+
+case_begin plain_make_without_freeradius_headers_stops_and_installs_nothing
+# The FreeRADIUS source headers only 'make deps' fetches: absent, a plain
+# make names the command and stops before compiling anything.
+PATH=$T/stub:$PATH make -C "$ROOT" FR_DIR="$T/no-freeradius" > "$T/make.log" 2>&1 && fail "make succeeded"
+[ -e "$T/system-calls" ] && fail "make ran: $(cat "$T/system-calls")"
+grep -qx "missing: FreeRADIUS source headers in $T/no-freeradius: run 'make deps' (as root) or scripts/freeradius-headers.sh $T/no-freeradius" \
+	"$T/make.log" || fail "no missing line: $(cat "$T/make.log")"
+grep -qE 'error:|  CC ' "$T/make.log" && fail "compiled: $(cat "$T/make.log")"
+[ -z "$(ls -A "$T/no-freeradius")" ] || fail "FR_DIR written: $(ls -A "$T/no-freeradius")"
+
+case_begin missing_library_named_with_its_package
+PATH=$T/stub:$PATH PKG_CONFIG_LIBDIR=$T/no-pkgconfig make -C "$ROOT" build/mfactl > "$T/make.log" 2>&1 &&
+	fail "make succeeded"
+[ -e "$T/system-calls" ] && fail "make ran: $(cat "$T/system-calls")"
+grep -q "^missing: .*libxml2 headers (libxml2-dev).*: run 'make deps' (as root) or apt-get install .*libxml2-dev" \
+	"$T/make.log" || fail "no missing line: $(cat "$T/make.log")"
+grep -qE 'error:|fatal' "$T/make.log" && fail "compiler error: $(cat "$T/make.log")"
+
+case_begin install_pam_needs_no_freeradius_headers
+PATH=$T/stub:$PATH make -s -C "$ROOT" install-pam FR_DIR="$T/no-freeradius" DESTDIR="$T/pamroot" PREFIX=/usr \
+	> "$T/make.log" 2>&1 || fail "install-pam: $(cat "$T/make.log")"
+[ -e "$T/system-calls" ] && fail "make ran: $(cat "$T/system-calls")"
+ls "$T"/pamroot/lib/*/security/pam_mfa.so > /dev/null 2>&1 || fail "no pam_mfa.so"
+[ -e "$T/pamroot/usr/lib/freeradius/rlm_mfa.so" ] && fail "rlm_mfa.so installed by install-pam"
