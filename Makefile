@@ -247,31 +247,51 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PAMDIR) $(DESTDIR)$(RADIUSLIBDIR) \
-		$(DESTDIR)$(RADDB)/mods-available $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSTEMDDIR)
-	install -m 0755 build/mfad $(DESTDIR)$(PREFIX)/sbin/mfad
-	install -m 0644 service/mfad.socket $(DESTDIR)$(SYSTEMDDIR)/mfad.socket
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|' service/mfad.service > $(DESTDIR)$(SYSTEMDDIR)/mfad.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfad.service
-	install -m 0755 build/mfa-web $(DESTDIR)$(PREFIX)/sbin/mfa-web
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|' web/mfa-web.service > $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
-	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
-	install -m 0644 build/pam_mfa_local.so $(DESTDIR)$(PAMDIR)/pam_mfa_local.so
-	install -m 0644 build/rlm_mfa.so $(DESTDIR)$(RADIUSLIBDIR)/rlm_mfa.so
-	@# An operator's edited module file is never overwritten.
-	[ -e $(DESTDIR)$(RADDB)/mods-available/mfa ] || \
-		install -m 0644 radius_module/mods-available/mfa $(DESTDIR)$(RADDB)/mods-available/mfa
-	install -m 0644 radius_module/sites-available/* $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available/
-	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
-	install -m 0644 docs/mfa.conf.5 docs/rlm_mfa.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 docs/pam_mfa.8 docs/mfad.8 docs/mfa-web.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+# Installs record every file in MANIFEST (scripts/install-files.sh);
+# make uninstall removes exactly those (scripts/uninstall-files.sh), never
+# mfa.conf, the key, the store or the audit file. install-pam needs no
+# FreeRADIUS headers; install is both.
+MANIFEST ?= $(PREFIX)/share/mfa/install-manifest
+CLI_FILES = 0755 build/mfactl $(PREFIX)/bin/mfactl \
+	0644 docs/mfactl.1 $(PREFIX)/share/man/man1/mfactl.1 \
+	0644 docs/mfa.conf.5 $(PREFIX)/share/man/man5/mfa.conf.5
+PAM_FILES = 0644 build/pam_mfa.so $(PAMDIR)/pam_mfa.so \
+	0644 build/pam_mfa_local.so $(PAMDIR)/pam_mfa_local.so \
+	0755 build/mfad $(PREFIX)/sbin/mfad \
+	0644 service/mfad.socket $(SYSTEMDDIR)/mfad.socket \
+	0644 build/units/mfad.service $(SYSTEMDDIR)/mfad.service \
+	0755 build/mfa-web $(PREFIX)/sbin/mfa-web \
+	0644 build/units/mfa-web.service $(SYSTEMDDIR)/mfa-web.service \
+	$(foreach m,pam_mfa.8 mfad.8 mfa-web.8,0644 docs/$(m) $(PREFIX)/share/man/man8/$(m))
+RADIUS_FILES = 0644 build/rlm_mfa.so $(RADIUSLIBDIR)/rlm_mfa.so \
+	c0644 radius_module/mods-available/mfa $(RADDB)/mods-available/mfa \
+	$(foreach f,$(notdir $(wildcard radius_module/sites-available/*)),0644 radius_module/sites-available/$(f) \
+		$(PREFIX)/share/doc/mfa/sites-available/$(f)) \
+	0644 docs/rlm_mfa.5 $(PREFIX)/share/man/man5/rlm_mfa.5
+PAM_BUILT := build/mfactl build/mfad build/pam_mfa.so build/pam_mfa_local.so build/mfa-web
+RADIUS_BUILT := build/mfactl build/rlm_mfa.so
+INSTALL_FILES = scripts/install-files.sh "$(DESTDIR)" "$(MANIFEST)"
+# The units name the binaries' directory: made for this PREFIX each time.
+UNITS = mkdir -p build/units && \
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' service/mfad.service > build/units/mfad.service && \
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' web/mfa-web.service > build/units/mfa-web.service
+
+.PHONY: install-pam install-radius uninstall
+install-pam: $(PAM_BUILT)
+	@$(UNITS)
+	@$(INSTALL_FILES) $(CLI_FILES) $(PAM_FILES)
+
+install-radius: $(RADIUS_BUILT)
+	@$(INSTALL_FILES) $(CLI_FILES) $(RADIUS_FILES)
+
+install: $(PAM_BUILT) $(RADIUS_BUILT)
+	@$(UNITS)
+	@$(INSTALL_FILES) $(CLI_FILES) $(PAM_FILES) $(RADIUS_FILES)
+
+uninstall:
+	@scripts/uninstall-files.sh "$(DESTDIR)" "$(MANIFEST)"
 
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:
-	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/mfa-web build/embed build/web build/wire_client build/libmfa.a build/demo
+	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/mfa-web build/embed build/web build/wire_client build/libmfa.a build/demo \
+		build/units

@@ -72,3 +72,40 @@ PATH=$T/stub:$PATH make -s -C "$ROOT" install-pam FR_DIR="$T/no-freeradius" DEST
 [ -e "$T/system-calls" ] && fail "make ran: $(cat "$T/system-calls")"
 ls "$T"/pamroot/lib/*/security/pam_mfa.so > /dev/null 2>&1 || fail "no pam_mfa.so"
 [ -e "$T/pamroot/usr/lib/freeradius/rlm_mfa.so" ] && fail "rlm_mfa.so installed by install-pam"
+[ -f "$T/pamroot/usr/share/mfa/install-manifest" ] || fail "no manifest"
+
+case_begin uninstall_removes_exactly_the_manifest
+# install-pam then install-radius into one DESTDIR add to one manifest;
+# what else lives there (the config, key, store an operator made, and
+# FreeRADIUS's own files) stays, and so does an edited module file.
+R=$T/uroot
+mkdir -p "$R/etc/mfa" "$R/var/lib/mfa" "$R/etc/freeradius/3.0/mods-available"
+echo conf > "$R/etc/mfa/mfa.conf"; echo key > "$R/etc/mfa/mfa.key"; echo db > "$R/var/lib/mfa/mfa.db"
+echo other > "$R/etc/freeradius/3.0/mods-available/pap"
+(cd "$R" && find . | sort) > "$T/before"
+for target in install-pam install-radius install-radius; do
+	make -s -C "$ROOT" $target DESTDIR="$R" PREFIX=/usr > "$T/make.log" 2>&1 || fail "$target: $(cat "$T/make.log")"
+done
+M=$R/usr/share/mfa/install-manifest
+for f in /usr/bin/mfactl /usr/sbin/mfad /usr/sbin/mfa-web /usr/lib/freeradius/rlm_mfa.so \
+	/etc/freeradius/3.0/mods-available/mfa /usr/share/man/man8/pam_mfa.8; do
+	[ -f "$R$f" ] || fail "$f not installed"
+	grep -q " $f\$" "$M" || fail "$f not in the manifest"
+done
+[ "$(grep -c ' /usr/bin/mfactl$' "$M")" -eq 1 ] || fail "mfactl listed $(grep -c ' /usr/bin/mfactl$' "$M") times"
+grep -qE ' /etc/mfa|/var/lib/mfa' "$M" && fail "the manifest names the config or store: $(cat "$M")"
+make -s -C "$ROOT" uninstall DESTDIR="$R" PREFIX=/usr > "$T/make.log" 2>&1 || fail "uninstall: $(cat "$T/make.log")"
+(cd "$R" && find . | sort) > "$T/after"
+diff "$T/before" "$T/after" > "$T/diff" || fail "left or removed: $(cat "$T/diff")"
+[ "$(cat "$R/etc/mfa/mfa.key")" = key ] || fail "key changed"
+# An operator's edit to the module file survives uninstall; then a second
+# uninstall finds no manifest and says so.
+make -s -C "$ROOT" install-radius DESTDIR="$R" PREFIX=/usr > "$T/make.log" 2>&1 || fail "install-radius: $(cat "$T/make.log")"
+echo "# edited" >> "$R/etc/freeradius/3.0/mods-available/mfa"
+make -s -C "$ROOT" uninstall DESTDIR="$R" PREFIX=/usr > "$T/make.log" 2>&1 || fail "uninstall: $(cat "$T/make.log")"
+grep -q "kept $R/etc/freeradius/3.0/mods-available/mfa (changed since it was installed)" "$T/make.log" ||
+	fail "no kept line: $(cat "$T/make.log")"
+[ -f "$R/etc/freeradius/3.0/mods-available/mfa" ] || fail "edited module file removed"
+[ -e "$R/usr/lib/freeradius/rlm_mfa.so" ] && fail "rlm_mfa.so left"
+make -s -C "$ROOT" uninstall DESTDIR="$R" PREFIX=/usr > "$T/make.log" 2>&1 && fail "second uninstall succeeded"
+grep -q "no manifest" "$T/make.log" || fail "second uninstall: $(cat "$T/make.log")"
