@@ -129,6 +129,22 @@ sha256sum /etc/pam.d/common-* | diff "$T/pam-before" - > /dev/null || fail "a PA
 grep -qx 'Default: no' /usr/share/pam-configs/mfa || fail "profile not off by default"
 grep -q pam_mfa /etc/pam.d/common-auth && fail "common-auth names pam_mfa"
 
+case_begin pam_auth_update_profile_turns_on_and_off
+# In a mount namespace of its own, over copies of /etc/pam.d and
+# /var/lib/pam: the machine's stacks never change, whatever else runs.
+mkdir -p "$T/ns/pam.d" "$T/ns/var-lib-pam"
+cp -a /etc/pam.d/. "$T/ns/pam.d/"
+cp -a /var/lib/pam/. "$T/ns/var-lib-pam/"
+unshare -m sh -c 'mount --bind "$1/pam.d" /etc/pam.d && mount --bind "$1/var-lib-pam" /var/lib/pam &&
+	pam-auth-update --enable mfa && cp /etc/pam.d/common-auth "$1/on" &&
+	pam-auth-update --disable mfa && cp /etc/pam.d/common-auth "$1/off"' sh "$T/ns" > "$T/ns.log" 2>&1 ||
+	fail "pam-auth-update: $(cat "$T/ns.log")"
+# On: after the password lines (pam_unix, then pam_deny ends a wrong one).
+awk '/pam_unix.so/ { u = NR } /pam_deny.so/ { d = NR } /^auth[[:space:]]+required[[:space:]]+pam_mfa.so after_password$/ { m = NR }
+	END { exit !(u && d && m > d && d > u) }' "$T/ns/on" || fail "common-auth with the profile on: $(cat "$T/ns/on")"
+cmp -s "$T/ns/off" /etc/pam.d/common-auth || fail "profile off again: $(diff /etc/pam.d/common-auth "$T/ns/off")"
+grep -q pam_mfa /etc/pam.d/common-auth && fail "the machine's common-auth changed"
+
 case_begin postinst_init_is_idempotent
 /usr/bin/mfactl enroll debtest --secret "$SECRET" --no-confirm --no-qr > "$T/enroll.log" 2>&1 ||
 	fail "enroll: $(cat "$T/enroll.log")"
