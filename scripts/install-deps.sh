@@ -12,7 +12,7 @@ openssh-server openssh-client expect systemd libpam-google-authenticator libpam-
 libfido2-dev libcbor-dev chromium libmicrohttpd-dev curl apache2-utils
 postgresql libpq-dev
 debhelper lintian"
-# debhelper, lintian: tests/deb builds the Debian packages (debian/) and checks them.
+# debhelper, lintian: tests/cli/test_deb.sh builds the Debian packages (debian/) and checks them.
 # postgresql: the tests start their own cluster on a high port (tests/pg/lib.sh);
 # the system cluster Debian starts on 5432 is not used.
 # The browser tests drive Chromium from Node.js; keep a Node.js already there.

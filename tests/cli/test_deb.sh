@@ -10,7 +10,7 @@
 # own state aside), the same PAM common-* files, users and groups. Needs
 # root. Whatever happens, the trap purges the packages and puts back an
 # /etc/mfa or /var/lib/mfa that was there before.
-. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PKGS="mfa libpam-mfa freeradius-mfa mfa-web"
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
