@@ -253,6 +253,7 @@ demo: deps
 # FreeRADIUS headers; install is both.
 MANIFEST ?= $(PREFIX)/share/mfa/install-manifest
 CLI_FILES = 0755 build/mfactl $(PREFIX)/bin/mfactl \
+	0644 build/mfa.conf.example $(PREFIX)/share/doc/mfa/mfa.conf.example \
 	0644 docs/mfactl.1 $(PREFIX)/share/man/man1/mfactl.1 \
 	0644 docs/mfa.conf.5 $(PREFIX)/share/man/man5/mfa.conf.5
 PAM_FILES = 0644 build/pam_mfa.so $(PAMDIR)/pam_mfa.so \
@@ -268,13 +269,19 @@ RADIUS_FILES = 0644 build/rlm_mfa.so $(RADIUSLIBDIR)/rlm_mfa.so \
 	$(foreach f,$(notdir $(wildcard radius_module/sites-available/*)),0644 radius_module/sites-available/$(f) \
 		$(PREFIX)/share/doc/mfa/sites-available/$(f)) \
 	0644 docs/rlm_mfa.5 $(PREFIX)/share/man/man5/rlm_mfa.5
-PAM_BUILT := build/mfactl build/mfad build/pam_mfa.so build/pam_mfa_local.so build/mfa-web
-RADIUS_BUILT := build/mfactl build/rlm_mfa.so
+PAM_BUILT := build/mfactl build/mfa.conf.example build/mfad build/pam_mfa.so build/pam_mfa_local.so build/mfa-web
+RADIUS_BUILT := build/mfactl build/mfa.conf.example build/rlm_mfa.so
 INSTALL_FILES = scripts/install-files.sh "$(DESTDIR)" "$(MANIFEST)"
 # The units name the binaries' directory: made for this PREFIX each time.
 UNITS = mkdir -p build/units && \
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' service/mfad.service > build/units/mfad.service && \
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|' web/mfa-web.service > build/units/mfa-web.service
+
+# The text mfactl init writes, from the core itself.
+build/config_example: scripts/config_example.c build/libmfa.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libmfa.a $(PKG_LIBS)
+build/mfa.conf.example: build/config_example
+	build/config_example > $@
 
 .PHONY: install-pam install-radius uninstall
 install-pam: $(PAM_BUILT)
@@ -294,4 +301,4 @@ uninstall:
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:
 	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/mfa-web build/embed build/web build/wire_client build/libmfa.a build/demo \
-		build/units
+		build/units build/config_example build/mfa.conf.example

@@ -9,7 +9,8 @@ CC=${CC:-cc}
 missing="" debs=""
 need() { missing="${missing:+$missing, }$1 ($2)"; debs="$debs $2"; }
 
-if ! command -v "$CC" > /dev/null 2>&1; then
+# CC may carry words (ccache cc): the first one is the program.
+if ! command -v "${CC%% *}" > /dev/null 2>&1; then
 	need "a C compiler" build-essential
 fi
 if ! command -v pkg-config > /dev/null 2>&1; then
@@ -25,7 +26,8 @@ else
 	done
 fi
 # has_header HEADER: the compiler finds it.
-has_header() { echo "#include <$1>" | "$CC" -E -x c - > /dev/null 2>&1; }
+# shellcheck disable=SC2086
+has_header() { echo "#include <$1>" | $CC -E -x c - > /dev/null 2>&1; }
 has_header security/pam_appl.h || need "PAM headers" libpam0g-dev
 
 fr_dir=""

@@ -119,6 +119,7 @@ done
 [ -x /usr/bin/mfactl ] && [ -f "$SECURITY/pam_mfa.so" ] && [ -f /usr/lib/freeradius/rlm_mfa.so ] &&
 	[ -x /usr/sbin/mfad ] && [ -x /usr/sbin/mfa-web ] || fail "installed files missing"
 getent group mfa > /dev/null || fail "no group mfa"
+grep -qx 'store = sqlite:/var/lib/mfa/mfa.db' /usr/share/doc/mfa/mfa.conf.example || fail "no config example"
 grep -qx 'group = mfa' /etc/mfa/mfa.conf || fail "mfa.conf does not name the group mfa"
 [ "$(stat -c '%a %U:%G' /etc/mfa/mfa.key)" = "640 root:mfa" ] || fail "key: $(stat -c '%a %U:%G' /etc/mfa/mfa.key)"
 [ -f /var/lib/mfa/mfa.db ] || fail "no store"
