@@ -92,7 +92,7 @@ case_begin packages_build_and_pass_lintian
 mkdir -p "$T/src"
 (cd "$ROOT" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$T/src" ||
 	abort "copying the tree failed"
-(cd "$T/src" && FR_DIR=$ROOT/build/freeradius dpkg-buildpackage -us -uc -b) > "$T/build.log" 2>&1 ||
+(cd "$T/src" && FR_DIR=$ROOT/build/freeradius DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc -b) > "$T/build.log" 2>&1 ||
 	abort "dpkg-buildpackage failed: $(tail -n 30 "$T/build.log")"
 DEBS=""
 for p in $PKGS; do
