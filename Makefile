@@ -4,7 +4,8 @@
 #   make deps       install the build and test packages, fetch the FreeRADIUS headers
 #   make check      deps, build everything, run every test
 #   make demo       deps, build, and run the demo
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (install-pam, install-radius: one side;
+#                   make uninstall removes what the manifest lists; docs/install.md)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
