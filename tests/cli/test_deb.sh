@@ -131,19 +131,20 @@ grep -qx 'Default: no' /usr/share/pam-configs/mfa || fail "profile not off by de
 grep -q pam_mfa /etc/pam.d/common-auth && fail "common-auth names pam_mfa"
 
 case_begin pam_auth_update_profile_turns_on_and_off
-# In a mount namespace of its own, over copies of /etc/pam.d and
-# /var/lib/pam: the machine's stacks never change, whatever else runs.
-mkdir -p "$T/ns/pam.d" "$T/ns/var-lib-pam"
-cp -a /etc/pam.d/. "$T/ns/pam.d/"
-cp -a /var/lib/pam/. "$T/ns/var-lib-pam/"
-unshare -m sh -c 'mount --bind "$1/pam.d" /etc/pam.d && mount --bind "$1/var-lib-pam" /var/lib/pam &&
-	pam-auth-update --enable mfa && cp /etc/pam.d/common-auth "$1/on" &&
-	pam-auth-update --disable mfa && cp /etc/pam.d/common-auth "$1/off"' sh "$T/ns" > "$T/ns.log" 2>&1 ||
+# On copies of /etc/pam.d, /var/lib/pam and the installed profiles
+# (pam-auth-update --root): the machine's stacks never change.
+N=$T/ns
+mkdir -p "$N/etc/pam.d" "$N/var/lib/pam" "$N/usr/share/pam-configs"
+cp -a /etc/pam.d/. "$N/etc/pam.d/"
+cp -a /var/lib/pam/. "$N/var/lib/pam/"
+cp -a /usr/share/pam-configs/. "$N/usr/share/pam-configs/"
+{ pam-auth-update --root "$N" --enable mfa && cp "$N/etc/pam.d/common-auth" "$N/on" &&
+	pam-auth-update --root "$N" --disable mfa && cp "$N/etc/pam.d/common-auth" "$N/off"; } > "$T/ns.log" 2>&1 ||
 	fail "pam-auth-update: $(cat "$T/ns.log")"
 # On: after the password lines (pam_unix, then pam_deny ends a wrong one).
 awk '/pam_unix.so/ { u = NR } /pam_deny.so/ { d = NR } /^auth[[:space:]]+required[[:space:]]+pam_mfa.so after_password$/ { m = NR }
-	END { exit !(u && d && m > d && d > u) }' "$T/ns/on" || fail "common-auth with the profile on: $(cat "$T/ns/on")"
-cmp -s "$T/ns/off" /etc/pam.d/common-auth || fail "profile off again: $(diff /etc/pam.d/common-auth "$T/ns/off")"
+	END { exit !(u && d && m > d && d > u) }' "$N/on" || fail "common-auth with the profile on: $(cat "$N/on")"
+cmp -s "$N/off" /etc/pam.d/common-auth || fail "profile off again: $(diff /etc/pam.d/common-auth "$N/off")"
 grep -q pam_mfa /etc/pam.d/common-auth && fail "the machine's common-auth changed"
 
 case_begin postinst_init_is_idempotent
