@@ -24,6 +24,8 @@ export DEBIAN_FRONTEND=noninteractive
 unset MFA_CONFIG
 
 abort() { fail "$*"; exit 1; }
+
+case_begin machine_ready_for_the_packages
 [ "$(id -u)" -eq 0 ] || abort "needs root (make check runs as root)"
 for cmd in dpkg-buildpackage lintian dh pamtester freeradius radclient oathtool; do
 	command -v "$cmd" > /dev/null || abort "$cmd is missing: run 'make deps'"
@@ -67,24 +69,28 @@ cleanup() {
 	getent passwd mfa-web > /dev/null && userdel mfa-web 2> /dev/null
 	getent group mfa-web > /dev/null && groupdel mfa-web 2> /dev/null
 	getent group mfa > /dev/null && groupdel mfa 2> /dev/null
-	if [ -d "$SAVE" ]; then
-		for d in $STATE_DIRS; do
-			[ -e "$SAVE$d" ] && mkdir -p "$(dirname "$d")" && mv "$SAVE$d" "$d"
-		done
-		rm -rf "$SAVE"
-	fi
+	restore_saved
 }
-trap 'cleanup; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
-trap 'exit 1' INT TERM HUP
+restore_saved() {
+	[ -d "$SAVE" ] || return 0
+	for d in $STATE_DIRS; do
+		[ -e "$SAVE$d" ] && mkdir -p "$(dirname "$d")" && mv "$SAVE$d" "$d"
+	done
+	rm -rf "$SAVE"
+}
 
 # An /etc/mfa of this machine's own (not from these packages) is moved
 # aside for the test and put back after: purge-store would remove it.
+# Only once all of it is aside may the cleanup remove what is there.
+trap 'restore_saved; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
+trap 'fail "interrupted"; exit 1' INT TERM HUP
 for d in $STATE_DIRS; do
 	if [ -e "$d" ]; then
 		mkdir -p "$SAVE$(dirname "$d")"
-		mv "$d" "$SAVE$d"
+		mv "$d" "$SAVE$d" || abort "cannot move $d aside"
 	fi
 done
+trap 'cleanup; case_end; rm -rf "$T"; exit "$ANY_FAILED"' EXIT
 snapshot > "$T/before"
 
 case_begin packages_build_and_pass_lintian
