@@ -1,8 +1,11 @@
 # mfa - one Makefile for the core, the front ends, tests and benchmarks.
-#   make            build/libmfa.a and build/mfactl
-#   make check      install test packages, build everything, run every test
-#   make demo       install packages, build, and run the demo
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make            build everything; installs nothing (a missing build
+#                   dependency stops it with the command that installs it)
+#   make deps       install the build and test packages, fetch the FreeRADIUS headers
+#   make check      deps, build everything, run every test
+#   make demo       deps, build, and run the demo
+#   make install    PREFIX=/usr/local DESTDIR= (install-pam, install-radius: one side;
+#                   make uninstall removes what the manifest lists; docs/install.md)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -39,11 +42,22 @@ ASAN_CORE_OBJ := $(patsubst %.c,build/asan/%.o,$(CORE_SRC))
 ASAN_CLI_OBJ := $(patsubst %.c,build/asan/%.o,$(CLI_SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
-.PHONY: all check test demo deps install clean fuzz bench bench-pam bench-radius bench-webauthn bench-web asan
+.PHONY: all check test demo deps depcheck depcheck-radius install clean fuzz bench bench-pam bench-radius \
+	bench-webauthn bench-web asan
+
+# What the build needs is checked before anything compiles (every object
+# waits for depcheck); the FreeRADIUS headers only when rlm_mfa.so is wanted.
+FR_GOALS := all install install-radius build/rlm_mfa.so build/obj/radius_module/rlm_mfa.o bench-pam \
+	bench-radius bench-web
+NEED_FR := $(filter $(FR_GOALS),$(or $(MAKECMDGOALS),all))
+depcheck:
+	@CC="$(CC)" scripts/check-deps.sh $(if $(NEED_FR),--freeradius $(FR_DIR))
+depcheck-radius:
+	@CC="$(CC)" scripts/check-deps.sh --freeradius $(FR_DIR)
 all: build/libmfa.a build/mfactl build/mfad build/wire_client build/pam_mfa.so build/pam_mfa_local.so \
 	build/rlm_mfa.so build/mfa-web
 
-build/obj/%.o: %.c $(wildcard common/*.h service/*.h)
+build/obj/%.o: %.c $(wildcard common/*.h service/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -65,7 +79,7 @@ build/mfad: $(patsubst %.c,build/obj/%.o,$(MFAD_SRC)) build/libmfa.a
 WEB_SRC := $(wildcard web/*.c)
 WEB_STATIC := $(sort $(wildcard web/static/*))
 WEB_OBJ := $(patsubst %.c,build/obj/%.o,$(filter-out web/embed.c,$(WEB_SRC))) build/obj/web/static.o
-build/embed: web/embed.c
+build/embed: web/embed.c | depcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 build/web/static.c: build/embed $(WEB_STATIC)
@@ -74,7 +88,7 @@ build/web/static.c: build/embed $(WEB_STATIC)
 build/obj/web/static.o: build/web/static.c web/web.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iweb -c $< -o $@
-build/obj/web/%.o: web/%.c web/web.h web/api.h $(wildcard common/*.h)
+build/obj/web/%.o: web/%.c web/web.h web/api.h $(wildcard common/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -89,14 +103,14 @@ build/asan/mfa-web: $(ASAN_WEB_OBJ) build/asan/libmfa.a
 	$(CC) $(SAN) -o $@ $(ASAN_WEB_OBJ) build/asan/libmfa.a $(PKG_LIBS) -lmicrohttpd -lpthread
 
 # Its test client: the wire messages only, no core.
-build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h
+build/wire_client: tests/service/wire_client.c common/wire.c common/wire.h | depcheck
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ tests/service/wire_client.c common/wire.c
 
 # PAM modules, only pam_sm_* exported: pam_mfa.so asks mfad and links only
 # libpam and libc; pam_mfa_local.so has the core linked in.
 PAM_LD := $(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined -Wl,--as-needed \
 	-Wl,--version-script=pam_module/pam_mfa.map
-build/obj/pam_module/%.o: pam_module/%.c pam_module/backend.h $(wildcard common/*.h)
+build/obj/pam_module/%.o: pam_module/%.c pam_module/backend.h $(wildcard common/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -110,17 +124,13 @@ build/pam_mfa_local.so: build/obj/pam_module/pam_mfa.o build/obj/pam_module/back
 	$(PAM_LD) -o $@ $(filter %.o,$^) build/libmfa.a $(PKG_LIBS) -lpam
 
 # FreeRADIUS module: Debian's headers plus those only its source has
-# (scripts/freeradius-headers.sh fetches them into build/freeradius).
-FR_DIR := build/freeradius
+# (make deps runs scripts/freeradius-headers.sh: they land in build/freeradius).
+FR_DIR ?= build/freeradius
 FR_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -fPIC -fvisibility=hidden -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 -I$(FR_DIR) -include freeradius/build.h -Icommon
 
-$(FR_DIR)/freeradius-devel/.complete:
-	scripts/freeradius-headers.sh $(FR_DIR)
-
-build/obj/radius_module/%.o: radius_module/%.c radius_module/hold.h common/mfa.h \
-		$(FR_DIR)/freeradius-devel/.complete
+build/obj/radius_module/%.o: radius_module/%.c radius_module/hold.h common/mfa.h | depcheck-radius
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(FR_CFLAGS) -c $< -o $@
@@ -132,7 +142,7 @@ build/rlm_mfa.so: build/obj/radius_module/rlm_mfa.o build/obj/radius_module/hold
 		build/libmfa.a $(PKG_LIBS) -lpthread
 
 # Sanitizer build: unit tests, and an mfactl the CLI tests run.
-build/asan/%.o: %.c $(wildcard common/*.h service/*.h web/*.h tests/unit/*.h tests/softauthn/*.h)
+build/asan/%.o: %.c $(wildcard common/*.h service/*.h web/*.h tests/unit/*.h tests/softauthn/*.h) | depcheck
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(ASAN_CFLAGS) -c $< -o $@
@@ -161,7 +171,7 @@ build/asan/fuzz_web: tests/fuzz/fuzz_web.c tests/fuzz/corpus_main.c \
 	$(CC) $(ASAN_CFLAGS) -Iweb -o $@ $< tests/fuzz/corpus_main.c \
 		$(patsubst %.c,build/asan/%.o,$(FUZZ_WEB_SRC)) build/asan/libmfa.a $(PKG_LIBS) -lpthread
 
-build/pam_client: tests/pam/pam_client.c
+build/pam_client: tests/pam/pam_client.c | depcheck
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam -loath -lpthread
 
 # Stands in for the portal's approval page in tests/pam.
@@ -173,7 +183,7 @@ build/signin_tool: tests/pam/signin_tool.c build/libmfa.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libmfa.a $(PKG_LIBS)
 
 # The software authenticator, for shell tests and benchmarks.
-build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h
+build/softauthn: tests/softauthn/main.c tests/softauthn/softauthn.c tests/softauthn/softauthn.h | depcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -Itests/softauthn -o $@ tests/softauthn/main.c \
 		tests/softauthn/softauthn.c $(PKG_LIBS)
@@ -226,8 +236,12 @@ bench-radius: all
 bench-web: all
 	bench/bench_web.sh
 
+# The only target that changes the system: Debian packages, and the
+# FreeRADIUS source package's headers (apt-get source; as root it adds a
+# deb-src entry when apt has none).
 deps:
 	scripts/install-deps.sh
+	scripts/freeradius-headers.sh $(FR_DIR)
 
 check: deps
 	$(MAKE) all asan bench
@@ -239,31 +253,59 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PAMDIR) $(DESTDIR)$(RADIUSLIBDIR) \
-		$(DESTDIR)$(RADDB)/mods-available $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 build/mfactl $(DESTDIR)$(PREFIX)/bin/mfactl
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSTEMDDIR)
-	install -m 0755 build/mfad $(DESTDIR)$(PREFIX)/sbin/mfad
-	install -m 0644 service/mfad.socket $(DESTDIR)$(SYSTEMDDIR)/mfad.socket
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|' service/mfad.service > $(DESTDIR)$(SYSTEMDDIR)/mfad.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfad.service
-	install -m 0755 build/mfa-web $(DESTDIR)$(PREFIX)/sbin/mfa-web
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|' web/mfa-web.service > $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/mfa-web.service
-	install -m 0644 build/pam_mfa.so $(DESTDIR)$(PAMDIR)/pam_mfa.so
-	install -m 0644 build/pam_mfa_local.so $(DESTDIR)$(PAMDIR)/pam_mfa_local.so
-	install -m 0644 build/rlm_mfa.so $(DESTDIR)$(RADIUSLIBDIR)/rlm_mfa.so
-	@# An operator's edited module file is never overwritten.
-	[ -e $(DESTDIR)$(RADDB)/mods-available/mfa ] || \
-		install -m 0644 radius_module/mods-available/mfa $(DESTDIR)$(RADDB)/mods-available/mfa
-	install -m 0644 radius_module/sites-available/* $(DESTDIR)$(PREFIX)/share/doc/mfa/sites-available/
-	install -m 0644 docs/mfactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/mfactl.1
-	install -m 0644 docs/mfa.conf.5 docs/rlm_mfa.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 docs/pam_mfa.8 docs/mfad.8 docs/mfa-web.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+# Installs record every file in MANIFEST (scripts/install-files.sh);
+# make uninstall removes exactly those (scripts/uninstall-files.sh), never
+# mfa.conf, the key, the store or the audit file. install-pam needs no
+# FreeRADIUS headers; install is both.
+MANIFEST ?= $(PREFIX)/share/mfa/install-manifest
+CLI_FILES = 0755 build/mfactl $(PREFIX)/bin/mfactl \
+	0644 build/mfa.conf.example $(PREFIX)/share/doc/mfa/mfa.conf.example \
+	0644 service/mfa.logrotate $(PREFIX)/share/doc/mfa/mfa.logrotate \
+	0644 docs/mfactl.1 $(PREFIX)/share/man/man1/mfactl.1 \
+	0644 docs/mfa.conf.5 $(PREFIX)/share/man/man5/mfa.conf.5
+PAM_FILES = 0644 build/pam_mfa.so $(PAMDIR)/pam_mfa.so \
+	0644 build/pam_mfa_local.so $(PAMDIR)/pam_mfa_local.so \
+	0755 build/mfad $(PREFIX)/sbin/mfad \
+	0644 service/mfad.socket $(SYSTEMDDIR)/mfad.socket \
+	0644 build/units/mfad.service $(SYSTEMDDIR)/mfad.service \
+	0755 build/mfa-web $(PREFIX)/sbin/mfa-web \
+	0644 build/units/mfa-web.service $(SYSTEMDDIR)/mfa-web.service \
+	$(foreach m,pam_mfa.8 mfad.8 mfa-web.8,0644 docs/$(m) $(PREFIX)/share/man/man8/$(m))
+RADIUS_FILES = 0644 build/rlm_mfa.so $(RADIUSLIBDIR)/rlm_mfa.so \
+	c0644 radius_module/mods-available/mfa $(RADDB)/mods-available/mfa \
+	$(foreach f,$(notdir $(wildcard radius_module/sites-available/*)),0644 radius_module/sites-available/$(f) \
+		$(PREFIX)/share/doc/mfa/sites-available/$(f)) \
+	0644 docs/rlm_mfa.5 $(PREFIX)/share/man/man5/rlm_mfa.5
+PAM_BUILT := build/mfactl build/mfa.conf.example build/mfad build/pam_mfa.so build/pam_mfa_local.so build/mfa-web
+RADIUS_BUILT := build/mfactl build/mfa.conf.example build/rlm_mfa.so
+INSTALL_FILES = scripts/install-files.sh "$(DESTDIR)" "$(MANIFEST)"
+# The units name the binaries' directory: made for this PREFIX each time.
+UNITS = mkdir -p build/units && \
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' service/mfad.service > build/units/mfad.service && \
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' web/mfa-web.service > build/units/mfa-web.service
+
+# The text mfactl init writes, from the core itself.
+build/config_example: scripts/config_example.c build/libmfa.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libmfa.a $(PKG_LIBS)
+build/mfa.conf.example: build/config_example
+	build/config_example > $@
+
+.PHONY: install-pam install-radius uninstall
+install-pam: $(PAM_BUILT)
+	@$(UNITS)
+	@$(INSTALL_FILES) $(CLI_FILES) $(PAM_FILES)
+
+install-radius: $(RADIUS_BUILT)
+	@$(INSTALL_FILES) $(CLI_FILES) $(RADIUS_FILES)
+
+install: $(PAM_BUILT) $(RADIUS_BUILT)
+	@$(UNITS)
+	@$(INSTALL_FILES) $(CLI_FILES) $(PAM_FILES) $(RADIUS_FILES)
+
+uninstall:
+	@scripts/uninstall-files.sh "$(DESTDIR)" "$(MANIFEST)"
 
 # Keeps the FreeRADIUS headers fetched under build/freeradius.
 clean:
-	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/mfa-web build/embed build/web build/wire_client build/libmfa.a build/demo
+	rm -rf build/obj build/asan build/fuzz build/*.so build/mfactl build/mfad build/mfa-web build/embed build/web build/wire_client build/libmfa.a build/demo \
+		build/units build/config_example build/mfa.conf.example

@@ -10,7 +10,9 @@ libpam0g-dev pamtester libpam-wrapper libnss-wrapper valgrind
 logrotate freeradius freeradius-utils libfreeradius-dev libtalloc-dev libpcre3-dev dpkg-dev eapoltest
 openssh-server openssh-client expect systemd libpam-google-authenticator libpam-oath
 libfido2-dev libcbor-dev chromium libmicrohttpd-dev curl apache2-utils
-postgresql libpq-dev"
+postgresql libpq-dev
+debhelper lintian"
+# debhelper, lintian: tests/cli/test_deb.sh builds the Debian packages (debian/) and checks them.
 # postgresql: the tests start their own cluster on a high port (tests/pg/lib.sh);
 # the system cluster Debian starts on 5432 is not used.
 # The browser tests drive Chromium from Node.js; keep a Node.js already there.
