@@ -125,6 +125,9 @@ done
 [ -x /usr/bin/mfactl ] && [ -f "$SECURITY/pam_mfa.so" ] && [ -f /usr/lib/freeradius/rlm_mfa.so ] &&
 	[ -x /usr/sbin/mfad ] && [ -x /usr/sbin/mfa-web ] || fail "installed files missing"
 getent group mfa > /dev/null || fail "no group mfa"
+# The audit file's rotation, for the package's group: logrotate reads it.
+grep -q "^	su root mfa$" /etc/logrotate.d/mfa || fail "no logrotate rule for group mfa"
+logrotate -d /etc/logrotate.d/mfa > "$T/logrotate.log" 2>&1 || fail "logrotate -d: $(tail -n 5 "$T/logrotate.log")"
 grep -qx 'store = sqlite:/var/lib/mfa/mfa.db' /usr/share/doc/mfa/mfa.conf.example || fail "no config example"
 grep -qx 'group = mfa' /etc/mfa/mfa.conf || fail "mfa.conf does not name the group mfa"
 [ "$(stat -c '%a %U:%G' /etc/mfa/mfa.key)" = "640 root:mfa" ] || fail "key: $(stat -c '%a %U:%G' /etc/mfa/mfa.key)"
