@@ -56,7 +56,7 @@ static void check_key(struct check *c, gid_t gid)
 {
 	unsigned char key[VAULT_KEY_LEN];
 	const char *path = c->ctx->cfg.key_file;
-	char detail[CHECK_DETAIL_MAX], hint[128];
+	char detail[CHECK_DETAIL_MAX], hint[256];
 	struct stat st;
 	int r = vault_key_load(path, gid, key, detail, sizeof(detail));
 

@@ -242,7 +242,7 @@ int mfa_open(mfa_ctx *ctx)
 		return r;
 	r = vault_key_load(ctx->cfg.key_file, gid, ctx->key, ctx->error, sizeof(ctx->error));
 	if (r != MFA_OK) {
-		char hint[128];
+		char hint[256];
 		size_t n = strlen(ctx->error);
 
 		if (faccessat(AT_FDCWD, ctx->cfg.key_file, R_OK, AT_EACCESS) < 0)

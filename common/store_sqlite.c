@@ -371,7 +371,7 @@ static int sq_check_files(const char *location, const struct mfa_config *cfg, bo
                           char *err, size_t errlen)
 {
 	static const char *const suffix[] = { "-wal", "-shm" };
-	char dir[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + 8], fix[STORE_ERR_MAX], hint[128];
+	char dir[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + 8], fix[STORE_ERR_MAX], hint[256];
 	struct stat st;
 	gid_t gid = NO_GROUP;
 	int rc;
@@ -460,7 +460,7 @@ static int sq_open(const char *location, const struct mfa_config *cfg, bool crea
 		umask(old);
 	}
 	if (rc != SQLITE_OK) {
-		char hint[128];
+		char hint[256];
 		size_t n;
 
 		r = sq_fail(q, rc, "open");

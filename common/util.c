@@ -198,7 +198,10 @@ const char *access_hint(int errnum, const char *group, char *buf, size_t size)
 	if (errnum != EACCES || geteuid() == 0)
 		return "";
 	if (group && group[0])
-		snprintf(buf, size, " (run as root or a member of %s)", group);
+		/* The group reads the key: it is for services. People doing
+		 * support have the portal's staff view (admin_group) instead. */
+		snprintf(buf, size, " (run as root or a member of %s, the services' group; support "
+		         "staff without root: the portal's staff view, not that group)", group);
 	else
 		snprintf(buf, size, " (run as root)");
 	return buf;

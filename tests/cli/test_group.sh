@@ -78,14 +78,14 @@ case_begin others_stay_out
 run setpriv --reuid=nobody --regid=daemon --clear-groups "$MFACTL" verify svc 123456
 expect_rc 2
 grep -qE "Permission denied|cannot" <<< "$ERR" || fail "no clear error: $ERR"
-expect_err "(run as root or a member of nogroup)"
+expect_err "(run as root or a member of nogroup, the services' group; support staff without root: the portal's staff view, not that group)"
 # A config anyone may read, with the key out of reach: the key's refusal
 # says who may read it, never "run 'mfactl init' to create it".
 install -m 644 "$MFA_CONFIG" "$T/open.conf"
 run setpriv --reuid=nobody --regid=daemon --clear-groups "$MFACTL" --config "$T/open.conf" list
 expect_rc 2
 expect_err "Permission denied"
-expect_err "(run as root or a member of nogroup)"
+expect_err "(run as root or a member of nogroup, the services' group; support staff without root: the portal's staff view, not that group)"
 grep -q "mfactl init" <<< "$ERR" && fail "an unreadable key is not a missing one: $ERR"
 
 case_begin key_writable_by_group_refused
