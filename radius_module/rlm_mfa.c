@@ -412,9 +412,12 @@ static bool approval_offer(rlm_mfa_t *inst, REQUEST *request, mfa_ctx *ctx, rlm_
 		*rcode = RLM_MODULE_USERLOCK;
 		return true;
 	}
-	/* The page shows the service: the client's name, cut to fit. */
+	/* The page shows the service: the client's name, cut to fit; and
+	 * the caller's address when the NAS gives it (as hold mode does). */
 	strlcpy(service, call->source, sizeof(service));
 	req.source = service;
+	if (req.station)
+		req.remote = req.station;
 	if ((r = mfa_challenge_create(ctx, call->req.user, call->nas, inst->challenge_timeout,
 	                              st.challenge)) != MFA_OK)
 		goto fail;

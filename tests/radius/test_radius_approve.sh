@@ -123,6 +123,14 @@ radius "$P_CHALLENGE" "User-Name = kate, User-Password = \"\", State = $STATE"
 rejected
 says "This sign-in was not approved (a wrong number, refused or expired): start again."
 
+case_begin the_approval_names_the_callers_address
+# What the page shows as "from": the user's address (Calling-Station-Id)
+# when the NAS sends it, not the NAS's own.
+radius "$P_CHALLENGE" "User-Name = kim, User-Password = hunter2, Calling-Station-Id = \"203.0.113.5\""
+challenged
+grep '"outcome":"requested"' "$T/audit.json" | grep '"user":"kim"' | grep -q '"remote":"203.0.113.5"' ||
+	fail "the approval's address: $(grep requested "$T/audit.json" | grep kim)"
+
 case_begin answer_before_approval_asks_again
 challenge "$P_CHALLENGE" kate
 first=$STATE text=$TEXT
