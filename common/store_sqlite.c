@@ -1478,9 +1478,11 @@ static int sq_backup(struct store *s, const char *dest)
 	/* Never over something: O_EXCL, and the file is ours at 0600. */
 	fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(q->base.err, sizeof(q->base.err), "backup %s: %s%s", dest, strerror(errno),
-		         errno == EEXIST ? " (a backup never replaces a file: give a new name)" : "");
-		return errno == EEXIST ? MFA_ERR_INVALID : MFA_ERR_SYSTEM;
+		int e = errno;
+
+		snprintf(q->base.err, sizeof(q->base.err), "backup %s: %s%s", dest, strerror(e),
+		         e == EEXIST ? " (a backup never replaces a file: give a new name)" : "");
+		return e == EEXIST ? MFA_ERR_INVALID : MFA_ERR_SYSTEM;
 	}
 	close(fd);
 	rc = sqlite3_open_v2(dest, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
