@@ -72,6 +72,41 @@ void reply_options(struct web_reply *rp, const char *options)
 	reply_json(rp, 200, json_pack("{s:o}", "options", json_loads(options, 0, &err)));
 }
 
+void reply_assertion_options(struct web_reply *rp, mfa_ctx *ctx, const char *user,
+                             const char *no_key, int *r)
+{
+	char *options = NULL;
+
+	*r = mfa_webauthn_login_begin(ctx, user, &options);
+	if (*r == MFA_ERR_NO_FACTOR || *r == MFA_ERR_NOT_FOUND) {
+		*r = MFA_OK;
+		reply_error(rp, 404, no_key);
+	} else if (*r != MFA_OK) {
+		reply_error(rp, 503, "Verification is unavailable: ask your administrator.");
+	} else {
+		reply_options(rp, options);
+	}
+	free(options);
+}
+
+bool assertion_verdict(struct web_request *rq, struct web_reply *rp, mfa_ctx *ctx,
+                       const char *user, const char *text, struct mfa_request *req, int *r)
+{
+	struct mfa_webauthn_result out;
+
+	api_core_request(rq, req, user);
+	*r = mfa_webauthn_login_finish(ctx, req, text, &out);
+	if (*r == MFA_ERR_INVALID) {   /* not a WebAuthn answer at all */
+		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
+		return false;
+	}
+	if (*r != MFA_OK && !mfa_err_is_verdict(*r)) {
+		reply_error(rp, 503, "Verification is unavailable: ask your administrator.");
+		return false;
+	}
+	return true;
+}
+
 char *body_response(json_t *body, struct web_reply *rp)
 {
 	json_t *response = json_object_get(body, "response");

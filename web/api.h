@@ -19,6 +19,17 @@ void reply_json(struct web_reply *rp, unsigned status, json_t *obj);
 void reply_error(struct web_reply *rp, unsigned status, const char *message);
 /* 200 {"options": ...}: WebAuthn options the core made, as JSON text. */
 void reply_options(struct web_reply *rp, const char *options);
+/* Begin of a step that takes a passkey: user's assertion options (200),
+ * 404 with no_key when they have none (*r reset to MFA_OK: no failure of
+ * the core), 503 when the core failed (*r says why). */
+void reply_assertion_options(struct web_reply *rp, mfa_ctx *ctx, const char *user,
+                             const char *no_key, int *r);
+/* Finish of such a step: user's assertion text checked, req made for what
+ * follows. True with *r the verdict to act on (MFA_OK or a refusal such as
+ * MFA_ERR_WEBAUTHN, MFA_ERR_LOCKED); false with the answer sent: 400 for
+ * what is not a WebAuthn answer, 503 when the core failed. */
+bool assertion_verdict(struct web_request *rq, struct web_reply *rp, mfa_ctx *ctx,
+                       const char *user, const char *text, struct mfa_request *req, int *r);
 /* The session cookie set to id (or cleared when id is NULL). */
 void reply_cookie(struct web_request *rq, struct web_reply *rp, const char *id);
 

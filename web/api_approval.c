@@ -109,22 +109,12 @@ static void approval_begin(struct web_request *rq, struct web_reply *rp, mfa_ctx
                            const char *id, int *r)
 {
 	struct mfa_approval_info a;
-	char *options = NULL;
 
 	(void)rq;
 	if (!approval_load(ctx, id, true, &a, rp, r))
 		return;
-	*r = mfa_webauthn_login_begin(ctx, a.user, &options);
-	if (*r == MFA_ERR_NO_FACTOR || *r == MFA_ERR_NOT_FOUND) {
-		*r = MFA_OK;
-		reply_error(rp, 404, "No passkey or security key is registered for this account: "
-		                     "sign in with a code instead.");
-	} else if (*r != MFA_OK) {
-		reply_error(rp, 503, UNAVAILABLE);
-	} else {
-		reply_options(rp, options);
-	}
-	free(options);
+	reply_assertion_options(rp, ctx, a.user, "No passkey or security key is registered for "
+	                                         "this account: sign in with a code instead.", r);
 }
 
 /* POST finish {number, response}: the assertion of the approval's user,
@@ -135,7 +125,6 @@ static void approval_finish(struct web_request *rq, struct web_reply *rp, mfa_ct
                             const char *id, int *r)
 {
 	json_t *body = body_object(rq, rp), *number;
-	struct mfa_webauthn_result out;
 	struct mfa_approval_info a;
 	struct mfa_request req;
 	char *text = NULL;
@@ -153,16 +142,8 @@ static void approval_finish(struct web_request *rq, struct web_reply *rp, mfa_ct
 		goto out;
 	if (!approval_load(ctx, id, true, &a, rp, r))
 		goto out;
-	api_core_request(rq, &req, a.user);
-	*r = mfa_webauthn_login_finish(ctx, &req, text, &out);
-	if (*r == MFA_ERR_INVALID) {
-		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
+	if (!assertion_verdict(rq, rp, ctx, a.user, text, &req, r))
 		goto out;
-	}
-	if (*r != MFA_OK && !mfa_err_is_verdict(*r)) {
-		reply_error(rp, 503, UNAVAILABLE);
-		goto out;
-	}
 	d = mfa_approval_decide(ctx, &req, id, (unsigned)json_integer_value(number), *r == MFA_OK);
 	if (d == MFA_OK) {
 		web_log(LOG_INFO, "approval %s for %s approved from %s", id, a.user, rq->client);

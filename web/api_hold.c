@@ -69,20 +69,11 @@ static void hold_begin(struct web_request *rq, struct web_reply *rp, mfa_ctx *ct
                        int *r)
 {
 	struct mfa_approval_info a;
-	char *options = NULL;
 
 	if (!hold_load(ctx, rq, id, &a, rp, r))
 		return;
-	*r = mfa_webauthn_login_begin(ctx, rq->session.user, &options);
-	if (*r == MFA_ERR_NO_FACTOR || *r == MFA_ERR_NOT_FOUND) {
-		*r = MFA_OK;
-		reply_error(rp, 404, "No passkey or security key is registered for this account.");
-	} else if (*r != MFA_OK) {
-		reply_error(rp, 503, UNAVAILABLE);
-	} else {
-		reply_options(rp, options);
-	}
-	free(options);
+	reply_assertion_options(rp, ctx, rq->session.user,
+	                        "No passkey or security key is registered for this account.", r);
 }
 
 /* finish {response}: the assertion, then the decision. A refused key
@@ -91,24 +82,14 @@ static void hold_finish(struct web_request *rq, struct web_reply *rp, mfa_ctx *c
                         const char *id, int *r)
 {
 	json_t *body = body_object(rq, rp);
-	struct mfa_webauthn_result out;
 	struct mfa_approval_info a;
 	struct mfa_request req;
 	char *text = NULL;
 	int d;
 
-	if (!body || !(text = body_response(body, rp)) || !hold_load(ctx, rq, id, &a, rp, r))
+	if (!body || !(text = body_response(body, rp)) || !hold_load(ctx, rq, id, &a, rp, r) ||
+	    !assertion_verdict(rq, rp, ctx, rq->session.user, text, &req, r))
 		goto out;
-	api_core_request(rq, &req, rq->session.user);
-	*r = mfa_webauthn_login_finish(ctx, &req, text, &out);
-	if (*r == MFA_ERR_INVALID) {
-		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
-		goto out;
-	}
-	if (*r != MFA_OK && !mfa_err_is_verdict(*r)) {
-		reply_error(rp, 503, UNAVAILABLE);
-		goto out;
-	}
 	d = mfa_approval_decide(ctx, &req, id, 0, *r == MFA_OK);
 	if (d == MFA_OK) {
 		web_log(LOG_INFO, "waiting sign-in %s of %s approved from %s", id, a.user, rq->client);

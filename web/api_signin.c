@@ -27,18 +27,7 @@
 static void signin_code_begin(struct web_request *rq, struct web_reply *rp, mfa_ctx *ctx,
                               int *r)
 {
-	char *options = NULL;
-
-	*r = mfa_webauthn_login_begin(ctx, rq->session.user, &options);
-	if (*r == MFA_ERR_NO_FACTOR || *r == MFA_ERR_NOT_FOUND) {
-		*r = MFA_OK;
-		reply_error(rp, 404, NO_PASSKEY);
-	} else if (*r != MFA_OK) {
-		reply_error(rp, 503, UNAVAILABLE);
-	} else {
-		reply_options(rp, options);
-	}
-	free(options);
+	reply_assertion_options(rp, ctx, rq->session.user, NO_PASSKEY, r);
 }
 
 /* POST finish {response}: the user's assertion, then the code. */
@@ -46,7 +35,6 @@ static void signin_code_finish(struct web_request *rq, struct web_reply *rp, mfa
                                int *r)
 {
 	json_t *body = body_object(rq, rp);
-	struct mfa_webauthn_result out;
 	struct mfa_request req;
 	char code[MFA_SIGNIN_CODE_MAX + 1] = "", message[160];
 	time_t expires = 0;
@@ -57,20 +45,12 @@ static void signin_code_finish(struct web_request *rq, struct web_reply *rp, mfa
 		return;
 	if (!(text = body_response(body, rp)))
 		goto out;
-	api_core_request(rq, &req, rq->session.user);
-	*r = mfa_webauthn_login_finish(ctx, &req, text, &out);
-	if (*r == MFA_ERR_INVALID) {
-		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
+	if (!assertion_verdict(rq, rp, ctx, rq->session.user, text, &req, r))
 		goto out;
-	}
-	if (*r == MFA_ERR_LOCKED) {
-		reply_error(rp, 401, "This account is locked for now: wait, then try again.");
-		goto out;
-	}
 	if (*r != MFA_OK) {
-		reply_error(rp, mfa_err_is_verdict(*r) ? 401 : 503,
-		            mfa_err_is_verdict(*r) ? "The security key was not accepted: try again."
-		                                   : UNAVAILABLE);
+		reply_error(rp, 401, *r == MFA_ERR_LOCKED
+		                     ? "This account is locked for now: wait, then try again."
+		                     : "The security key was not accepted: try again.");
 		goto out;
 	}
 	*r = mfa_signin_code_create(ctx, &req, code, &expires);
