@@ -71,7 +71,11 @@ UNIFORM="Code not accepted. After several wrong codes, wait a few minutes before
 
 case_begin pamtester_accepts_code
 enroll alice
-pam sh -c "oathtool --totp -b $SECRET | pamtester mfa alice authenticate"
+# Only pamtester loads pam_wrapper: with the pipeline's shell and oathtool
+# preloaded too, two processes starting at once could pick the same
+# /tmp/pam.X and one fail "File exists" (seen once in a run).
+run sh -c 'oathtool --totp -b "$1" | env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	PAM_WRAPPER_SERVICE_DIR="$2" pamtester mfa alice authenticate' sh "$SECRET" "$T/svc"
 expect_rc 0
 expect_out "successfully authenticated"
 
