@@ -134,8 +134,19 @@ fi
 case_begin load_reload_drops_no_request
 # SIGHUP five times while 10,000 signed-in requests run: each reload swaps
 # the pool of core contexts; every request is still answered 200.
+# Signals sent while one is pending merge into one, so each SIGHUP waits
+# (at most 10 s) until the previous reload is logged.
 before=$(grep -c 'read again' "$WEB_LOG")
-( for _ in 1 2 3 4 5; do sleep 0.3; kill -HUP "$WEB_PID" 2> /dev/null; done ) &
+(
+	for i in 1 2 3 4 5; do
+		sleep 0.3
+		kill -HUP "$WEB_PID" 2> /dev/null || exit
+		for _ in $(seq 100); do
+			[ "$(( $(grep -c 'read again' "$WEB_LOG") - before ))" -ge "$i" ] && break
+			sleep 0.1
+		done
+	done
+) &
 hup_pid=$!
 load reload /api/me -C "$COOKIE"
 wait "$hup_pid"
