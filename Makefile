@@ -7,6 +7,9 @@
 #   make install    PREFIX=/usr/local DESTDIR= (install-pam, install-radius: one side;
 #                   make uninstall removes what the manifest lists; docs/install.md)
 
+# 'make' alone is 'make all', whatever target comes first below.
+.DEFAULT_GOAL := all
+
 PREFIX ?= /usr/local
 DESTDIR ?=
 RADIUSLIBDIR ?= /usr/lib/freeradius

@@ -48,6 +48,16 @@ for cmd in apt-get apt apt-cache dpkg sudo; do
 	chmod +x "$T/stub/$cmd"
 done
 
+case_begin plain_make_builds_everything
+# 'make' with no target is 'make all': a changed source of each front end
+# is rebuilt (-n: what it would run; -W: as if that file had changed).
+for src in radius_module/hold.c pam_module/pam_mfa.c service/mfad.c web/mfa-web.c cli/mfactl.c common/otp.c; do
+	[ -e "$ROOT/$src" ] || fail "no $src: is the test looking at the right file?"
+	PATH=$T/stub:$PATH make -n -C "$ROOT" -W "$src" > "$T/make.log" 2>&1 || fail "make -n: $(tail -n 3 "$T/make.log")"
+	grep -qF "$src" "$T/make.log" || fail "plain make would not rebuild $src: $(head -n 5 "$T/make.log")"
+done
+[ -e "$T/system-calls" ] && fail "make ran: $(cat "$T/system-calls")"
+
 case_begin plain_make_without_freeradius_headers_stops_and_installs_nothing
 # The FreeRADIUS source headers only 'make deps' fetches: absent, a plain
 # make names the command and stops before compiling anything.
