@@ -8,7 +8,8 @@
  * consumed), Reject when denied or after hold_timeout.
  *
  * Bounds: at most hold_max requests of the instance wait at once (a slot
- * each); the rest are refused at once. A NAS that sends the login again
+ * each), and at most HOLD_PER_USER of one user, so that one leaked
+ * password cannot keep every slot taken; the rest are refused at once. A NAS that sends the login again
  * with a new packet id (its own timeout passed) finds the same approval
  * (same NAS, same caller) and takes over its slot: the newest request is the one the NAS still
  * waits for, so it alone may consume the approval; the older one is
@@ -24,18 +25,22 @@
 
 #define HOLD_POLL_MS 500          /* between two reads of the approval */
 #define HOLD_MARGIN 5             /* seconds under radiusd's max_request_time */
+#define HOLD_PER_USER 2           /* requests of one user waiting at once: two devices */
 #define HOLD_REQUESTER "radius-hold:"
 
 #define MSG_TIMEOUT "Not approved in time: approve the waiting sign-in on %s, then connect again."
 #define MSG_NO_PASSKEY "This connection cannot ask for a code: use a sign-in code from the " \
 	"portal with a client that takes one, or a client that asks for your code."
 #define MSG_BUSY "Too many sign-ins are waiting for approval: try again in a minute."
+#define MSG_USER_BUSY "Other sign-ins of yours are waiting for approval: approve the one you " \
+	"started on %s, or connect again in a minute."
 #define MSG_DENIED "This sign-in was refused on the portal."
 #define MSG_USED "This sign-in was answered already: connect again."
 #define MSG_NEWER "A newer request for this sign-in is waiting."
 
 struct hold_slot {
 	char id[MFA_APPROVAL_ID_LEN + 1];
+	char user[MFA_USER_MAX + 1];
 	uint64_t owner;               /* the newest request waiting on it; 0: free */
 };
 
@@ -154,12 +159,14 @@ static rlm_rcode_t without_hold(REQUEST *request, struct hold_call const *call, 
 	return RLM_MODULE_REJECT;
 }
 
-/* Under the mutex: the slot of id, or a free one (owner 0), or NULL. */
-static struct hold_slot *slot_find(rlm_mfa_hold_t *h, char const *id, unsigned *taken)
+/* Under the mutex: the slot of id, or a free one (owner 0), or NULL; with
+ * the slots taken, by anyone and by user. */
+static struct hold_slot *slot_find(rlm_mfa_hold_t *h, char const *id, char const *user,
+                                   unsigned *taken, unsigned *users)
 {
-	struct hold_slot *free_slot = NULL;
+	struct hold_slot *found = NULL, *free_slot = NULL;
 
-	*taken = 0;
+	*taken = *users = 0;
 	for (uint32_t i = 0; i < h->max; i++) {
 		if (!h->slots[i].owner) {
 			if (!free_slot)
@@ -167,10 +174,11 @@ static struct hold_slot *slot_find(rlm_mfa_hold_t *h, char const *id, unsigned *
 			continue;
 		}
 		(*taken)++;
-		if (id && !strcmp(h->slots[i].id, id))
-			return &h->slots[i];
+		*users += !strcmp(h->slots[i].user, user);
+		if (id && !found && !strcmp(h->slots[i].id, id))
+			found = &h->slots[i];
 	}
-	return free_slot;
+	return found ? found : free_slot;
 }
 
 /* The user's open hold approval from this NAS, or a new one; and a slot to
@@ -180,8 +188,8 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
                              int *result)
 {
 	struct mfa_approval_info open[8];
-	char id[MFA_APPROVAL_ID_LEN + 1] = "";
-	unsigned taken;
+	char id[MFA_APPROVAL_ID_LEN + 1] = "", msg[512];
+	unsigned taken, users;
 	size_t n = 0;
 	rlm_rcode_t rcode = RLM_MODULE_OK;
 
@@ -194,7 +202,7 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
 		if (!open[i].choices[0] && !strcmp(open[i].requester, requester) &&
 		    !strcmp(open[i].remote, call->req->remote ? call->req->remote : ""))
 			memcpy(id, open[i].id, sizeof(id));
-	*slot = slot_find(h, id[0] ? id : NULL, &taken);
+	*slot = slot_find(h, id[0] ? id : NULL, call->req->user, &taken, &users);
 	if (*slot && (*slot)->owner) {
 		/* The NAS asked again: the newer request waits instead. */
 		RDEBUG2("mfa: hold: %s asked again from %s: this request waits for %s",
@@ -209,10 +217,19 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
 		rcode = RLM_MODULE_REJECT;
 		goto out;
 	}
+	if (users >= HOLD_PER_USER) {
+		ERROR("rlm_mfa: hold: %u requests of %s waiting already: one more from %s refused",
+		      users, call->req->user, call->nas);
+		snprintf(msg, sizeof(msg), MSG_USER_BUSY, mfa_config_text(call->ctx, "web_url"));
+		reply_message(request, msg);
+		rcode = RLM_MODULE_REJECT;
+		goto out;
+	}
 	if (!id[0] && (*result = mfa_approval_create_hold(call->ctx, call->req, requester, 0, id)) !=
 	              MFA_OK)
 		goto fail;
 	memcpy((*slot)->id, id, sizeof(id));
+	snprintf((*slot)->user, sizeof((*slot)->user), "%s", call->req->user);
 	*me = (*slot)->owner = ++h->seq;
 	RDEBUG2("mfa: hold: %s waits for approval %s", call->req->user, id);
 	goto out;

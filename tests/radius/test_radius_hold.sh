@@ -33,10 +33,11 @@ approve_soon() {
 	( for _ in $(seq 80); do "$APPROVE" --hold "$@" > /dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1 ) &
 	APPROVER=$!
 }
-# hold_request USER PASSWORD: radclient with a timeout longer than the wait.
+# hold_request USER PASSWORD [CALLER]: radclient with a timeout longer than
+# the wait, from Calling-Station-Id CALLER (198.51.100.7).
 hold_request() {
 	run sh -c 'printf "%s\n" "$1" | radclient -x -r 1 -t 12 "127.0.0.1:$2" auth "$3"' sh \
-		"Message-Authenticator = 0x00, User-Name = $1, User-Password = $2, Calling-Station-Id = 198.51.100.7" \
+		"Message-Authenticator = 0x00, User-Name = $1, User-Password = $2, Calling-Station-Id = ${3:-198.51.100.7}" \
 		"$P_HOLD" "$RADIUS_SECRET"
 }
 now_ms() { date +%s%3N; }
@@ -247,3 +248,39 @@ rejected
 says "Not approved in time"
 [ "$(count requested kate)" = $((before + 2)) ] || fail "not an approval of its own"
 [ "$(count consumed kate)" = "$used" ] || fail "another caller's approval was used"
+
+case_begin one_user_cannot_take_every_waiting_slot
+# hold_max = 3: kate waits from two devices; a third from her is refused
+# at once and makes nothing, and alice still gets the slot left.
+raddb_stop
+hold_instance 5 3
+raddb_start || fail "radiusd did not start with hold_max = 3"
+before=$(count requested kate)
+waiting=""
+for caller in 198.51.100.21 198.51.100.22; do
+	( hold_request kate hunter2 "$caller"; echo "$OUT" > "$T/kate.$caller" ) &
+	waiting="$waiting $!"
+done
+for _ in $(seq 100); do
+	[ "$(count requested kate)" -ge $((before + 2)) ] && break
+	sleep 0.1
+done
+[ "$(count requested kate)" = $((before + 2)) ] || fail "kate's two requests are not waiting"
+t0=$(now_ms)
+hold_request kate hunter2 198.51.100.23
+t1=$(now_ms)
+rejected
+says "Other sign-ins of yours are waiting for approval: approve the one you started on https://mfa.example.com, or connect again in a minute."
+[ $((t1 - t0)) -lt 1500 ] || fail "refused after $((t1 - t0)) ms, not at once"
+[ "$(count requested kate)" = $((before + 2)) ] || fail "an approval for the third request"
+grep -q "hold: 2 requests of kate waiting already: one more from 127.0.0.1 refused" "$RADLOG/radius.log" ||
+	fail "not logged: $(tail -n 5 "$RADLOG/radius.log")"
+approve_soon alice
+hold_request alice hunter2
+accepted
+wait "$APPROVER" || fail "approve_tool found nothing to approve for alice"
+# shellcheck disable=SC2086 # the two requests' subshells
+wait $waiting
+for caller in 198.51.100.21 198.51.100.22; do
+	grep -q "Not approved in time" "$T/kate.$caller" || fail "kate from $caller: $(cat "$T/kate.$caller")"
+done
