@@ -122,6 +122,16 @@ web_restart_with() {
 	chgrp nogroup "$W/extra.conf"
 	MFA_CONFIG=$W/extra.conf web_start
 }
+# wait_for_log PATTERN N: until mfa-web's log has N lines with PATTERN, at
+# most 10 s (a reload is logged by its own thread, some time after SIGHUP).
+wait_for_log() {
+	local _
+	for _ in $(seq 100); do
+		[ "$(grep -c -- "$1" "$WEB_LOG")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 web_clean() { ! grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$WEB_LOG"; }
 
 # The browser's state: its cookie and the CSRF token it was given.

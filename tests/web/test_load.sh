@@ -141,10 +141,7 @@ before=$(grep -c 'read again' "$WEB_LOG")
 	for i in 1 2 3 4 5; do
 		sleep 0.3
 		kill -HUP "$WEB_PID" 2> /dev/null || exit
-		for _ in $(seq 100); do
-			[ "$(( $(grep -c 'read again' "$WEB_LOG") - before ))" -ge "$i" ] && break
-			sleep 0.1
-		done
+		wait_for_log 'read again' $((before + i))
 	done
 ) &
 hup_pid=$!

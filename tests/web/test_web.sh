@@ -220,14 +220,13 @@ case_begin reload_keeps_a_working_config
 cp "$MFA_CONFIG" "$W/good.conf"
 echo "no_such_setting = 1" >> "$MFA_CONFIG"
 kill -HUP "$WEB_PID"
-sleep 0.5
-grep -q 'keeping the config in use' "$WEB_LOG" || fail "bad config not reported: $(tail -n 3 "$WEB_LOG")"
+wait_for_log 'keeping the config in use' 1 || fail "bad config not reported: $(tail -n 3 "$WEB_LOG")"
 req GET /api/session ""
 expect_status 200
 cp "$W/good.conf" "$MFA_CONFIG"
+reloads=$(grep -c 'read again' "$WEB_LOG")
 kill -HUP "$WEB_PID"
-sleep 0.5
-grep -q 'read again' "$WEB_LOG" || fail "good config not read"
+wait_for_log 'read again' $((reloads + 1)) || fail "good config not read"
 # The file broken with no reload asked: the contexts opened from now on
 # (20 requests at once) take the settings the last reload read.
 signin alice "$ALICE_PW"
