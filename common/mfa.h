@@ -548,6 +548,24 @@ int mfa_store_backup(mfa_ctx *ctx, const char *path, const char *source);
 int mfa_signin_code_create(mfa_ctx *ctx, const struct mfa_request *req,
                            char code[MFA_SIGNIN_CODE_MAX + 1], time_t *expires);
 
+/* Known devices (docs/mfa-web.md, "Known devices"): after a full sign-in
+ * the portal gives the browser a token bound to the user name, good for
+ * MFA_DEVICE_DAYS; mfad counts the wrong passwords typed on a known device
+ * apart from everyone else's, so that a stranger's cannot lock the user
+ * out of the portal. The token opens nothing by itself: the password and
+ * the second factor are still asked. Hex: when it was made (16), then
+ * the first 16 bytes of HMAC-SHA256 under a key derived from the key file
+ * of (user, when) (32). */
+#define MFA_DEVICE_TOKEN_LEN 48
+#define MFA_DEVICE_DAYS 90
+/* A token for user (the canonical name, mfa_user_canonical), made now. */
+int mfa_device_token_create(mfa_ctx *ctx, const char *user,
+                            char token[MFA_DEVICE_TOKEN_LEN + 1]);
+/* MFA_OK when token was made for user, by a holder of this key file, in
+ * the last MFA_DEVICE_DAYS; MFA_ERR_INVALID for anything else (a NULL or
+ * malformed token too). Compared in constant time; reads no store. */
+int mfa_device_token_check(mfa_ctx *ctx, const char *user, const char *token);
+
 /* What mfa_store_copy copied. */
 struct mfa_copy_counts {
 	unsigned users;                  /* names with records of their own */

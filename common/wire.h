@@ -54,7 +54,10 @@ enum wire_op {
 #define WIRE_PASSWORD_VERIFIED 0x1u
 #define WIRE_ENROLL_INLINE 0x2u
 #define WIRE_TYPED_TAIL 0x4u             /* SPLIT: more was typed before code */
-#define WIRE_FLAGS_KNOWN (WIRE_PASSWORD_VERIFIED | WIRE_ENROLL_INLINE | WIRE_TYPED_TAIL)
+#define WIRE_KNOWN_DEVICE 0x8u           /* PASSWORD: the browser holds the user's
+                                            known-device token (mfa_device_token_check) */
+#define WIRE_FLAGS_KNOWN (WIRE_PASSWORD_VERIFIED | WIRE_ENROLL_INLINE | WIRE_TYPED_TAIL | \
+                          WIRE_KNOWN_DEVICE)
 
 /* A step of a login to decide: mfa_login's request and policy. The code is
  * a secret: wipe the struct after use. */

@@ -34,7 +34,10 @@ struct password_gate {
 	bool web_uid_set;                /* false: root only */
 	uid_t web_uid;                   /* web_user's */
 	pthread_mutex_t lock;
-	struct password_failures users[PASSWORD_USERS_MAX];
+	struct password_failures users[PASSWORD_USERS_MAX];   /* unknown browsers */
+	/* Browsers holding the user's known-device token, apart: a stranger
+	 * can neither use up their budget nor fill this table. */
+	struct password_failures known[PASSWORD_USERS_MAX];
 };
 
 /* One log line to stderr and syslog. Thread-safe. */

@@ -9,6 +9,11 @@
  * seconds, whoever asks: a compromised portal must not become a fast
  * password oracle. A check counts as failed from the moment it starts
  * (given back if it succeeds), so that concurrent checks cannot slip past.
+ * Checks from a browser the portal found holding the user's known-device
+ * token (WIRE_KNOWN_DEVICE) have a budget and a table of their own: a
+ * stranger's wrong passwords cannot lock the user out of the portal on a
+ * browser they signed in with before. A lying portal gets twice the
+ * budget, no more.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -89,15 +94,15 @@ static unsigned recent_failures(const struct password_failures *f, long now)
 /* Counts a check of key (a folded user name) as failed until it is given
  * back: its slot and entry, or false when key has had its failures in the
  * window (or the table is full of users who have: fail closed). */
-static bool failure_take(struct password_gate *g, const char *key, long now, size_t *slot,
-                         size_t *entry)
+static bool failure_take(struct password_gate *g, struct password_failures *table,
+                         const char *key, long now, size_t *slot, size_t *entry)
 {
 	struct password_failures *f = NULL;
 	bool ok = false;
 
 	pthread_mutex_lock(&g->lock);
 	for (size_t i = 0; i < PASSWORD_USERS_MAX; i++) {
-		struct password_failures *u = &g->users[i];
+		struct password_failures *u = &table[i];
 
 		if (u->user[0] && !strcmp(u->user, key)) {
 			f = u;
@@ -129,10 +134,10 @@ static bool failure_take(struct password_gate *g, const char *key, long now, siz
 
 /* A check that succeeded does not count (unless its entry was taken over:
  * a check that outlived the window). */
-static void failure_give_back(struct password_gate *g, const char *key, long taken, size_t slot,
-                              size_t entry)
+static void failure_give_back(struct password_gate *g, struct password_failures *table,
+                              const char *key, long taken, size_t slot, size_t entry)
 {
-	struct password_failures *f = &g->users[slot];
+	struct password_failures *f = &table[slot];
 
 	pthread_mutex_lock(&g->lock);
 	if (!strcmp(f->user, key) && f->at[entry] == taken)
@@ -244,6 +249,8 @@ void answer_password(mfa_ctx *ctx, struct password_gate *g, uid_t uid,
 	struct mfa_request req = { .user = r->user, .source = "web",
 		                   .remote = r->remote[0] ? r->remote : NULL };
 	size_t slot = 0, entry = 0, i;
+	bool known = r->flags & WIRE_KNOWN_DEVICE;
+	struct password_failures *table = known ? g->known : g->users;
 	long taken;
 	int res;
 
@@ -268,20 +275,22 @@ void answer_password(mfa_ctx *ctx, struct password_gate *g, uid_t uid,
 		key[i] = (char)tolower((unsigned char)r->user[i]);
 	key[i] = '\0';
 	taken = now_s();
-	if (!failure_take(g, key, taken, &slot, &entry)) {
+	if (!failure_take(g, table, key, taken, &slot, &entry)) {
 		say(LOG_WARNING, "password of user %s (uid %u, %s): refused without PAM, %u failed "
-		    "checks in %u s", user, (unsigned)uid, service, PASSWORD_FAIL_MAX,
-		    PASSWORD_FAIL_WINDOW);
-		mfa_audit(ctx, &req, "password", "locked", "too many failed password checks");
+		    "checks in %u s%s", user, (unsigned)uid, service, PASSWORD_FAIL_MAX,
+		    PASSWORD_FAIL_WINDOW, known ? " on known devices" : "");
+		mfa_audit(ctx, &req, "password", "locked",
+		          known ? "too many failed password checks on known devices"
+		                : "too many failed password checks");
 		reply->status = MFA_ERR_LOCKED;
 		snprintf(reply->text, sizeof(reply->text), "%s", LOCKED_TEXT);
 		return;
 	}
 	res = pam_check(pam_service, r->user, r->code, r->remote, why, sizeof(why));
-	snprintf(detail, sizeof(detail), "asked as %s by uid %u; PAM service %s, %s", r->service,
-	         (unsigned)uid, pam_service, why);
+	snprintf(detail, sizeof(detail), "asked as %s by uid %u%s; PAM service %s, %s", r->service,
+	         (unsigned)uid, known ? " from a known device" : "", pam_service, why);
 	if (res == MFA_OK) {
-		failure_give_back(g, key, taken, slot, entry);
+		failure_give_back(g, table, key, taken, slot, entry);
 		/* Under audit_required a sign-in that is not recorded is none. */
 		if (mfa_audit(ctx, &req, "password", "accepted", detail) != MFA_OK)
 			res = MFA_ERR_SYSTEM;

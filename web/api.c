@@ -48,8 +48,19 @@ void reply_cookie(struct web_request *rq, struct web_reply *rp, const char *id)
 	bool secure = rq->web->cfg.secure_cookie;
 
 	snprintf(rp->cookie, sizeof(rp->cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
-	         secure ? "__Host-mfa" : "mfa", id ? id : "", secure ? "; Secure" : "",
+	         secure ? WEB_COOKIE_SECURE : WEB_COOKIE_PLAIN, id ? id : "", secure ? "; Secure" : "",
 	         id ? "" : "; Max-Age=0");
+}
+
+/* The known-device token, kept MFA_DEVICE_DAYS by the browser. */
+static void reply_device_cookie(struct web_request *rq, struct web_reply *rp, const char *token)
+{
+	bool secure = rq->web->cfg.secure_cookie;
+
+	snprintf(rp->device_cookie, sizeof(rp->device_cookie),
+	         "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%u%s",
+	         secure ? WEB_DEVICE_COOKIE_SECURE : WEB_DEVICE_COOKIE_PLAIN, token,
+	         MFA_DEVICE_DAYS * 86400u, secure ? "; Secure" : "");
 }
 
 json_t *body_object(struct web_request *rq, struct web_reply *rp)
@@ -205,9 +216,11 @@ static void mfad_done(void)
 
 /* The password, by mfad: MFA_OK, MFA_ERR_BAD_PASSWORD (or another verdict),
  * or MFA_ERR_SYSTEM when mfad cannot be asked (logged). */
-static int password_check(struct web_request *rq, const char *user, const char *password)
+static int password_check(struct web_request *rq, const char *user, const char *password,
+                          bool known_device)
 {
-	struct wire_login_request req = { .op = WIRE_OP_PASSWORD, .has_code = true };
+	struct wire_login_request req = { .op = WIRE_OP_PASSWORD, .has_code = true,
+		                          .flags = known_device ? WIRE_KNOWN_DEVICE : 0 };
 	struct wire_login_reply reply;
 	char why[256];
 	int r;
@@ -333,8 +346,12 @@ static void signin_password(struct web_request *rq, struct web_reply *rp)
 	if (!(ctx = api_ctx(rq, rp, &from)))
 		goto out;
 	r = mfa_user_canonical(ctx, user, canonical);
+	/* A browser this user signed in with before has its own budget of
+	 * wrong passwords at mfad (docs/mfa-web.md, Known devices). */
 	if (r == MFA_OK)
-		r = password_check(rq, canonical, password);
+		r = password_check(rq, canonical, password,
+		                   rq->device && mfa_device_token_check(ctx, canonical, rq->device) ==
+		                                         MFA_OK);
 	if (r != MFA_OK) {
 		api_ctx_done(from, ctx, MFA_OK);
 		if (r == MFA_ERR_SYSTEM)
@@ -365,11 +382,12 @@ out:
 	json_decref(body);   /* the password: jansson frees, the body buffer is wiped */
 }
 
-/* The factor was right: a new id, and the browser is signed in. */
-static void signed_in(struct web_request *rq, struct web_reply *rp)
+/* The factor was right: a new id, and the browser is signed in; known
+ * from now on when ctx made it a token. */
+static void signed_in(struct web_request *rq, struct web_reply *rp, mfa_ctx *ctx)
 {
 	struct web_session *s = &rq->session;
-	char id[WEB_TOKEN_TEXT];
+	char id[WEB_TOKEN_TEXT], token[MFA_DEVICE_TOKEN_LEN + 1];
 
 	s->stage = WEB_STAGE_SIGNED_IN;
 	s->staff = api_is_staff(rq->web, s->user);
@@ -379,6 +397,10 @@ static void signed_in(struct web_request *rq, struct web_reply *rp)
 	}
 	session_id_text(s, id);
 	reply_cookie(rq, rp, id);
+	if (mfa_device_token_create(ctx, s->user, token) == MFA_OK)
+		reply_device_cookie(rq, rp, token);
+	else
+		web_log(LOG_WARNING, "no known-device token for %s: %s", s->user, mfa_ctx_error(ctx));
 	web_log(LOG_INFO, "%s signed in from %s%s", s->user, rq->client,
 	       s->staff ? " (support staff)" : "");
 	reply_json(rp, 200, json_pack("{s:o}", "session", session_json(rq, s)));
@@ -418,10 +440,10 @@ static void signin_code(struct web_request *rq, struct web_reply *rp)
 	if (!(ctx = api_ctx(rq, rp, &from)))
 		goto out;
 	r = mfa_verify(ctx, &req, &v);
+	if (r == MFA_OK)
+		signed_in(rq, rp, ctx);
 	api_ctx_done(from, ctx, r);
-	if (r == MFA_OK) {
-		signed_in(rq, rp);
-	} else {
+	if (r != MFA_OK) {
 		mfa_verdict_message(&v, msg, sizeof(msg));
 		reply_error(rp, mfa_err_is_verdict(r) ? 401 : 503, msg);
 	}
@@ -475,12 +497,12 @@ static void signin_passkey_finish(struct web_request *rq, struct web_reply *rp)
 		goto out;
 	api_core_request(rq, &req, rq->session.user);
 	r = mfa_webauthn_login_finish(ctx, &req, text, &out);
-	api_ctx_done(from, ctx, r);
 	if (r == MFA_OK)
-		signed_in(rq, rp);
-	else if (r == MFA_ERR_INVALID)   /* not a WebAuthn answer at all */
+		signed_in(rq, rp, ctx);
+	api_ctx_done(from, ctx, r);
+	if (r == MFA_ERR_INVALID)   /* not a WebAuthn answer at all */
 		reply_error(rp, 400, "The security key's answer was not accepted: try again.");
-	else
+	else if (r != MFA_OK)
 		reply_error(rp, mfa_err_is_verdict(r) ? 401 : 503,
 		            mfa_err_is_verdict(r) ? "The security key was not accepted: try again."
 		                                  : "Verification is unavailable: ask your "

@@ -21,8 +21,6 @@
 
 #define CONNECTIONS_MAX 2048
 #define CONNECTION_TIMEOUT 30          /* seconds without a byte */
-#define COOKIE_SECURE "__Host-mfa"      /* HTTPS: bound to this host, Secure, Path=/ */
-#define COOKIE_PLAIN "mfa"
 
 static struct MHD_Daemon *daemon_running;
 
@@ -144,7 +142,7 @@ static const struct web_file *static_file(const char *path)
 static enum MHD_Result answer_api(struct web *w, struct MHD_Connection *c, const char *method,
                                   const char *url, struct conn_state *st)
 {
-	const char *cookie_name = w->cfg.secure_cookie ? COOKIE_SECURE : COOKIE_PLAIN;
+	const char *cookie_name = w->cfg.secure_cookie ? WEB_COOKIE_SECURE : WEB_COOKIE_PLAIN;
 	struct web_request rq = { .web = w, .method = method, .path = url };
 	struct web_reply rp = { .status = 500 };
 	struct MHD_Response *resp;
@@ -157,6 +155,9 @@ static enum MHD_Result answer_api(struct web *w, struct MHD_Connection *c, const
 	rq.body = st->body ? st->body : "";
 	rq.body_len = st->len;
 	client_address(w, c, rq.client, sizeof(rq.client));
+	rq.device = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+	                                        w->cfg.secure_cookie ? WEB_DEVICE_COOKIE_SECURE
+	                                                             : WEB_DEVICE_COOKIE_PLAIN);
 	rq.has_session = session_get(w->sessions,
 	                             MHD_lookup_connection_value(c, MHD_COOKIE_KIND, cookie_name),
 	                             &rq.session);
@@ -175,6 +176,8 @@ static enum MHD_Result answer_api(struct web *w, struct MHD_Connection *c, const
 		MHD_add_response_header(resp, "Content-Disposition", rp.disposition);
 	if (rp.cookie[0])
 		MHD_add_response_header(resp, "Set-Cookie", rp.cookie);
+	if (rp.device_cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", rp.device_cookie);
 	security_headers(w, resp, true);
 	r = MHD_queue_response(c, rp.status, resp);
 	MHD_destroy_response(resp);

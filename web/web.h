@@ -20,6 +20,12 @@
 #define WEB_TOKEN_TEXT (WEB_SESSION_ID_BYTES * 2 + 1)
 #define WEB_SESSIONS_MAX 20000
 #define WEB_PASSWORD_MAX 256
+/* Cookies: the session's, and the known-device token's (mfa.h). Over
+ * HTTPS __Host-: bound to this host, Secure, Path=/. */
+#define WEB_COOKIE_SECURE "__Host-mfa"
+#define WEB_COOKIE_PLAIN "mfa"
+#define WEB_DEVICE_COOKIE_SECURE "__Host-mfa-device"
+#define WEB_DEVICE_COOKIE_PLAIN "mfa-device"
 
 /* Core contexts, one per request at a time; replaced whole by a reload. */
 struct web_pool {
@@ -118,6 +124,7 @@ struct web_request {
 	const char *body;                 /* NUL-terminated */
 	size_t body_len;
 	char client[WEB_ADDR_MAX];
+	const char *device;               /* the known-device cookie, or NULL */
 	bool has_session;
 	struct web_session session;
 };
@@ -130,6 +137,7 @@ struct web_reply {
 	const char *content_type;
 	const char *disposition;          /* Content-Disposition, or NULL */
 	char cookie[256];                 /* Set-Cookie, or "" */
+	char device_cookie[256];          /* a second Set-Cookie: a known-device token */
 };
 
 /* api.c */

@@ -68,6 +68,7 @@ extern const struct test_case invite_tests[];
 extern const struct test_case web_session_tests[];
 extern const struct test_case approval_tests[];
 extern const struct test_case signin_tests[];
+extern const struct test_case device_tests[];
 
 /* Directory of test data (tests/data), from $MFA_TEST_DATA. */
 const char *test_data_dir(void);

@@ -28,6 +28,7 @@ static const struct {
 	{ web_session_tests, SQLITE },
 	{ approval_tests, BOTH },
 	{ signin_tests, BOTH },
+	{ device_tests, SQLITE },
 };
 
 static char tmp_root[] = "/tmp/mfa-unit-XXXXXX";

@@ -134,15 +134,19 @@ wait_for_log() {
 }
 web_clean() { ! grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$WEB_LOG"; }
 
-# The browser's state: its cookie and the CSRF token it was given.
-COOKIE="" CSRF=""
+# The browser's state: its session cookie, its known-device cookie (kept
+# across sign-ins, as a browser keeps it) and the CSRF token it was given.
+COOKIE="" DEVICE="" CSRF=""
 # req METHOD PATH [JSON [CURL OPTIONS...]]: STATUS, BODY and HEADERS of the
-# answer; a Set-Cookie replaces COOKIE, a session's csrf replaces CSRF.
+# answer; a Set-Cookie replaces COOKIE (or DEVICE, for the known-device
+# cookie), a session's csrf replaces CSRF.
 req() {
-	local method=$1 path=$2 body=${3:-} set
+	local method=$1 path=$2 body=${3:-} set dev jar
 	shift 3 2> /dev/null || shift $#
 	local args=(-s -o "$W/.body" -D "$W/.headers" -w '%{http_code}' -X "$method")
-	[ -n "$COOKIE" ] && args+=(-H "Cookie: $COOKIE")
+	jar=$COOKIE
+	[ -n "$DEVICE" ] && jar=${jar:+$jar; }$DEVICE
+	[ -n "$jar" ] && args+=(-H "Cookie: $jar")
 	if [ "$method" = POST ]; then
 		args+=(-H "Content-Type: application/json" --data-binary "${body:-{\}}")
 		[ -n "$CSRF" ] && args+=(-H "X-CSRF-Token: $CSRF")
@@ -150,7 +154,9 @@ req() {
 	STATUS=$(curl "${args[@]}" "$@" "$WEB_URL$path")
 	BODY=$(cat "$W/.body")
 	HEADERS=$(tr -d '\r' < "$W/.headers")
-	set=$(sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' <<< "$HEADERS")
+	set=$(sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' <<< "$HEADERS" | grep -v '^\(__Host-\)\?mfa-device=')
+	dev=$(sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' <<< "$HEADERS" | grep '^\(__Host-\)\?mfa-device=')
+	[ -n "$dev" ] && DEVICE=$dev
 	if [ -n "$set" ]; then
 		case $set in *=) COOKIE="" ;; *) COOKIE=$set ;; esac
 	fi
@@ -174,7 +180,8 @@ except Exception:
 expect_status() { [ "$STATUS" = "$1" ] || fail "HTTP $STATUS, expected $1: $BODY"; }
 expect_body() { grep -qF -- "$1" <<< "$BODY" || fail "answer lacks '$1': $BODY"; }
 expect_header() { grep -qiF -- "$1" <<< "$HEADERS" || fail "headers lack '$1': $HEADERS"; }
-# signin USER PASSWORD [CURL OPTIONS...]: the password step, fresh browser.
+# signin USER PASSWORD [CURL OPTIONS...]: the password step, in a browser
+# signed out (its known-device cookie kept).
 signin() {
 	COOKIE="" CSRF=""
 	req POST /api/signin "{\"user\":\"$1\",\"password\":\"$2\"}" "${@:3}"
