@@ -132,6 +132,13 @@ wait_for_log() {
 	done
 	return 1
 }
+# web_stops_clean: stops mfa-web; fails unless it exited 0 with no
+# sanitizer report in its log.
+web_stops_clean() {
+	web_stop
+	[ "${WEB_RC:-1}" -eq 0 ] || fail "exit status $WEB_RC"
+	web_clean || fail "sanitizer report: $(grep -A5 'Sanitizer\|runtime error' "$WEB_LOG" | head -20)"
+}
 web_clean() { ! grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$WEB_LOG"; }
 
 # The browser's state: its session cookie, its known-device cookie (kept

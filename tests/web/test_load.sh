@@ -158,6 +158,4 @@ req GET /api/session ""
 [ "$(jget session.stage)" = signed_in ] || fail "session lost: $BODY"
 
 case_begin load_stops_cleanly_without_sanitizer_reports
-web_stop
-[ "${WEB_RC:-1}" -eq 0 ] || fail "exit status $WEB_RC"
-web_clean || fail "sanitizer report: $(grep -A5 'Sanitizer\|runtime error' "$WEB_LOG" | head -20)"
+web_stops_clean

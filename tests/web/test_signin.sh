@@ -158,6 +158,4 @@ grep -q "sign-in code for alice made from" "$WEB_LOG" || fail "the code's making
 grep -qw -- "$CODE\|$NEW" "$W/store/audit.json" && fail "a sign-in code is in the audit"
 
 case_begin stops_cleanly_without_sanitizer_reports
-web_stop
-[ "${WEB_RC:-1}" -eq 0 ] || fail "exit status $WEB_RC"
-web_clean || fail "sanitizer report: $(grep -A5 'Sanitizer\|runtime error' "$WEB_LOG" | head -20)"
+web_stops_clean
