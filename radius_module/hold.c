@@ -8,10 +8,11 @@
  * consumed), Reject when denied or after hold_timeout.
  *
  * Bounds: at most hold_max requests of the instance wait at once (a slot
- * each), and at most HOLD_PER_USER of one user, so that one leaked
- * password cannot keep every slot taken; the rest are refused at once. A NAS that sends the login again
- * with a new packet id (its own timeout passed) finds the same approval
- * (same NAS, same caller) and takes over its slot: the newest request is the one the NAS still
+ * each), and at most HOLD_PER_USER of one user (as the store names them),
+ * so that one leaked password cannot keep every slot taken; the rest are
+ * refused at once. A NAS that sends the login again with a new packet id
+ * (its own timeout passed) finds the same approval (same NAS, same caller)
+ * and takes over its slot: the newest request is the one the NAS still
  * waits for, so it alone may consume the approval; the older one is
  * refused at its next poll. A retransmission with the same id and
  * authenticator never reaches us: radiusd drops it while the original is
@@ -188,13 +189,15 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
                              int *result)
 {
 	struct mfa_approval_info open[8];
-	char id[MFA_APPROVAL_ID_LEN + 1] = "", msg[512];
+	char id[MFA_APPROVAL_ID_LEN + 1] = "", msg[512], user[MFA_USER_MAX + 1];
 	unsigned taken, users;
 	size_t n = 0;
 	rlm_rcode_t rcode = RLM_MODULE_OK;
 
 	pthread_mutex_lock(&h->mutex);
-	if ((*result = mfa_approval_list_open(call->ctx, call->req->user, open, 8, &n)) != MFA_OK)
+	/* Alice and alice are one user under user_case = lower: one count. */
+	if ((*result = mfa_user_canonical(call->ctx, call->req->user, user)) != MFA_OK ||
+	    (*result = mfa_approval_list_open(call->ctx, call->req->user, open, 8, &n)) != MFA_OK)
 		goto fail;
 	/* The same login asked again: same NAS and caller. Another device of
 	 * the user's gets its own, with its own address on the portal. */
@@ -202,7 +205,7 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
 		if (!open[i].choices[0] && !strcmp(open[i].requester, requester) &&
 		    !strcmp(open[i].remote, call->req->remote ? call->req->remote : ""))
 			memcpy(id, open[i].id, sizeof(id));
-	*slot = slot_find(h, id[0] ? id : NULL, call->req->user, &taken, &users);
+	*slot = slot_find(h, id[0] ? id : NULL, user, &taken, &users);
 	if (*slot && (*slot)->owner) {
 		/* The NAS asked again: the newer request waits instead. */
 		RDEBUG2("mfa: hold: %s asked again from %s: this request waits for %s",
@@ -219,7 +222,7 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
 	}
 	if (users >= HOLD_PER_USER) {
 		ERROR("rlm_mfa: hold: %u requests of %s waiting already: one more from %s refused",
-		      users, call->req->user, call->nas);
+		      users, user, call->nas);
 		snprintf(msg, sizeof(msg), MSG_USER_BUSY, mfa_config_text(call->ctx, "web_url"));
 		reply_message(request, msg);
 		rcode = RLM_MODULE_REJECT;
@@ -229,7 +232,7 @@ static rlm_rcode_t hold_join(rlm_mfa_hold_t *h, REQUEST *request, struct hold_ca
 	              MFA_OK)
 		goto fail;
 	memcpy((*slot)->id, id, sizeof(id));
-	snprintf((*slot)->user, sizeof((*slot)->user), "%s", call->req->user);
+	memcpy((*slot)->user, user, sizeof(user));
 	*me = (*slot)->owner = ++h->seq;
 	RDEBUG2("mfa: hold: %s waits for approval %s", call->req->user, id);
 	goto out;

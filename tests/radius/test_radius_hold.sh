@@ -250,9 +250,11 @@ says "Not approved in time"
 [ "$(count consumed kate)" = "$used" ] || fail "another caller's approval was used"
 
 case_begin one_user_cannot_take_every_waiting_slot
-# hold_max = 3: kate waits from two devices; a third from her is refused
-# at once and makes nothing, and alice still gets the slot left.
+# hold_max = 3: kate waits from two devices; a third from her (as KATE:
+# under user_case = lower one user) is refused at once and makes nothing,
+# and alice still gets the slot left.
 raddb_stop
+echo "user_case = lower" >> "$MFA_CONFIG"
 hold_instance 5 3
 raddb_start || fail "radiusd did not start with hold_max = 3"
 before=$(count requested kate)
@@ -267,7 +269,7 @@ for _ in $(seq 100); do
 done
 [ "$(count requested kate)" = $((before + 2)) ] || fail "kate's two requests are not waiting"
 t0=$(now_ms)
-hold_request kate hunter2 198.51.100.23
+hold_request KATE hunter2 198.51.100.23
 t1=$(now_ms)
 rejected
 says "Other sign-ins of yours are waiting for approval: approve the one you started on https://mfa.example.com, or connect again in a minute."
