@@ -173,7 +173,7 @@ struct job {
 	int nanswers, repeat, show_authtok, quiet, acct;
 	const char *tty;
 	const char *hotp_secret;
-	int result, failures;
+	int result, failures, runs;       /* runs: pam_start calls made */
 };
 
 static void *job_run(void *arg)
@@ -187,7 +187,10 @@ static void *job_run(void *arg)
 		pam_handle_t *pamh = NULL;
 		int r = pam_start(j->service, j->user, &conv, &pamh);
 
+		j->runs++;
 		if (r != PAM_SUCCESS) {
+			/* No run after this one: the summary counts what ran. */
+			printf("pam_start: %s (run %d)\n", ret_name(r), round);
 			j->result = r;
 			j->failures++;
 			break;
@@ -250,11 +253,11 @@ int main(int argc, char **argv)
 		job_run(&j);
 		r = j.result;
 		if (repeat > 1)
-			printf("runs: %d, failed: %d\n", repeat, j.failures);
+			printf("runs: %d, failed: %d\n", j.runs, j.failures);
 	} else {
 		struct job jobs[64];
 		pthread_t tid[64];
-		int failures = 0;
+		int failures = 0, runs = 0;
 
 		for (int k = 0; k < threads; k++) {
 			jobs[k] = (struct job){ .service = argv[i], .answers = argv + i + 2,
@@ -267,10 +270,11 @@ int main(int argc, char **argv)
 		for (int k = 0; k < threads; k++) {
 			pthread_join(tid[k], NULL);
 			failures += jobs[k].failures;
+			runs += jobs[k].runs;
 			if (jobs[k].result != PAM_SUCCESS)
 				r = jobs[k].result;
 		}
-		printf("runs: %d, failed: %d\n", threads * repeat, failures);
+		printf("runs: %d, failed: %d\n", runs, failures);
 	}
 	printf("result: %s\n", ret_name(r));
 	return r;

@@ -127,10 +127,19 @@ N=300
 "$MFACTL" enroll hotpuser --type hotp --secret "$HSECRET" --no-confirm --no-qr > /dev/null
 echo "auth required $ROOT/build/pam_mfa.so socket=$(mfad_sock mfa) max_tries=1" > "$SVC/load"
 before=$(grep -c '"user":"hotpuser".*"outcome":"accepted"' "$T/audit.json")
+# Only the clients load pam_wrapper (not timeout), and the second starts
+# once the first logs in: pam_wrapper processes starting at once can pick
+# the same /tmp/pam.X, and the first to exit removes it under the other
+# (seen: "pam_start: failed to initialize handlers" at run 201 of 300).
 for k in 1 2; do
-	env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$SVC" \
-		timeout 120 "$CLIENT" --repeat "$N" --hotp "$HSECRET" load hotpuser @hotp > "$T/load$k" 2>&1 &
+	seen=$(grep -c '"user":"hotpuser"' "$T/audit.json")
+	timeout 120 env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$SVC" \
+		"$CLIENT" --repeat "$N" --hotp "$HSECRET" load hotpuser @hotp > "$T/load$k" 2>&1 &
 	eval "LOADER$k=\$!"
+	for _ in $(seq 100); do
+		[ "$(grep -c '"user":"hotpuser"' "$T/audit.json")" -gt "$seen" ] && break
+		sleep 0.05
+	done
 done
 for _ in $(seq 50); do   # until the loaders are well under way
 	[ "$(grep -c '"user":"hotpuser"' "$T/audit.json")" -ge 40 ] && break
