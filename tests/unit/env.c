@@ -1,4 +1,5 @@
 /* env.c - test installations and helpers shared by the unit tests. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,4 +185,33 @@ long env_sql_number(const struct test_env *env, const char *sqlite, const char *
 	long n = -1;
 
 	return env_sql_run(env, sqlite, pg, &n) ? n : -1;
+}
+
+struct race_side {
+	void (*run)(void *arg);
+	void *arg;
+	pthread_barrier_t *start;
+};
+
+static void *race_side_main(void *p)
+{
+	struct race_side *side = p;
+
+	pthread_barrier_wait(side->start);
+	side->run(side->arg);
+	return NULL;
+}
+
+void env_race_two(void (*run)(void *arg), void *a, void *b)
+{
+	pthread_barrier_t start;
+	struct race_side sides[2] = { { run, a, &start }, { run, b, &start } };
+	pthread_t t[2];
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ_INT(pthread_create(&t[i], NULL, race_side_main, &sides[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
 }

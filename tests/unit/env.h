@@ -39,5 +39,8 @@ long env_sql_number(const struct test_env *env, const char *sqlite, const char *
 const char *env_store_uri(const struct test_env *env, char *buf, size_t size);
 /* Counts lines of the audit file containing needle. */
 int env_audit_count(const struct test_env *env, const char *needle);
+/* run(a) and run(b) in two threads released at the same moment (a
+ * barrier); returns when both are done. */
+void env_race_two(void (*run)(void *arg), void *a, void *b);
 
 #endif

@@ -1,7 +1,6 @@
 /* test_approval.c - approvals of logins with a passkey: the right number
  * approves, a wrong one burns; consumed once, by the user and requester
  * they were made for, before they expire; gone with their user. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,17 +243,14 @@ static void approval_bindings(void)
 struct consumer {
 	mfa_ctx *ctx;
 	const char *id;
-	pthread_barrier_t *start;
 	int result;
 };
 
-static void *consumer_main(void *arg)
+static void consumer_run(void *arg)
 {
 	struct consumer *c = arg;
 
-	pthread_barrier_wait(c->start);
 	c->result = mfa_approval_consume(c->ctx, &ssh_alice, c->id, "host1");
-	return NULL;
 }
 
 /* Two logins (two processes) racing with one approval: one gets in. */
@@ -266,19 +262,11 @@ static void approval_race(void)
 	unsigned number = 0;
 
 	for (int round = 0; round < 10; round++) {
-		pthread_barrier_t start;
-		struct consumer c[2] = { { .ctx = ctx, .id = id, .start = &start },
-			                 { .ctx = other, .id = id, .start = &start } };
-		pthread_t t[2];
+		struct consumer c[2] = { { .ctx = ctx, .id = id }, { .ctx = other, .id = id } };
 
 		CHECK_EQ_INT(mfa_approval_create(ctx, &ssh_alice, "host1", 0, id, &number), MFA_OK);
 		CHECK_EQ_INT(mfa_approval_decide(ctx, &web_alice, id, number, true), MFA_OK);
-		pthread_barrier_init(&start, NULL, 2);
-		for (int i = 0; i < 2; i++)
-			CHECK_EQ_INT(pthread_create(&t[i], NULL, consumer_main, &c[i]), 0);
-		for (int i = 0; i < 2; i++)
-			pthread_join(t[i], NULL);
-		pthread_barrier_destroy(&start);
+		env_race_two(consumer_run, &c[0], &c[1]);
 		CHECK_EQ_INT((c[0].result == MFA_OK) + (c[1].result == MFA_OK), 1);
 		CHECK(c[0].result == MFA_ERR_CHALLENGE || c[1].result == MFA_ERR_CHALLENGE);
 	}

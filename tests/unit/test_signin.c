@@ -3,7 +3,6 @@
  * replaces the old; stored as an HMAC; wrong ones count toward lockout;
  * a key-only user is asked for a code while one is live; two racing
  * logins with one code: one gets in. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,18 +361,15 @@ static void signin_split(void)
 struct racer {
 	mfa_ctx *ctx;
 	const char *code;
-	pthread_barrier_t *start;
 	int result;
 };
 
-static void *racer_main(void *arg)
+static void racer_run(void *arg)
 {
 	struct racer *c = arg;
 	struct mfa_verdict v;
 
-	pthread_barrier_wait(c->start);
 	c->result = env_verify(c->ctx, "alice", c->code, &v);
-	return NULL;
 }
 
 /* Two logins (two processes) racing with one code: one gets in. */
@@ -386,18 +382,10 @@ static void signin_race(void)
 
 	passkey_add(ctx, "alice", NULL);
 	for (int round = 0; round < 10; round++) {
-		pthread_barrier_t start;
-		struct racer c[2] = { { .ctx = ctx, .code = code, .start = &start },
-			              { .ctx = other, .code = code, .start = &start } };
-		pthread_t t[2];
+		struct racer c[2] = { { .ctx = ctx, .code = code }, { .ctx = other, .code = code } };
 
 		CHECK_EQ_INT(mfa_signin_code_create(ctx, &web_alice, code, &expires), MFA_OK);
-		pthread_barrier_init(&start, NULL, 2);
-		for (int i = 0; i < 2; i++)
-			CHECK_EQ_INT(pthread_create(&t[i], NULL, racer_main, &c[i]), 0);
-		for (int i = 0; i < 2; i++)
-			pthread_join(t[i], NULL);
-		pthread_barrier_destroy(&start);
+		env_race_two(racer_run, &c[0], &c[1]);
 		CHECK_EQ_INT((c[0].result == MFA_OK) + (c[1].result == MFA_OK), 1);
 		CHECK(c[0].result == MFA_ERR_NO_FACTOR || c[1].result == MFA_ERR_NO_FACTOR);
 	}

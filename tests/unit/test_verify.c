@@ -1,5 +1,4 @@
 /* test_verify.c - the full verification path: store, replay, lockout, audit. */
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,18 +368,15 @@ static void verify_race_two_processes(void)
 
 struct race_thread {
 	mfa_ctx *ctx;
-	pthread_barrier_t *barrier;
 	const char *code;
 	int result;
 };
 
-static void *race_thread_main(void *arg)
+static void race_thread_run(void *arg)
 {
 	struct race_thread *t = arg;
 
-	pthread_barrier_wait(t->barrier);
 	t->result = env_verify(t->ctx, "race", t->code, NULL);
-	return NULL;
 }
 
 /* The same within one process: two threads, each with its own context. */
@@ -389,31 +385,23 @@ static void verify_race_two_threads(void)
 	struct test_env env;
 	mfa_ctx *ctx = env_new(&env, NULL);
 	struct race_thread t[2];
-	pthread_barrier_t barrier;
 	int winners_ok = 0;
 
 	CHECK_EQ_INT(env_enroll(ctx, "race", MFA_FACTOR_TOTP, NULL, 6, secret, NULL), MFA_OK);
 	t[0].ctx = ctx;
 	t[1].ctx = env_open(&env);
 	for (int round = 0; round < 100; round++) {
-		pthread_t tid[2];
 		char code[9];
 		int wins = 0;
 
 		test_now += 30;
 		totp_code_now(code);
-		pthread_barrier_init(&barrier, NULL, 2);
+		t[0].code = t[1].code = code;
+		env_race_two(race_thread_run, &t[0], &t[1]);
 		for (int i = 0; i < 2; i++) {
-			t[i].barrier = &barrier;
-			t[i].code = code;
-			pthread_create(&tid[i], NULL, race_thread_main, &t[i]);
-		}
-		for (int i = 0; i < 2; i++) {
-			pthread_join(tid[i], NULL);
 			wins += t[i].result == MFA_OK;
 			CHECK(t[i].result == MFA_OK || t[i].result == MFA_ERR_REPLAY);
 		}
-		pthread_barrier_destroy(&barrier);
 		winners_ok += wins == 1;
 	}
 	CHECK_EQ_INT(winners_ok, 100);

@@ -1,7 +1,6 @@
 /* test_webauthn.c - registration and authentication ceremonies against the
  * software authenticator (tests/softauthn), each relying-party check made to
  * fail once, and responses recorded from Chromium's virtual authenticator. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -851,43 +850,35 @@ static void webauthn_stored_key_tamper_fails_closed(void)
 struct racer {
 	mfa_ctx *ctx;
 	const char *response;
-	pthread_barrier_t *barrier;
 	int result;
 };
 
-static void *race(void *arg)
+static void race(void *arg)
 {
 	struct racer *r = arg;
 	struct mfa_webauthn_result res;
 
-	pthread_barrier_wait(r->barrier);
 	r->result = mfa_webauthn_login_finish(r->ctx, &(struct mfa_request){ .user = "alice" },
 	                                      r->response, &res);
-	return NULL;
 }
 
 /* One assertion sent twice at once, through two contexts: one login. */
 static void webauthn_race_one_winner(void)
 {
 	struct mfa_webauthn_result res;
-	pthread_barrier_t barrier;
 	struct wa w;
 	mfa_ctx *ctx2;
 	int wins = 0, losses = 0;
 
 	wa_setup(&w, NULL);
 	ctx2 = env_open(&w.env);
-	pthread_barrier_init(&barrier, NULL, 2);
 	CHECK_EQ_INT(wa_register(&w, "alice", SA_ES256, SA_FMT_NONE, NULL, &res), MFA_OK);
 	for (int round = 0; round < 50; round++) {
 		char *resp = wa_assert(&w, "alice", NULL);
-		struct racer r[2] = { { w.ctx, resp, &barrier, -1 }, { ctx2, resp, &barrier, -1 } };
-		pthread_t tid[2];
+		struct racer r[2] = { { w.ctx, resp, -1 }, { ctx2, resp, -1 } };
 
-		for (int i = 0; i < 2; i++)
-			pthread_create(&tid[i], NULL, race, &r[i]);
+		env_race_two(race, &r[0], &r[1]);
 		for (int i = 0; i < 2; i++) {
-			pthread_join(tid[i], NULL);
 			wins += r[i].result == MFA_OK;
 			losses += r[i].result == MFA_ERR_CHALLENGE;
 		}
@@ -895,7 +886,6 @@ static void webauthn_race_one_winner(void)
 	}
 	CHECK_EQ_INT(wins, 50);
 	CHECK_EQ_INT(losses, 50);
-	pthread_barrier_destroy(&barrier);
 	mfa_ctx_free(&ctx2);
 	wa_teardown(&w);
 }

@@ -122,6 +122,29 @@ web_restart_with() {
 	chgrp nogroup "$W/extra.conf"
 	MFA_CONFIG=$W/extra.conf web_start
 }
+# The software authenticator, and the origin the portal's config names.
+SOFTAUTHN=$ROOT/build/softauthn
+ORIGIN=http://localhost:$WEB_PORT
+# passkey_add KEY LABEL: the signed-in user registers a new key (softauthn,
+# kept in the file KEY) on the portal.
+passkey_add() {
+	req POST /api/factors/passkey/begin '{}'
+	expect_status 200
+	jget options > "$W/opts"
+	"$SOFTAUTHN" create "$1" --origin "$ORIGIN" --rp-id localhost < "$W/opts" \
+		> "$W/reg" || fail "softauthn create failed: $BODY"
+	req POST /api/factors/passkey/finish "{\"label\":\"$2\",\"response\":$(cat "$W/reg")}"
+	expect_status 200
+}
+# passkey_sign KEY BEGIN_PATH: the options a passkey step's begin gives,
+# signed by the key in the file KEY, in $W/assert.
+passkey_sign() {
+	req POST "$2" '{}'
+	expect_status 200
+	jget options > "$W/opts"
+	"$SOFTAUTHN" get "$1" --origin "$ORIGIN" < "$W/opts" > "$W/assert" ||
+		fail "softauthn get failed: $BODY"
+}
 # wait_for_log PATTERN N: until mfa-web's log has N lines with PATTERN, at
 # most 10 s (a reload is logged by its own thread, some time after SIGHUP).
 wait_for_log() {

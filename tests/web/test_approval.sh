@@ -7,8 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 TOOL=$ROOT/build/asan/approval_tool
-SOFTAUTHN=$ROOT/build/softauthn
-ORIGIN=http://localhost:$WEB_PORT
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 "$MFACTL" init > /dev/null || fail "mfactl init"
 "$MFACTL" enroll alice --secret "$SECRET" --no-confirm > /dev/null
@@ -25,26 +23,14 @@ approval() {
 consume() { CONSUMED=$("$TOOL" consume "$1" "$2" host1 2> /dev/null); }
 # sign ID: the approval's options from begin, signed by alice's key, in
 # $W/assert.
-sign() {
-	req POST "/api/approval/$1/begin" '{}'
-	expect_status 200
-	jget options > "$W/opts"
-	"$SOFTAUTHN" get "$W/alice.key" --origin "$ORIGIN" < "$W/opts" > "$W/assert" ||
-		fail "softauthn get failed: $BODY"
-}
+sign() { passkey_sign "$W/alice.key" "/api/approval/$1/begin"; }
 finish() { req POST "/api/approval/$1/finish" "{\"number\":$2,\"response\":$(cat "$W/assert")}"; }
 
 case_begin alice_registers_a_passkey_in_the_portal
 signin alice "$ALICE_PW"
 req POST /api/signin/code "{\"code\":\"$(totp "$SECRET")\"}"
 expect_status 200
-req POST /api/factors/passkey/begin '{}'
-expect_status 200
-jget options > "$W/opts"
-"$SOFTAUTHN" create "$W/alice.key" --origin "$ORIGIN" --rp-id localhost < "$W/opts" \
-	> "$W/reg" || fail "softauthn create failed: $BODY"
-req POST /api/factors/passkey/finish "{\"label\":\"alice key\",\"response\":$(cat "$W/reg")}"
-expect_status 200
+passkey_add "$W/alice.key" "alice key"
 COOKIE="" CSRF=""   # the approval page needs no session
 
 case_begin link_serves_the_page

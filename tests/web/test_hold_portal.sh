@@ -9,8 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 TOOL=$ROOT/build/asan/approval_tool
-SOFTAUTHN=$ROOT/build/softauthn
-ORIGIN=http://localhost:$WEB_PORT
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 REQ=radius-hold:192.0.2.1
 "$MFACTL" init > /dev/null || fail "mfactl init"
@@ -21,13 +19,7 @@ web_start || { echo "not ok web/starts"; exit 1; }
 # hold USER / numbered USER: an approval as hold mode / PAM would make: ID.
 hold() { ID=$("$TOOL" create-hold "$1" radius:vpn-gw 198.51.100.7 "$REQ" | cut -d' ' -f1) || fail "create-hold"; }
 numbered() { ID=$("$TOOL" create "$1" pam:sshd 192.0.2.7 host1 | cut -d' ' -f1) || fail "create"; }
-sign() {
-	req POST "/api/me/approvals/$1/begin" '{}'
-	expect_status 200
-	jget options > "$W/opts"
-	"$SOFTAUTHN" get "$W/alice.key" --origin "$ORIGIN" < "$W/opts" > "$W/assert" ||
-		fail "softauthn get failed: $BODY"
-}
+sign() { passkey_sign "$W/alice.key" "/api/me/approvals/$1/begin"; }
 finish() { req POST "/api/me/approvals/$1/finish" "{\"response\":$(cat "$W/assert")}"; }
 listed() { req GET /api/me/approvals ""; expect_status 200; }
 
@@ -35,13 +27,7 @@ case_begin alice_signs_in_and_registers_a_passkey
 signin alice "$ALICE_PW"
 req POST /api/signin/code "{\"code\":\"$(totp "$SECRET")\"}"
 expect_status 200
-req POST /api/factors/passkey/begin '{}'
-expect_status 200
-jget options > "$W/opts"
-"$SOFTAUTHN" create "$W/alice.key" --origin "$ORIGIN" --rp-id localhost < "$W/opts" \
-	> "$W/reg" || fail "softauthn create failed: $BODY"
-req POST /api/factors/passkey/finish "{\"label\":\"alice key\",\"response\":$(cat "$W/reg")}"
-expect_status 200
+passkey_add "$W/alice.key" "alice key"
 
 case_begin waiting_sign_ins_listed_for_their_user_only
 listed

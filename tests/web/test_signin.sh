@@ -7,8 +7,6 @@
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-SOFTAUTHN=$ROOT/build/softauthn
-ORIGIN=http://localhost:$WEB_PORT
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 BOB_SECRET=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
 "$MFACTL" init > /dev/null || fail "mfactl init"
@@ -18,26 +16,14 @@ web_mfad_start || { echo "not ok web/mfad_starts"; exit 1; }
 web_start || { echo "not ok web/starts"; exit 1; }
 
 # sign PATH: the options begin gives, signed by alice's key, in $W/assert.
-sign() {
-	req POST "$1" '{}'
-	expect_status 200
-	jget options > "$W/opts"
-	"$SOFTAUTHN" get "$W/alice.key" --origin "$ORIGIN" < "$W/opts" > "$W/assert" ||
-		fail "softauthn get failed: $BODY"
-}
+sign() { passkey_sign "$W/alice.key" "$1"; }
 finish() { req POST /api/me/signin-code/finish "{\"response\":$(cat "$W/assert")}"; }
 
 case_begin alice_keeps_only_a_passkey
 signin alice "$ALICE_PW"
 req POST /api/signin/code "{\"code\":\"$(totp "$SECRET")\"}"
 expect_status 200
-req POST /api/factors/passkey/begin '{}'
-expect_status 200
-jget options > "$W/opts"
-"$SOFTAUTHN" create "$W/alice.key" --origin "$ORIGIN" --rp-id localhost < "$W/opts" \
-	> "$W/reg" || fail "softauthn create failed: $BODY"
-req POST /api/factors/passkey/finish "{\"label\":\"alice key\",\"response\":$(cat "$W/reg")}"
-expect_status 200
+passkey_add "$W/alice.key" "alice key"
 req GET /api/me ""
 app=$("$PY" -c 'import json,sys; print([f["id"] for f in json.loads(sys.argv[1])["factors"] if f["type"] == "app"][0])' "$BODY")
 req POST /api/factors/remove "{\"id\":\"$app\"}"
