@@ -257,5 +257,10 @@ radius() {
 }
 # with_ma FILE: each request in FILE (one line each) gets a Message-Authenticator.
 with_ma() { sed -i '/^[[:space:]]*$/!{/^Message-Authenticator /!s/^/Message-Authenticator = 0x00, /}' "$1"; }
+# What radclient's answer in OUT was; the Reply-Message it printed.
+accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
+rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
+challenged() { grep -q "Received Access-Challenge" <<< "$OUT" || fail "no Access-Challenge: $OUT"; }
+message() { sed -n 's/^[[:space:]]*Reply-Message = "\(.*\)"$/\1/p' <<< "$OUT" | head -n 1; }
 # The State radclient printed, as a hex literal to send back.
 reply_state() { sed -n 's/^[[:space:]]*State = \(0x[0-9a-f]*\).*/\1/p' <<< "$OUT" | head -n 1; }

@@ -15,8 +15,6 @@ fi
 "$MFACTL" init > /dev/null
 enroll() { "$MFACTL" enroll "$1" --secret "${2:-$SECRET}" --no-confirm --no-qr > /dev/null; }
 code() { oathtool --totp -b "${1:-$SECRET}"; }
-accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
-rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
 says() { grep -qF "Reply-Message = \"$1" <<< "$OUT" || fail "no Reply-Message '$1': $OUT"; }
 # In otp mode no password came first: whoever the name is, a refusal reads
 # the same (only a replay or a clock drift, which need the secret, say more).

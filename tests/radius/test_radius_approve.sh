@@ -20,12 +20,7 @@ if ! command -v freeradius > /dev/null || ! command -v radclient > /dev/null; th
 	exit 0
 fi
 code() { oathtool --totp -b "$1"; }
-accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
-rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
-challenged() { grep -q "Received Access-Challenge" <<< "$OUT" || fail "no Access-Challenge: $OUT"; }
 says() { grep -qF "Reply-Message = \"$1" <<< "$OUT" || fail "no Reply-Message '$1': $OUT"; }
-# The Reply-Message radclient printed.
-message() { sed -n 's/^[[:space:]]*Reply-Message = "\(.*\)"$/\1/p' <<< "$OUT" | head -n 1; }
 # approve [--wrong] USER TEXT: the portal's decision on what TEXT shows.
 approve() { run "$APPROVE" "$@"; }
 audited() { grep '"event":"approval"' "$T/audit.json" | grep "\"user\":\"$1\"" | grep -q "\"outcome\":\"$2\""; }

@@ -20,10 +20,6 @@ WEB_PORT=$(free_port) || { echo "not ok radius/browser_approval: no free port"; 
 WEB_URL=http://localhost:$WEB_PORT
 [ -x "$WEB_BIN" ] || { echo "not ok radius/browser_approval: $WEB_BIN is not built"; exit 1; }
 
-accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
-rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
-challenged() { grep -q "Received Access-Challenge" <<< "$OUT" || fail "no Access-Challenge: $OUT"; }
-message() { sed -n 's/^[[:space:]]*Reply-Message = "\(.*\)"$/\1/p' <<< "$OUT" | head -n 1; }
 audited() { grep '"event":"approval"' "$T/audit.json" | grep "\"user\":\"$1\"" | grep -q "\"outcome\":\"$2\""; }
 
 # The portal drops root for nobody, who reaches key and store through nogroup.
@@ -59,13 +55,19 @@ run $APPROVE register --cred "$T/kate.json" "$link"
 expect_rc 0
 [ -s "$T/kate.json" ] || fail "no passkey file"
 
+# challenge_for_vpnkate: password sent, Access-Challenge back; its State in
+# STATE, the page's link and the number from its Reply-Message in url, num.
+challenge_for_vpnkate() {
+	radius "$P_CHALLENGE" "User-Name = vpnkate, User-Password = hunter2"
+	challenged
+	STATE=$(reply_state)
+	TEXT=$(message)
+	url=$(sed -n 's|.*open \(http://[^ ]*/a/[A-Z0-9]*\) .*|\1|p' <<< "$TEXT")
+	num=$(sed -n 's|.*— number \([0-9]*\) —.*|\1|p' <<< "$TEXT")
+}
+
 case_begin challenge_approved_in_chromium_then_accepted
-radius "$P_CHALLENGE" "User-Name = vpnkate, User-Password = hunter2"
-challenged
-STATE=$(reply_state)
-TEXT=$(message)
-url=$(sed -n 's|.*open \(http://[^ ]*/a/[A-Z0-9]*\) .*|\1|p' <<< "$TEXT")
-num=$(sed -n 's|.*— number \([0-9]*\) —.*|\1|p' <<< "$TEXT")
+challenge_for_vpnkate
 [ -n "$url" ] && [ -n "$num" ] || fail "no link or number in '$TEXT'"
 # Before the approval: asked again, never let in.
 radius "$P_CHALLENGE" "User-Name = vpnkate, User-Password = \"\", State = $STATE"
@@ -83,12 +85,7 @@ radius "$P_CHALLENGE" "User-Name = vpnkate, User-Password = \"\", State = $STATE
 rejected
 
 case_begin wrong_number_in_chromium_is_refused
-radius "$P_CHALLENGE" "User-Name = vpnkate, User-Password = hunter2"
-challenged
-STATE=$(reply_state)
-TEXT=$(message)
-url=$(sed -n 's|.*open \(http://[^ ]*/a/[A-Z0-9]*\) .*|\1|p' <<< "$TEXT")
-num=$(sed -n 's|.*— number \([0-9]*\) —.*|\1|p' <<< "$TEXT")
+challenge_for_vpnkate
 run $APPROVE approve --cred "$T/kate.json" --wrong "$url" "$num"
 expect_rc 1
 radius "$P_CHALLENGE" "User-Name = vpnkate, User-Password = \"\", State = $STATE"

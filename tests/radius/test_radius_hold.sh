@@ -22,8 +22,6 @@ webauthn_config
 for u in kate alice; do
 	webauthn_register "$u" || { echo "not ok $SUITE/${u}_has_a_key"; exit 1; }
 done
-accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
-rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
 says() { grep -qF "$1" <<< "$OUT" || fail "no '$1' in: $OUT"; }
 # count OUTCOME USER: approval events of USER with that outcome.
 count() { grep '"event":"approval"' "$T/audit.json" 2> /dev/null | grep "\"user\":\"$2\"" | grep -c "\"outcome\":\"$1\""; }

@@ -35,8 +35,6 @@ fi
 # or 1: inside the window the core accepts). Successive accepted codes of
 # one token must come from later steps: -1, then 0, then 1.
 code() { oathtool --totp -b "$1" -N "$(date -u -d "@$(($(date +%s) + 30 * $2))" '+%Y-%m-%d %H:%M:%S UTC')"; }
-accepted() { grep -q "Received Access-Accept" <<< "$OUT" || fail "not accepted: $OUT"; }
-rejected() { grep -q "Received Access-Reject" <<< "$OUT" || fail "not rejected: $OUT"; }
 says() { grep -qF "Reply-Message = \"$1" <<< "$OUT" || fail "no Reply-Message '$1': $OUT"; }
 no_state() { grep -q "State = " <<< "$OUT" && fail "a challenge was sent: $OUT"; }
 audited() { grep -q "$1" "$T/audit.json" || fail "no audit line matching $1: $(tail -n 3 "$T/audit.json")"; }
